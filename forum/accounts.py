@@ -1,0 +1,97 @@
+"""Registering and signing in: the rules for pseudonyms and passwords, and login throttling.
+
+Failed sign-ins are counted per pseudonym (guessing one member's password) and per client
+address (trying many pseudonyms); either limit answers "try again in N seconds". The wrong-password
+and no-such-member answers are identical, in words and in time, so the form cannot be used to
+find out who is a member.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import asyncpg
+
+from forum import limits, passwords
+from forum.storage import members
+from forum.storage.members import Member
+
+PSEUDONYM = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
+PASSWORD_MIN = 10
+PASSWORD_MAX = 1024
+#: Names that would let someone pass as staff, the system, or another member's state.
+RESERVED = frozenset({
+    "admin", "admins", "administrator", "anonymous", "anon", "deleted", "deleted-member",
+    "moderator", "moderators", "mod", "mods", "staff", "system", "root", "support", "help",
+    "forum", "official", "team", "null", "undefined", "none", "guest", "visitor", "member",
+    "everyone", "here", "you", "me", "crisis", "security", "abuse", "webmaster", "postmaster",
+})
+
+
+class AccountError(Exception):
+    """A refusal to show the member as it is."""
+
+
+def check_pseudonym(pseudonym: str) -> str:
+    if not PSEUDONYM.match(pseudonym):
+        raise AccountError(
+            "A pseudonym needs 3 to 32 characters: letters, digits, '_' or '-', with no spaces."
+        )
+    if pseudonym.lower() in RESERVED or pseudonym.lower().replace("_", "-") in RESERVED:
+        raise AccountError(f"“{pseudonym}” is reserved. Please choose another pseudonym.")
+    return pseudonym
+
+
+def check_password(password: str, pseudonym: str) -> str:
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(
+            f"Your password needs at least {PASSWORD_MIN} characters; this one has"
+            f" {len(password)}. A short sentence you will remember works well."
+        )
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"Your password can be at most {PASSWORD_MAX} characters.")
+    if password.lower() == pseudonym.lower():
+        raise AccountError("Your password must not be the same as your pseudonym.")
+    return password
+
+
+async def register(conn: asyncpg.Connection, pseudonym: str, password: str, *,
+                   is_admin: bool = False) -> Member:
+    check_pseudonym(pseudonym)
+    check_password(password, pseudonym)
+    password_hash = await passwords.hash_password(password)
+    try:
+        return await members.create_member(conn, pseudonym, password_hash, is_admin=is_admin)
+    except members.PseudonymTaken:
+        raise AccountError(
+            f"The pseudonym “{pseudonym}” is taken (names are the same whatever their capital"
+            " letters). Please choose another."
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    pseudonym_key: bytes
+    address_key: bytes
+
+
+async def sign_in(conn: asyncpg.Connection, secret: bytes, pseudonym: str, password: str,
+                  address: str) -> Member | None:
+    """The member, or None for a wrong pseudonym/password; raises limits.Limited when throttled."""
+    attempt = Attempt(limits.key(secret, "p:" + pseudonym[:64]), limits.key(secret, "a:" + address))
+    await limits.check(conn, limits.LOGIN_PER_PSEUDONYM, attempt.pseudonym_key)
+    await limits.check(conn, limits.LOGIN_PER_ADDRESS, attempt.address_key)
+    credentials = await members.get_credentials(conn, pseudonym) if PSEUDONYM.match(pseudonym) else None
+    ok, needs_rehash = await passwords.verify(
+        credentials.password_hash if credentials else None, password[:PASSWORD_MAX]
+    )
+    if not ok or credentials is None:
+        await limits.spend(conn, limits.LOGIN_PER_PSEUDONYM, attempt.pseudonym_key)
+        await limits.spend(conn, limits.LOGIN_PER_ADDRESS, attempt.address_key)
+        return None
+    if needs_rehash:
+        await members.save_password_hash(
+            conn, credentials.member.id, await passwords.hash_password(password)
+        )
+    return credentials.member

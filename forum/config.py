@@ -1,0 +1,96 @@
+"""Settings read once from the environment into a frozen dataclass.
+
+Every variable of the contract is parsed here and nowhere else, so that a bad value stops start-up
+with one line naming the variable (ConfigError) rather than a traceback deep inside a request.
+The signing secret is generated once into the data directory so that every process and every
+restart share it, which keeps sessions and CSRF tokens valid across N workers.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ConfigError(Exception):
+    """A configuration value is unusable; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None
+    data_dir: Path
+    host: str
+    port: int
+    secret: bytes
+
+    def with_database(self, url: str) -> Settings:
+        return replace(self, database_url=url)
+
+
+def check_database_url(name: str, url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError(f"{name} must be a postgresql:// URL, got scheme {parts.scheme!r}")
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise ConfigError(f"{name} has an invalid port: {exc}") from None
+    return url
+
+
+def parse_port(name: str, raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number from 1 to 65535, got {raw!r}") from None
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{name} must be a number from 1 to 65535, got {port}")
+    return port
+
+
+def _secret(env: Mapping[str, str], data_dir: Path) -> bytes:
+    if env.get("FORUM_SECRET"):
+        value = env["FORUM_SECRET"]
+        if len(value) < 16:
+            raise ConfigError("FORUM_SECRET must be at least 16 characters")
+        return value.encode()
+    path = data_dir / "secret"
+    try:
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: two workers starting together must end up with the same secret.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_urlsafe(48))
+        value = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"FORUM_DATA_DIR ({data_dir}) is not writable: {exc.strerror}") from None
+    if not value:
+        raise ConfigError(f"FORUM_DATA_DIR holds an empty secret file: {path}")
+    return value.encode()
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    url = env.get("DATABASE_URL") or None
+    if url is not None:
+        check_database_url("DATABASE_URL", url)
+    data_dir = Path(env.get("FORUM_DATA_DIR") or "./var").resolve()
+    host = env.get("FORUM_HOST") or "127.0.0.1"
+    port = parse_port("FORUM_PORT", env.get("FORUM_PORT") or "8080")
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        secret=_secret(env, data_dir),
+    )

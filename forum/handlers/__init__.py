@@ -1,0 +1,1 @@
+"""Thin handlers: parse the request, call storage or domain code, choose the response."""

@@ -1,0 +1,18 @@
+"""The group directory at `/`, with search over names and descriptions."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from forum import auth
+from forum.keys import pool_key
+from forum.pages import render
+from forum.storage import groups
+
+
+async def directory_page(request: web.Request) -> web.Response:
+    viewer = auth.viewer(request)
+    query = request.query.get("q", "")[:100]
+    async with request.app[pool_key].acquire() as conn:
+        found = await groups.list_directory(conn, viewer.id if viewer else None, query)
+    return render(request, "directory/index.html", {"groups": found, "query": query.strip()})

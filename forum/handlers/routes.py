@@ -1,0 +1,30 @@
+"""Every URL of the forum, named, so links come from `url_for` and never from string building."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from forum import STATIC_DIR
+from forum.handlers import accounts, directory, drafts, groups, health, topics
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/healthz", health.healthz, name="healthz")
+    r.add_get("/", directory.directory_page, name="directory")
+    r.add_get("/register", accounts.register_page, name="register")
+    r.add_post("/register", accounts.register)
+    r.add_get("/login", accounts.login_page, name="login")
+    r.add_post("/login", accounts.login)
+    r.add_post("/logout", accounts.logout, name="logout")
+    r.add_get("/g/{slug}", groups.group_page, name="group")
+    r.add_post("/g/{slug}/join", groups.join_group, name="join_group")
+    r.add_get("/t/{id}", topics.topic_page, name="topic")
+    r.add_get("/p/{id}", topics.post_permalink, name="post")
+    r.add_get("/drafts", drafts.drafts_page, name="drafts")
+    r.add_post("/drafts", drafts.create_draft)
+    r.add_get("/drafts/{id}", drafts.draft_page, name="draft")
+    r.add_post("/drafts/{id}", drafts.save_draft)
+    r.add_post("/drafts/{id}/publish", drafts.publish_draft, name="publish_draft")
+    r.add_post("/drafts/{id}/delete", drafts.delete_draft, name="delete_draft")
+    r.add_static("/static", STATIC_DIR, name="static", append_version=True)

@@ -1,0 +1,67 @@
+"""A topic and its replies, paged by post number; `/p/{id}` links to one post."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from forum import auth, forms
+from forum.keys import pool_key
+from forum.pages import render
+from forum.storage import groups, topics
+
+PAGE_SIZE = 20
+
+
+def page_of(number: int) -> int:
+    return (number - 1) // PAGE_SIZE + 1
+
+
+def post_url(request: web.Request, topic_id: int, number: int) -> str:
+    url = request.app.router["topic"].url_for(id=str(topic_id))
+    page = page_of(number)
+    if page > 1:
+        url = url.with_query(page=page)
+    return f"{url}#post-{number}"
+
+
+async def visible_topic_or_404(request: web.Request, topic_id: int
+                               ) -> tuple[topics.Topic, groups.GroupView]:
+    viewer = auth.viewer(request)
+    async with request.app[pool_key].acquire() as conn:
+        topic = await topics.get_topic(conn, topic_id)
+        if topic is None:
+            raise web.HTTPNotFound()
+        view = await groups.get_visible_group_by_id(
+            conn, topic.group_id, viewer.id if viewer else None, bool(viewer and viewer.is_admin)
+        )
+    if view is None:
+        raise web.HTTPNotFound()
+    return topic, view
+
+
+async def topic_page(request: web.Request) -> web.Response:
+    topic, view = await visible_topic_or_404(request, forms.int_param(request, "id"))
+    raw_page = request.query.get("page", "1")
+    if not raw_page.isdigit() or len(raw_page) > 9 or int(raw_page) < 1:
+        raise web.HTTPNotFound()
+    page = int(raw_page)
+    last_page = page_of(max(topic.last_post_number, 1))
+    if page > last_page:
+        raise web.HTTPNotFound()
+    first = (page - 1) * PAGE_SIZE + 1
+    async with request.app[pool_key].acquire() as conn:
+        posts = await topics.list_posts(conn, topic.id, first, first + PAGE_SIZE - 1)
+    return render(request, "topics/topic.html", {
+        "topic": topic, "view": view, "group": view.group, "posts": posts,
+        "page": page, "last_page": last_page,
+    })
+
+
+async def post_permalink(request: web.Request) -> web.Response:
+    post_id = forms.int_param(request, "id")
+    async with request.app[pool_key].acquire() as conn:
+        location = await topics.get_post_location(conn, post_id)
+    if location is None:
+        raise web.HTTPNotFound()
+    await visible_topic_or_404(request, location[0])
+    raise web.HTTPSeeOther(post_url(request, *location))

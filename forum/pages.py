@@ -1,0 +1,40 @@
+"""Rendering pages: Jinja2 set up once, with what every template needs in its context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from forum import TEMPLATES_DIR, auth, security
+from forum.timefmt import ago, iso
+
+
+async def _context(request: web.Request) -> dict[str, Any]:
+    return {
+        "viewer": auth.viewer(request),
+        # A function, not a value: only pages that actually show a form create the CSRF cookie.
+        "csrf_token": lambda: security.csrf_token(request),
+        "request_path": request.path_qs,
+    }
+
+
+def setup(app: web.Application) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(default=True),
+        context_processors=[_context],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["ago"] = ago
+    env.filters["iso"] = iso
+
+
+def render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
+           ) -> web.Response:
+    return aiohttp_jinja2.render_template(template, request, context, status=status)

@@ -1,0 +1,99 @@
+"""From draft to post: the limits on what may be saved and published, and publishing itself.
+
+Saving is lenient (a draft may be half-written: no title yet, an empty body) but bounded, so a
+draft is never refused for being unfinished, only for being larger than any post may be.
+Publishing checks the finished shape, renders once (the same `markup.render` as the preview)
+and, in one transaction, turns the draft into a topic or reply and removes the draft. If the
+draft changed since the author looked at it (another tab), nothing is published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from forum import markup
+from forum.storage import drafts, groups, topics
+from forum.storage.drafts import Draft
+
+TITLE_MIN, TITLE_MAX = 3, 150
+BODY_MAX = 20_000
+WARNING_MAX = 100
+
+
+class PublishRefused(Exception):
+    """The draft cannot be published as it is; the message says why, in plain words."""
+
+
+class StaleDraft(Exception):
+    """The draft was saved elsewhere after the version the author was looking at."""
+
+
+@dataclass(frozen=True, slots=True)
+class DraftFields:
+    title: str
+    body: str
+    anonymous: bool
+    content_warning: str
+
+
+def save_problems(fields: DraftFields) -> list[str]:
+    problems = []
+    if len(fields.title) > TITLE_MAX:
+        problems.append(
+            f"The title is {len(fields.title):,} characters; it can be at most {TITLE_MAX}."
+        )
+    if len(fields.body) > BODY_MAX:
+        problems.append(
+            f"Your post is {len(fields.body):,} characters; it can be at most {BODY_MAX:,}."
+            " Your text is still here: shorten it, or split it into two posts."
+        )
+    if len(fields.content_warning) > WARNING_MAX:
+        problems.append(f"A content warning can be at most {WARNING_MAX} characters.")
+    return problems
+
+
+def publish_problems(draft: Draft) -> list[str]:
+    fields = DraftFields(draft.title, draft.body, draft.anonymous, draft.content_warning)
+    problems = save_problems(fields)
+    if not draft.is_reply and len(draft.title.strip()) < TITLE_MIN:
+        problems.append(f"Please give your topic a title of at least {TITLE_MIN} characters.")
+    if not draft.body.strip():
+        problems.append("Your post is empty. Write something before publishing.")
+    return problems
+
+
+def preview(draft: Draft) -> str:
+    return markup.render(draft.body)
+
+
+async def publish(conn: asyncpg.Connection, draft: Draft) -> topics.NewPost:
+    """Publish `draft` exactly as read (its version); raises PublishRefused or StaleDraft."""
+    problems = publish_problems(draft)
+    if problems:
+        raise PublishRefused(" ".join(problems))
+    group = await groups.get_group_by_slug(conn, draft.group_slug)
+    if group is None or group.archived_at is not None:
+        raise PublishRefused("This group is closed to new posts. Your draft is kept.")
+    if not await groups.is_active_member(conn, group.id, draft.author_id):
+        raise PublishRefused(f"Join “{group.name}” to post there. Your draft is kept.")
+    anonymous = draft.anonymous and group.anonymous == "optional"
+    body_html = markup.render(draft.body)
+    async with conn.transaction():
+        if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
+            raise StaleDraft()
+        if draft.topic_id is None:
+            return await topics.create_topic(
+                conn, group_id=group.id, author_id=draft.author_id, anonymous=anonymous,
+                title=draft.title.strip(), body_source=draft.body, body_html=body_html,
+                content_warning=draft.content_warning.strip(),
+            )
+        reply = await topics.create_reply(
+            conn, topic_id=draft.topic_id, author_id=draft.author_id, anonymous=anonymous,
+            body_source=draft.body, body_html=body_html,
+            content_warning=draft.content_warning.strip(),
+        )
+        if reply is None:
+            raise PublishRefused("This topic is no longer open for replies. Your draft is kept.")
+        return reply

@@ -1,0 +1,85 @@
+"""`forum serve`: one process, or N worker processes sharing one port through SO_REUSEPORT.
+
+The parent resolves the database (starting the embedded one if needed) and applies migrations
+once, then starts the workers with the resolved settings. Workers share nothing but PostgreSQL,
+which is what lets N processes, or N machines behind a load balancer, behave as one forum.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import socket
+import sys
+from typing import Any
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from forum.app import create_app
+from forum.config import Settings
+from forum.runtime import StartupError
+
+
+class AccessLogger(AbstractAccessLogger):
+    """Method, path, status and time: no query string (searches can be personal), no address."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %.1fms", request.method, request.path, response.status,
+                         time * 1000)
+
+
+def check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise StartupError(
+                f"FORUM_PORT: cannot listen on {host}:{port}: {exc.strerror}"
+            ) from None
+
+
+def run_worker(settings: Settings, reuse_port: bool) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, reuse_port=reuse_port,
+        access_log_class=AccessLogger, print=None, handle_signals=True,
+    )
+
+
+def serve(settings: Settings, workers: int) -> None:
+    check_port_free(settings.host, settings.port)
+    print(f"forum: serving on http://{settings.host}:{settings.port} with {workers} "
+          f"worker{'s' if workers > 1 else ''}", flush=True)
+    if workers == 1:
+        run_worker(settings, reuse_port=False)
+        return
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=run_worker, args=(settings, True), daemon=False)
+                 for _ in range(workers)]
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: aiohttp shuts the worker down gracefully
+        for process in processes:
+            process.join(timeout=15)
+            if process.is_alive():
+                process.kill()
+    if any(p.exitcode not in (0, -signal.SIGTERM, None) for p in processes):
+        print("forum: a worker stopped with an error; see the log above", file=sys.stderr)

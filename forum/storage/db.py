@@ -1,0 +1,16 @@
+"""Connecting to PostgreSQL: one pool per process, sized for a small machine."""
+
+from __future__ import annotations
+
+import asyncpg
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, command_timeout=30,
+        # Page reads are short; a statement that runs away is cut off instead of holding a worker.
+        server_settings={"application_name": "forum", "statement_timeout": "30s",
+                         "idle_in_transaction_session_timeout": "60s"},
+    )
+    assert pool is not None
+    return pool

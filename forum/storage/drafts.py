@@ -1,0 +1,116 @@
+"""Drafts: every topic and reply is written here first, visible to its author alone.
+
+Reads always filter on the author, so another member's draft is simply not found (404), and a
+save carries the version it was based on so a stale tab cannot overwrite newer text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    id: int
+    author_id: int
+    group_id: int
+    group_slug: str
+    group_name: str
+    group_anonymous: str
+    topic_id: int | None
+    topic_title: str | None
+    title: str
+    body: str
+    anonymous: bool
+    content_warning: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_reply(self) -> bool:
+        return self.topic_id is not None
+
+
+_SELECT = """
+    SELECT d.id, d.author_id, d.group_id, g.slug AS group_slug, g.name AS group_name,
+           g.anonymous AS group_anonymous, d.topic_id, t.title AS topic_title, d.title, d.body,
+           d.anonymous, d.content_warning, d.version, d.created_at, d.updated_at
+    FROM drafts d
+    JOIN groups g ON g.id = d.group_id
+    LEFT JOIN topics t ON t.id = d.topic_id
+"""
+
+
+async def create_draft(
+    conn: asyncpg.Connection,
+    author_id: int,
+    group_id: int,
+    topic_id: int | None,
+    *,
+    title: str = "",
+    body: str = "",
+    anonymous: bool = False,
+    content_warning: str = "",
+) -> int:
+    draft_id = await conn.fetchval(
+        "INSERT INTO drafts (author_id, group_id, topic_id, title, body, anonymous, content_warning)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        author_id, group_id, topic_id, title, body, anonymous, content_warning,
+    )
+    return int(draft_id)
+
+
+async def get_own_draft(conn: asyncpg.Connection, draft_id: int, author_id: int) -> Draft | None:
+    row = await conn.fetchrow(_SELECT + " WHERE d.id = $1 AND d.author_id = $2", draft_id, author_id)
+    return Draft(**row) if row else None
+
+
+async def list_own_drafts(conn: asyncpg.Connection, author_id: int) -> list[Draft]:
+    rows = await conn.fetch(
+        _SELECT + " WHERE d.author_id = $1 ORDER BY d.updated_at DESC, d.id DESC LIMIT 200",
+        author_id,
+    )
+    return [Draft(**r) for r in rows]
+
+
+async def save_draft(
+    conn: asyncpg.Connection,
+    draft_id: int,
+    author_id: int,
+    *,
+    version: int,
+    title: str,
+    body: str,
+    anonymous: bool,
+    content_warning: str,
+) -> int | None:
+    """Returns the new version, or None when `version` is stale (saved elsewhere since)."""
+    new_version = await conn.fetchval(
+        "UPDATE drafts SET title = $4, body = $5, anonymous = $6, content_warning = $7,"
+        " version = version + 1, updated_at = now()"
+        " WHERE id = $1 AND author_id = $2 AND version = $3 RETURNING version",
+        draft_id, author_id, version, title, body, anonymous, content_warning,
+    )
+    return None if new_version is None else int(new_version)
+
+
+async def delete_draft(conn: asyncpg.Connection, draft_id: int, author_id: int) -> bool:
+    status = await conn.execute(
+        "DELETE FROM drafts WHERE id = $1 AND author_id = $2", draft_id, author_id
+    )
+    return status != "DELETE 0"
+
+
+async def delete_published_draft(
+    conn: asyncpg.Connection, draft_id: int, author_id: int, version: int
+) -> bool:
+    """Removes the draft being published; False when it changed (or went) since it was read."""
+    status = await conn.execute(
+        "DELETE FROM drafts WHERE id = $1 AND author_id = $2 AND version = $3",
+        draft_id, author_id, version,
+    )
+    return status != "DELETE 0"

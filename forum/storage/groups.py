@@ -1,0 +1,164 @@
+"""Groups (topic boards) and who has joined them.
+
+Visibility is decided in SQL, in one place (`_VISIBLE`): a public group is visible to everyone,
+a members-only group to its active members (and admins). Every read that takes a viewer goes
+through it, so "may this viewer see this group?" has one answer everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+class SlugTaken(Exception):
+    """Another group already uses this slug."""
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: int
+    slug: str
+    name: str
+    description: str
+    visibility: str
+    membership: str
+    anonymous: str
+    moderation: str
+    moderation_first_posts: int
+    created_at: datetime
+    archived_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """A group as one viewer sees it: with their membership state (None when not joined)."""
+
+    group: Group
+    membership_state: str | None
+
+    @property
+    def joined(self) -> bool:
+        return self.membership_state == "active"
+
+
+_COLUMNS = (
+    "g.id, g.slug, g.name, g.description, g.visibility, g.membership, g.anonymous, g.moderation,"
+    " g.moderation_first_posts, g.created_at, g.archived_at"
+)
+# $1 is the viewer's member id (NULL for a visitor), $2 whether the viewer is an admin.
+_VISIBLE = "(g.visibility = 'public' OR gm.state = 'active' OR $2::boolean)"
+_JOIN_VIEWER = "LEFT JOIN group_members gm ON gm.group_id = g.id AND gm.member_id = $1"
+
+
+def _view(row: asyncpg.Record) -> GroupView:
+    fields = dict(row)
+    state = fields.pop("membership_state")
+    return GroupView(Group(**fields), state)
+
+
+async def create_group(
+    conn: asyncpg.Connection,
+    slug: str,
+    name: str,
+    *,
+    description: str = "",
+    visibility: str = "public",
+    membership: str = "open",
+    anonymous: str = "off",
+    moderation: str = "open",
+) -> Group:
+    try:
+        row = await conn.fetchrow(
+            f"INSERT INTO groups AS g (slug, name, description, visibility, membership, anonymous,"
+            f" moderation) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_COLUMNS}",
+            slug, name, description, visibility, membership, anonymous, moderation,
+        )
+    except asyncpg.UniqueViolationError:
+        raise SlugTaken(slug) from None
+    assert row is not None
+    return Group(**row)
+
+
+async def get_group_by_slug(conn: asyncpg.Connection, slug: str) -> Group | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM groups g WHERE g.slug = $1", slug)
+    return Group(**row) if row else None
+
+
+async def get_visible_group(
+    conn: asyncpg.Connection, slug: str, viewer_id: int | None, viewer_is_admin: bool
+) -> GroupView | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS}, gm.state AS membership_state FROM groups g {_JOIN_VIEWER}"
+        f" WHERE g.slug = $3 AND {_VISIBLE}",
+        viewer_id, viewer_is_admin, slug,
+    )
+    return _view(row) if row else None
+
+
+async def get_visible_group_by_id(
+    conn: asyncpg.Connection, group_id: int, viewer_id: int | None, viewer_is_admin: bool
+) -> GroupView | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS}, gm.state AS membership_state FROM groups g {_JOIN_VIEWER}"
+        f" WHERE g.id = $3 AND {_VISIBLE}",
+        viewer_id, viewer_is_admin, group_id,
+    )
+    return _view(row) if row else None
+
+
+async def list_directory(
+    conn: asyncpg.Connection, viewer_id: int | None, query: str = ""
+) -> list[GroupView]:
+    """Every group that is not archived, with the viewer's membership; `query` searches.
+
+    Members-only groups are listed too (name and description only) so that people can find them
+    and ask to join; their topics stay behind `get_visible_group`. Full-text search finds
+    "grieving" for "grief"; the ILIKE arm finds partial words ("canc").
+    """
+    query = query.strip()[:100]
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS}, gm.state AS membership_state FROM groups g {_JOIN_VIEWER}"
+        " WHERE g.archived_at IS NULL"
+        "   AND ($2 = '' OR g.search @@ websearch_to_tsquery('english', $2)"
+        "        OR g.name ILIKE '%' || $3 || '%' ESCAPE '\\'"
+        "        OR g.description ILIKE '%' || $3 || '%' ESCAPE '\\')"
+        " ORDER BY g.name, g.id",
+        viewer_id, query, _escape_like(query),
+    )
+    return [_view(r) for r in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def join_group(conn: asyncpg.Connection, group: Group, member_id: int) -> str:
+    """Join an open group, or ask to join an approval group; returns the resulting state."""
+    state = "active" if group.membership == "open" else "pending"
+    row = await conn.fetchrow(
+        "INSERT INTO group_members (group_id, member_id, state) VALUES ($1, $2, $3)"
+        " ON CONFLICT (group_id, member_id) DO UPDATE SET state = group_members.state"
+        " RETURNING state",
+        group.id, member_id, state,
+    )
+    assert row is not None
+    return str(row["state"])
+
+
+async def leave_group(conn: asyncpg.Connection, group_id: int, member_id: int) -> None:
+    await conn.execute(
+        "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2", group_id, member_id
+    )
+
+
+async def is_active_member(conn: asyncpg.Connection, group_id: int, member_id: int) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM group_members"
+            " WHERE group_id = $1 AND member_id = $2 AND state = 'active')",
+            group_id, member_id,
+        )
+    )

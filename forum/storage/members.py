@@ -1,0 +1,72 @@
+"""Members: pseudonym, argon2 hash, admin flag. Case-insensitive uniqueness lives in the index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+class PseudonymTaken(Exception):
+    """Another member holds this pseudonym (in any letter case)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    pseudonym: str
+    is_admin: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    member: Member
+    password_hash: str
+
+
+_COLUMNS = "id, pseudonym, is_admin, created_at"
+
+
+async def create_member(
+    conn: asyncpg.Connection, pseudonym: str, password_hash: str, *, is_admin: bool = False
+) -> Member:
+    try:
+        row = await conn.fetchrow(
+            f"INSERT INTO members (pseudonym, password_hash, is_admin) VALUES ($1, $2, $3)"
+            f" RETURNING {_COLUMNS}",
+            pseudonym, password_hash, is_admin,
+        )
+    except asyncpg.UniqueViolationError:
+        raise PseudonymTaken(pseudonym) from None
+    assert row is not None
+    return Member(**row)
+
+
+async def get_member(conn: asyncpg.Connection, member_id: int) -> Member | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM members WHERE id = $1 AND deleted_at IS NULL", member_id
+    )
+    return Member(**row) if row else None
+
+
+async def get_credentials(conn: asyncpg.Connection, pseudonym: str) -> Credentials | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS}, password_hash FROM members"
+        " WHERE lower(pseudonym) = lower($1) AND deleted_at IS NULL",
+        pseudonym,
+    )
+    if row is None:
+        return None
+    fields = dict(row)
+    password_hash = fields.pop("password_hash")
+    return Credentials(Member(**fields), password_hash)
+
+
+async def save_password_hash(conn: asyncpg.Connection, member_id: int, password_hash: str) -> None:
+    await conn.execute("UPDATE members SET password_hash = $2 WHERE id = $1", member_id, password_hash)
+
+
+async def count_members(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM members"))

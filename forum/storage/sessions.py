@@ -1,0 +1,67 @@
+"""Server-side sessions. The browser holds a random token; we keep only its SHA-256.
+
+A session is a row, so signing out (or an admin suspending someone) takes effect on every process
+at once, and expiry is a WHERE clause rather than trust in the cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import asyncpg
+
+from forum.storage.members import Member
+
+LIFETIME = timedelta(days=30)
+#: last_seen_at is refreshed at most this often, so reading pages does not write on every request.
+TOUCH_EVERY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    token: str
+    member: Member
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def create_session(conn: asyncpg.Connection, member: Member) -> Session:
+    token = secrets.token_urlsafe(32)
+    await conn.execute(
+        "INSERT INTO sessions (token_hash, member_id, expires_at) VALUES ($1, $2, now() + $3::interval)",
+        _hash(token), member.id, LIFETIME,
+    )
+    return Session(token, member)
+
+
+async def get_session_member(conn: asyncpg.Connection, token: str) -> Member | None:
+    """The signed-in member for `token`, sliding the expiry forward now and then."""
+    row = await conn.fetchrow(
+        """
+        WITH found AS (
+            SELECT s.token_hash, s.last_seen_at, m.id, m.pseudonym, m.is_admin, m.created_at
+            FROM sessions s JOIN members m ON m.id = s.member_id
+            WHERE s.token_hash = $1 AND s.expires_at > now() AND m.deleted_at IS NULL
+        ), touched AS (
+            UPDATE sessions SET last_seen_at = now(), expires_at = now() + $2::interval
+            WHERE token_hash = (SELECT token_hash FROM found WHERE last_seen_at < now() - $3::interval)
+        )
+        SELECT id, pseudonym, is_admin, created_at FROM found
+        """,
+        _hash(token), LIFETIME, TOUCH_EVERY,
+    )
+    return Member(**row) if row else None
+
+
+async def delete_session(conn: asyncpg.Connection, token: str) -> None:
+    await conn.execute("DELETE FROM sessions WHERE token_hash = $1", _hash(token))
+
+
+async def delete_expired(conn: asyncpg.Connection) -> int:
+    status = await conn.execute("DELETE FROM sessions WHERE expires_at <= now()")
+    return int(status.split()[-1])
