@@ -15,7 +15,7 @@ from forum.security import SESSION_COOKIE, SESSION_TOKEN_KEY, Handler, set_cooki
 from forum.storage import sessions
 from forum.storage.members import Member
 
-_member_key = "member"
+_member_key = web.RequestKey("member", Member | None)
 
 
 @web.middleware
@@ -35,8 +35,7 @@ async def load_member(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 def viewer(request: web.Request) -> Member | None:
-    member: Member | None = request.get(_member_key)
-    return member
+    return request.get(_member_key)
 
 
 def safe_next(target: str | None) -> str:

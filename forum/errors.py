@@ -34,12 +34,13 @@ _UNAVAILABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectN
 
 def error_page(request: web.Request, status: int, headers: dict[str, str] | None = None
                ) -> web.Response:
-    response = aiohttp_jinja2.render_template(
-        "errors/error.html",
-        request,
-        {"status": status, "title": TITLES.get(status, "Something went wrong")},
-        status=status,
-    )
+    title = TITLES.get(status, "Something went wrong")
+    try:
+        response = aiohttp_jinja2.render_template(
+            "errors/error.html", request, {"status": status, "title": title}, status=status)
+    except Exception:  # the error page itself failed: still answer, plainly
+        log.exception("error page for %s failed", status)
+        response = web.Response(text=title, status=status)
     if headers:
         response.headers.update(headers)
     return response

@@ -27,9 +27,9 @@ CSRF_COOKIE = "forum_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 #: Set by the auth middleware to the session token, only when that session is valid.
-SESSION_TOKEN_KEY = "session_token"
-_binding_key = "csrf_binding"
-_new_cookie_key = "csrf_new_cookie"
+SESSION_TOKEN_KEY = web.RequestKey("session_token", str)
+_binding_key = web.RequestKey("csrf_binding", str)
+_new_cookie_key = web.RequestKey("csrf_new_cookie", str)
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'none'",
@@ -65,7 +65,7 @@ def _binding(request: web.Request) -> str:
             value = secrets.token_urlsafe(32)
             request[_new_cookie_key] = value
         request[_binding_key] = value
-    return str(request[_binding_key])
+    return request[_binding_key]
 
 
 def _bound_value(request: web.Request) -> str | None:
