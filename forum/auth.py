@@ -39,8 +39,13 @@ def viewer(request: web.Request) -> Member | None:
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go back to after signing in; anything else (another site) becomes '/'."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A local path to go back to after signing in; anything else (another site) becomes '/'.
+
+    Control characters are refused too: URL parsers (yarl, browsers) drop tabs and newlines, so
+    "/<tab>/evil.example" would otherwise reach the Location header as "//evil.example".
+    """
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(c < " " or c == "\x7f" for c in target)):
         return "/"
     return target
 

@@ -13,6 +13,7 @@ import aiohttp_jinja2
 import asyncpg
 from aiohttp import web
 
+from forum.pages import base_context
 from forum.security import Handler
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ def error_page(request: web.Request, status: int, headers: dict[str, str] | None
     title = TITLES.get(status, "Something went wrong")
     try:
         response = aiohttp_jinja2.render_template(
-            "errors/error.html", request, {"status": status, "title": title}, status=status)
+            "errors/error.html", request,
+            {**base_context(request), "status": status, "title": title}, status=status)
     except Exception:  # the error page itself failed: still answer, plainly
         log.exception("error page for %s failed", status)
         response = web.Response(text=title, status=status)
@@ -49,6 +51,9 @@ def error_page(request: web.Request, status: int, headers: dict[str, str] | None
 @web.middleware
 async def pages(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        if "\x00" in request.path or "\x00" in request.rel_url.query_string:
+            # PostgreSQL text cannot hold NUL and no link of ours has one: refuse before any query.
+            raise web.HTTPBadRequest()
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == "application/json" or exc.empty_body:

@@ -34,7 +34,7 @@ class Form:
 
     def int(self, name: str) -> int:
         raw = self.text(name).strip()
-        if not raw.isdigit() or len(raw) > 18:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
             raise BadForm(reason=f"{name} must be a whole number")
         return int(raw)
 
@@ -43,12 +43,15 @@ class Form:
 
 
 async def read(request: web.Request) -> Form:
-    return Form(await request.post())  # type: ignore[arg-type]
+    try:
+        return Form(await request.post())  # type: ignore[arg-type]
+    except (ValueError, LookupError):  # not UTF-8, or an unknown charset: no form of ours
+        raise BadForm(reason="The form could not be read") from None
 
 
 def int_param(request: web.Request, name: str) -> int:
     """A numeric path segment; anything that is not a plausible id is simply not found."""
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise web.HTTPNotFound()
     return int(raw)

@@ -19,7 +19,7 @@ from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset({
-    "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
+    "p", "br", "hr", "strong", "em", "s", "del", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
     "table", "thead", "tbody", "tr", "th", "td",
 })

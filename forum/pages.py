@@ -9,16 +9,30 @@ import jinja2
 from aiohttp import web
 
 from forum import TEMPLATES_DIR, auth, security
+from forum.keys import pool_key
+from forum.storage import members
 from forum.timefmt import ago, iso
 
 
-async def _context(request: web.Request) -> dict[str, Any]:
+def base_context(request: web.Request) -> dict[str, Any]:
+    """What every page needs; error pages use it directly, as they may be rendered by a
+    middleware that runs before aiohttp-jinja2's context-processor middleware has."""
     return {
         "viewer": auth.viewer(request),
         # A function, not a value: only pages that actually show a form create the CSRF cookie.
         "csrf_token": lambda: security.csrf_token(request),
         "request_path": request.path_qs,
+        "badges": members.NO_BADGES,
     }
+
+
+async def _context(request: web.Request) -> dict[str, Any]:
+    context = base_context(request)
+    viewer = context["viewer"]
+    if viewer is not None:
+        async with request.app[pool_key].acquire() as conn:
+            context["badges"] = await members.get_badges(conn, viewer)
+    return context
 
 
 def setup(app: web.Application) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from forum import markup
+from forum.moderation import queue as mod_queue
+from forum.moderation import sanctions
 from forum.storage import drafts, groups, topics
 from forum.storage.drafts import Draft
 
@@ -78,22 +80,33 @@ async def publish(conn: asyncpg.Connection, draft: Draft) -> topics.NewPost:
         raise PublishRefused("This group is closed to new posts. Your draft is kept.")
     if not await groups.is_active_member(conn, group.id, draft.author_id):
         raise PublishRefused(f"Join “{group.name}” to post there. Your draft is kept.")
-    anonymous = draft.anonymous and group.anonymous == "optional"
+    blocked = await sanctions.posting_block(conn, draft.author_id, group)
+    if blocked:
+        raise PublishRefused(blocked + " Your draft is kept.")
+    if draft.anonymous and group.anonymous != "optional":
+        raise PublishRefused(
+            f"{group.name} no longer allows anonymous posts. Untick “post anonymously” and check"
+            " the preview if you want to publish under your pseudonym.")
+    held = await mod_queue.needs_review(conn, group, draft.author_id)
     body_html = markup.render(draft.body)
     async with conn.transaction():
         if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
             raise StaleDraft()
         if draft.topic_id is None:
-            return await topics.create_topic(
-                conn, group_id=group.id, author_id=draft.author_id, anonymous=anonymous,
+            new = await topics.create_topic(
+                conn, group_id=group.id, author_id=draft.author_id, anonymous=draft.anonymous,
                 title=draft.title.strip(), body_source=draft.body, body_html=body_html,
-                content_warning=draft.content_warning.strip(),
+                content_warning=draft.content_warning.strip(), held=held,
             )
-        reply = await topics.create_reply(
-            conn, topic_id=draft.topic_id, author_id=draft.author_id, anonymous=anonymous,
-            body_source=draft.body, body_html=body_html,
-            content_warning=draft.content_warning.strip(),
-        )
-        if reply is None:
-            raise PublishRefused("This topic is no longer open for replies. Your draft is kept.")
-        return reply
+        else:
+            reply = await topics.create_reply(
+                conn, topic_id=draft.topic_id, author_id=draft.author_id,
+                anonymous=draft.anonymous, body_source=draft.body, body_html=body_html,
+                content_warning=draft.content_warning.strip(), held=held,
+            )
+            if reply is None:
+                raise PublishRefused("This topic is no longer open for replies. Your draft is kept.")
+            new = reply
+        if held:
+            await mod_queue.hold(conn, group=group, post_id=new.post_id, author_id=draft.author_id)
+        return new

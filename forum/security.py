@@ -84,7 +84,10 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
         if sent is None and request.content_type in (
             "application/x-www-form-urlencoded", "multipart/form-data"
         ):
-            sent = (await request.post()).get(CSRF_FIELD)  # type: ignore[assignment]
+            try:
+                sent = (await request.post()).get(CSRF_FIELD)  # type: ignore[assignment]
+            except (ValueError, LookupError):  # not UTF-8, or an unknown charset
+                raise web.HTTPBadRequest(reason="The form could not be read") from None
         if not _bound_value(request) or not isinstance(sent, str) or not hmac.compare_digest(
             sent, csrf_token(request)
         ):

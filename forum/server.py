@@ -7,6 +7,7 @@ which is what lets N processes, or N machines behind a load balancer, behave as 
 
 from __future__ import annotations
 
+import errno
 import logging
 import multiprocessing
 import signal
@@ -33,20 +34,41 @@ class AccessLogger(AbstractAccessLogger):
 def check_port_free(host: str, port: int) -> None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        # SO_REUSEADDR as aiohttp's listener has, so connections left in TIME_WAIT by a restart
+        # do not count; but not SO_REUSEPORT, with which the probe (and then our workers) would
+        # quietly share the port with a server already there, such as another `forum serve`.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
+            bad_host = isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
             raise StartupError(
-                f"FORUM_PORT: cannot listen on {host}:{port}: {exc.strerror}"
+                f"{'FORUM_HOST' if bad_host else 'FORUM_PORT'}: cannot listen on {host}:{port}:"
+                f" {exc.strerror}"
             ) from None
+
+
+def _stop_once(_signum: int, _frame: Any) -> None:
+    # A worker is often told twice: Ctrl-C (or systemd's SIGTERM) reaches the whole process
+    # group, and then the parent passes SIGTERM on. A second signal must not cut short the
+    # graceful shutdown that the first one started. (A no-op handler, not SIG_IGN: a signal
+    # already pending when the handler changes to SIG_IGN is reported as an OSError.)
+    signal.signal(signal.SIGINT, _ignore)
+    signal.signal(signal.SIGTERM, _ignore)
+    raise web.GracefulExit()
+
+
+def _ignore(_signum: int, _frame: Any) -> None:
+    pass
 
 
 def run_worker(settings: Settings, reuse_port: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
+    signal.signal(signal.SIGINT, _stop_once)
+    signal.signal(signal.SIGTERM, _stop_once)
     web.run_app(
         create_app(settings), host=settings.host, port=settings.port, reuse_port=reuse_port,
-        access_log_class=AccessLogger, print=None, handle_signals=True,
+        access_log_class=AccessLogger, print=None, handle_signals=False,
     )
 
 

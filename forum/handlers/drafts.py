@@ -60,7 +60,8 @@ async def _editor(
         # The same Post shape and template as the topic page: the preview is the published look.
         preview = topics.Post(
             id=0, topic_id=draft.topic_id or 0, number=0,
-            author_name=None if draft.anonymous else member.pseudonym,
+            author_name=None if draft.anonymous and draft.group_anonymous == "optional"
+            else member.pseudonym,
             body_html=posting.preview(draft), content_warning=draft.content_warning.strip(),
             created_at=datetime.now(UTC), edited_at=None)
     response = render(request, "drafts/edit.html", {
@@ -169,10 +170,19 @@ async def publish_draft(request: web.Request) -> web.Response:
     draft = await _own_draft_or_404(request, member)
     form = await forms.read(request)
     if "body" in form.data:  # published from the editor: what is in the text box is what goes out
+        asked_anonymous = draft.anonymous
         result = await _save(request, member, draft, form)
         if isinstance(result, web.Response):
             return result
         draft = result
+        if asked_anonymous and not draft.anonymous and draft.group_anonymous != "optional":
+            # The group stopped offering anonymity since this draft was written: never publish
+            # under the member's pseudonym before they have seen that in the preview.
+            return await _editor(request, member, _target_of(draft), DraftFields(
+                draft.title, draft.body, draft.anonymous, draft.content_warning), draft=draft,
+                status=400, errors=[f"{draft.group_name} no longer allows anonymous posts, so this"
+                                    f" would appear under your pseudonym “{member.pseudonym}”."
+                                    " Your draft is saved; publish again if that is what you want."])
     elif form.int("version") != draft.version:
         return await _editor(request, member, _target_of(draft), DraftFields(
             draft.title, draft.body, draft.anonymous, draft.content_warning),
@@ -196,6 +206,9 @@ async def publish_draft(request: web.Request) -> web.Response:
                 raise web.HTTPNotFound() from None
             return await _editor(request, member, _target_of(current), fields, draft=current,
                                  conflict=current, status=409)
+    if new_post.number is None:  # held for review: the author sees it, marked, on the topic page
+        topic_url = request.app.router["topic"].url_for(id=str(new_post.topic_id))
+        raise web.HTTPSeeOther(f"{topic_url}#held-{new_post.post_id}")
     raise web.HTTPSeeOther(post_url(request, new_post.topic_id, new_post.number))
 
 

@@ -24,7 +24,9 @@ def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
     if not raw:
         return None
     micros, _, topic_id = raw.partition("-")
-    if not (micros.isdigit() and topic_id.isdigit() and len(micros) < 18 and len(topic_id) < 18):
+    plausible = all(part.isascii() and part.isdigit() and len(part) < 18
+                    for part in (micros, topic_id))
+    if not plausible:
         raise web.HTTPNotFound()
     return _EPOCH + int(micros) * _MICRO, int(topic_id)
 

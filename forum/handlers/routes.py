@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from forum import STATIC_DIR
-from forum.handlers import accounts, directory, drafts, groups, health, topics
+from forum.handlers import (
+    accounts, admin, directory, drafts, groups, health, mod, notifications, reports, topics,
+)
 
 
 def setup(app: web.Application) -> None:
@@ -27,4 +29,15 @@ def setup(app: web.Application) -> None:
     r.add_post("/drafts/{id}", drafts.save_draft)
     r.add_post("/drafts/{id}/publish", drafts.publish_draft, name="publish_draft")
     r.add_post("/drafts/{id}/delete", drafts.delete_draft, name="delete_draft")
+    r.add_get("/p/{id}/report", reports.report_page, name="report_post")
+    r.add_post("/p/{id}/report", reports.report_post)
+    r.add_get("/notifications", notifications.notifications_page, name="notifications")
+    r.add_post("/notifications/read", notifications.mark_read, name="notifications_read")
+    mod.setup_routes(app)
+    r.add_get("/admin/groups", admin.groups_page, name="admin_groups")
+    r.add_post("/admin/groups", admin.create_group)
+    r.add_get("/admin/groups/{slug}", admin.group_page, name="admin_group")
+    r.add_post("/admin/groups/{slug}/moderators", admin.appoint_moderator, name="admin_moderators")
+    r.add_post("/admin/groups/{slug}/moderators/{member_id}/remove", admin.remove_moderator,
+               name="admin_remove_moderator")
     r.add_static("/static", STATIC_DIR, name="static", append_version=True)

@@ -28,7 +28,7 @@ async def visible_topic_or_404(request: web.Request, topic_id: int
                                ) -> tuple[topics.Topic, groups.GroupView]:
     viewer = auth.viewer(request)
     async with request.app[pool_key].acquire() as conn:
-        topic = await topics.get_topic(conn, topic_id)
+        topic = await topics.get_topic(conn, topic_id, viewer.id if viewer else None)
         if topic is None:
             raise web.HTTPNotFound()
         view = await groups.get_visible_group_by_id(
@@ -42,17 +42,20 @@ async def visible_topic_or_404(request: web.Request, topic_id: int
 async def topic_page(request: web.Request) -> web.Response:
     topic, view = await visible_topic_or_404(request, forms.int_param(request, "id"))
     raw_page = request.query.get("page", "1")
-    if not raw_page.isdigit() or len(raw_page) > 9 or int(raw_page) < 1:
+    if not (raw_page.isascii() and raw_page.isdigit()) or len(raw_page) > 9 or int(raw_page) < 1:
         raise web.HTTPNotFound()
     page = int(raw_page)
     last_page = page_of(max(topic.last_post_number, 1))
     if page > last_page:
         raise web.HTTPNotFound()
     first = (page - 1) * PAGE_SIZE + 1
+    viewer = auth.viewer(request)
     async with request.app[pool_key].acquire() as conn:
         posts = await topics.list_posts(conn, topic.id, first, first + PAGE_SIZE - 1)
+        own_held = (await topics.list_own_held(conn, topic.id, viewer.id)
+                    if viewer and page == last_page else [])
     return render(request, "topics/topic.html", {
-        "topic": topic, "view": view, "group": view.group, "posts": posts,
+        "topic": topic, "view": view, "group": view.group, "posts": posts, "own_held": own_held,
         "page": page, "last_page": last_page,
     })
 

@@ -30,6 +30,7 @@ class Group:
     moderation_first_posts: int
     created_at: datetime
     archived_at: datetime | None
+    report_hide_threshold: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class GroupView:
 
 _COLUMNS = (
     "g.id, g.slug, g.name, g.description, g.visibility, g.membership, g.anonymous, g.moderation,"
-    " g.moderation_first_posts, g.created_at, g.archived_at"
+    " g.moderation_first_posts, g.created_at, g.archived_at, g.report_hide_threshold"
 )
 # $1 is the viewer's member id (NULL for a visitor), $2 whether the viewer is an admin.
 _VISIBLE = "(g.visibility = 'public' OR gm.state = 'active' OR $2::boolean)"
@@ -115,8 +116,9 @@ async def list_directory(
     """Every group that is not archived, with the viewer's membership; `query` searches.
 
     Members-only groups are listed too (name and description only) so that people can find them
-    and ask to join; their topics stay behind `get_visible_group`. Full-text search finds
-    "grieving" for "grief"; the ILIKE arm finds partial words ("canc").
+    and ask to join; their topics stay behind `get_visible_group`. Full-text search finds other
+    forms of a word ("grieved" finds "grieving", not "grief": English stemming keeps those apart);
+    the ILIKE arm finds partial words ("canc").
     """
     query = query.strip()[:100]
     rows = await conn.fetch(
@@ -146,6 +148,15 @@ async def join_group(conn: asyncpg.Connection, group: Group, member_id: int) -> 
     )
     assert row is not None
     return str(row["state"])
+
+
+async def add_member(conn: asyncpg.Connection, group_id: int, member_id: int) -> None:
+    """Make someone an active member whatever the group's membership rule (e.g. a moderator)."""
+    await conn.execute(
+        "INSERT INTO group_members (group_id, member_id, state) VALUES ($1, $2, 'active')"
+        " ON CONFLICT (group_id, member_id) DO UPDATE SET state = 'active'",
+        group_id, member_id,
+    )
 
 
 async def leave_group(conn: asyncpg.Connection, group_id: int, member_id: int) -> None:

@@ -70,3 +70,25 @@ async def save_password_hash(conn: asyncpg.Connection, member_id: int, password_
 
 async def count_members(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM members"))
+
+
+@dataclass(frozen=True, slots=True)
+class Badges:
+    """What the page header shows a signed-in member: unread notifications, a Moderate link."""
+
+    unread: int
+    moderates: bool
+
+
+NO_BADGES = Badges(0, False)
+
+
+async def get_badges(conn: asyncpg.Connection, member: Member) -> Badges:
+    row = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM notifications WHERE member_id = $1"
+        "          AND read_at IS NULL LIMIT 99) unread) AS unread,"
+        "       EXISTS (SELECT 1 FROM group_moderators WHERE member_id = $1) AS moderates",
+        member.id,
+    )
+    assert row is not None
+    return Badges(int(row["unread"]), bool(row["moderates"]) or member.is_admin)

@@ -36,6 +36,7 @@ class Topic:
     last_posted_at: datetime
     last_post_number: int
     reply_count: int
+    state: str = "published"  # or "held": only its author is ever given a held topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +49,24 @@ class Post:
     content_warning: str
     created_at: datetime
     edited_at: datetime | None
+    # "published"; "held" (shown to its author only); "hidden", "removed" or "deleted": shown
+    # as a placeholder with no body, so the thread still reads in order.
+    state: str = "published"
 
 
 @dataclass(frozen=True, slots=True)
 class NewPost:
     topic_id: int
     post_id: int
-    number: int
+    number: int | None  # None: held for review, not in the thread yet
+    held: bool = False
 
 
-_AUTHOR_NAME = (
+_NAME_EXPR = (
     f"CASE WHEN {{alias}}.anonymous THEN NULL WHEN m.deleted_at IS NOT NULL THEN '{DELETED_NAME}'"
-    " ELSE m.pseudonym END AS author_name"
+    " ELSE m.pseudonym END"
 )
+_AUTHOR_NAME = _NAME_EXPR + " AS author_name"
 
 
 async def list_group_topics(
@@ -84,14 +90,15 @@ async def list_group_topics(
     return [TopicSummary(**r) for r in rows]
 
 
-async def get_topic(conn: asyncpg.Connection, topic_id: int) -> Topic | None:
-    """A published topic. Whether the viewer may see its group is the caller's question."""
+async def get_topic(conn: asyncpg.Connection, topic_id: int, viewer_id: int | None = None
+                    ) -> Topic | None:
+    """A published topic, or the viewer's own held one. Group visibility is the caller's question."""
     row = await conn.fetchrow(
         f"SELECT t.id, t.group_id, t.title, {_AUTHOR_NAME.format(alias='t')}, t.created_at,"
-        " t.last_posted_at, t.last_post_number, t.reply_count"
+        " t.last_posted_at, t.last_post_number, t.reply_count, t.state"
         " FROM topics t JOIN members m ON m.id = t.author_id"
-        " WHERE t.id = $1 AND t.state = 'published'",
-        topic_id,
+        " WHERE t.id = $1 AND (t.state = 'published' OR (t.state = 'held' AND t.author_id = $2))",
+        topic_id, viewer_id,
     )
     return Topic(**row) if row else None
 
@@ -99,13 +106,64 @@ async def get_topic(conn: asyncpg.Connection, topic_id: int) -> Topic | None:
 async def list_posts(
     conn: asyncpg.Connection, topic_id: int, first_number: int, last_number: int
 ) -> list[Post]:
+    """Numbered posts; those no longer published come back without author, body or warning."""
     rows = await conn.fetch(
-        f"SELECT p.id, p.topic_id, p.number, {_AUTHOR_NAME.format(alias='p')}, p.body_html,"
-        " p.content_warning, p.created_at, p.edited_at"
+        "SELECT p.id, p.topic_id, p.number,"
+        f" CASE WHEN p.state = 'published' THEN {_NAME_EXPR.format(alias='p')} END AS author_name,"
+        " CASE WHEN p.state = 'published' THEN p.body_html ELSE '' END AS body_html,"
+        " CASE WHEN p.state = 'published' THEN p.content_warning ELSE '' END AS content_warning,"
+        " p.created_at, p.edited_at, p.state"
         " FROM posts p JOIN members m ON m.id = p.author_id"
-        " WHERE p.topic_id = $1 AND p.number BETWEEN $2 AND $3 AND p.state = 'published'"
+        " WHERE p.topic_id = $1 AND p.number BETWEEN $2 AND $3"
         " ORDER BY p.number",
         topic_id, first_number, last_number,
+    )
+    return [Post(**r) for r in rows]
+
+
+_POST_COLUMNS = (
+    "p.id, p.topic_id, coalesce(p.number, 0) AS number, {name},"
+    " p.body_html, p.content_warning, p.created_at, p.edited_at, p.state"
+)
+
+
+async def list_own_held(conn: asyncpg.Connection, topic_id: int, viewer_id: int) -> list[Post]:
+    """The viewer's own posts in this topic that wait for a moderator (no one else sees them)."""
+    rows = await conn.fetch(
+        f"SELECT {_POST_COLUMNS.format(name=_AUTHOR_NAME.format(alias='p'))}"
+        " FROM posts p JOIN members m ON m.id = p.author_id"
+        " WHERE p.topic_id = $1 AND p.author_id = $2 AND p.state = 'held' ORDER BY p.id",
+        topic_id, viewer_id,
+    )
+    return [Post(**r) for r in rows]
+
+
+async def get_post_for_moderation(conn: asyncpg.Connection, post_id: int) -> Post | None:
+    """A post in any state, body included (for moderators; the author stays NULL if anonymous)."""
+    row = await conn.fetchrow(
+        f"SELECT {_POST_COLUMNS.format(name=_AUTHOR_NAME.format(alias='p'))}"
+        " FROM posts p JOIN members m ON m.id = p.author_id WHERE p.id = $1",
+        post_id,
+    )
+    return Post(**row) if row else None
+
+
+async def get_post_source(conn: asyncpg.Connection, post_id: int) -> str | None:
+    source = await conn.fetchval("SELECT body_source FROM posts WHERE id = $1", post_id)
+    return None if source is None else str(source)
+
+
+async def list_context(conn: asyncpg.Connection, topic_id: int, number: int | None) -> list[Post]:
+    """What a moderator needs to judge a post: the topic's opening post and the one before it."""
+    rows = await conn.fetch(
+        f"SELECT {_POST_COLUMNS.format(name=_AUTHOR_NAME.format(alias='p'))}"
+        " FROM posts p JOIN members m ON m.id = p.author_id"
+        " WHERE p.topic_id = $1 AND p.state = 'published'"
+        "   AND (p.number = 1 OR p.number = (SELECT max(number) FROM posts"
+        "        WHERE topic_id = $1 AND state = 'published' AND ($2::int IS NULL OR number < $2)))"
+        "   AND ($2::int IS NULL OR p.number < $2)"
+        " ORDER BY p.number",
+        topic_id, number,
     )
     return [Post(**r) for r in rows]
 
@@ -130,19 +188,22 @@ async def create_topic(
     body_source: str,
     body_html: str,
     content_warning: str,
+    held: bool = False,
 ) -> NewPost:
-    """A topic and its opening post (number 1). Call inside a transaction."""
+    """A topic and its opening post (number 1, or none while held). Call inside a transaction."""
+    state = "held" if held else "published"
+    number = None if held else 1
     topic_id = await conn.fetchval(
-        "INSERT INTO topics (group_id, author_id, anonymous, title, last_post_number)"
-        " VALUES ($1, $2, $3, $4, 1) RETURNING id",
-        group_id, author_id, anonymous, title,
+        "INSERT INTO topics (group_id, author_id, anonymous, title, last_post_number, state)"
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        group_id, author_id, anonymous, title, number or 0, state,
     )
     post_id = await conn.fetchval(
         "INSERT INTO posts (topic_id, author_id, anonymous, number, body_source, body_html,"
-        " content_warning) VALUES ($1, $2, $3, 1, $4, $5, $6) RETURNING id",
-        topic_id, author_id, anonymous, body_source, body_html, content_warning,
+        " content_warning, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        topic_id, author_id, anonymous, number, body_source, body_html, content_warning, state,
     )
-    return NewPost(int(topic_id), int(post_id), 1)
+    return NewPost(int(topic_id), int(post_id), number, held)
 
 
 async def create_reply(
@@ -154,12 +215,22 @@ async def create_reply(
     body_source: str,
     body_html: str,
     content_warning: str,
+    held: bool = False,
 ) -> NewPost | None:
     """A reply at the end of a published topic; None if the topic is gone. Call in a transaction.
 
     Taking the number from the topic row also locks it, so concurrent replies queue up there and
-    each gets the next number.
+    each gets the next number. A held reply takes no number until a moderator approves it.
     """
+    if held:
+        post_id = await conn.fetchval(
+            "INSERT INTO posts (topic_id, author_id, anonymous, body_source, body_html,"
+            " content_warning, state)"
+            " SELECT id, $2, $3, $4, $5, $6, 'held' FROM topics WHERE id = $1 AND state = 'published'"
+            " RETURNING id",
+            topic_id, author_id, anonymous, body_source, body_html, content_warning,
+        )
+        return None if post_id is None else NewPost(topic_id, int(post_id), None, held=True)
     number = await conn.fetchval(
         "UPDATE topics SET last_post_number = last_post_number + 1, reply_count = reply_count + 1,"
         " last_posted_at = now() WHERE id = $1 AND state = 'published' RETURNING last_post_number",

@@ -1,0 +1,196 @@
+"""Moderation decisions: what enters the queue and what moderators do with it.
+
+Each action is one transaction: a conditional UPDATE of the item (so of two moderators acting at
+once exactly one wins; the other gets `ActionConflict` with the item as it now stands), the
+change to the post, one audit-log row, the author's notification and a NOTIFY for live queues.
+Actions return nothing on success and are safe to retry: a repeat finds the item closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from forum import markup
+from forum.moderation import events
+from forum.moderation.events import Event
+from forum.storage import audit, moderators, notifications, posts, queue
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from forum.storage.queue import Item
+
+REPORT_REASONS = {
+    "crisis": "Someone may be at risk",
+    "harassment": "Harassment or bullying",
+    "hate": "Hateful or discriminatory",
+    "spam": "Spam or advertising",
+    "identifying": "Shares identifying or private information",
+    "medical": "Harmful medical advice",
+    "other": "Something else",
+}
+
+
+class ActionConflict(Exception):
+    """Someone else got there first; `item` is how it stands now."""
+
+    def __init__(self, item: Item | None) -> None:
+        super().__init__("conflict")
+        self.item = item
+
+
+class ActionRefused(Exception):
+    """The action does not apply to this item as it is (the message says why)."""
+
+
+async def scope(conn: asyncpg.Connection, member: Member) -> list[int] | None:
+    """The groups a member moderates: None means all of them (admins)."""
+    if member.is_admin:
+        return None
+    return await moderators.moderated_group_ids(conn, member.id)
+
+
+async def is_moderator(conn: asyncpg.Connection, member: Member | None) -> bool:
+    if member is None:
+        return False
+    return member.is_admin or bool(await moderators.moderated_group_ids(conn, member.id))
+
+
+async def get_visible_item(conn: asyncpg.Connection, item_id: int, member: Member) -> Item | None:
+    item = await queue.get_item(conn, item_id)
+    if item is None:
+        return None
+    allowed = await scope(conn, member)
+    return item if allowed is None or item.group_id in allowed else None
+
+
+async def needs_review(conn: asyncpg.Connection, group: Group, author_id: int) -> bool:
+    """Pre-moderation: should this author's next post in this group wait for a moderator?"""
+    if group.moderation == "open":
+        return False
+    if await moderators.is_moderator(conn, group.id, author_id):
+        return False
+    if group.moderation == "all":
+        return True
+    published = await posts.count_published_in_group(
+        conn, author_id, group.id, up_to=group.moderation_first_posts)
+    return published < group.moderation_first_posts
+
+
+async def hold(conn: asyncpg.Connection, *, group: Group, post_id: int, author_id: int) -> int:
+    """Queue a just-written held post. Call inside the publishing transaction."""
+    item_id, _ = await queue.open_item(conn, group_id=group.id, post_id=post_id, kind="held",
+                                       priority=queue.PRIORITY["held"])
+    await audit.record(conn, actor_id=None, action="hold", group_id=group.id, item_id=item_id,
+                       post_id=post_id, reason=f"pre-moderation: {group.moderation}")
+    await notifications.notify(
+        conn, author_id, "held", f"Your post in {group.name} is waiting for a moderator. Only you"
+        " can see it until then; you'll hear here when it has been reviewed.", post_id=post_id)
+    await events.notify(conn, Event(item_id, group.id, "opened"))
+    return item_id
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOutcome:
+    new_report: bool
+    hidden: bool
+
+
+async def report(conn: asyncpg.Connection, *, post_id: int, group: Group, reporter: Member,
+                 reason: str, details: str) -> ReportOutcome:
+    """File a member's report; hide the post once enough different members have reported it."""
+    async with conn.transaction():
+        if not await queue.create_report(conn, post_id, reporter.id, reason, details):
+            return ReportOutcome(new_report=False, hidden=False)
+        item_id, opened = await queue.open_item(conn, group_id=group.id, post_id=post_id,
+                                                kind="report", priority=queue.PRIORITY["report"])
+        item = await queue.get_item(conn, item_id)
+        assert item is not None
+        reporters = await queue.count_reporters_since(conn, post_id, item.created_at)
+        hidden = reporters >= group.report_hide_threshold and await posts.hide(conn, post_id)
+        if hidden:
+            await audit.record(conn, actor_id=None, action="auto-hide", group_id=group.id,
+                               item_id=item_id, post_id=post_id,
+                               reason=f"reported by {reporters} members")
+        await events.notify(conn, Event(item_id, group.id, "opened" if opened else "updated"))
+    return ReportOutcome(new_report=True, hidden=hidden)
+
+
+async def _decided(conn: asyncpg.Connection, item: Item, moderator: Member, outcome: str) -> None:
+    """Close the item (or raise ActionConflict) and any other open items on the same post."""
+    if not await queue.close(conn, item.id, moderator.id, outcome):
+        raise ActionConflict(await queue.get_item(conn, item.id))
+    for other in await queue.close_other_open_items(conn, item.post_id, moderator.id, outcome):
+        await events.notify(conn, Event(other, item.group_id, "closed"))
+    await events.notify(conn, Event(item.id, item.group_id, "closed"))
+
+
+async def claim(conn: asyncpg.Connection, item: Item, moderator: Member) -> None:
+    async with conn.transaction():
+        if not await queue.claim(conn, item.id, moderator.id):
+            raise ActionConflict(await queue.get_item(conn, item.id))
+        await audit.record(conn, actor_id=moderator.id, action="claim", group_id=item.group_id,
+                           item_id=item.id, post_id=item.post_id)
+        await events.notify(conn, Event(item.id, item.group_id, "claimed"))
+
+
+async def approve(conn: asyncpg.Connection, item: Item, moderator: Member, *,
+                  new_body: str | None = None) -> None:
+    """Publish a held post, or keep (and un-hide) a reported one; optionally edit it first."""
+    async with conn.transaction():
+        await _decided(conn, item, moderator, "approved")
+        if new_body is not None:
+            await posts.replace_body(conn, item.post_id, new_body, markup.render(new_body))
+        was_held = await posts.publish_held(conn, item.post_id) is not None
+        await posts.unhide(conn, item.post_id)
+        await audit.record(conn, actor_id=moderator.id,
+                           action="edit-approve" if new_body is not None else "approve",
+                           group_id=item.group_id, item_id=item.id, post_id=item.post_id,
+                           subject_id=item.author_id)
+        if was_held:
+            await notifications.notify(conn, item.author_id, "approved",
+                                       f"Your post in {item.group_name} was approved and is now"
+                                       " visible to the group.", post_id=item.post_id)
+
+
+async def reject(conn: asyncpg.Connection, item: Item, moderator: Member, reason: str) -> None:
+    """Take the post down (a held post is never shown) and tell the author why."""
+    if not reason.strip():
+        raise ActionRefused("Please give a reason: it is sent to the author.")
+    async with conn.transaction():
+        await _decided(conn, item, moderator, "rejected")
+        await posts.take_down(conn, item.post_id)
+        await audit.record(conn, actor_id=moderator.id, action="reject", group_id=item.group_id,
+                           item_id=item.id, post_id=item.post_id, subject_id=item.author_id,
+                           reason=reason.strip())
+        await notifications.notify(
+            conn, item.author_id, "rejected", f"A moderator removed your post in"
+            f" {item.group_name}. Their reason: {reason.strip()}", post_id=item.post_id)
+
+
+async def resolve(conn: asyncpg.Connection, item: Item, moderator: Member, note: str) -> None:
+    """Close an item that needs nothing done to the post (it stays as it is)."""
+    if item.post_state in ("held", "hidden"):
+        raise ActionRefused("This post is not visible yet: approve or reject it instead.")
+    async with conn.transaction():
+        await _decided(conn, item, moderator, "resolved")
+        await audit.record(conn, actor_id=moderator.id, action="resolve", group_id=item.group_id,
+                           item_id=item.id, post_id=item.post_id, reason=note.strip())
+
+
+async def escalate(conn: asyncpg.Connection, item: Item, moderator: Member, note: str) -> None:
+    """Ask the admins to look: they are notified and the item shows as escalated."""
+    async with conn.transaction():
+        if not await queue.escalate(conn, item.id, moderator.id):
+            current = await queue.get_item(conn, item.id)
+            if current is not None and current.state == "open" and current.escalated_at:
+                raise ActionRefused("This item has already been escalated to the admins.")
+            raise ActionConflict(current)
+        await audit.record(conn, actor_id=moderator.id, action="escalate", group_id=item.group_id,
+                           item_id=item.id, post_id=item.post_id, reason=note.strip())
+        for admin_id in await moderators.list_admin_ids(conn):
+            await notifications.notify(conn, admin_id, "escalated",
+                                       f"A moderator of {item.group_name} asked the admins to look"
+                                       f" at queue item #{item.id}.", post_id=item.post_id)
+        await events.notify(conn, Event(item.id, item.group_id, "escalated"))
+

@@ -1,0 +1,55 @@
+"""The moderation audit log: insert and read, never update or delete (a trigger enforces it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    at: datetime
+    actor_name: str | None
+    action: str
+    group_slug: str | None
+    group_name: str | None
+    item_id: int | None
+    post_id: int | None
+    reason: str
+
+
+async def record(
+    conn: asyncpg.Connection,
+    *,
+    actor_id: int | None,
+    action: str,
+    group_id: int | None = None,
+    item_id: int | None = None,
+    post_id: int | None = None,
+    subject_id: int | None = None,
+    reason: str = "",
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (actor_id, action, group_id, item_id, post_id, subject_id, reason)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        actor_id, action, group_id, item_id, post_id, subject_id, reason,
+    )
+
+
+async def list_entries(conn: asyncpg.Connection, group_ids: list[int] | None, *,
+                       before_id: int | None, limit: int) -> list[Entry]:
+    """Newest first. `group_ids` None means every group (admins); the subject is never shown."""
+    rows = await conn.fetch(
+        "SELECT a.id, a.at, m.pseudonym AS actor_name, a.action, g.slug AS group_slug,"
+        " g.name AS group_name, a.item_id, a.post_id, a.reason"
+        " FROM audit_log a LEFT JOIN members m ON m.id = a.actor_id"
+        " LEFT JOIN groups g ON g.id = a.group_id"
+        " WHERE ($1::bigint[] IS NULL OR a.group_id = ANY($1))"
+        "   AND ($2::bigint IS NULL OR a.id < $2)"
+        " ORDER BY a.id DESC LIMIT $3",
+        group_ids, before_id, limit,
+    )
+    return [Entry(**r) for r in rows]

@@ -1,0 +1,39 @@
+// Live moderation queue: listens to /mod/events and refreshes the list in place.
+// Without JavaScript the page works the same, by reloading.
+(function () {
+  "use strict";
+  var status = document.getElementById("live-status");
+  var queue = document.getElementById("queue");
+  if (!status || !queue || !window.EventSource) { return; }
+  var source = new EventSource(status.getAttribute("data-events-url"));
+  var refreshing = false;
+
+  function refresh(announce) {
+    if (refreshing) { return; }
+    refreshing = true;
+    fetch(window.location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("queue");
+        if (fresh) { queue.replaceWith(fresh); queue = fresh; }
+        if (announce) {
+          status.textContent = announce;
+          status.classList.add("live-status--alert");
+        }
+      })
+      .catch(function () { status.textContent = "Couldn't refresh the queue. Reload the page to see new items."; })
+      .then(function () { refreshing = false; });
+  }
+
+  source.addEventListener("ready", function () {
+    status.textContent = "Live: new items appear here by themselves.";
+  });
+  source.addEventListener("queue", function (message) {
+    var data = {};
+    try { data = JSON.parse(message.data); } catch (e) { data = {}; }
+    refresh(data.change === "opened" ? "New item in the queue." : "The queue was updated.");
+  });
+  source.onerror = function () {
+    status.textContent = "Live updates paused; reconnecting…";
+  };
+})();

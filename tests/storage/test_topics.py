@@ -1,0 +1,292 @@
+"""forum.storage.topics against a real database: numbering, keyset paging, anonymous authors."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from forum.storage import topics
+
+
+@pytest.fixture
+async def author(make_member):
+    return await make_member("river")
+
+
+@pytest.fixture
+async def group(make_group, author):
+    return await make_group("grief", anonymous="optional", members_=[author])
+
+
+async def new_topic(conn, group, author, title="A topic", *, anonymous=False):
+    async with conn.transaction():
+        return await topics.create_topic(
+            conn, group_id=group.id, author_id=author.id, anonymous=anonymous, title=title,
+            body_source="opening", body_html="<p>opening</p>", content_warning="")
+
+
+async def reply(conn, topic_id, author, *, anonymous=False, body="a reply"):
+    async with conn.transaction():
+        return await topics.create_reply(
+            conn, topic_id=topic_id, author_id=author.id, anonymous=anonymous, body_source=body,
+            body_html=f"<p>{body}</p>", content_warning="")
+
+
+# -- Creating -----------------------------------------------------------------------------------
+
+async def test_create_topic_makes_post_number_1(db, group, author):
+    new = await new_topic(db, group, author)
+    assert new.number == 1
+    assert [p.number for p in await topics.list_posts(db, new.topic_id, 1, 20)] == [1]
+
+
+async def test_new_topic_has_no_replies(db, group, author):
+    new = await new_topic(db, group, author)
+    topic = await topics.get_topic(db, new.topic_id)
+    assert (topic.last_post_number, topic.reply_count) == (1, 0)
+
+
+async def test_create_reply_numbers_posts_consecutively(db, group, author):
+    new = await new_topic(db, group, author)
+    numbers = [(await reply(db, new.topic_id, author)).number for _ in range(3)]
+    assert numbers == [2, 3, 4]
+
+
+async def test_create_reply_counts_the_reply_and_bumps_the_topic(db, group, author):
+    new = await new_topic(db, group, author)
+    await db.execute("UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1",
+                     new.topic_id)
+    await reply(db, new.topic_id, author)
+    topic = await topics.get_topic(db, new.topic_id)
+    assert (topic.last_post_number, topic.reply_count) == (2, 1)
+    assert topic.last_posted_at > datetime(2024, 1, 2, tzinfo=UTC)
+
+
+async def test_create_reply_to_an_unknown_topic_returns_none(db, author):
+    assert await reply(db, 424242, author) is None
+
+
+async def test_create_reply_to_a_removed_topic_returns_none(db, group, author):
+    new = await new_topic(db, group, author)
+    await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
+    assert await reply(db, new.topic_id, author) is None
+    assert await db.fetchval("SELECT count(*) FROM posts") == 1
+
+
+@pytest.fixture
+async def two_connections(database_url, db):
+    first = await asyncpg.connect(database_url)
+    second = await asyncpg.connect(database_url)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_concurrent_replies_from_two_connections_get_consecutive_numbers(
+        db, group, author, make_member, two_connections):
+    other = await make_member("stone")
+    new = await new_topic(db, group, author)
+
+    async def write(conn, who, count):
+        return [(await reply(conn, new.topic_id, who)).number for _ in range(count)]
+
+    first, second = await asyncio.gather(write(two_connections[0], author, 15),
+                                         write(two_connections[1], other, 15))
+    assert sorted(first + second) == list(range(2, 32))
+    assert first == sorted(first)
+    assert second == sorted(second)
+    topic = await topics.get_topic(db, new.topic_id)
+    assert (topic.last_post_number, topic.reply_count) == (31, 30)
+
+
+async def test_a_reply_waiting_on_an_uncommitted_reply_takes_the_next_number(
+        db, group, author, two_connections):
+    conn_a, conn_b = two_connections
+    new = await new_topic(db, group, author)
+    pid_b = conn_b.get_server_pid()
+    tx_a = conn_a.transaction()
+    await tx_a.start()
+    first = await topics.create_reply(conn_a, topic_id=new.topic_id, author_id=author.id,
+                                      anonymous=False, body_source="A", body_html="<p>A</p>",
+                                      content_warning="")
+    second_task = asyncio.ensure_future(reply(conn_b, new.topic_id, author, body="B"))
+    try:
+        # Wait (bounded) until B is really inside its UPDATE, queued behind A's row lock.
+        for _ in range(1000):
+            if second_task.done() or await db.fetchval(
+                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
+                    pid_b):
+                break
+            await asyncio.sleep(0.005)
+        assert not second_task.done(), "B did not wait for A's uncommitted reply"
+    finally:
+        await tx_a.commit()
+    second = await second_task
+    assert (first.number, second.number) == (2, 3)
+
+
+# -- Reading --------------------------------------------------------------------------------------
+
+async def test_list_posts_returns_the_asked_range_in_order(db, group, author):
+    new = await new_topic(db, group, author)
+    for n in range(2, 8):
+        await reply(db, new.topic_id, author, body=f"post {n}")
+    found = await topics.list_posts(db, new.topic_id, 3, 5)
+    assert [(p.number, p.body_html) for p in found] == [
+        (3, "<p>post 3</p>"), (4, "<p>post 4</p>"), (5, "<p>post 5</p>")]
+
+
+async def test_list_posts_gives_a_removed_post_as_a_placeholder_without_body_or_author(
+        db, group, author):
+    new = await new_topic(db, group, author)
+    removed = await reply(db, new.topic_id, author)
+    await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", removed.post_id)
+    posts = await topics.list_posts(db, new.topic_id, 1, 20)
+    assert [(p.number, p.state) for p in posts] == [(1, "published"), (2, "removed")]
+    assert posts[1].body_html == "" and posts[1].author_name is None
+
+
+async def test_get_topic_returns_none_for_an_unpublished_topic(db, group, author):
+    new = await new_topic(db, group, author)
+    await db.execute("UPDATE topics SET state = 'held' WHERE id = $1", new.topic_id)
+    assert await topics.get_topic(db, new.topic_id) is None
+
+
+async def test_get_post_location_gives_topic_and_number(db, group, author):
+    new = await new_topic(db, group, author)
+    second = await reply(db, new.topic_id, author)
+    assert await topics.get_post_location(db, second.post_id) == (new.topic_id, 2)
+
+
+async def test_get_post_location_hides_posts_of_an_unpublished_topic(db, group, author):
+    new = await new_topic(db, group, author)
+    await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
+    assert await topics.get_post_location(db, new.post_id) is None
+
+
+# -- Anonymous and deleted authors --------------------------------------------------------------
+
+async def test_anonymous_topic_has_no_author_name_in_the_group_list(db, group, author):
+    await new_topic(db, group, author, anonymous=True)
+    [summary] = await topics.list_group_topics(db, group.id, before=None, limit=10)
+    assert summary.author_name is None
+
+
+async def test_anonymous_topic_has_no_author_name(db, group, author):
+    new = await new_topic(db, group, author, anonymous=True)
+    assert (await topics.get_topic(db, new.topic_id)).author_name is None
+
+
+async def test_anonymous_post_has_no_author_name(db, group, author):
+    new = await new_topic(db, group, author, anonymous=True)
+    [post] = await topics.list_posts(db, new.topic_id, 1, 1)
+    assert post.author_name is None
+
+
+async def test_named_reply_in_an_anonymous_topic_keeps_its_name(db, group, author, make_member):
+    other = await make_member("stone")
+    new = await new_topic(db, group, author, anonymous=True)
+    await reply(db, new.topic_id, other)
+    assert [p.author_name for p in await topics.list_posts(db, new.topic_id, 1, 2)] == [
+        None, "stone"]
+
+
+async def test_anonymous_reply_in_a_named_topic_has_no_author_name(db, group, author):
+    new = await new_topic(db, group, author)
+    await reply(db, new.topic_id, author, anonymous=True)
+    assert [p.author_name for p in await topics.list_posts(db, new.topic_id, 1, 2)] == [
+        "river", None]
+
+
+async def test_deleted_members_posts_show_a_placeholder_name(db, group, author):
+    new = await new_topic(db, group, author)
+    await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", author.id)
+    [post] = await topics.list_posts(db, new.topic_id, 1, 1)
+    assert post.author_name == topics.DELETED_NAME
+
+
+async def test_deleted_members_anonymous_post_stays_anonymous(db, group, author):
+    new = await new_topic(db, group, author, anonymous=True)
+    await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", author.id)
+    [post] = await topics.list_posts(db, new.topic_id, 1, 1)
+    assert post.author_name is None
+
+
+# -- Keyset paging of a group's topics -------------------------------------------------------------
+
+async def _walk(db, group_id, page_size):
+    seen, before = [], None
+    for _ in range(100):
+        found = await topics.list_group_topics(db, group_id, before=before, limit=page_size)
+        seen.extend(t.id for t in found)
+        if len(found) < page_size:
+            return seen
+        before = (found[-1].last_posted_at, found[-1].id)
+    raise AssertionError("paging never ended")
+
+
+async def test_list_group_topics_orders_by_latest_activity(db, group, author):
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(3)]
+    for topic_id, hours in zip(ids, [5, 1, 3], strict=True):
+        await db.execute("UPDATE topics SET last_posted_at = $2 WHERE id = $1",
+                         topic_id, base + timedelta(hours=hours))
+    found = await topics.list_group_topics(db, group.id, before=None, limit=10)
+    assert [t.id for t in found] == [ids[0], ids[2], ids[1]]
+
+
+async def test_list_group_topics_starts_strictly_after_the_cursor(db, group, author):
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(4)]
+    for n, topic_id in enumerate(ids):
+        await db.execute("UPDATE topics SET last_posted_at = $2 WHERE id = $1",
+                         topic_id, base + timedelta(minutes=n))
+    found = await topics.list_group_topics(db, group.id, before=(base + timedelta(minutes=2),
+                                                                  ids[2]), limit=10)
+    assert [t.id for t in found] == [ids[1], ids[0]]
+
+
+async def test_list_group_topics_keyset_visits_each_topic_once(db, group, author):
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(23)]
+    for n, topic_id in enumerate(ids):  # clusters of equal times straddle page boundaries
+        await db.execute("UPDATE topics SET last_posted_at = $2 WHERE id = $1",
+                         topic_id, base + timedelta(seconds=n // 4))
+    expected = [r["id"] for r in await db.fetch(
+        "SELECT id FROM topics ORDER BY last_posted_at DESC, id DESC")]
+    assert await _walk(db, group.id, 5) == expected
+
+
+async def test_list_group_topics_keyset_handles_topics_with_equal_times(db, group, author):
+    ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(12)]
+    await db.execute("UPDATE topics SET last_posted_at = '2024-01-01 00:00:00.000001+00'")
+    assert await _walk(db, group.id, 5) == sorted(ids, reverse=True)
+
+
+async def test_list_group_topics_leaves_out_other_groups(db, group, author, make_group):
+    other_group = await make_group("cancer", members_=[author])
+    await new_topic(db, other_group, author)
+    mine = await new_topic(db, group, author)
+    found = await topics.list_group_topics(db, group.id, before=None, limit=10)
+    assert [t.id for t in found] == [mine.topic_id]
+
+
+async def test_list_group_topics_leaves_out_unpublished_topics(db, group, author):
+    held = await new_topic(db, group, author, "Held")
+    shown = await new_topic(db, group, author, "Shown")
+    await db.execute("UPDATE topics SET state = 'held' WHERE id = $1", held.topic_id)
+    found = await topics.list_group_topics(db, group.id, before=None, limit=10)
+    assert [t.id for t in found] == [shown.topic_id]
+
+
+async def test_list_group_topics_reports_reply_counts(db, group, author):
+    new = await new_topic(db, group, author)
+    await reply(db, new.topic_id, author)
+    await reply(db, new.topic_id, author)
+    [summary] = await topics.list_group_topics(db, group.id, before=None, limit=10)
+    assert summary.reply_count == 2
