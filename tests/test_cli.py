@@ -1,0 +1,334 @@
+"""The `forum` command as a user runs it: the real console script in a subprocess.
+
+Each test gives the command a fresh database (or none, for the embedded default) through the
+environment, exactly as the contract describes, and checks exit status, the one-line messages and
+what ended up in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from tests.conftest import PASSWORD, _with_database
+
+#: Generous: a cold embedded PostgreSQL (initdb + start) takes a few seconds.
+COMMAND_TIMEOUT = 120
+
+
+def forum_argv() -> list[str]:
+    """The installed console script, or `python -m forum` when it is not on disk."""
+    script = Path(sys.executable).with_name("forum")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "forum"]
+
+
+def forum_env(data_dir: Path, **variables: str | None) -> dict[str, str]:
+    """The test runner's environment without any forum settings, plus `variables`."""
+    env = {k: v for k, v in os.environ.items()
+           if k != "DATABASE_URL" and not k.startswith("FORUM_")}
+    env["FORUM_DATA_DIR"] = str(data_dir)
+    for name, value in variables.items():
+        if value is not None:
+            env[name] = value
+    return env
+
+
+def run_forum(args: Sequence[str], env: dict[str, str], *,
+              stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*forum_argv(), *args], env=env, input=stdin, capture_output=True, text=True,
+        timeout=COMMAND_TIMEOUT, check=False)
+
+
+def one_line(stream: str) -> str:
+    lines = stream.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got: {stream!r}"
+    return lines[0]
+
+
+def query(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    async def fetch() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(url)
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+    return asyncio.run(fetch())
+
+
+def migration_counts(url: str) -> dict[str, int]:
+    rows = query(url, "SELECT name, count(*) AS n FROM schema_migrations GROUP BY name")
+    return {r["name"]: r["n"] for r in rows}
+
+
+def migration_files() -> list[str]:
+    from forum.storage import migrations
+
+    return [m.name for m in migrations.list_files()]
+
+
+@pytest.fixture
+def cli_env(make_database: Callable[[str], str], tmp_path: Path) -> dict[str, str]:
+    return forum_env(tmp_path, DATABASE_URL=make_database("cli"))
+
+
+@pytest.fixture
+def empty_database_url(pg_admin_url: str, worker_id: str) -> str:
+    """A database that exists but has never been migrated: no tables at all."""
+    name = f"forum_cli_empty_{worker_id}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(pg_admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return _with_database(pg_admin_url, name)
+
+
+# forum migrate
+
+
+def test_migrate_twice_applies_each_migration_once(cli_env: dict[str, str]) -> None:
+    first = run_forum(["migrate"], cli_env)
+    second = run_forum(["migrate"], cli_env)
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "up to date" in second.stdout
+    assert migration_counts(cli_env["DATABASE_URL"]) == {name: 1 for name in migration_files()}
+
+
+def test_migrate_on_an_empty_database_applies_every_file(empty_database_url: str,
+                                                         tmp_path: Path) -> None:
+    result = run_forum(["migrate"], forum_env(tmp_path, DATABASE_URL=empty_database_url))
+
+    assert result.returncode == 0, result.stderr
+    for name in migration_files():
+        assert name in result.stdout
+    assert migration_counts(empty_database_url) == {name: 1 for name in migration_files()}
+
+
+def test_two_migrate_processes_started_together_apply_each_migration_once(
+        empty_database_url: str, tmp_path: Path) -> None:
+    env = forum_env(tmp_path, DATABASE_URL=empty_database_url)
+    processes = [
+        subprocess.Popen(
+            [*forum_argv(), "migrate"], env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=COMMAND_TIMEOUT) for p in processes]
+
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    assert migration_counts(empty_database_url) == {name: 1 for name in migration_files()}
+    # One of them did the work; the other waited on the lock and found nothing to do.
+    assert sum("up to date" in out for out, _err in outputs) >= 1, outputs
+
+
+# forum create-admin
+
+
+def test_create_admin_with_password_on_stdin_creates_an_admin(cli_env: dict[str, str]) -> None:
+    result = run_forum(["create-admin", "Keeper", "--password-stdin"], cli_env,
+                       stdin=PASSWORD + "\n")
+
+    assert result.returncode == 0, result.stderr
+    rows = query(cli_env["DATABASE_URL"], "SELECT is_admin FROM members WHERE pseudonym = $1",
+                 "Keeper")
+    assert [r["is_admin"] for r in rows] == [True]
+
+
+def test_create_admin_refuses_a_short_password_in_one_line(cli_env: dict[str, str]) -> None:
+    result = run_forum(["create-admin", "Keeper", "--password-stdin"], cli_env, stdin="short\n")
+
+    assert result.returncode == 1
+    assert "password" in one_line(result.stderr).lower()
+    assert "Traceback" not in result.stderr
+    assert query(cli_env["DATABASE_URL"], "SELECT 1 FROM members") == []
+
+
+def test_create_admin_refuses_a_reserved_pseudonym_as_bad_usage(cli_env: dict[str, str]) -> None:
+    result = run_forum(["create-admin", "admin", "--password-stdin"], cli_env,
+                       stdin=PASSWORD + "\n")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert query(cli_env["DATABASE_URL"], "SELECT 1 FROM members") == []
+
+
+# forum create-group
+
+
+def test_create_group_stores_the_given_settings(cli_env: dict[str, str]) -> None:
+    result = run_forum(["create-group", "grief", "--name", "Grief", "--anonymous", "optional",
+                        "--moderation", "all", "--visibility", "members"], cli_env)
+
+    assert result.returncode == 0, result.stderr
+    rows = query(cli_env["DATABASE_URL"],
+                 "SELECT slug, name, anonymous, moderation, visibility FROM groups")
+    assert [dict(r) for r in rows] == [{"slug": "grief", "name": "Grief", "anonymous": "optional",
+                                        "moderation": "all", "visibility": "members"}]
+
+
+def test_create_group_with_a_taken_slug_fails_in_one_line(cli_env: dict[str, str]) -> None:
+    assert run_forum(["create-group", "grief", "--name", "Grief"], cli_env).returncode == 0
+
+    result = run_forum(["create-group", "grief", "--name", "Grief again"], cli_env)
+
+    assert result.returncode == 1
+    assert "grief" in one_line(result.stderr)
+    assert "Traceback" not in result.stderr
+    names = query(cli_env["DATABASE_URL"], "SELECT name FROM groups")
+    assert [r["name"] for r in names] == ["Grief"]
+
+
+@pytest.mark.parametrize("slug", ["Grief", "grief--loss", "grief-", "grief loss", "x" * 65])
+def test_create_group_with_a_bad_slug_is_bad_usage(cli_env: dict[str, str], slug: str) -> None:
+    result = run_forum(["create-group", slug, "--name", "Grief"], cli_env)
+
+    assert result.returncode == 2
+    assert "SLUG" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
+    assert query(cli_env["DATABASE_URL"], "SELECT 1 FROM groups") == []
+
+
+def test_create_group_with_a_bad_anonymous_value_is_bad_usage(cli_env: dict[str, str]) -> None:
+    result = run_forum(["create-group", "grief", "--name", "Grief", "--anonymous", "always"],
+                       cli_env)
+
+    assert result.returncode == 2
+    assert "--anonymous" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
+    assert query(cli_env["DATABASE_URL"], "SELECT 1 FROM groups") == []
+
+
+# forum seed-demo
+
+
+def test_seed_demo_twice_creates_the_demo_groups_once(cli_env: dict[str, str]) -> None:
+    url = cli_env["DATABASE_URL"]
+
+    def counts() -> tuple[int, int, int]:
+        row = query(url, "SELECT (SELECT count(*) FROM groups) AS g,"
+                         " (SELECT count(*) FROM topics) AS t, (SELECT count(*) FROM posts) AS p")
+        return row[0]["g"], row[0]["t"], row[0]["p"]
+
+    first = run_forum(["seed-demo"], cli_env)
+    after_first = counts()
+    second = run_forum(["seed-demo"], cli_env)
+
+    assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
+    assert counts() == after_first
+    slugs = {r["slug"] for r in query(url, "SELECT slug FROM groups")}
+    assert {"grief", "cancer", "addiction"} <= slugs
+    assert after_first[2] > after_first[1] > 0  # topics, and replies beyond their first posts
+
+
+# bad configuration
+
+
+@pytest.mark.parametrize(("variables", "status", "culprit"), [
+    ({"DATABASE_URL": "mysql://x"}, 2, "DATABASE_URL"),
+    ({"DATABASE_URL": "postgresql://127.0.0.1:99999/forum"}, 2, "DATABASE_URL"),
+    ({"FORUM_PORT": "70000"}, 2, "FORUM_PORT"),
+    ({"FORUM_PORT": "eighty"}, 2, "FORUM_PORT"),
+    ({"FORUM_SECRET": "short"}, 2, "FORUM_SECRET"),
+], ids=["mysql-url", "url-port-out-of-range", "port-out-of-range", "port-not-a-number",
+        "short-secret"])
+def test_bad_configuration_stops_with_one_line_naming_the_variable(
+        tmp_path: Path, variables: dict[str, str], status: int, culprit: str) -> None:
+    variables = {"DATABASE_URL": "postgresql://127.0.0.1:1/forum", **variables}
+    result = run_forum(["migrate"], forum_env(tmp_path, **variables))
+
+    assert result.returncode == status
+    assert culprit in one_line(result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["seed-demo"], ["serve"]])
+def test_an_unreachable_database_stops_with_one_line_naming_database_url(
+        tmp_path: Path, command: list[str]) -> None:
+    env = forum_env(tmp_path, DATABASE_URL="postgresql://forum@127.0.0.1:1/forum")
+    result = run_forum(command, env)
+
+    assert result.returncode != 0
+    assert "DATABASE_URL" in one_line(result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_database_stops_with_one_line_naming_database_url(
+        pg_admin_url: str, tmp_path: Path) -> None:
+    env = forum_env(tmp_path, DATABASE_URL=_with_database(pg_admin_url, "forum_no_such_database"))
+    result = run_forum(["migrate"], env)
+
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "DATABASE_URL" in line
+    assert "forum_no_such_database" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_port_for_serve_stops_with_one_line(cli_env: dict[str, str]) -> None:
+    result = run_forum(["serve", "--port", "70000"], cli_env)
+
+    assert result.returncode == 2
+    assert "--port" in one_line(result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+# the embedded default
+
+
+def postgres_processes_for(data_dir: Path) -> list[int]:
+    """Pids of live processes whose command line mentions `data_dir` and postgres."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [a.decode(errors="replace") for a in argv]
+        if any("postgres" in w for w in words) and any(str(data_dir) in w for w in words):
+            found.append(int(proc.name))
+    return found
+
+
+def test_migrate_without_database_url_uses_and_stops_an_embedded_postgresql(
+        tmp_path: Path) -> None:
+    result = run_forum(["migrate"], forum_env(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    pg = tmp_path / "pg"
+    assert (pg / "PG_VERSION").exists()
+    assert not (pg / "postmaster.pid").exists()
+    # `pg_ctl stop -w` waits for the postmaster; its children may take a moment more to go.
+    deadline = time.monotonic() + 10
+    while postgres_processes_for(pg) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert postgres_processes_for(pg) == []
+
+
+def test_a_second_embedded_migrate_finds_everything_applied(tmp_path: Path) -> None:
+    env = forum_env(tmp_path)
+    assert run_forum(["migrate"], env).returncode == 0
+
+    again = run_forum(["migrate"], env)
+
+    assert again.returncode == 0, again.stderr
+    assert "up to date" in again.stdout

@@ -1,0 +1,284 @@
+"""`forum serve --workers 2`: two processes on one port, one forum, and a clean stop on SIGTERM.
+
+The server runs as a user would run it, a subprocess of the real console script. Which worker
+answered is read from outside the app: the listening sockets in /proc and the process id that
+each worker's access log line carries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.test_cli import forum_argv, forum_env, postgres_processes_for
+
+READY_WITHIN = 30
+STOP_WITHIN = 15
+ACCESS_LINE = re.compile(r" (\d+) aiohttp\.access (GET|POST|HEAD) (\S+) (\d{3}) ")
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def child_pids(pid: int) -> set[int]:
+    children = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the parenthesised command name: state, ppid, ...
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == pid and state != "Z":
+            children.add(int(proc.name))
+    return children
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has finished; nobody reaped it yet
+
+
+def listening_pids(port: int) -> set[int]:
+    """Pids holding a TCP socket in LISTEN state on `port` (from /proc/net/tcp and fds)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{inode}]")
+    pids = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fds = list((proc / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if str(fd.readlink()) in inodes:
+                    pids.add(int(proc.name))
+                    break
+            except OSError:
+                continue
+    return pids
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    port: int
+    log: Path
+
+    def access_log(self) -> list[tuple[int, str, str, int]]:
+        return [(int(m[1]), m[2], m[3], int(m[4]))
+                for m in ACCESS_LINE.finditer(self.log.read_text(errors="replace"))]
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+    deadline = time.monotonic() + READY_WITHIN
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"forum serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as resp:  # noqa: S310
+                if json.load(resp) == {"status": "ok"}:
+                    return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"/healthz did not say ok within {READY_WITHIN} s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as a service manager would; whatever is left after STOP_WITHIN is killed."""
+    children = child_pids(process.pid)
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_WITHIN)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_WITHIN)
+    for pid in children:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def server(make_database: Callable[[str], str], tmp_path: Path) -> Iterator[Server]:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = forum_env(tmp_path / "data", DATABASE_URL=make_database("serve"))
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*forum_argv(), "serve", "--workers", "2", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(process, base_url, log)
+        # /healthz answered as soon as one worker listened; give the other its start-up too.
+        deadline = time.monotonic() + READY_WITHIN
+        while len(listening_pids(port)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        yield Server(process, base_url, port, log)
+    finally:
+        stop(process)
+
+
+class Browser:
+    """Just enough of a browser: cookies, forms with their CSRF token, one connection a request."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base_url + path, timeout=10) as resp:
+            return str(resp.read().decode())
+
+    def submit(self, page: str, path: str, fields: dict[str, str]) -> str:
+        """POST `fields` to `path` with the CSRF token found on the page at `page`."""
+        token = CSRF_FIELD.search(self.get(page))
+        assert token is not None, f"no csrf_token on {page}"
+        data = urllib.parse.urlencode({**fields, "csrf_token": token[1]}).encode()
+        with self.opener.open(self.base_url + path, data=data, timeout=10) as resp:
+            return str(resp.read().decode())
+
+
+def test_two_workers_listen_on_the_one_port(server: Server) -> None:
+    workers = child_pids(server.process.pid)
+
+    listeners = listening_pids(server.port)
+
+    assert len(listeners) == 2
+    assert listeners <= workers
+    assert server.process.pid not in listeners
+
+
+def test_requests_are_answered_by_both_workers(server: Server) -> None:
+    for _ in range(40):  # each a new connection, which SO_REUSEPORT spreads by its port
+        with urllib.request.urlopen(server.base_url + "/healthz", timeout=10) as resp:  # noqa: S310
+            assert resp.status == 200
+
+    deadline = time.monotonic() + 10  # the access log line follows the response
+    answered_by: set[int] = set()
+    while len(answered_by) < 2 and time.monotonic() < deadline:
+        answered_by = {pid for pid, _m, path, _s in server.access_log() if path == "/healthz"}
+        time.sleep(0.1)
+    assert len(answered_by) == 2
+    assert answered_by <= child_pids(server.process.pid)
+
+
+def test_a_member_registered_on_one_worker_stays_signed_in_on_every_worker(
+        server: Server) -> None:
+    browser = Browser(server.base_url)
+
+    page = browser.submit("/register", "/register",
+                          {"pseudonym": "tidewater", "password": PASSWORD, "next": "/"})
+
+    assert "Signed in as <strong>tidewater</strong>" in page
+    for _ in range(30):
+        assert "Signed in as <strong>tidewater</strong>" in browser.get("/")
+    deadline = time.monotonic() + 10
+    answered_by: set[int] = set()
+    while len(answered_by) < 2 and time.monotonic() < deadline:
+        answered_by = {pid for pid, method, path, status in server.access_log()
+                       if (method, path, status) == ("GET", "/", 200)}
+        time.sleep(0.1)
+    assert len(answered_by) == 2
+    # The form came from one worker and was accepted by whichever took the POST: both share the
+    # secret behind the CSRF token and the sessions table.
+    assert [s for _p, m, path, s in server.access_log() if (m, path) == ("POST", "/register")] \
+        == [303]
+
+
+def test_sigterm_stops_the_parent_and_every_worker(server: Server) -> None:
+    children = child_pids(server.process.pid)
+    assert len(children) >= 2
+
+    server.process.send_signal(signal.SIGTERM)
+
+    assert server.process.wait(timeout=STOP_WITHIN) == 0, server.log.read_text()
+    deadline = time.monotonic() + 5  # a worker may still be exiting after the parent's join
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in children if alive(pid)] == []
+    assert listening_pids(server.port) == set()
+    assert "Traceback" not in server.log.read_text()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_second_server_on_a_taken_port_stops_with_one_line(
+        server: Server, make_database: Callable[[str], str], tmp_path: Path, workers: str) -> None:
+    env = forum_env(tmp_path / "second", DATABASE_URL=make_database("serve-second"))
+    second = subprocess.Popen(
+        [*forum_argv(), "serve", "--workers", workers, "--port", str(server.port)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _out, err = second.communicate(timeout=READY_WITHIN)
+    except subprocess.TimeoutExpired:  # it is serving, beside the first server
+        os.killpg(second.pid, signal.SIGKILL)
+        second.communicate()
+        pytest.fail("a second `forum serve` started on a port that was already taken")
+
+    assert second.returncode == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "FORUM_PORT" in lines[0]
+    assert listening_pids(server.port) <= child_pids(server.process.pid)  # nobody joined
+
+
+def test_serve_without_database_url_stops_its_embedded_postgresql_on_sigterm(
+        tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*forum_argv(), "serve", "--port", str(port)], env=forum_env(tmp_path),
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_until_healthy(process, f"http://127.0.0.1:{port}", log)
+        assert postgres_processes_for(tmp_path / "pg") != []
+
+        process.send_signal(signal.SIGTERM)
+
+        assert process.wait(timeout=STOP_WITHIN) == 0, log.read_text()
+    finally:
+        stop(process)
+    deadline = time.monotonic() + 10  # the postmaster's children may outlive `pg_ctl stop -w`
+    while postgres_processes_for(tmp_path / "pg") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert postgres_processes_for(tmp_path / "pg") == []
+    assert "Traceback" not in log.read_text()
