@@ -26,15 +26,30 @@ PAGE_TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
-def forum_url(make_database: Callable[[str], str],
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo forum (`forum seed-demo`), served by two workers on a free port."""
+def forum_cli(make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+              ) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Runs a `forum` command against this module's database: `forum_cli("seed-demo")`."""
     data_dir = tmp_path_factory.mktemp("browser-forum")
     env = forum_env(data_dir, DATABASE_URL=make_database("browser"))
-    seeded = subprocess.run(
-        [*forum_argv(), "seed-demo"], env=env, capture_output=True, text=True,
-        timeout=COMMAND_TIMEOUT, check=False)
-    assert seeded.returncode == 0, seeded.stderr
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [*forum_argv(), *args], env=env, input=stdin, capture_output=True, text=True,
+            timeout=COMMAND_TIMEOUT, check=False)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    run.env = env  # type: ignore[attr-defined]
+    run.data_dir = data_dir  # type: ignore[attr-defined]
+    return run
+
+
+@pytest.fixture(scope="module")
+def forum_url(forum_cli: Callable[..., subprocess.CompletedProcess[str]]) -> Iterator[str]:
+    """The demo forum (`forum seed-demo`), served by two workers on a free port."""
+    forum_cli("seed-demo")
+    env = forum_cli.env  # type: ignore[attr-defined]
+    data_dir = forum_cli.data_dir  # type: ignore[attr-defined]
     port = free_port()
     log = data_dir / "serve.log"
     with log.open("wb") as out:
@@ -88,10 +103,8 @@ def open_page(chromium: Browser, forum_url: str,
     contexts = []
 
     def on_console(message: ConsoleMessage) -> None:
-        # Chromium asks for /favicon.ico by itself, whatever the page says; the site has none.
-        url = message.location.get("url", "")
-        if message.type == "error" and not url.endswith("/favicon.ico"):
-            problems.append(f"console error at {url}: {message.text}")
+        if message.type == "error":
+            problems.append(f"console error at {message.location.get('url', '')}: {message.text}")
 
     def on_response(response: Response) -> None:
         if response.status >= 500:
