@@ -78,11 +78,11 @@ async def publish(conn: asyncpg.Connection, draft: Draft) -> topics.NewPost:
     group = await groups.get_group_by_slug(conn, draft.group_slug)
     if group is None or group.archived_at is not None:
         raise PublishRefused("This group is closed to new posts. Your draft is kept.")
-    if not await groups.is_active_member(conn, group.id, draft.author_id):
-        raise PublishRefused(f"Join “{group.name}” to post there. Your draft is kept.")
     blocked = await sanctions.posting_block(conn, draft.author_id, group)
     if blocked:
         raise PublishRefused(blocked + " Your draft is kept.")
+    if not await groups.is_active_member(conn, group.id, draft.author_id):
+        raise PublishRefused(f"Join “{group.name}” to post there. Your draft is kept.")
     if draft.anonymous and group.anonymous != "optional":
         raise PublishRefused(
             f"{group.name} no longer allows anonymous posts. Untick “post anonymously” and check"

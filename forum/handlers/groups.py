@@ -8,6 +8,7 @@ from aiohttp import web
 
 from forum import auth
 from forum.keys import pool_key
+from forum.moderation import sanctions
 from forum.pages import render
 from forum.storage import groups, topics
 
@@ -63,6 +64,10 @@ async def join_group(request: web.Request) -> web.Response:
         group = await groups.get_group_by_slug(conn, slug)
         if group is None or group.archived_at is not None:
             raise web.HTTPNotFound()
+        removed = await sanctions.removal(conn, member.id, group)
+        if removed is not None:  # removed by a moderator: rejoining would undo their decision
+            return render(request, "groups/join_refused.html", {"group": group, "why": removed},
+                          status=400)
         state = await groups.join_group(conn, group, member.id)
     if state == "pending":
         raise web.HTTPSeeOther(request.app.router["directory"].url_for().with_query(requested=slug))

@@ -96,23 +96,36 @@ class ReportOutcome:
     hidden: bool
 
 
+class _AlreadyReported(Exception):
+    """Rolls back the item opened for a report that turned out to be a repeat."""
+
+
 async def report(conn: asyncpg.Connection, *, post_id: int, group: Group, reporter: Member,
                  reason: str, details: str) -> ReportOutcome:
     """File a member's report; hide the post once enough different members have reported it."""
-    async with conn.transaction():
-        if not await queue.create_report(conn, post_id, reporter.id, reason, details):
-            return ReportOutcome(new_report=False, hidden=False)
-        item_id, opened = await queue.open_item(conn, group_id=group.id, post_id=post_id,
-                                                kind="report", priority=queue.PRIORITY["report"])
-        item = await queue.get_item(conn, item_id)
-        assert item is not None
-        reporters = await queue.count_reporters_since(conn, post_id, item.created_at)
-        hidden = reporters >= group.report_hide_threshold and await posts.hide(conn, post_id)
-        if hidden:
-            await audit.record(conn, actor_id=None, action="auto-hide", group_id=group.id,
-                               item_id=item_id, post_id=post_id,
-                               reason=f"reported by {reporters} members")
-        await events.notify(conn, Event(item_id, group.id, "opened" if opened else "updated"))
+    try:
+        async with conn.transaction():
+            # The item first, then the report: concurrent reports on a post queue up on the item
+            # row, and each report is stamped after that item exists, so it always counts towards
+            # it (even one whose request began before another request opened the item).
+            # "Someone may be at risk" goes to the crisis section, ahead of held posts.
+            kind, priority = (("crisis", queue.PRIORITY["crisis-concern"]) if reason == "crisis"
+                              else ("report", queue.PRIORITY["report"]))
+            item_id, opened = await queue.open_item(
+                conn, group_id=group.id, post_id=post_id, kind=kind, priority=priority)
+            if not await queue.create_report(conn, post_id, reporter.id, reason, details):
+                raise _AlreadyReported
+            item = await queue.get_item(conn, item_id)
+            assert item is not None
+            reporters = await queue.count_reporters_since(conn, post_id, item.created_at)
+            hidden = reporters >= group.report_hide_threshold and await posts.hide(conn, post_id)
+            if hidden:
+                await audit.record(conn, actor_id=None, action="auto-hide", group_id=group.id,
+                                   item_id=item_id, post_id=post_id,
+                                   reason=f"reported by {reporters} members")
+            await events.notify(conn, Event(item_id, group.id, "opened" if opened else "updated"))
+    except _AlreadyReported:  # nothing new: the transaction above is rolled back
+        return ReportOutcome(new_report=False, hidden=False)
     return ReportOutcome(new_report=True, hidden=hidden)
 
 

@@ -38,6 +38,14 @@ async def posting_block(conn: asyncpg.Connection, member_id: int, group: Group) 
     return None
 
 
+async def removal(conn: asyncpg.Connection, member_id: int, group: Group) -> str | None:
+    """Why this member may not rejoin the group (a removal still in force), or None."""
+    for sanction in await sanctions.active_posting_blocks(conn, member_id, group.id):
+        if sanction.kind == "remove":
+            return f"You were removed from {group.name}{_until(sanction)}: {sanction.reason}."
+    return None
+
+
 async def apply(conn: asyncpg.Connection, *, moderator: Member, group: Group, author_id: int,
                 kind: str, reason: str, duration: timedelta | None, post_id: int | None) -> None:
     if kind not in KINDS:

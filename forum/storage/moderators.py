@@ -53,8 +53,10 @@ async def moderated_group_ids(conn: asyncpg.Connection, member_id: int) -> list[
 
 
 async def is_moderator(conn: asyncpg.Connection, group_id: int, member_id: int) -> bool:
+    """Appointed to this group, or an admin (who moderates every group)."""
     return bool(await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM group_moderators WHERE group_id = $1 AND member_id = $2)",
+        "SELECT EXISTS (SELECT 1 FROM group_moderators WHERE group_id = $1 AND member_id = $2)"
+        " OR EXISTS (SELECT 1 FROM members WHERE id = $2 AND is_admin AND deleted_at IS NULL)",
         group_id, member_id,
     ))
 

@@ -174,9 +174,14 @@ async def list_reports(conn: asyncpg.Connection, post_id: int, since: datetime) 
 
 async def create_report(conn: asyncpg.Connection, post_id: int, reporter_id: int, reason: str,
                         details: str) -> bool:
-    """False when this member already reported this post."""
+    """False when this member already reported this post.
+
+    Stamped with the clock, not the transaction's start: a report counts towards the open item
+    it was filed against (`created_at >= item.created_at`), even when its transaction began first.
+    """
     status = await conn.execute(
-        "INSERT INTO reports (post_id, reporter_id, reason, details) VALUES ($1, $2, $3, $4)"
+        "INSERT INTO reports (post_id, reporter_id, reason, details, created_at)"
+        " VALUES ($1, $2, $3, $4, clock_timestamp())"
         " ON CONFLICT (post_id, reporter_id) DO NOTHING",
         post_id, reporter_id, reason, details,
     )

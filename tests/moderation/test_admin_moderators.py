@@ -1,0 +1,254 @@
+"""Admin pages: creating groups, appointing and removing moderators; 404 for everyone else."""
+
+from __future__ import annotations
+
+import pytest
+
+from forum.storage import groups, moderators
+
+
+@pytest.fixture
+async def admin(make_client, make_member):
+    return await make_client(await make_member("overseer", is_admin=True))
+
+
+@pytest.fixture
+async def candidate(make_member):
+    return await make_member("keeper")
+
+
+@pytest.fixture
+async def grief(make_group):
+    return await make_group("grief", name="Grief and loss")
+
+
+async def moderator_ids(db, group):
+    return [m.member_id for m in await moderators.list_for_group(db, group.id)]
+
+
+# -- Only admins -----------------------------------------------------------------------------------
+
+ADMIN_GETS = ["/admin/groups", "/admin/groups/grief"]
+ADMIN_POSTS = [
+    ("/admin/groups", {"slug": "sneaky", "name": "Sneaky"}),
+    ("/admin/groups/grief/moderators", {"pseudonym": "willow"}),
+    ("/admin/groups/grief/moderators/{keeper}/remove", {}),
+]
+
+
+@pytest.fixture
+async def non_admins(make_client, make_member, grief, candidate, appoint):
+    """A plain member and a moderator of the group; neither is an admin."""
+    await appoint(grief, candidate)
+    plain = await make_client(await make_member("willow"))
+    return {"member": plain, "moderator": await make_client(candidate)}
+
+
+@pytest.mark.parametrize("who", ["member", "moderator"])
+@pytest.mark.parametrize("path", ADMIN_GETS)
+async def test_a_non_admin_gets_404_for_every_admin_page(non_admins, who, path):
+    assert (await non_admins[who].get(path)).status == 404
+
+
+@pytest.mark.parametrize("who", ["member", "moderator"])
+@pytest.mark.parametrize(("path", "fields"), ADMIN_POSTS)
+async def test_a_non_admin_gets_404_for_every_admin_action_and_changes_nothing(
+        db, non_admins, candidate, grief, who, path, fields):
+    resp = await non_admins[who].post_form(path.format(keeper=candidate.id), fields)
+    assert resp.status == 404
+    assert await db.fetchval("SELECT count(*) FROM groups") == 1
+    assert await moderator_ids(db, grief) == [candidate.id]
+
+
+@pytest.mark.parametrize("path", ADMIN_GETS)
+async def test_a_visitor_is_sent_to_sign_in_for_admin_pages(client, grief, path):
+    resp = await client.get(path)
+    assert resp.status == 303
+    assert resp.headers["Location"].startswith("/login")
+
+
+async def test_an_admin_sees_the_groups_page(admin, grief):
+    resp = await admin.get("/admin/groups")
+    assert resp.status == 200
+    assert "Grief and loss" in await resp.text()
+
+
+async def test_an_unknown_groups_admin_page_is_not_found(admin):
+    assert (await admin.get("/admin/groups/nowhere")).status == 404
+
+
+# -- Appointing ------------------------------------------------------------------------------------
+
+async def test_appointing_redirects_to_the_groups_admin_page(admin, grief, candidate):
+    resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/admin/groups/grief"
+
+
+async def test_appointing_makes_the_member_a_moderator_of_the_group(db, admin, grief, candidate):
+    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    assert await moderator_ids(db, grief) == [candidate.id]
+
+
+async def test_an_appointed_moderator_can_open_the_queue(admin, grief, candidate, make_client):
+    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    assert (await (await make_client(candidate)).get("/mod")).status == 200
+
+
+async def test_appointing_ignores_surrounding_spaces(db, admin, grief, candidate):
+    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "  keeper "})
+    assert await moderator_ids(db, grief) == [candidate.id]
+
+
+async def test_appointing_makes_them_an_active_member_of_an_approval_group(
+        db, admin, make_group, candidate):
+    closed = await make_group("closed-circle", membership="approval", visibility="members")
+    await groups.join_group(db, closed, candidate.id)  # asked to join: pending
+    await admin.post_form("/admin/groups/closed-circle/moderators", {"pseudonym": "keeper"})
+    assert await groups.is_active_member(db, closed.id, candidate.id)
+
+
+async def test_appointing_twice_keeps_one_appointment(db, admin, grief, candidate):
+    for _ in range(2):
+        resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+        assert resp.status == 303
+    assert await moderator_ids(db, grief) == [candidate.id]
+
+
+async def test_the_groups_admin_page_lists_its_moderators(admin, grief, candidate):
+    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    page = await (await admin.get("/admin/groups/grief")).text()
+    assert "keeper" in page
+    assert f"/admin/groups/grief/moderators/{candidate.id}/remove" in page
+
+
+async def test_appointing_an_unknown_pseudonym_answers_400_with_a_clear_message(db, admin, grief):
+    resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "nobody-here"})
+    assert resp.status == 400
+    page = await resp.text()
+    assert "No member is called “nobody-here”" in page
+    assert 'value="nobody-here"' in page
+    assert await moderator_ids(db, grief) == []
+
+
+async def test_appointing_an_empty_pseudonym_answers_400(db, admin, grief):
+    resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": ""})
+    assert resp.status == 400
+    assert await moderator_ids(db, grief) == []
+
+
+async def test_appointing_in_an_unknown_group_is_not_found(db, admin, candidate):
+    resp = await admin.post_form("/admin/groups/nowhere/moderators", {"pseudonym": "keeper"})
+    assert resp.status == 404
+    assert await db.fetchval("SELECT count(*) FROM group_moderators") == 0
+
+
+async def test_appointing_needs_a_csrf_token(db, admin, grief, candidate):
+    resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"},
+                                 csrf=False)
+    assert resp.status == 403
+    assert await moderator_ids(db, grief) == []
+
+
+# -- Removing --------------------------------------------------------------------------------------
+
+async def test_removing_a_moderator_ends_their_appointment(db, admin, grief, candidate):
+    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    resp = await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/admin/groups/grief"
+    assert await moderator_ids(db, grief) == []
+
+
+async def test_a_removed_moderator_no_longer_has_the_queue(admin, grief, candidate, make_client):
+    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
+    assert (await (await make_client(candidate)).get("/mod")).status == 404
+
+
+async def test_removing_a_moderator_of_one_group_keeps_them_in_another(
+        db, admin, grief, make_group, candidate):
+    cancer = await make_group("cancer")
+    for slug in ("grief", "cancer"):
+        await admin.post_form(f"/admin/groups/{slug}/moderators", {"pseudonym": "keeper"})
+    await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
+    assert await moderator_ids(db, cancer) == [candidate.id]
+
+
+async def test_removing_someone_who_is_not_a_moderator_changes_nothing(db, admin, grief,
+                                                                      candidate):
+    resp = await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
+    assert resp.status == 303
+    assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+# -- Creating groups -------------------------------------------------------------------------------
+
+GROUP = {"slug": "lost-a-parent", "name": "Lost a parent", "description": "For anyone grieving",
+         "visibility": "members", "membership": "approval", "anonymous": "optional",
+         "moderation": "new-members"}
+
+
+async def test_creating_a_group_redirects_to_its_admin_page(admin):
+    resp = await admin.post_form("/admin/groups", GROUP)
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/admin/groups/lost-a-parent"
+
+
+async def test_creating_a_group_stores_every_setting(db, admin):
+    await admin.post_form("/admin/groups", GROUP)
+    group = await groups.get_group_by_slug(db, "lost-a-parent")
+    assert group is not None
+    assert (group.name, group.description, group.visibility, group.membership, group.anonymous,
+            group.moderation) == ("Lost a parent", "For anyone grieving", "members", "approval",
+                                  "optional", "new-members")
+
+
+async def test_a_duplicate_slug_answers_400_and_keeps_the_typed_values(admin, grief):
+    resp = await admin.post_form("/admin/groups", {**GROUP, "slug": "grief",
+                                                   "name": "Another grief group"})
+    assert resp.status == 400
+    page = await resp.text()
+    assert "There is already a group at /g/grief" in page
+    assert 'value="Another grief group"' in page
+    assert 'value="grief"' in page
+    assert "For anyone grieving" in page
+    assert '<option value="new-members" selected>' in page
+
+
+async def test_a_duplicate_slug_creates_nothing(db, admin, grief):
+    await admin.post_form("/admin/groups", {**GROUP, "slug": "grief", "name": "Another"})
+    assert await db.fetchval("SELECT count(*) FROM groups") == 1
+    assert (await groups.get_group_by_slug(db, "grief")).name == "Grief and loss"
+    assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+async def test_an_empty_name_answers_400_and_keeps_the_typed_values(db, admin):
+    resp = await admin.post_form("/admin/groups", {**GROUP, "name": "   "})
+    assert resp.status == 400
+    page = await resp.text()
+    assert "Please give the group a name" in page
+    assert 'value="lost-a-parent"' in page
+    assert "For anyone grieving" in page
+    assert await db.fetchval("SELECT count(*) FROM groups") == 0
+
+
+@pytest.mark.parametrize("slug", ["Has Capitals", "", "-leading", "a--b", "x" * 65])
+async def test_a_bad_slug_answers_400_and_creates_nothing(db, admin, slug):
+    resp = await admin.post_form("/admin/groups", {**GROUP, "slug": slug})
+    assert resp.status == 400
+    assert "The address must be" in await resp.text()
+    assert await db.fetchval("SELECT count(*) FROM groups") == 0
+
+
+@pytest.mark.parametrize("field", ["visibility", "membership", "anonymous", "moderation"])
+async def test_an_unknown_choice_answers_400_and_creates_nothing(db, admin, field):
+    resp = await admin.post_form("/admin/groups", {**GROUP, field: "sometimes"})
+    assert resp.status == 400
+    assert f"Choose a {field} setting" in await resp.text()
+    assert await db.fetchval("SELECT count(*) FROM groups") == 0
+
+
+async def test_a_new_group_is_listed_for_admins(admin):
+    await admin.post_form("/admin/groups", GROUP)
+    assert "Lost a parent" in await (await admin.get("/admin/groups")).text()

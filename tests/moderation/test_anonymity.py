@@ -1,0 +1,145 @@
+"""An anonymous author stays anonymous to moderators: their pseudonym is on no moderation page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.moderation.conftest import SECRET_PSEUDONYM, item_for
+
+
+@pytest.fixture
+async def author(make_member):
+    return await make_member(SECRET_PSEUDONYM)
+
+
+@pytest.fixture
+async def keeper(make_member):
+    return await make_member("keeper")
+
+
+@pytest.fixture
+async def group(make_group, author, keeper, appoint):
+    group = await make_group("grief", name="Grief and loss", moderation="all",
+                             anonymous="optional", members_=[author])
+    await appoint(group, keeper)
+    return group
+
+
+@pytest.fixture
+async def held(group, author, publish):
+    return await publish(author, group, title="Something I cannot say openly",
+                         body="Posted without my name", anonymous=True)
+
+
+@pytest.fixture
+async def item_id(db, held):
+    return await item_for(db, held.post_id)
+
+
+@pytest.fixture
+async def mod(make_client, keeper):
+    return await make_client(keeper)
+
+
+@pytest.fixture
+async def admin(make_client, make_member):
+    return await make_client(await make_member("overseer", is_admin=True))
+
+
+def assert_anonymous(page: str) -> None:
+    assert SECRET_PSEUDONYM not in page.lower()
+
+
+async def test_the_queue_does_not_name_an_anonymous_author(mod, item_id):
+    page = await (await mod.get("/mod")).text()
+    assert f"/mod/items/{item_id}" in page
+    assert_anonymous(page)
+
+
+async def test_the_item_page_does_not_name_an_anonymous_author(mod, item_id):
+    page = await (await mod.get(f"/mod/items/{item_id}")).text()
+    assert "Posted without my name" in page
+    assert_anonymous(page)
+
+
+async def test_the_item_page_says_the_author_is_anonymous(mod, item_id):
+    assert "anonymous" in await (await mod.get(f"/mod/items/{item_id}")).text()
+
+
+async def test_an_admins_item_page_does_not_name_an_anonymous_author(admin, item_id):
+    assert_anonymous(await (await admin.get(f"/mod/items/{item_id}")).text())
+
+
+async def test_a_conflict_page_does_not_name_an_anonymous_author(mod, admin, item_id):
+    await admin.post_form(f"/mod/items/{item_id}/claim")
+    resp = await mod.post_form(f"/mod/items/{item_id}/approve")
+    assert resp.status == 409
+    assert_anonymous(await resp.text())
+
+
+async def test_the_item_page_of_an_anonymous_reply_names_no_one_in_context(
+        db, group, author, keeper, publish, mod):
+    topic = await publish(keeper, group, title="Open thread", body="Opening words")
+    reply = await publish(author, group, topic_id=topic.topic_id, body="Anonymous reply",
+                          anonymous=True)
+    page = await (await mod.get(f"/mod/items/{await item_for(db, reply.post_id)}")).text()
+    assert "Opening words" in page
+    assert_anonymous(page)
+
+
+async def test_a_report_item_does_not_name_an_anonymous_author(
+        db, group, author, keeper, appoint, publish, mod, make_client, make_member):
+    await appoint(group, author)  # a moderator's own posts are not held, so this one is out
+    published = await publish(author, group, body="Already visible", anonymous=True)
+    await db.execute("DELETE FROM group_moderators WHERE member_id = $1", author.id)
+    reporter = await make_client(await make_member())
+    await reporter.post_form(f"/p/{published.post_id}/report", {"reason": "hate"})
+    item_id = await item_for(db, published.post_id, "report")
+    assert_anonymous(await (await mod.get("/mod")).text())
+    assert_anonymous(await (await mod.get(f"/mod/items/{item_id}")).text())
+
+
+@pytest.mark.parametrize("action", ["claim", "approve", "reject", "escalate"])
+async def test_the_log_does_not_name_an_anonymous_author(mod, item_id, action):
+    await mod.post_form(f"/mod/items/{item_id}/{action}", {"reason": "A reason"})
+    page = await (await mod.get("/mod/log")).text()
+    assert action in page
+    assert_anonymous(page)
+
+
+@pytest.mark.parametrize("kind", ["warn", "mute", "remove"])
+async def test_sanctioning_an_anonymous_author_never_shows_their_pseudonym(mod, item_id, kind):
+    resp = await mod.post_form(f"/mod/items/{item_id}/sanction",
+                               {"kind": kind, "reason": "Be kind", "duration": "1d"},
+                               allow_redirects=True)
+    assert resp.status == 200
+    assert_anonymous(await resp.text())
+    assert_anonymous(await (await mod.get("/mod/log")).text())
+
+
+async def test_a_suspension_by_an_admin_never_shows_the_pseudonym(admin, item_id):
+    resp = await admin.post_form(f"/mod/items/{item_id}/sanction",
+                                 {"kind": "suspend", "reason": "Threats", "duration": "30d"},
+                                 allow_redirects=True)
+    assert resp.status == 200
+    assert_anonymous(await resp.text())
+    assert_anonymous(await (await admin.get("/mod/log")).text())
+
+
+async def test_a_refused_sanction_page_does_not_name_an_anonymous_author(mod, item_id):
+    resp = await mod.post_form(f"/mod/items/{item_id}/sanction",
+                               {"kind": "suspend", "reason": "Threats", "duration": "30d"})
+    assert resp.status == 400
+    assert_anonymous(await resp.text())
+
+
+async def test_sanctioning_an_anonymous_author_reaches_them(db, mod, author, item_id):
+    await mod.post_form(f"/mod/items/{item_id}/sanction",
+                        {"kind": "warn", "reason": "Be kind", "duration": "1d"})
+    assert await db.fetchval("SELECT count(*) FROM notifications WHERE member_id = $1"
+                             " AND kind = 'warn'", author.id) == 1
+
+
+async def test_escalation_does_not_name_an_anonymous_author_to_admins(mod, admin, item_id):
+    await mod.post_form(f"/mod/items/{item_id}/escalate", {"reason": "Please look"})
+    assert_anonymous(await (await admin.get("/notifications")).text())

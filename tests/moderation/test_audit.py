@@ -1,0 +1,223 @@
+"""The audit log: one entry per moderation action, listed on `/mod/log`, and append-only."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from forum.storage import audit
+from tests.moderation.conftest import audit_count, item_for
+
+
+@pytest.fixture
+async def author(make_member):
+    return await make_member("willow")
+
+
+@pytest.fixture
+async def keeper(make_member):
+    return await make_member("keeper")
+
+
+@pytest.fixture
+async def group(make_group, author, keeper, appoint):
+    group = await make_group("grief", name="Grief and loss", moderation="all", members_=[author])
+    await appoint(group, keeper)
+    return group
+
+
+@pytest.fixture
+async def held(group, author, publish):
+    return await publish(author, group, title="Held topic")
+
+
+@pytest.fixture
+async def item_id(db, held):
+    return await item_for(db, held.post_id)
+
+
+@pytest.fixture
+async def mod(make_client, keeper):
+    return await make_client(keeper)
+
+
+@pytest.fixture
+async def admin_member(make_member):
+    return await make_member("overseer", is_admin=True)
+
+
+@pytest.fixture
+async def admin(make_client, admin_member):
+    return await make_client(admin_member)
+
+
+async def entries(db, action):
+    return await db.fetch("SELECT * FROM audit_log WHERE action = $1", action)
+
+
+# -- One entry per action ------------------------------------------------------------------------
+
+async def test_holding_a_post_is_logged_once_by_the_forum(db, group, item_id, held):
+    rows = await entries(db, "hold")
+    assert len(rows) == 1
+    assert (rows[0]["actor_id"], rows[0]["item_id"], rows[0]["post_id"], rows[0]["group_id"]) == (
+        None, item_id, held.post_id, group.id)
+
+
+@pytest.mark.parametrize(("action", "fields"), [
+    ("claim", {}),
+    ("approve", {}),
+    ("edit-approve", {"body": "Edited text"}),
+    ("reject", {"reason": "Not for this group"}),
+    ("escalate", {"reason": "Please look"}),
+])
+async def test_each_action_on_a_held_item_is_logged_exactly_once(
+        db, mod, keeper, group, item_id, action, fields):
+    resp = await mod.post_form(f"/mod/items/{item_id}/{action}", fields)
+    assert resp.status == 303
+    rows = await entries(db, action)
+    assert len(rows) == 1
+    assert (rows[0]["actor_id"], rows[0]["item_id"], rows[0]["group_id"]) == (
+        keeper.id, item_id, group.id)
+
+
+async def test_an_edit_and_approve_is_not_also_logged_as_a_plain_approve(db, mod, item_id):
+    await mod.post_form(f"/mod/items/{item_id}/edit-approve", {"body": "Edited text"})
+    assert await audit_count(db, "approve") == 0
+
+
+async def test_a_rejection_is_logged_with_its_reason_and_subject(db, mod, author, item_id):
+    await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Not for this group"})
+    row = (await entries(db, "reject"))[0]
+    assert (row["reason"], row["subject_id"]) == ("Not for this group", author.id)
+
+
+async def test_resolving_is_logged_once_with_its_note(db, mod, keeper, group, publish,
+                                                      make_client, make_member):
+    new = await publish(keeper, group, title="Published")
+    reporter = await make_client(await make_member())
+    await reporter.post_form(f"/p/{new.post_id}/report", {"reason": "spam"})
+    item_id = await item_for(db, new.post_id, "report")
+    await mod.post_form(f"/mod/items/{item_id}/resolve", {"reason": "Looks fine"})
+    rows = await entries(db, "resolve")
+    assert [(r["actor_id"], r["item_id"], r["reason"]) for r in rows] == [
+        (keeper.id, item_id, "Looks fine")]
+
+
+async def test_an_automatic_hide_is_logged_once(db, group, keeper, publish, make_client,
+                                                make_member):
+    new = await publish(keeper, group, title="Published")
+    for _ in range(4):
+        reporter = await make_client(await make_member())
+        await reporter.post_form(f"/p/{new.post_id}/report", {"reason": "spam"})
+    rows = await entries(db, "auto-hide")
+    assert [(r["actor_id"], r["post_id"]) for r in rows] == [(None, new.post_id)]
+
+
+@pytest.mark.parametrize("kind", ["warn", "mute", "remove"])
+async def test_each_sanction_is_logged_exactly_once(db, mod, keeper, author, group, item_id, kind):
+    await mod.post_form(f"/mod/items/{item_id}/sanction",
+                        {"kind": kind, "reason": "Be kind", "duration": "1d"})
+    rows = await entries(db, kind)
+    assert [(r["actor_id"], r["subject_id"], r["group_id"], r["reason"]) for r in rows] == [
+        (keeper.id, author.id, group.id, "Be kind")]
+
+
+async def test_a_suspension_is_logged_exactly_once(db, admin, admin_member, author, item_id):
+    await admin.post_form(f"/mod/items/{item_id}/sanction",
+                          {"kind": "suspend", "reason": "Threats", "duration": "30d"})
+    rows = await entries(db, "suspend")
+    assert [(r["actor_id"], r["subject_id"]) for r in rows] == [(admin_member.id, author.id)]
+
+
+async def test_appointing_and_removing_a_moderator_are_logged_once_each(
+        db, admin, admin_member, group, author):
+    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "willow"})
+    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "willow"})
+    await admin.post_form(f"/admin/groups/grief/moderators/{author.id}/remove")
+    await admin.post_form(f"/admin/groups/grief/moderators/{author.id}/remove")
+    for action in ("appoint-moderator", "remove-moderator"):
+        rows = await entries(db, action)
+        assert [(r["actor_id"], r["subject_id"]) for r in rows] == [(admin_member.id, author.id)]
+
+
+async def test_creating_a_group_is_logged_once(db, admin, admin_member):
+    await admin.post_form("/admin/groups", {"slug": "new-group", "name": "New group"})
+    rows = await entries(db, "create-group")
+    assert [(r["actor_id"], r["reason"]) for r in rows] == [(admin_member.id, "New group")]
+
+
+async def test_a_refused_action_is_not_logged(db, mod, item_id):
+    await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": ""})
+    await mod.post_form(f"/mod/items/{item_id}/sanction", {"kind": "suspend", "reason": "x"})
+    assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action <> 'hold'") == 0
+
+
+async def test_an_action_that_lost_a_race_is_not_logged(db, mod, make_client, make_member,
+                                                        group, appoint, item_id):
+    warden = await make_member("warden")
+    await appoint(group, warden)
+    await (await make_client(warden)).post_form(f"/mod/items/{item_id}/claim")
+    await mod.post_form(f"/mod/items/{item_id}/approve")
+    assert await audit_count(db, "approve") == 0
+    assert await audit_count(db, "claim") == 1
+
+
+# -- The log page ----------------------------------------------------------------------------------
+
+async def test_the_log_lists_who_did_what_where_and_why(mod, item_id):
+    await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Names a real person"})
+    page = await (await mod.get("/mod/log")).text()
+    row = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert "keeper" in row
+    assert "reject" in row
+    assert "Grief and loss" in row
+    assert "Names a real person" in row
+
+
+async def test_the_log_lists_newest_first(mod, item_id):
+    await mod.post_form(f"/mod/items/{item_id}/claim")
+    await mod.post_form(f"/mod/items/{item_id}/approve")
+    page = await (await mod.get("/mod/log")).text()
+    assert page.index("<td>approve") < page.index("<td>claim") < page.index("<td>hold")
+
+
+async def test_the_log_names_the_forum_for_automatic_entries(mod, item_id):
+    assert "the forum" in await (await mod.get("/mod/log")).text()
+
+
+async def test_the_log_pages_back_to_older_entries(db, mod, group):
+    for n in range(105):
+        await audit.record(db, actor_id=None, action=f"entry-{n:03}", group_id=group.id)
+    first = await (await mod.get("/mod/log")).text()
+    assert "entry-104" in first
+    assert "entry-005" in first
+    assert "entry-004" not in first
+    older = first[first.index('href="/mod/log?before='):].split('"')[1]
+    second = await (await mod.get(older.replace("&amp;", "&"))).text()
+    assert "entry-004" in second
+    assert "entry-000" in second
+    assert "entry-005" not in second
+
+
+async def test_a_bad_log_cursor_shows_the_first_page(mod, item_id):
+    resp = await mod.get("/mod/log?before=not-a-number")
+    assert resp.status == 200
+    assert "hold" in await resp.text()
+
+
+# -- Append-only -----------------------------------------------------------------------------------
+
+async def test_updating_the_audit_log_is_refused(db, mod, item_id):
+    await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Original reason"})
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await db.execute("UPDATE audit_log SET reason = 'rewritten'")
+    assert await db.fetchval("SELECT reason FROM audit_log WHERE action = 'reject'") == (
+        "Original reason")
+
+
+async def test_deleting_from_the_audit_log_is_refused(db, mod, item_id):
+    await mod.post_form(f"/mod/items/{item_id}/approve")
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await db.execute("DELETE FROM audit_log WHERE action = 'approve'")
+    assert await audit_count(db, "approve") == 1

@@ -1,0 +1,128 @@
+"""A member's notifications page: what happened to their held posts, newest first."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.moderation.conftest import item_for
+
+
+@pytest.fixture
+async def author(make_member):
+    return await make_member("willow")
+
+
+@pytest.fixture
+async def keeper(make_member):
+    return await make_member("keeper")
+
+
+@pytest.fixture
+async def group(make_group, author, keeper, appoint):
+    group = await make_group("grief", name="Grief and loss", moderation="all", members_=[author])
+    await appoint(group, keeper)
+    return group
+
+
+@pytest.fixture
+async def mod(make_client, keeper):
+    return await make_client(keeper)
+
+
+@pytest.fixture
+async def reader(make_client, author):
+    return await make_client(author)
+
+
+async def held_item(db, publish, author, group, title="A title"):
+    return await item_for(db, (await publish(author, group, title=title)).post_id)
+
+
+async def test_a_held_post_appears_in_its_authors_notifications(db, publish, author, group,
+                                                                reader):
+    await held_item(db, publish, author, group)
+    page = await (await reader.get("/notifications")).text()
+    assert "Your post in Grief and loss is waiting for a moderator" in page
+
+
+async def test_an_approved_post_appears_in_its_authors_notifications(db, publish, author, group,
+                                                                    mod, reader):
+    await mod.post_form(f"/mod/items/{await held_item(db, publish, author, group)}/approve")
+    page = await (await reader.get("/notifications")).text()
+    assert "Your post in Grief and loss was approved" in page
+
+
+async def test_a_rejected_post_appears_with_the_reason(db, publish, author, group, mod, reader):
+    item_id = await held_item(db, publish, author, group)
+    await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Please do not share addresses"})
+    page = await (await reader.get("/notifications")).text()
+    assert "A moderator removed your post in Grief and loss" in page
+    assert "Please do not share addresses" in page
+
+
+async def test_held_approved_and_rejected_are_all_listed_newest_first(db, publish, author, group,
+                                                                      mod, reader):
+    first = await held_item(db, publish, author, group, "First")
+    second = await held_item(db, publish, author, group, "Second")
+    await mod.post_form(f"/mod/items/{first}/approve")
+    await mod.post_form(f"/mod/items/{second}/reject", {"reason": "Duplicate"})
+    page = await (await reader.get("/notifications")).text()
+    positions = [page.index("removed your post"), page.index("was approved"),
+                 page.index("is waiting for a moderator")]
+    assert positions == sorted(positions)
+
+
+async def test_new_notifications_are_marked_unread(db, publish, author, group, reader):
+    await held_item(db, publish, author, group)
+    assert "Unread: " in await (await reader.get("/notifications")).text()
+
+
+async def test_the_header_counts_unread_notifications(db, publish, author, group, reader):
+    await held_item(db, publish, author, group)
+    await held_item(db, publish, author, group)
+    page = await (await reader.get("/")).text()
+    assert '<span class="badge">2<span class="visually-hidden"> unread' in page
+
+
+async def test_marking_notifications_read_clears_unread(db, publish, author, group, reader):
+    await held_item(db, publish, author, group)
+    resp = await reader.post_form("/notifications/read")
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/notifications"
+    assert await db.fetchval("SELECT count(*) FROM notifications WHERE read_at IS NULL") == 0
+    page = await (await reader.get("/notifications")).text()
+    assert "Unread: " not in page
+    assert "is waiting for a moderator" in page
+
+
+async def test_marking_read_needs_a_csrf_token(db, publish, author, group, reader):
+    await held_item(db, publish, author, group)
+    assert (await reader.post_form("/notifications/read", csrf=False)).status == 403
+    assert await db.fetchval("SELECT count(*) FROM notifications WHERE read_at IS NULL") == 1
+
+
+async def test_marking_read_leaves_other_members_unread(db, publish, author, group, make_member,
+                                                       make_client):
+    other = await make_member("fern")
+    await db.execute("INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)",
+                     group.id, other.id)
+    await held_item(db, publish, other, group)
+    await held_item(db, publish, author, group)
+    await (await make_client(author)).post_form("/notifications/read")
+    assert await db.fetchval("SELECT count(*) FROM notifications WHERE member_id = $1"
+                             " AND read_at IS NULL", other.id) == 1
+
+
+async def test_a_member_sees_only_their_own_notifications(db, publish, author, group, make_member,
+                                                         make_client):
+    await held_item(db, publish, author, group)
+    other = await make_client(await make_member("fern"))
+    page = await (await other.get("/notifications")).text()
+    assert "waiting for a moderator" not in page
+    assert "Nothing new" in page
+
+
+async def test_a_visitor_is_sent_to_sign_in_for_notifications(client):
+    resp = await client.get("/notifications")
+    assert resp.status == 303
+    assert resp.headers["Location"].startswith("/login")
