@@ -11,22 +11,53 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import asyncpg
-
 from forum import limits, passwords
 from forum.storage import members
+from forum.storage.db import Conn
 from forum.storage.members import Member
 
 PSEUDONYM = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
 #: Names that would let someone pass as staff, the system, or another member's state.
-RESERVED = frozenset({
-    "admin", "admins", "administrator", "anonymous", "anon", "deleted", "deleted-member",
-    "moderator", "moderators", "mod", "mods", "staff", "system", "root", "support", "help",
-    "forum", "official", "team", "null", "undefined", "none", "guest", "visitor", "member",
-    "everyone", "here", "you", "me", "crisis", "security", "abuse", "webmaster", "postmaster",
-})
+RESERVED = frozenset(
+    {
+        "admin",
+        "admins",
+        "administrator",
+        "anonymous",
+        "anon",
+        "deleted",
+        "deleted-member",
+        "moderator",
+        "moderators",
+        "mod",
+        "mods",
+        "staff",
+        "system",
+        "root",
+        "support",
+        "help",
+        "forum",
+        "official",
+        "team",
+        "null",
+        "undefined",
+        "none",
+        "guest",
+        "visitor",
+        "member",
+        "everyone",
+        "here",
+        "you",
+        "me",
+        "crisis",
+        "security",
+        "abuse",
+        "webmaster",
+        "postmaster",
+    }
+)
 
 
 class AccountError(Exception):
@@ -56,8 +87,7 @@ def check_password(password: str, pseudonym: str) -> str:
     return password
 
 
-async def register(conn: asyncpg.Connection, pseudonym: str, password: str, *,
-                   is_admin: bool = False) -> Member:
+async def register(conn: Conn, pseudonym: str, password: str, *, is_admin: bool = False) -> Member:
     check_pseudonym(pseudonym)
     check_password(password, pseudonym)
     password_hash = await passwords.hash_password(password)
@@ -76,13 +106,16 @@ class Attempt:
     address_key: bytes
 
 
-async def sign_in(conn: asyncpg.Connection, secret: bytes, pseudonym: str, password: str,
-                  address: str) -> Member | None:
+async def sign_in(
+    conn: Conn, secret: bytes, pseudonym: str, password: str, address: str
+) -> Member | None:
     """The member, or None for a wrong pseudonym/password; raises limits.Limited when throttled."""
     attempt = Attempt(limits.key(secret, "p:" + pseudonym[:64]), limits.key(secret, "a:" + address))
     await limits.check(conn, limits.LOGIN_PER_PSEUDONYM, attempt.pseudonym_key)
     await limits.check(conn, limits.LOGIN_PER_ADDRESS, attempt.address_key)
-    credentials = await members.get_credentials(conn, pseudonym) if PSEUDONYM.match(pseudonym) else None
+    credentials = (
+        await members.get_credentials(conn, pseudonym) if PSEUDONYM.match(pseudonym) else None
+    )
     ok, needs_rehash = await passwords.verify(
         credentials.password_hash if credentials else None, password[:PASSWORD_MAX]
     )

@@ -15,7 +15,7 @@ from forum.security import SESSION_COOKIE, SESSION_TOKEN_KEY, Handler, set_cooki
 from forum.storage import sessions
 from forum.storage.members import Member
 
-_member_key = web.RequestKey("member", Member | None)
+_member_key = web.RequestKey("member", Member)
 
 
 @web.middleware
@@ -27,9 +27,15 @@ async def load_member(request: web.Request, handler: Handler) -> web.StreamRespo
             member = await sessions.get_session_member(conn, token[:200])
         if member is not None:
             request[SESSION_TOKEN_KEY] = token
-    request[_member_key] = member
+    if member is not None:
+        request[_member_key] = member
     response = await handler(request)
-    if token and member is None and not response.prepared and not request.path.startswith("/static/"):
+    if (
+        token
+        and member is None
+        and not response.prepared
+        and not request.path.startswith("/static/")
+    ):
         response.del_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -44,8 +50,13 @@ def safe_next(target: str | None) -> str:
     Control characters are refused too: URL parsers (yarl, browsers) drop tabs and newlines, so
     "/<tab>/evil.example" would otherwise reach the Location header as "//evil.example".
     """
-    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(c < " " or c == "\x7f" for c in target)):
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(c < " " or c == "\x7f" for c in target)
+    ):
         return "/"
     return target
 
@@ -59,7 +70,9 @@ def require_member(request: web.Request) -> Member:
 
 
 def start_session(request: web.Request, response: web.StreamResponse, token: str) -> None:
-    set_cookie(response, request, SESSION_COOKIE, token, max_age=int(sessions.LIFETIME.total_seconds()))
+    set_cookie(
+        response, request, SESSION_COOKIE, token, max_age=int(sessions.LIFETIME.total_seconds())
+    )
 
 
 def end_session(response: web.StreamResponse) -> None:

@@ -19,6 +19,7 @@ from forum import accounts, config, demo
 from forum.config import ConfigError, Settings
 from forum.runtime import StartupError, database
 from forum.storage import groups, migrations
+from forum.storage.db import Conn
 
 SLUG_HELP = "lower-case letters, digits and single hyphens, e.g. 'grief' or 'lost-a-parent'"
 
@@ -34,15 +35,22 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve HTTP")
     serve.add_argument("--host", help="address to listen on (default: FORUM_HOST or 127.0.0.1)")
     serve.add_argument("--port", help="port to listen on (default: FORUM_PORT or 8080)")
-    serve.add_argument("--workers", type=int, default=1,
-                       help="processes sharing the port and the database (default 1)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the port and the database (default 1)",
+    )
 
     sub.add_parser("migrate", help="apply pending SQL migrations")
 
     admin = sub.add_parser("create-admin", help="create a site admin")
     admin.add_argument("pseudonym")
-    admin.add_argument("--password-stdin", action="store_true",
-                       help="read the password from standard input instead of prompting")
+    admin.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting",
+    )
 
     group = sub.add_parser("create-group", help="create a group")
     group.add_argument("slug", help=SLUG_HELP)
@@ -57,8 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _with_conn(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[str]], *,
-               migrate: bool = True) -> str:
+def _with_conn(
+    settings: Settings,
+    work: Callable[[asyncpg.Connection], Awaitable[str]],
+    *,
+    migrate: bool = True,
+) -> str:
     with database(settings, migrate=migrate) as url:
 
         async def run() -> str:
@@ -96,9 +108,11 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | Non
         return None
 
     if args.command == "migrate":
-        async def migrate(conn: asyncpg.Connection) -> str:
+
+        async def migrate(conn: Conn) -> str:
             applied = await migrations.apply_pending(conn)
             return "migrations are up to date" if not applied else "applied " + ", ".join(applied)
+
         return _with_conn(settings, migrate, migrate=False)
 
     if args.command == "create-admin":
@@ -108,12 +122,13 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | Non
             parser.error(str(exc))
         password = _read_password(args.password_stdin)
 
-        async def create_admin(conn: asyncpg.Connection) -> str:
+        async def create_admin(conn: Conn) -> str:
             try:
                 await accounts.register(conn, args.pseudonym, password, is_admin=True)
             except accounts.AccountError as exc:
                 raise CommandError(str(exc)) from None
             return f"admin {args.pseudonym} created"
+
         return _with_conn(settings, create_admin)
 
     if args.command == "create-group":
@@ -124,15 +139,22 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | Non
         if len(args.description) > 2000:
             parser.error("--description can be at most 2000 characters")
 
-        async def create_group(conn: asyncpg.Connection) -> str:
+        async def create_group(conn: Conn) -> str:
             try:
                 await groups.create_group(
-                    conn, args.slug, args.name.strip(), description=args.description.strip(),
-                    visibility=args.visibility, membership=args.membership,
-                    anonymous=args.anonymous, moderation=args.moderation)
+                    conn,
+                    args.slug,
+                    args.name.strip(),
+                    description=args.description.strip(),
+                    visibility=args.visibility,
+                    membership=args.membership,
+                    anonymous=args.anonymous,
+                    moderation=args.moderation,
+                )
             except groups.SlugTaken:
                 raise CommandError(f"a group with the slug {args.slug!r} already exists") from None
             return f"group {args.slug} created"
+
         return _with_conn(settings, create_group)
 
     if args.command == "seed-demo":

@@ -48,7 +48,9 @@ def find_bindir() -> Path:
         return Path(on_path).resolve().parent
     debian = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
     )
     if debian:
         return Path(debian[-1]).parent
@@ -68,8 +70,9 @@ def _service_user() -> pwd.struct_passwd | None:
             return pwd.getpwnam(name)
         except KeyError:
             continue
-    subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "forum-pg"],
+    useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+    subprocess.run(  # noqa: S603 - a fixed system tool and fixed arguments
+        [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "forum-pg"],
         check=True,
         capture_output=True,
     )
@@ -94,9 +97,6 @@ class EmbeddedPostgres:
     socket_dir: Path | None = field(default=None, init=False)
 
     def _run(self, bindir: Path, args: list[str], user: pwd.struct_passwd | None) -> None:
-        kwargs: dict[str, object] = {}
-        if user is not None:
-            kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
         result = subprocess.run(  # noqa: S603 - fixed binaries, arguments are ours
             [str(bindir / args[0]), *args[1:]],
             stdin=subprocess.DEVNULL,
@@ -105,7 +105,9 @@ class EmbeddedPostgres:
             text=True,
             timeout=120,
             check=False,
-            **kwargs,  # type: ignore[arg-type]
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
         )
         if result.returncode != 0:
             last = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
@@ -137,8 +139,17 @@ class EmbeddedPostgres:
         if not (self.data_dir / "PG_VERSION").exists():
             self._run(
                 bindir,
-                ["initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-                 "--encoding=UTF8", "--locale=C", "--no-instructions"],
+                [
+                    "initdb",
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                    "--no-instructions",
+                ],
                 user,
             )
         pid_file = self.data_dir / "postmaster.pid"
@@ -153,8 +164,19 @@ class EmbeddedPostgres:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             bindir,
-            ["pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
-             "-o", options, "-w", "-t", "60", "start"],
+            [
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.data_dir / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
             user,
         )
         self.started_here = True
@@ -164,8 +186,11 @@ class EmbeddedPostgres:
         if not self.started_here:
             return
         self.started_here = False
-        self._run(find_bindir(), ["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
-                  _service_user())
+        self._run(
+            find_bindir(),
+            ["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+            _service_user(),
+        )
 
 
 def _running_socket_dir(pid_file: Path) -> Path | None:

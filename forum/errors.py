@@ -29,17 +29,26 @@ TITLES = {
     500: "Something went wrong on our side",
     503: "The forum is resting for a moment",
 }
-_UNAVAILABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
-                asyncpg.TooManyConnectionsError, asyncpg.InterfaceError)
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+)
 
 
-def error_page(request: web.Request, status: int, headers: dict[str, str] | None = None
-               ) -> web.Response:
+def error_page(
+    request: web.Request, status: int, headers: dict[str, str] | None = None
+) -> web.Response:
     title = TITLES.get(status, "Something went wrong")
     try:
         response = aiohttp_jinja2.render_template(
-            "errors/error.html", request,
-            {**base_context(request), "status": status, "title": title}, status=status)
+            "errors/error.html",
+            request,
+            {**base_context(request), "status": status, "title": title},
+            status=status,
+        )
     except Exception:  # the error page itself failed: still answer, plainly
         log.exception("error page for %s failed", status)
         response = web.Response(text=title, status=status)

@@ -7,6 +7,7 @@ and have no place in a post, so they are dropped here rather than failing deep i
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -38,7 +39,7 @@ class Form:
             raise BadForm(reason=f"{name} must be a whole number")
         return int(raw)
 
-    def optional_int(self, name: str) -> int | None:
+    def optional_int(self, name: str) -> builtins.int | None:
         return self.int(name) if self.text(name).strip() else None
 
 

@@ -11,9 +11,8 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-import asyncpg
-
 from forum.storage import rate_limits
+from forum.storage.db import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +39,14 @@ def key(secret: bytes, value: str) -> bytes:
     return hmac.new(secret, value.lower().encode(), hashlib.sha256).digest()
 
 
-async def check(conn: asyncpg.Connection, policy: Policy, k: bytes) -> None:
+async def check(conn: Conn, policy: Policy, k: bytes) -> None:
     """Raise Limited if the limit is already reached, without counting this attempt."""
     window = await rate_limits.peek(conn, policy.bucket, k, policy.window)
     if window.hits >= policy.limit:
         raise Limited(window.retry_after)
 
 
-async def spend(conn: asyncpg.Connection, policy: Policy, k: bytes) -> None:
+async def spend(conn: Conn, policy: Policy, k: bytes) -> None:
     """Count one attempt; raise Limited when it goes over the limit."""
     window = await rate_limits.hit(conn, policy.bucket, k, policy.window)
     if window.hits > policy.limit:

@@ -12,17 +12,41 @@ tell a third party who is reading, and when. Every link gets rel="nofollow ugc n
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from functools import partial
 
 import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 
-ALLOWED_TAGS = frozenset({
-    "p", "br", "hr", "strong", "em", "s", "del", "code", "pre", "blockquote",
-    "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "hr",
+        "strong",
+        "em",
+        "s",
+        "del",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
+)
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "ol": ["start"], "th": ["align"], "td": ["align"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
@@ -51,7 +75,9 @@ _markdown.add_render_rule("heading_open", _heading_open)
 _markdown.add_render_rule("heading_close", _heading_close)
 
 
-def _set_link_rel(attrs: dict[tuple[str | None, str] | str, str], new: bool = False) -> dict:  # type: ignore[type-arg]
+def _set_link_rel(
+    attrs: MutableMapping[tuple[str | None, str], str], new: bool = False
+) -> MutableMapping[tuple[str | None, str], str]:
     attrs[(None, "rel")] = LINK_REL
     return attrs
 
@@ -62,8 +88,11 @@ _cleaner = bleach.sanitizer.Cleaner(
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"},
-                     parse_email=False)],
+    filters=[
+        partial(
+            LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"}, parse_email=False
+        )
+    ],
 )
 
 

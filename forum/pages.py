@@ -49,6 +49,7 @@ def setup(app: web.Application) -> None:
     env.filters["iso"] = iso
 
 
-def render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
-           ) -> web.Response:
+def render(
+    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> web.Response:
     return aiohttp_jinja2.render_template(template, request, context, status=status)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
-
 from forum import markup
 from forum.moderation import queue as mod_queue
 from forum.moderation import sanctions
 from forum.storage import drafts, groups, topics
+from forum.storage.db import Conn
 from forum.storage.drafts import Draft
 
 TITLE_MIN, TITLE_MAX = 3, 150
@@ -70,7 +69,7 @@ def preview(draft: Draft) -> str:
     return markup.render(draft.body)
 
 
-async def publish(conn: asyncpg.Connection, draft: Draft) -> topics.NewPost:
+async def publish(conn: Conn, draft: Draft) -> topics.NewPost:
     """Publish `draft` exactly as read (its version); raises PublishRefused or StaleDraft."""
     problems = publish_problems(draft)
     if problems:
@@ -86,7 +85,8 @@ async def publish(conn: asyncpg.Connection, draft: Draft) -> topics.NewPost:
     if draft.anonymous and group.anonymous != "optional":
         raise PublishRefused(
             f"{group.name} no longer allows anonymous posts. Untick “post anonymously” and check"
-            " the preview if you want to publish under your pseudonym.")
+            " the preview if you want to publish under your pseudonym."
+        )
     held = await mod_queue.needs_review(conn, group, draft.author_id)
     body_html = markup.render(draft.body)
     async with conn.transaction():
@@ -94,18 +94,31 @@ async def publish(conn: asyncpg.Connection, draft: Draft) -> topics.NewPost:
             raise StaleDraft()
         if draft.topic_id is None:
             new = await topics.create_topic(
-                conn, group_id=group.id, author_id=draft.author_id, anonymous=draft.anonymous,
-                title=draft.title.strip(), body_source=draft.body, body_html=body_html,
-                content_warning=draft.content_warning.strip(), held=held,
+                conn,
+                group_id=group.id,
+                author_id=draft.author_id,
+                anonymous=draft.anonymous,
+                title=draft.title.strip(),
+                body_source=draft.body,
+                body_html=body_html,
+                content_warning=draft.content_warning.strip(),
+                held=held,
             )
         else:
             reply = await topics.create_reply(
-                conn, topic_id=draft.topic_id, author_id=draft.author_id,
-                anonymous=draft.anonymous, body_source=draft.body, body_html=body_html,
-                content_warning=draft.content_warning.strip(), held=held,
+                conn,
+                topic_id=draft.topic_id,
+                author_id=draft.author_id,
+                anonymous=draft.anonymous,
+                body_source=draft.body,
+                body_html=body_html,
+                content_warning=draft.content_warning.strip(),
+                held=held,
             )
             if reply is None:
-                raise PublishRefused("This topic is no longer open for replies. Your draft is kept.")
+                raise PublishRefused(
+                    "This topic is no longer open for replies. Your draft is kept."
+                )
             new = reply
         if held:
             await mod_queue.hold(conn, group=group, post_id=new.post_id, author_id=draft.author_id)

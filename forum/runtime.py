@@ -32,8 +32,13 @@ async def prepare(url: str, variable: str, *, migrate: bool = True) -> list[str]
     """Check that the database answers, and apply pending migrations."""
     try:
         conn = await asyncpg.connect(url, timeout=10)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
-            ValueError) as exc:
+    except (
+        TimeoutError,
+        OSError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        ValueError,
+    ) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"{variable}: cannot connect to {_where(url)}: {reason}") from None
     try:

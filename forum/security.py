@@ -31,17 +31,19 @@ SESSION_TOKEN_KEY = web.RequestKey("session_token", str)
 _binding_key = web.RequestKey("csrf_binding", str)
 _new_cookie_key = web.RequestKey("csrf_new_cookie", str)
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -50,11 +52,23 @@ def is_https(request: web.Request) -> bool:
     return request.secure
 
 
-def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str,
-               max_age: int | None = None) -> None:
+def set_cookie(
+    response: web.StreamResponse,
+    request: web.Request,
+    name: str,
+    value: str,
+    max_age: int | None = None,
+) -> None:
     # SameSite=Lax keeps the cookie off cross-site POSTs; HttpOnly keeps it from any script.
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="Lax",
-                        secure=is_https(request))
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=is_https(request),
+    )
 
 
 def _binding(request: web.Request) -> str:
@@ -82,14 +96,17 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and request.content_type in (
-            "application/x-www-form-urlencoded", "multipart/form-data"
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
         ):
             try:
                 sent = (await request.post()).get(CSRF_FIELD)  # type: ignore[assignment]
             except (ValueError, LookupError):  # not UTF-8, or an unknown charset
                 raise web.HTTPBadRequest(reason="The form could not be read") from None
-        if not _bound_value(request) or not isinstance(sent, str) or not hmac.compare_digest(
-            sent, csrf_token(request)
+        if (
+            not _bound_value(request)
+            or not isinstance(sent, str)
+            or not hmac.compare_digest(sent, csrf_token(request))
         ):
             raise web.HTTPForbidden(reason="CSRF token missing or wrong")
     response = await handler(request)

@@ -27,8 +27,9 @@ class AccessLogger(AbstractAccessLogger):
     """Method, path, status and time: no query string (searches can be personal), no address."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %s %.1fms", request.method, request.path, response.status,
-                         time * 1000)
+        self.logger.info(
+            "%s %s %s %.1fms", request.method, request.path, response.status, time * 1000
+        )
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -67,21 +68,31 @@ def run_worker(settings: Settings, reuse_port: bool) -> None:
     signal.signal(signal.SIGINT, _stop_once)
     signal.signal(signal.SIGTERM, _stop_once)
     web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, reuse_port=reuse_port,
-        access_log_class=AccessLogger, print=None, handle_signals=False,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        reuse_port=reuse_port,
+        access_log_class=AccessLogger,
+        print=None,
+        handle_signals=False,
     )
 
 
 def serve(settings: Settings, workers: int) -> None:
     check_port_free(settings.host, settings.port)
-    print(f"forum: serving on http://{settings.host}:{settings.port} with {workers} "
-          f"worker{'s' if workers > 1 else ''}", flush=True)
+    print(
+        f"forum: serving on http://{settings.host}:{settings.port} with {workers} "
+        f"worker{'s' if workers > 1 else ''}",
+        flush=True,
+    )
     if workers == 1:
         run_worker(settings, reuse_port=False)
         return
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=run_worker, args=(settings, True), daemon=False)
-                 for _ in range(workers)]
+    processes = [
+        context.Process(target=run_worker, args=(settings, True), daemon=False)
+        for _ in range(workers)
+    ]
 
     def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt

@@ -121,8 +121,9 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path, host="127.0.0.1", port=0,
-                    secret=TEST_SECRET)
+    return Settings(
+        database_url=database_url, data_dir=tmp_path, host="127.0.0.1", port=0, secret=TEST_SECRET
+    )
 
 
 def csrf_for(binding: str, secret: bytes = TEST_SECRET) -> str:
@@ -144,8 +145,9 @@ class ForumClient:
         kwargs.setdefault("allow_redirects", False)
         return await self.http.get(path, **kwargs)
 
-    async def post_form(self, path: str, data: dict[str, Any] | None = None, *,
-                        csrf: bool = True, **kwargs: Any) -> Any:
+    async def post_form(
+        self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any
+    ) -> Any:
         form = {k: str(v) for k, v in (data or {}).items() if v is not None}
         if csrf:
             form.setdefault("csrf_token", self.csrf_token)
@@ -191,7 +193,8 @@ def make_member(db: asyncpg.Connection, password_hash: str) -> Callable[..., Awa
 
     async def make(pseudonym: str | None = None, *, is_admin: bool = False) -> Member:
         return await members.create_member(
-            db, pseudonym or f"member{next(counter)}", password_hash, is_admin=is_admin)
+            db, pseudonym or f"member{next(counter)}", password_hash, is_admin=is_admin
+        )
 
     return make
 
@@ -210,10 +213,13 @@ async def member_client(make_client: ClientFactory, member: Member) -> ForumClie
 def make_group(db: asyncpg.Connection) -> Callable[..., Awaitable[Group]]:
     counter = iter(range(1, 10_000))
 
-    async def make(slug: str | None = None, *, members_: list[Member] = (), **options: Any) -> Group:  # type: ignore[assignment]
+    async def make(
+        slug: str | None = None, *, members_: list[Member] = (), **options: Any
+    ) -> Group:  # type: ignore[assignment]
         n = next(counter)
-        group = await groups.create_group(db, slug or f"group-{n}", options.pop("name", f"Group {n}"),
-                                          **options)
+        group = await groups.create_group(
+            db, slug or f"group-{n}", options.pop("name", f"Group {n}"), **options
+        )
         for m in members_:
             await groups.join_group(db, group, m.id)
         return group
@@ -223,12 +229,26 @@ def make_group(db: asyncpg.Connection) -> Callable[..., Awaitable[Group]]:
 
 @pytest.fixture
 def make_draft(db: asyncpg.Connection) -> Callable[..., Awaitable[drafts.Draft]]:
-    async def make(author: Member, group: Group, *, topic_id: int | None = None,
-                   title: str = "A title", body: str = "A body", anonymous: bool = False,
-                   content_warning: str = "") -> drafts.Draft:
-        draft_id = await drafts.create_draft(db, author.id, group.id, topic_id, title=title,
-                                             body=body, anonymous=anonymous,
-                                             content_warning=content_warning)
+    async def make(
+        author: Member,
+        group: Group,
+        *,
+        topic_id: int | None = None,
+        title: str = "A title",
+        body: str = "A body",
+        anonymous: bool = False,
+        content_warning: str = "",
+    ) -> drafts.Draft:
+        draft_id = await drafts.create_draft(
+            db,
+            author.id,
+            group.id,
+            topic_id,
+            title=title,
+            body=body,
+            anonymous=anonymous,
+            content_warning=content_warning,
+        )
         draft = await drafts.get_own_draft(db, draft_id, author.id)
         assert draft is not None
         return draft

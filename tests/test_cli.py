@@ -33,8 +33,9 @@ def forum_argv() -> list[str]:
 
 def forum_env(data_dir: Path, **variables: str | None) -> dict[str, str]:
     """The test runner's environment without any forum settings, plus `variables`."""
-    env = {k: v for k, v in os.environ.items()
-           if k != "DATABASE_URL" and not k.startswith("FORUM_")}
+    env = {
+        k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("FORUM_")
+    }
     env["FORUM_DATA_DIR"] = str(data_dir)
     for name, value in variables.items():
         if value is not None:
@@ -42,11 +43,18 @@ def forum_env(data_dir: Path, **variables: str | None) -> dict[str, str]:
     return env
 
 
-def run_forum(args: Sequence[str], env: dict[str, str], *,
-              stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_forum(
+    args: Sequence[str], env: dict[str, str], *, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*forum_argv(), *args], env=env, input=stdin, capture_output=True, text=True,
-        timeout=COMMAND_TIMEOUT, check=False)
+        [*forum_argv(), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
 
 
 def one_line(stream: str) -> str:
@@ -112,8 +120,9 @@ def test_migrate_twice_applies_each_migration_once(cli_env: dict[str, str]) -> N
     assert migration_counts(cli_env["DATABASE_URL"]) == {name: 1 for name in migration_files()}
 
 
-def test_migrate_on_an_empty_database_applies_every_file(empty_database_url: str,
-                                                         tmp_path: Path) -> None:
+def test_migrate_on_an_empty_database_applies_every_file(
+    empty_database_url: str, tmp_path: Path
+) -> None:
     result = run_forum(["migrate"], forum_env(tmp_path, DATABASE_URL=empty_database_url))
 
     assert result.returncode == 0, result.stderr
@@ -123,12 +132,17 @@ def test_migrate_on_an_empty_database_applies_every_file(empty_database_url: str
 
 
 def test_two_migrate_processes_started_together_apply_each_migration_once(
-        empty_database_url: str, tmp_path: Path) -> None:
+    empty_database_url: str, tmp_path: Path
+) -> None:
     env = forum_env(tmp_path, DATABASE_URL=empty_database_url)
     processes = [
         subprocess.Popen(
-            [*forum_argv(), "migrate"], env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+            [*forum_argv(), "migrate"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = [p.communicate(timeout=COMMAND_TIMEOUT) for p in processes]
@@ -143,12 +157,14 @@ def test_two_migrate_processes_started_together_apply_each_migration_once(
 
 
 def test_create_admin_with_password_on_stdin_creates_an_admin(cli_env: dict[str, str]) -> None:
-    result = run_forum(["create-admin", "Keeper", "--password-stdin"], cli_env,
-                       stdin=PASSWORD + "\n")
+    result = run_forum(
+        ["create-admin", "Keeper", "--password-stdin"], cli_env, stdin=PASSWORD + "\n"
+    )
 
     assert result.returncode == 0, result.stderr
-    rows = query(cli_env["DATABASE_URL"], "SELECT is_admin FROM members WHERE pseudonym = $1",
-                 "Keeper")
+    rows = query(
+        cli_env["DATABASE_URL"], "SELECT is_admin FROM members WHERE pseudonym = $1", "Keeper"
+    )
     assert [r["is_admin"] for r in rows] == [True]
 
 
@@ -162,8 +178,9 @@ def test_create_admin_refuses_a_short_password_in_one_line(cli_env: dict[str, st
 
 
 def test_create_admin_refuses_a_reserved_pseudonym_as_bad_usage(cli_env: dict[str, str]) -> None:
-    result = run_forum(["create-admin", "admin", "--password-stdin"], cli_env,
-                       stdin=PASSWORD + "\n")
+    result = run_forum(
+        ["create-admin", "admin", "--password-stdin"], cli_env, stdin=PASSWORD + "\n"
+    )
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -174,14 +191,35 @@ def test_create_admin_refuses_a_reserved_pseudonym_as_bad_usage(cli_env: dict[st
 
 
 def test_create_group_stores_the_given_settings(cli_env: dict[str, str]) -> None:
-    result = run_forum(["create-group", "grief", "--name", "Grief", "--anonymous", "optional",
-                        "--moderation", "all", "--visibility", "members"], cli_env)
+    result = run_forum(
+        [
+            "create-group",
+            "grief",
+            "--name",
+            "Grief",
+            "--anonymous",
+            "optional",
+            "--moderation",
+            "all",
+            "--visibility",
+            "members",
+        ],
+        cli_env,
+    )
 
     assert result.returncode == 0, result.stderr
-    rows = query(cli_env["DATABASE_URL"],
-                 "SELECT slug, name, anonymous, moderation, visibility FROM groups")
-    assert [dict(r) for r in rows] == [{"slug": "grief", "name": "Grief", "anonymous": "optional",
-                                        "moderation": "all", "visibility": "members"}]
+    rows = query(
+        cli_env["DATABASE_URL"], "SELECT slug, name, anonymous, moderation, visibility FROM groups"
+    )
+    assert [dict(r) for r in rows] == [
+        {
+            "slug": "grief",
+            "name": "Grief",
+            "anonymous": "optional",
+            "moderation": "all",
+            "visibility": "members",
+        }
+    ]
 
 
 def test_create_group_with_a_taken_slug_fails_in_one_line(cli_env: dict[str, str]) -> None:
@@ -207,8 +245,9 @@ def test_create_group_with_a_bad_slug_is_bad_usage(cli_env: dict[str, str], slug
 
 
 def test_create_group_with_a_bad_anonymous_value_is_bad_usage(cli_env: dict[str, str]) -> None:
-    result = run_forum(["create-group", "grief", "--name", "Grief", "--anonymous", "always"],
-                       cli_env)
+    result = run_forum(
+        ["create-group", "grief", "--name", "Grief", "--anonymous", "always"], cli_env
+    )
 
     assert result.returncode == 2
     assert "--anonymous" in result.stderr.strip().splitlines()[-1]
@@ -223,8 +262,11 @@ def test_seed_demo_twice_creates_the_demo_groups_once(cli_env: dict[str, str]) -
     url = cli_env["DATABASE_URL"]
 
     def counts() -> tuple[int, int, int]:
-        row = query(url, "SELECT (SELECT count(*) FROM groups) AS g,"
-                         " (SELECT count(*) FROM topics) AS t, (SELECT count(*) FROM posts) AS p")
+        row = query(
+            url,
+            "SELECT (SELECT count(*) FROM groups) AS g,"
+            " (SELECT count(*) FROM topics) AS t, (SELECT count(*) FROM posts) AS p",
+        )
         return row[0]["g"], row[0]["t"], row[0]["p"]
 
     first = run_forum(["seed-demo"], cli_env)
@@ -241,16 +283,26 @@ def test_seed_demo_twice_creates_the_demo_groups_once(cli_env: dict[str, str]) -
 # bad configuration
 
 
-@pytest.mark.parametrize(("variables", "status", "culprit"), [
-    ({"DATABASE_URL": "mysql://x"}, 2, "DATABASE_URL"),
-    ({"DATABASE_URL": "postgresql://127.0.0.1:99999/forum"}, 2, "DATABASE_URL"),
-    ({"FORUM_PORT": "70000"}, 2, "FORUM_PORT"),
-    ({"FORUM_PORT": "eighty"}, 2, "FORUM_PORT"),
-    ({"FORUM_SECRET": "short"}, 2, "FORUM_SECRET"),
-], ids=["mysql-url", "url-port-out-of-range", "port-out-of-range", "port-not-a-number",
-        "short-secret"])
+@pytest.mark.parametrize(
+    ("variables", "status", "culprit"),
+    [
+        ({"DATABASE_URL": "mysql://x"}, 2, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://127.0.0.1:99999/forum"}, 2, "DATABASE_URL"),
+        ({"FORUM_PORT": "70000"}, 2, "FORUM_PORT"),
+        ({"FORUM_PORT": "eighty"}, 2, "FORUM_PORT"),
+        ({"FORUM_SECRET": "short"}, 2, "FORUM_SECRET"),
+    ],
+    ids=[
+        "mysql-url",
+        "url-port-out-of-range",
+        "port-out-of-range",
+        "port-not-a-number",
+        "short-secret",
+    ],
+)
 def test_bad_configuration_stops_with_one_line_naming_the_variable(
-        tmp_path: Path, variables: dict[str, str], status: int, culprit: str) -> None:
+    tmp_path: Path, variables: dict[str, str], status: int, culprit: str
+) -> None:
     variables = {"DATABASE_URL": "postgresql://127.0.0.1:1/forum", **variables}
     result = run_forum(["migrate"], forum_env(tmp_path, **variables))
 
@@ -261,7 +313,8 @@ def test_bad_configuration_stops_with_one_line_naming_the_variable(
 
 @pytest.mark.parametrize("command", [["migrate"], ["seed-demo"], ["serve"]])
 def test_an_unreachable_database_stops_with_one_line_naming_database_url(
-        tmp_path: Path, command: list[str]) -> None:
+    tmp_path: Path, command: list[str]
+) -> None:
     env = forum_env(tmp_path, DATABASE_URL="postgresql://forum@127.0.0.1:1/forum")
     result = run_forum(command, env)
 
@@ -271,7 +324,8 @@ def test_an_unreachable_database_stops_with_one_line_naming_database_url(
 
 
 def test_a_missing_database_stops_with_one_line_naming_database_url(
-        pg_admin_url: str, tmp_path: Path) -> None:
+    pg_admin_url: str, tmp_path: Path
+) -> None:
     env = forum_env(tmp_path, DATABASE_URL=_with_database(pg_admin_url, "forum_no_such_database"))
     result = run_forum(["migrate"], env)
 
@@ -309,8 +363,7 @@ def postgres_processes_for(data_dir: Path) -> list[int]:
     return found
 
 
-def test_migrate_without_database_url_uses_and_stops_an_embedded_postgresql(
-        tmp_path: Path) -> None:
+def test_migrate_without_database_url_uses_and_stops_an_embedded_postgresql(tmp_path: Path) -> None:
     result = run_forum(["migrate"], forum_env(tmp_path))
 
     assert result.returncode == 0, result.stderr

@@ -40,8 +40,14 @@ def test_empty_variables_count_as_unset(env):
 
 
 def test_values_from_the_environment_are_used(env, tmp_path):
-    settings = load({**env, "DATABASE_URL": "postgresql://forum@db.example:5433/forum",
-                     "FORUM_HOST": "192.0.2.10", "FORUM_PORT": "9000"})
+    settings = load(
+        {
+            **env,
+            "DATABASE_URL": "postgresql://forum@db.example:5433/forum",
+            "FORUM_HOST": "192.0.2.10",
+            "FORUM_PORT": "9000",
+        }
+    )
     assert settings == Settings(
         database_url="postgresql://forum@db.example:5433/forum",
         data_dir=tmp_path / "data",
@@ -53,11 +59,19 @@ def test_values_from_the_environment_are_used(env, tmp_path):
 
 def test_postgres_scheme_is_accepted_as_well(env):
     assert load({**env, "DATABASE_URL": "postgres://db.example/forum"}).database_url == (
-        "postgres://db.example/forum")
+        "postgres://db.example/forum"
+    )
 
 
-@pytest.mark.parametrize("url", ["mysql://db.example/forum", "db.example/forum",
-                                 "http://db.example/forum", "sqlite:///forum.db"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://db.example/forum",
+        "db.example/forum",
+        "http://db.example/forum",
+        "sqlite:///forum.db",
+    ],
+)
 def test_database_url_with_another_scheme_is_refused_naming_the_variable(env, url):
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         load({**env, "DATABASE_URL": url})

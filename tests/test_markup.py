@@ -82,6 +82,7 @@ def assert_safe(html: str) -> None:
 
 # -- Markdown is rendered ---------------------------------------------------------------------
 
+
 def test_bold_and_italic_are_rendered():
     assert render("**strong** and *soft*") == "<p><strong>strong</strong> and <em>soft</em></p>"
 
@@ -98,7 +99,8 @@ def test_numbered_list_keeps_its_start_number():
 
 def test_link_is_rendered_with_its_text():
     assert links(render("[a helpline](https://example.org/help)")) == [
-        {"href": "https://example.org/help", "rel": LINK_REL}]
+        {"href": "https://example.org/help", "rel": LINK_REL}
+    ]
     assert ">a helpline</a>" in render("[a helpline](https://example.org/help)")
 
 
@@ -112,7 +114,8 @@ def test_inline_code_is_rendered_and_its_html_escaped():
 
 def test_fenced_code_block_is_rendered_and_its_html_escaped():
     assert render("```\n<script>x()</script>\n```") == (
-        "<pre><code>&lt;script&gt;x()&lt;/script&gt;\n</code></pre>")
+        "<pre><code>&lt;script&gt;x()&lt;/script&gt;\n</code></pre>"
+    )
 
 
 def test_blockquote_is_rendered():
@@ -128,7 +131,16 @@ def test_strikethrough_is_kept():
 def test_table_is_rendered():
     html = render("| day | mood |\n| --- | --- |\n| mon | low |")
     assert [t for t, _ in elements(html).starts] == [
-        "table", "thead", "tr", "th", "th", "tbody", "tr", "td", "td"]
+        "table",
+        "thead",
+        "tr",
+        "th",
+        "th",
+        "tbody",
+        "tr",
+        "td",
+        "td",
+    ]
 
 
 def test_top_level_heading_becomes_h3():
@@ -141,7 +153,8 @@ def test_second_level_heading_becomes_h4():
 
 def test_deep_headings_stop_at_h6():
     assert render("#### four\n\n##### five\n\n###### six") == (
-        "<h6>four</h6>\n<h6>five</h6>\n<h6>six</h6>")
+        "<h6>four</h6>\n<h6>five</h6>\n<h6>six</h6>"
+    )
 
 
 def test_no_heading_level_competes_with_the_page_headings():
@@ -153,12 +166,14 @@ def test_no_heading_level_competes_with_the_page_headings():
 
 def test_bare_url_becomes_a_link():
     assert links(render("see https://example.org/page now")) == [
-        {"href": "https://example.org/page", "rel": LINK_REL}]
+        {"href": "https://example.org/page", "rel": LINK_REL}
+    ]
 
 
 def test_bare_www_address_becomes_a_link():
     assert links(render("see www.example.org")) == [
-        {"href": "http://www.example.org", "rel": LINK_REL}]
+        {"href": "http://www.example.org", "rel": LINK_REL}
+    ]
 
 
 def test_url_inside_code_is_not_linkified():
@@ -167,7 +182,8 @@ def test_url_inside_code_is_not_linkified():
 
 def test_mailto_link_is_kept():
     assert links(render("[write](mailto:help@example.org)"))[0]["href"] == (
-        "mailto:help@example.org")
+        "mailto:help@example.org"
+    )
 
 
 def test_relative_link_is_kept():
@@ -183,6 +199,7 @@ def test_unicode_text_survives():
 
 
 # -- Raw HTML and dangerous links ---------------------------------------------------------------
+
 
 def test_script_tag_is_shown_as_text():
     html = render("<script>alert(1)</script>")
@@ -258,8 +275,9 @@ def test_raw_img_tag_never_becomes_an_img():
 
 
 def test_every_link_gets_rel_nofollow_ugc_noopener():
-    html = render("[a](https://a.example.org) <https://b.example.org> https://c.example.org"
-                  " www.d.example.org")
+    html = render(
+        "[a](https://a.example.org) <https://b.example.org> https://c.example.org www.d.example.org"
+    )
     found = links(html)
     assert len(found) == 4
     assert all(a["rel"] == "nofollow ugc noopener" for a in found)
@@ -272,26 +290,107 @@ def test_allowed_tags_do_not_include_img_script_or_style():
 # -- Hostile input, generated -------------------------------------------------------------------
 
 HOSTILE = [
-    "<img src=x onerror=alert(1)>", "<a href=\"javascript:alert(1)\">x</a>",
-    "[x](javascript:alert(1))", "<iframe src=\"//evil.example.org\"></iframe>",
-    "<style>body{display:none}</style>", "<b onmouseover=alert(1)>x</b>",
-    "<script>", "</script>", "<script src=//evil.example/x.js>", "alert(1)", "<img src=x ",
-    "onerror=", "onerror=alert(1)>", " onload=", "<svg/onload=alert(1)>", "javascript:",
-    "JaVaScRiPt:", "java\tscript:", "java&#x09;script:", "&#106;avascript:", "&#x6A;avascript:",
-    "data:text/html,", "data:text/html;base64,PHNjcmlwdD4=", "vbscript:", "<iframe src=",
-    "</iframe>", "<style>", "</style>", "<object data=", "<embed src=", "<a href=\"",
-    "<a href='", "\">", "'>", "</a>", "[", "]", "(", ")", "](", "![", "](javascript:alert(1))",
-    "](https://example.org)", "[x]: javascript:alert(1)\n", "<", ">", "<http://", "<https://",
-    "https://example.org/?q=<b>", "www.example.org", "\"", "'", "`", "```\n", "\n", "\n\n",
-    "\t", "    ", "*", "**", "_", "#", "## ", "> ", "- ", "1. ", "|", "| --- |\n", "~~", "&",
-    "&lt;", "&amp;", "&#0;", "<!--", "-->", "<![CDATA[", "]]>", "<!DOCTYPE html>", "<?php ",
-    "<math>", "<form action=", "<input ", "<base href=", "<meta http-equiv=refresh ",
-    "<body onload=", "style=", "expression(", "\u202e", "\u200b", "\x00", "\x0b", "é", "💔",
-    "مرحبا", "\ufeff", "\ud7ff",
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    '<iframe src="//evil.example.org"></iframe>',
+    "<style>body{display:none}</style>",
+    "<b onmouseover=alert(1)>x</b>",
+    "<script>",
+    "</script>",
+    "<script src=//evil.example/x.js>",
+    "alert(1)",
+    "<img src=x ",
+    "onerror=",
+    "onerror=alert(1)>",
+    " onload=",
+    "<svg/onload=alert(1)>",
+    "javascript:",
+    "JaVaScRiPt:",
+    "java\tscript:",
+    "java&#x09;script:",
+    "&#106;avascript:",
+    "&#x6A;avascript:",
+    "data:text/html,",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "vbscript:",
+    "<iframe src=",
+    "</iframe>",
+    "<style>",
+    "</style>",
+    "<object data=",
+    "<embed src=",
+    '<a href="',
+    "<a href='",
+    '">',
+    "'>",
+    "</a>",
+    "[",
+    "]",
+    "(",
+    ")",
+    "](",
+    "![",
+    "](javascript:alert(1))",
+    "](https://example.org)",
+    "[x]: javascript:alert(1)\n",
+    "<",
+    ">",
+    "<http://",
+    "<https://",
+    "https://example.org/?q=<b>",
+    "www.example.org",
+    '"',
+    "'",
+    "`",
+    "```\n",
+    "\n",
+    "\n\n",
+    "\t",
+    "    ",
+    "*",
+    "**",
+    "_",
+    "#",
+    "## ",
+    "> ",
+    "- ",
+    "1. ",
+    "|",
+    "| --- |\n",
+    "~~",
+    "&",
+    "&lt;",
+    "&amp;",
+    "&#0;",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "<!DOCTYPE html>",
+    "<?php ",
+    "<math>",
+    "<form action=",
+    "<input ",
+    "<base href=",
+    "<meta http-equiv=refresh ",
+    "<body onload=",
+    "style=",
+    "expression(",
+    "\u202e",
+    "\u200b",
+    "\x00",
+    "\x0b",
+    "é",
+    "💔",
+    "مرحبا",
+    "\ufeff",
+    "\ud7ff",
 ]
 
 hostile_text = st.lists(
-    st.one_of(st.sampled_from(HOSTILE), st.text(max_size=8)), max_size=30,
+    st.one_of(st.sampled_from(HOSTILE), st.text(max_size=8)),
+    max_size=30,
 ).map("".join)
 
 

@@ -19,14 +19,16 @@ async def snapshot(db) -> dict[str, str]:
     """A digest of every row of every table, to show that a refused request changed nothing."""
     tables = await db.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-        " AND tablename <> 'schema_migrations' ORDER BY tablename")
+        " AND tablename <> 'schema_migrations' ORDER BY tablename"
+    )
     digests = {}
     for t in tables:
         name = t["tablename"]
         # Names come from pg_tables itself, quoted: nothing from outside reaches the SQL.
         digests[name] = await db.fetchval(
-            f'SELECT md5(coalesce(string_agg(r::text, \'|\' ORDER BY r::text), \'\'))'  # noqa: S608
-            f' FROM "{name}" r')
+            f"SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), ''))"  # noqa: S608
+            f' FROM "{name}" r'
+        )
     return digests
 
 
@@ -62,8 +64,16 @@ def post_routes(scene: Scene) -> dict[str, dict[str, Any]]:
     }
 
 
-ROUTES = ["/register", "/login", "/logout", "/drafts", "/drafts/{id}", "/drafts/{id}/publish",
-          "/drafts/{id}/delete", "/g/{slug}/join"]
+ROUTES = [
+    "/register",
+    "/login",
+    "/logout",
+    "/drafts",
+    "/drafts/{id}",
+    "/drafts/{id}/publish",
+    "/drafts/{id}/delete",
+    "/g/{slug}/join",
+]
 
 
 def route_for(pattern: str, scene: Scene) -> str:
@@ -72,7 +82,8 @@ def route_for(pattern: str, scene: Scene) -> str:
 
 @pytest.mark.parametrize("pattern", ROUTES)
 async def test_post_without_csrf_token_is_refused_and_changes_nothing(
-        member_client, db, scene, pattern):
+    member_client, db, scene, pattern
+):
     path = route_for(pattern, scene)
     before = await snapshot(db)
     resp = await member_client.post_form(path, post_routes(scene)[path], csrf=False)
@@ -83,7 +94,8 @@ async def test_post_without_csrf_token_is_refused_and_changes_nothing(
 @pytest.mark.parametrize("pattern", ROUTES)
 @pytest.mark.parametrize("token", ["", "wrong", "0" * 64])
 async def test_post_with_wrong_csrf_token_is_refused_and_changes_nothing(
-        member_client, db, scene, pattern, token):
+    member_client, db, scene, pattern, token
+):
     path = route_for(pattern, scene)
     before = await snapshot(db)
     resp = await member_client.post_form(path, {**post_routes(scene)[path], "csrf_token": token})
@@ -93,7 +105,8 @@ async def test_post_with_wrong_csrf_token_is_refused_and_changes_nothing(
 
 @pytest.mark.parametrize("pattern", ROUTES)
 async def test_post_with_the_right_csrf_token_does_change_something(
-        member_client, db, scene, pattern):
+    member_client, db, scene, pattern
+):
     # The other side of the refusals above: the same forms are effective when the token is right.
     path = route_for(pattern, scene)
     before = await snapshot(db)
@@ -109,19 +122,25 @@ async def test_csrf_refusal_is_a_calm_page(member_client, scene):
 
 
 async def test_csrf_token_is_accepted_in_the_x_csrf_token_header(member_client, db, scene):
-    resp = await member_client.post_form(f"/g/{scene.other_slug}/join", csrf=False,
-                                         headers={"X-CSRF-Token": member_client.csrf_token})
+    resp = await member_client.post_form(
+        f"/g/{scene.other_slug}/join",
+        csrf=False,
+        headers={"X-CSRF-Token": member_client.csrf_token},
+    )
     assert resp.status == 303
     joined = await db.fetchval(
         "SELECT count(*) FROM group_members gm JOIN groups g ON g.id = gm.group_id"
-        " WHERE g.slug = $1", scene.other_slug)
+        " WHERE g.slug = $1",
+        scene.other_slug,
+    )
     assert joined == 1
 
 
 async def test_wrong_x_csrf_token_header_is_refused(member_client, db, scene):
     before = await snapshot(db)
-    resp = await member_client.post_form(f"/g/{scene.other_slug}/join", csrf=False,
-                                         headers={"X-CSRF-Token": "wrong"})
+    resp = await member_client.post_form(
+        f"/g/{scene.other_slug}/join", csrf=False, headers={"X-CSRF-Token": "wrong"}
+    )
     assert resp.status == 403
     assert await snapshot(db) == before
 
@@ -129,14 +148,17 @@ async def test_wrong_x_csrf_token_header_is_refused(member_client, db, scene):
 async def test_csrf_token_from_another_visitors_browser_is_refused(make_client, db):
     ours = await make_client()
     theirs = await make_client()
-    resp = await ours.post_form("/register", {"pseudonym": "newcomer", "password": PASSWORD,
-                                              "csrf_token": theirs.csrf_token})
+    resp = await ours.post_form(
+        "/register",
+        {"pseudonym": "newcomer", "password": PASSWORD, "csrf_token": theirs.csrf_token},
+    )
     assert resp.status == 403
     assert await db.fetchval("SELECT count(*) FROM members") == 0
 
 
-async def test_csrf_token_from_another_members_session_is_refused(make_client, make_member,
-                                                                   make_group, db):
+async def test_csrf_token_from_another_members_session_is_refused(
+    make_client, make_member, make_group, db
+):
     river = await make_member("river")
     stone = await make_member("stone")
     await make_group("grief")
@@ -148,18 +170,25 @@ async def test_csrf_token_from_another_members_session_is_refused(make_client, m
 
 
 async def test_csrf_token_bound_to_a_random_value_is_refused(client, db):
-    resp = await client.post_form("/register", {
-        "pseudonym": "newcomer", "password": PASSWORD,
-        "csrf_token": csrf_for(secrets.token_urlsafe(16))})
+    resp = await client.post_form(
+        "/register",
+        {
+            "pseudonym": "newcomer",
+            "password": PASSWORD,
+            "csrf_token": csrf_for(secrets.token_urlsafe(16)),
+        },
+    )
     assert resp.status == 403
     assert await db.fetchval("SELECT count(*) FROM members") == 0
 
 
 async def test_post_from_a_browser_without_any_cookie_is_refused(aiohttp_client, server, db):
     http = await aiohttp_client(server)
-    resp = await http.post("/register", data={"pseudonym": "newcomer", "password": PASSWORD,
-                                              "csrf_token": csrf_for("")},
-                           allow_redirects=False)
+    resp = await http.post(
+        "/register",
+        data={"pseudonym": "newcomer", "password": PASSWORD, "csrf_token": csrf_for("")},
+        allow_redirects=False,
+    )
     assert resp.status == 403
     assert await db.fetchval("SELECT count(*) FROM members") == 0
 
@@ -176,8 +205,11 @@ async def test_fresh_browser_can_register_with_the_token_from_the_form(aiohttp_c
     page = await http.get("/register")
     assert CSRF_COOKIE in page.cookies
     token = html.unescape(re.search(r'name="csrf_token" value="([^"]*)"', await page.text())[1])
-    resp = await http.post("/register", data={"pseudonym": "newcomer", "password": PASSWORD,
-                                              "csrf_token": token}, allow_redirects=False)
+    resp = await http.post(
+        "/register",
+        data={"pseudonym": "newcomer", "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+    )
     assert resp.status == 303
     assert await db.fetchval("SELECT count(*) FROM members") == 1
 
@@ -199,8 +231,16 @@ async def public_group(make_group):
     return await make_group("grief", name="Grief and loss")
 
 
-PAGES = ["/", "/login", "/register", "/g/grief", "/no-such-page", "/g/no-such-group",
-         "/t/999999", "/drafts/not-a-number"]
+PAGES = [
+    "/",
+    "/login",
+    "/register",
+    "/g/grief",
+    "/no-such-page",
+    "/g/no-such-group",
+    "/t/999999",
+    "/drafts/not-a-number",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -248,8 +288,9 @@ async def test_signed_in_pages_are_private_and_not_stored(member_client, member,
     assert {"private", "no-store"} <= cache
 
 
-async def test_visitor_reading_a_page_without_forms_gets_no_cookie(aiohttp_client, server,
-                                                                   public_group):
+async def test_visitor_reading_a_page_without_forms_gets_no_cookie(
+    aiohttp_client, server, public_group
+):
     http = await aiohttp_client(server)
     for path in ("/", "/g/grief", "/no-such-page"):
         resp = await http.get(path)
@@ -289,8 +330,9 @@ async def assert_calm_refusal(resp) -> None:
 
 
 async def test_non_numeric_version_is_a_400_not_a_500(member_client, scene):
-    resp = await member_client.post_form(f"/drafts/{scene.draft_id}",
-                                         {"title": "t", "body": "b", "version": "seven"})
+    resp = await member_client.post_form(
+        f"/drafts/{scene.draft_id}", {"title": "t", "body": "b", "version": "seven"}
+    )
     assert resp.status == 400
     await assert_calm_refusal(resp)
 
@@ -314,8 +356,10 @@ async def test_nul_character_in_a_draft_url_is_refused_calmly(member_client, sce
 
 
 async def test_nul_character_in_a_draft_is_dropped_not_a_500(member_client, db, scene):
-    resp = await member_client.post_form(f"/drafts/{scene.draft_id}", {
-        "title": "Tit\x00le", "body": "Bo\x00dy", "version": scene.version})
+    resp = await member_client.post_form(
+        f"/drafts/{scene.draft_id}",
+        {"title": "Tit\x00le", "body": "Bo\x00dy", "version": scene.version},
+    )
     assert resp.status == 303
     saved = await db.fetchrow("SELECT title, body FROM drafts WHERE id = $1", scene.draft_id)
     assert (saved["title"], saved["body"]) == ("Title", "Body")
@@ -354,8 +398,9 @@ async def test_nul_character_in_a_join_url_is_refused_calmly(member_client, db, 
 
 @pytest.mark.parametrize("page", ["²", "0", "-1", "x", "9" * 40])
 async def test_odd_topic_page_number_is_refused_calmly(member_client, scene, page):
-    resp = await member_client.post_form(f"/drafts/{scene.draft_id}/publish",
-                                         {"version": scene.version})
+    resp = await member_client.post_form(
+        f"/drafts/{scene.draft_id}/publish", {"version": scene.version}
+    )
     topic_url = resp.headers["Location"].split("#")[0]
     resp = await member_client.get(topic_url, params={"page": page})
     await assert_calm_refusal(resp)
@@ -369,15 +414,19 @@ async def test_odd_group_page_cursor_is_refused_calmly(client, public_group, cur
 
 async def test_form_body_that_is_not_utf8_is_refused_calmly(client, member):
     resp = await client.http.post(
-        "/login", data=b"pseudonym=\xff\xfe&password=x&csrf_token=" + client.csrf_token.encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False)
+        "/login",
+        data=b"pseudonym=\xff\xfe&password=x&csrf_token=" + client.csrf_token.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        allow_redirects=False,
+    )
     await assert_calm_refusal(resp)
 
 
 async def test_oversized_request_gets_413_and_changes_nothing(member_client, db, scene):
     before = await snapshot(db)
-    resp = await member_client.post_form("/drafts", {
-        "group": "grief", "title": "Big", "body": "x" * (MAX_REQUEST_BYTES + 1024)})
+    resp = await member_client.post_form(
+        "/drafts", {"group": "grief", "title": "Big", "body": "x" * (MAX_REQUEST_BYTES + 1024)}
+    )
     assert resp.status == 413
     text = await resp.text()
     assert "larger than any post" in text
@@ -387,7 +436,7 @@ async def test_oversized_request_gets_413_and_changes_nothing(member_client, db,
 
 async def test_request_just_under_the_size_limit_is_handled(member_client, scene):
     # The largest real post (20,000 characters of 4-byte UTF-8) must fit under the limit.
-    resp = await member_client.post_form("/drafts", {
-        "group": "grief", "title": "Big", "body": "😀" * 20_000})
+    resp = await member_client.post_form(
+        "/drafts", {"group": "grief", "title": "Big", "body": "😀" * 20_000}
+    )
     assert resp.status == 303
-

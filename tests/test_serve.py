@@ -102,8 +102,10 @@ class Server:
     log: Path
 
     def access_log(self) -> list[tuple[int, str, str, int]]:
-        return [(int(m[1]), m[2], m[3], int(m[4]))
-                for m in ACCESS_LINE.finditer(self.log.read_text(errors="replace"))]
+        return [
+            (int(m[1]), m[2], m[3], int(m[4]))
+            for m in ACCESS_LINE.finditer(self.log.read_text(errors="replace"))
+        ]
 
 
 def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
@@ -144,7 +146,11 @@ def server(make_database: Callable[[str], str], tmp_path: Path) -> Iterator[Serv
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*forum_argv(), "serve", "--workers", "2", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(process, base_url, log)
@@ -201,12 +207,12 @@ def test_requests_are_answered_by_both_workers(server: Server) -> None:
     assert answered_by <= child_pids(server.process.pid)
 
 
-def test_a_member_registered_on_one_worker_stays_signed_in_on_every_worker(
-        server: Server) -> None:
+def test_a_member_registered_on_one_worker_stays_signed_in_on_every_worker(server: Server) -> None:
     browser = Browser(server.base_url)
 
-    page = browser.submit("/register", "/register",
-                          {"pseudonym": "tidewater", "password": PASSWORD, "next": "/"})
+    page = browser.submit(
+        "/register", "/register", {"pseudonym": "tidewater", "password": PASSWORD, "next": "/"}
+    )
 
     assert "Signed in as <strong>tidewater</strong>" in page
     for _ in range(30):
@@ -214,14 +220,18 @@ def test_a_member_registered_on_one_worker_stays_signed_in_on_every_worker(
     deadline = time.monotonic() + 10
     answered_by: set[int] = set()
     while len(answered_by) < 2 and time.monotonic() < deadline:
-        answered_by = {pid for pid, method, path, status in server.access_log()
-                       if (method, path, status) == ("GET", "/", 200)}
+        answered_by = {
+            pid
+            for pid, method, path, status in server.access_log()
+            if (method, path, status) == ("GET", "/", 200)
+        }
         time.sleep(0.1)
     assert len(answered_by) == 2
     # The form came from one worker and was accepted by whichever took the POST: both share the
     # secret behind the CSRF token and the sessions table.
-    assert [s for _p, m, path, s in server.access_log() if (m, path) == ("POST", "/register")] \
-        == [303]
+    assert [s for _p, m, path, s in server.access_log() if (m, path) == ("POST", "/register")] == [
+        303
+    ]
 
 
 def test_sigterm_stops_the_parent_and_every_worker(server: Server) -> None:
@@ -241,11 +251,17 @@ def test_sigterm_stops_the_parent_and_every_worker(server: Server) -> None:
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_second_server_on_a_taken_port_stops_with_one_line(
-        server: Server, make_database: Callable[[str], str], tmp_path: Path, workers: str) -> None:
+    server: Server, make_database: Callable[[str], str], tmp_path: Path, workers: str
+) -> None:
     env = forum_env(tmp_path / "second", DATABASE_URL=make_database("serve-second"))
     second = subprocess.Popen(
-        [*forum_argv(), "serve", "--workers", workers, "--port", str(server.port)], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [*forum_argv(), "serve", "--workers", workers, "--port", str(server.port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _out, err = second.communicate(timeout=READY_WITHIN)
     except subprocess.TimeoutExpired:  # it is serving, beside the first server
@@ -261,13 +277,18 @@ def test_a_second_server_on_a_taken_port_stops_with_one_line(
 
 
 def test_serve_without_database_url_stops_its_embedded_postgresql_on_sigterm(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*forum_argv(), "serve", "--port", str(port)], env=forum_env(tmp_path),
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [*forum_argv(), "serve", "--port", str(port)],
+            env=forum_env(tmp_path),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
         wait_until_healthy(process, f"http://127.0.0.1:{port}", log)
         assert postgres_processes_for(tmp_path / "pg") != []

@@ -28,13 +28,22 @@ def _require_admin(request: web.Request) -> Member:
     return member
 
 
-async def _groups_page(request: web.Request, *, form: dict[str, str], errors: list[str],
-                       status: int = 200) -> web.Response:
+async def _groups_page(
+    request: web.Request, *, form: dict[str, str], errors: list[str], status: int = 200
+) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         found = await groups.list_directory(conn, None)
-    return render(request, "admin/groups.html", {
-        "groups": found, "form": form, "errors": errors, "choices": CHOICES,
-    }, status=status)
+    return render(
+        request,
+        "admin/groups.html",
+        {
+            "groups": found,
+            "form": form,
+            "errors": errors,
+            "choices": CHOICES,
+        },
+        status=status,
+    )
 
 
 async def groups_page(request: web.Request) -> web.Response:
@@ -62,7 +71,8 @@ async def create_group(request: web.Request) -> web.Response:
     admin = _require_admin(request)
     form = await forms.read(request)
     values = {
-        "slug": form.text("slug").strip(), "name": form.text("name").strip(),
+        "slug": form.text("slug").strip(),
+        "name": form.text("name").strip(),
         "description": form.text("description").strip(),
         **{field: form.text(field, allowed[0]) for field, allowed in CHOICES.items()},
     }
@@ -73,10 +83,17 @@ async def create_group(request: web.Request) -> web.Response:
         try:
             group = await groups.create_group(conn, **values)
         except groups.SlugTaken:
-            return await _groups_page(request, form=values, status=400, errors=[
-                f"There is already a group at /g/{values['slug']}. Please choose another address."])
-        await audit.record(conn, actor_id=admin.id, action="create-group", group_id=group.id,
-                           reason=group.name)
+            return await _groups_page(
+                request,
+                form=values,
+                status=400,
+                errors=[
+                    f"There is already a group at /g/{values['slug']}. Please choose another address."
+                ],
+            )
+        await audit.record(
+            conn, actor_id=admin.id, action="create-group", group_id=group.id, reason=group.name
+        )
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 
@@ -88,12 +105,22 @@ async def _group_or_404(request: web.Request) -> groups.Group:
     return group
 
 
-async def _group_page(request: web.Request, group: groups.Group, *, error: str | None = None,
-                      pseudonym: str = "", status: int = 200) -> web.Response:
+async def _group_page(
+    request: web.Request,
+    group: groups.Group,
+    *,
+    error: str | None = None,
+    pseudonym: str = "",
+    status: int = 200,
+) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         mods = await moderators.list_for_group(conn, group.id)
-    context: dict[str, Any] = {"group": group, "moderators": mods, "error": error,
-                               "pseudonym": pseudonym}
+    context: dict[str, Any] = {
+        "group": group,
+        "moderators": mods,
+        "error": error,
+        "pseudonym": pseudonym,
+    }
     return render(request, "admin/group.html", context, status=status)
 
 
@@ -109,14 +136,24 @@ async def appoint_moderator(request: web.Request) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         found = await members.get_credentials(conn, pseudonym) if pseudonym else None
         if found is None:
-            return await _group_page(request, group, pseudonym=pseudonym, status=400,
-                                     error=f"No member is called “{pseudonym}”. Check the spelling.")
+            return await _group_page(
+                request,
+                group,
+                pseudonym=pseudonym,
+                status=400,
+                error=f"No member is called “{pseudonym}”. Check the spelling.",
+            )
         async with conn.transaction():
             if await moderators.appoint(conn, group.id, found.member.id, admin.id):
                 await groups.add_member(conn, group.id, found.member.id)
-                await audit.record(conn, actor_id=admin.id, action="appoint-moderator",
-                                   group_id=group.id, subject_id=found.member.id,
-                                   reason=found.member.pseudonym)
+                await audit.record(
+                    conn,
+                    actor_id=admin.id,
+                    action="appoint-moderator",
+                    group_id=group.id,
+                    subject_id=found.member.id,
+                    reason=found.member.pseudonym,
+                )
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 
@@ -126,6 +163,11 @@ async def remove_moderator(request: web.Request) -> web.Response:
     member_id = forms.int_param(request, "member_id")
     async with request.app[pool_key].acquire() as conn, conn.transaction():
         if await moderators.remove(conn, group.id, member_id):
-            await audit.record(conn, actor_id=admin.id, action="remove-moderator",
-                               group_id=group.id, subject_id=member_id)
+            await audit.record(
+                conn,
+                actor_id=admin.id,
+                action="remove-moderator",
+                group_id=group.id,
+                subject_id=member_id,
+            )
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))

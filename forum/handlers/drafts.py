@@ -59,30 +59,44 @@ async def _editor(
     if show_preview and draft is not None:
         # The same Post shape and template as the topic page: the preview is the published look.
         preview = topics.Post(
-            id=0, topic_id=draft.topic_id or 0, number=0,
-            author_name=None if draft.anonymous and draft.group_anonymous == "optional"
+            id=0,
+            topic_id=draft.topic_id or 0,
+            number=0,
+            author_name=None
+            if draft.anonymous and draft.group_anonymous == "optional"
             else member.pseudonym,
-            body_html=posting.preview(draft), content_warning=draft.content_warning.strip(),
-            created_at=datetime.now(UTC), edited_at=None)
-    response = render(request, "drafts/edit.html", {
-        "draft": draft,
-        "fields": fields,
-        "target": target,
-        "joined": joined,
-        "errors": errors or [],
-        "conflict": conflict,
-        "version": (conflict or draft).version if (conflict or draft) else None,
-        "preview": preview,
-        "limits": posting,
-    }, status=status)
+            body_html=posting.preview(draft),
+            content_warning=draft.content_warning.strip(),
+            created_at=datetime.now(UTC),
+            edited_at=None,
+        )
+    response = render(
+        request,
+        "drafts/edit.html",
+        {
+            "draft": draft,
+            "fields": fields,
+            "target": target,
+            "joined": joined,
+            "errors": errors or [],
+            "conflict": conflict,
+            "version": conflict.version if conflict else draft.version if draft else None,
+            "preview": preview,
+            "limits": posting,
+        },
+        status=status,
+    )
     return response
 
 
 def _target_of(draft: Draft) -> dict[str, Any]:
     return {
-        "group_id": draft.group_id, "group_slug": draft.group_slug, "group_name": draft.group_name,
+        "group_id": draft.group_id,
+        "group_slug": draft.group_slug,
+        "group_name": draft.group_name,
         "anonymous_allowed": draft.group_anonymous == "optional",
-        "topic_id": draft.topic_id, "topic_title": draft.topic_title,
+        "topic_id": draft.topic_id,
+        "topic_title": draft.topic_title,
     }
 
 
@@ -92,27 +106,47 @@ async def create_draft(request: web.Request) -> web.Response:
     topic_id = form.optional_int("topic")
     if topic_id is not None:
         topic, view = await visible_topic_or_404(request, topic_id)
-        target = {"topic_id": topic.id, "topic_title": topic.title}
+        target: dict[str, Any] = {"topic_id": topic.id, "topic_title": topic.title}
     else:
         view = await visible_group_or_404(request, form.text("group").strip())
         target = {"topic_id": None, "topic_title": None}
-    target.update(group_id=view.group.id, group_slug=view.group.slug, group_name=view.group.name,
-                  anonymous_allowed=view.group.anonymous == "optional")
+    target.update(
+        group_id=view.group.id,
+        group_slug=view.group.slug,
+        group_name=view.group.name,
+        anonymous_allowed=view.group.anonymous == "optional",
+    )
     fields = _fields(form)
     problems = posting.save_problems(fields)
     if problems:
         return await _editor(request, member, target, fields, errors=problems, status=400)
     async with request.app[pool_key].acquire() as conn:
         try:
-            await limits.spend(conn, limits.DRAFTS_PER_MEMBER,
-                               limits.key(request.app[settings_key].secret, f"m:{member.id}"))
+            await limits.spend(
+                conn,
+                limits.DRAFTS_PER_MEMBER,
+                limits.key(request.app[settings_key].secret, f"m:{member.id}"),
+            )
         except limits.Limited as exc:
-            return await _editor(request, member, target, fields, status=429, errors=[
-                f"You have started many drafts in a short time. Please wait {exc.retry_after}"
-                " seconds, then save again; your text is still here."])
+            return await _editor(
+                request,
+                member,
+                target,
+                fields,
+                status=429,
+                errors=[
+                    f"You have started many drafts in a short time. Please wait {exc.retry_after}"
+                    " seconds, then save again; your text is still here."
+                ],
+            )
         draft_id = await drafts.create_draft(
-            conn, member.id, view.group.id, topic_id, title=fields.title, body=fields.body,
-            anonymous=fields.anonymous and target["anonymous_allowed"],
+            conn,
+            member.id,
+            view.group.id,
+            topic_id,
+            title=fields.title,
+            body=fields.body,
+            anonymous=bool(fields.anonymous and target["anonymous_allowed"]),
             content_warning=fields.content_warning,
         )
     raise web.HTTPSeeOther(_draft_url(request, draft_id))
@@ -132,27 +166,35 @@ async def draft_page(request: web.Request) -> web.Response:
     return await _editor(request, member, _target_of(draft), fields, draft=draft)
 
 
-async def _save(request: web.Request, member: Member, draft: Draft, form: forms.Form
-                ) -> Draft | web.Response:
+async def _save(
+    request: web.Request, member: Member, draft: Draft, form: forms.Form
+) -> Draft | web.Response:
     """Save the submitted fields; the saved draft, or the page to show instead (400/409)."""
     fields = _fields(form)
     target = _target_of(draft)
     problems = posting.save_problems(fields)
     if problems:
-        return await _editor(request, member, target, fields, draft=draft, errors=problems,
-                             status=400)
+        return await _editor(
+            request, member, target, fields, draft=draft, errors=problems, status=400
+        )
     async with request.app[pool_key].acquire() as conn:
         saved = await drafts.save_draft(
-            conn, draft.id, member.id, version=form.int("version"), title=fields.title,
-            body=fields.body, anonymous=fields.anonymous and target["anonymous_allowed"],
+            conn,
+            draft.id,
+            member.id,
+            version=form.int("version"),
+            title=fields.title,
+            body=fields.body,
+            anonymous=fields.anonymous and target["anonymous_allowed"],
             content_warning=fields.content_warning,
         )
         current = await drafts.get_own_draft(conn, draft.id, member.id)
     if current is None:
         raise web.HTTPNotFound()
     if saved is None:  # saved from another tab since this page was loaded: show both texts
-        return await _editor(request, member, target, fields, draft=current, conflict=current,
-                             status=409)
+        return await _editor(
+            request, member, target, fields, draft=current, conflict=current, status=409
+        )
     return current
 
 
@@ -178,34 +220,74 @@ async def publish_draft(request: web.Request) -> web.Response:
         if asked_anonymous and not draft.anonymous and draft.group_anonymous != "optional":
             # The group stopped offering anonymity since this draft was written: never publish
             # under the member's pseudonym before they have seen that in the preview.
-            return await _editor(request, member, _target_of(draft), DraftFields(
-                draft.title, draft.body, draft.anonymous, draft.content_warning), draft=draft,
-                status=400, errors=[f"{draft.group_name} no longer allows anonymous posts, so this"
-                                    f" would appear under your pseudonym “{member.pseudonym}”."
-                                    " Your draft is saved; publish again if that is what you want."])
+            return await _editor(
+                request,
+                member,
+                _target_of(draft),
+                DraftFields(draft.title, draft.body, draft.anonymous, draft.content_warning),
+                draft=draft,
+                status=400,
+                errors=[
+                    f"{draft.group_name} no longer allows anonymous posts, so this"
+                    f" would appear under your pseudonym “{member.pseudonym}”."
+                    " Your draft is saved; publish again if that is what you want."
+                ],
+            )
     elif form.int("version") != draft.version:
-        return await _editor(request, member, _target_of(draft), DraftFields(
-            draft.title, draft.body, draft.anonymous, draft.content_warning),
-            draft=draft, conflict=draft, status=409)
+        return await _editor(
+            request,
+            member,
+            _target_of(draft),
+            DraftFields(draft.title, draft.body, draft.anonymous, draft.content_warning),
+            draft=draft,
+            conflict=draft,
+            status=409,
+        )
     fields = DraftFields(draft.title, draft.body, draft.anonymous, draft.content_warning)
     async with request.app[pool_key].acquire() as conn:
         try:
-            await limits.spend(conn, limits.PUBLISH_PER_MEMBER,
-                               limits.key(request.app[settings_key].secret, f"m:{member.id}"))
+            await limits.spend(
+                conn,
+                limits.PUBLISH_PER_MEMBER,
+                limits.key(request.app[settings_key].secret, f"m:{member.id}"),
+            )
             new_post = await posting.publish(conn, draft)
         except limits.Limited as exc:
-            return await _editor(request, member, _target_of(draft), fields, draft=draft, status=429,
-                                 errors=[f"You have published a lot in a short time. Your draft is"
-                                         f" saved; please publish it in {exc.retry_after} seconds."])
+            return await _editor(
+                request,
+                member,
+                _target_of(draft),
+                fields,
+                draft=draft,
+                status=429,
+                errors=[
+                    f"You have published a lot in a short time. Your draft is"
+                    f" saved; please publish it in {exc.retry_after} seconds."
+                ],
+            )
         except posting.PublishRefused as exc:
-            return await _editor(request, member, _target_of(draft), fields, draft=draft,
-                                 errors=[str(exc)], status=400)
+            return await _editor(
+                request,
+                member,
+                _target_of(draft),
+                fields,
+                draft=draft,
+                errors=[str(exc)],
+                status=400,
+            )
         except posting.StaleDraft:
             current = await drafts.get_own_draft(conn, draft.id, member.id)
             if current is None:
                 raise web.HTTPNotFound() from None
-            return await _editor(request, member, _target_of(current), fields, draft=current,
-                                 conflict=current, status=409)
+            return await _editor(
+                request,
+                member,
+                _target_of(current),
+                fields,
+                draft=current,
+                conflict=current,
+                status=409,
+            )
     if new_post.number is None:  # held for review: the author sees it, marked, on the topic page
         topic_url = request.app.router["topic"].url_for(id=str(new_post.topic_id))
         raise web.HTTPSeeOther(f"{topic_url}#held-{new_post.post_id}")

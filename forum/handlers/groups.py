@@ -25,8 +25,9 @@ def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
     if not raw:
         return None
     micros, _, topic_id = raw.partition("-")
-    plausible = all(part.isascii() and part.isdigit() and len(part) < 18
-                    for part in (micros, topic_id))
+    plausible = all(
+        part.isascii() and part.isdigit() and len(part) < 18 for part in (micros, topic_id)
+    )
     if not plausible:
         raise web.HTTPNotFound()
     return _EPOCH + int(micros) * _MICRO, int(topic_id)
@@ -51,10 +52,17 @@ async def group_page(request: web.Request) -> web.Response:
             conn, view.group.id, before=before, limit=PAGE_SIZE + 1
         )
     older = encode_cursor(found[PAGE_SIZE - 1]) if len(found) > PAGE_SIZE else None
-    return render(request, "groups/group.html", {
-        "view": view, "group": view.group, "topics": found[:PAGE_SIZE], "older": older,
-        "paged": before is not None,
-    })
+    return render(
+        request,
+        "groups/group.html",
+        {
+            "view": view,
+            "group": view.group,
+            "topics": found[:PAGE_SIZE],
+            "older": older,
+            "paged": before is not None,
+        },
+    )
 
 
 async def join_group(request: web.Request) -> web.Response:
@@ -66,8 +74,9 @@ async def join_group(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
         removed = await sanctions.removal(conn, member.id, group)
         if removed is not None:  # removed by a moderator: rejoining would undo their decision
-            return render(request, "groups/join_refused.html", {"group": group, "why": removed},
-                          status=400)
+            return render(
+                request, "groups/join_refused.html", {"group": group, "why": removed}, status=400
+            )
         state = await groups.join_group(conn, group, member.id)
     if state == "pending":
         raise web.HTTPSeeOther(request.app.router["directory"].url_for().with_query(requested=slug))

@@ -17,7 +17,8 @@ from forum.keys import pool_key
 from forum.moderation import events, sanctions
 from forum.moderation import queue as mod_queue
 from forum.pages import render
-from forum.storage import audit, groups, queue, sanctions as sanction_store, topics
+from forum.storage import audit, groups, queue, topics
+from forum.storage import sanctions as sanction_store
 from forum.storage.members import Member
 from forum.storage.queue import Item
 
@@ -49,12 +50,21 @@ async def queue_page(request: web.Request) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         items = await queue.list_open(conn, scope)
         counts = await queue.count_open_by_kind(conn, scope)
-    sections = [(kind, KIND_LABELS[kind], [i for i in items if i.kind == kind])
-                for kind in ("crisis", "held", "report")]
-    return render(request, "mod/queue.html", {
-        "sections": sections, "counts": counts, "total": sum(counts.values()),
-        "now": datetime.now(UTC), "member": member,
-    })
+    sections = [
+        (kind, KIND_LABELS[kind], [i for i in items if i.kind == kind])
+        for kind in ("crisis", "held", "report")
+    ]
+    return render(
+        request,
+        "mod/queue.html",
+        {
+            "sections": sections,
+            "counts": counts,
+            "total": sum(counts.values()),
+            "now": datetime.now(UTC),
+            "member": member,
+        },
+    )
 
 
 async def item_page(request: web.Request) -> web.Response:
@@ -63,9 +73,16 @@ async def item_page(request: web.Request) -> web.Response:
     return await _render_item(request, member, item)
 
 
-async def _render_item(request: web.Request, member: Member, item: Item, *, status: int = 200,
-                       error: str | None = None, conflict: bool = False,
-                       form: dict[str, str] | None = None) -> web.Response:
+async def _render_item(
+    request: web.Request,
+    member: Member,
+    item: Item,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    conflict: bool = False,
+    form: dict[str, str] | None = None,
+) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         post = await topics.get_post_for_moderation(conn, item.post_id)
         source = await topics.get_post_source(conn, item.post_id)
@@ -73,13 +90,28 @@ async def _render_item(request: web.Request, member: Member, item: Item, *, stat
         reports = await queue.list_reports(conn, item.post_id, item.created_at)
         history = await queue.author_history(conn, item.author_id, item.group_id)
         past = await sanction_store.list_in_group(conn, item.author_id, item.group_id)
-    return render(request, "mod/item.html", {
-        "item": item, "post": post, "source": source or "", "context_posts": context_posts, "reports": reports,
-        "history": history, "sanctions": past, "reasons": mod_queue.REPORT_REASONS,
-        "kind_label": KIND_LABELS[item.kind], "error": error, "conflict": conflict,
-        "now": datetime.now(UTC), "member": member, "form": form or {},
-        "durations": sanctions.DURATIONS,
-    }, status=status)
+    return render(
+        request,
+        "mod/item.html",
+        {
+            "item": item,
+            "post": post,
+            "source": source or "",
+            "context_posts": context_posts,
+            "reports": reports,
+            "history": history,
+            "sanctions": past,
+            "reasons": mod_queue.REPORT_REASONS,
+            "kind_label": KIND_LABELS[item.kind],
+            "error": error,
+            "conflict": conflict,
+            "now": datetime.now(UTC),
+            "member": member,
+            "form": form or {},
+            "durations": sanctions.DURATIONS,
+        },
+        status=status,
+    )
 
 
 async def item_action(request: web.Request) -> web.Response:
@@ -108,11 +140,23 @@ async def item_action(request: web.Request) -> web.Response:
             else:
                 raise web.HTTPNotFound()
     except mod_queue.ActionConflict as exc:
-        return await _render_item(request, member, exc.item or item, status=409, conflict=True,
-                                  form={"reason": text, "body": form.text("body")})
+        return await _render_item(
+            request,
+            member,
+            exc.item or item,
+            status=409,
+            conflict=True,
+            form={"reason": text, "body": form.text("body")},
+        )
     except mod_queue.ActionRefused as exc:
-        return await _render_item(request, member, item, status=400, error=str(exc),
-                                  form={"reason": text, "body": form.text("body")})
+        return await _render_item(
+            request,
+            member,
+            item,
+            status=400,
+            error=str(exc),
+            form={"reason": text, "body": form.text("body")},
+        )
     if action == "claim":
         raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
     raise web.HTTPSeeOther(request.app.router["mod"].url_for())
@@ -131,12 +175,20 @@ async def sanction_author(request: web.Request) -> web.Response:
         async with request.app[pool_key].acquire() as conn:
             group = await groups.get_group_by_slug(conn, item.group_slug)
             assert group is not None
-            await sanctions.apply(conn, moderator=member, group=group, author_id=item.author_id,
-                                  kind=kind, reason=reason,
-                                  duration=sanctions.DURATIONS[duration_key], post_id=item.post_id)
+            await sanctions.apply(
+                conn,
+                moderator=member,
+                group=group,
+                author_id=item.author_id,
+                kind=kind,
+                reason=reason,
+                duration=sanctions.DURATIONS[duration_key],
+                post_id=item.post_id,
+            )
     except mod_queue.ActionRefused as exc:
-        return await _render_item(request, member, item, status=400, error=str(exc),
-                                  form={"sanction_reason": reason})
+        return await _render_item(
+            request, member, item, status=400, error=str(exc), form={"sanction_reason": reason}
+        )
     raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
 
 
@@ -160,8 +212,9 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     hub = request.app[events.hub_key]
     subscription = hub.subscribe(None if scope is None else frozenset(scope))
     try:
-        async with sse_response(request, headers={"Cache-Control": "no-store"},
-                                ping_interval=PING_SECONDS) as stream:
+        async with sse_response(
+            request, headers={"Cache-Control": "no-store"}, ping_interval=PING_SECONDS
+        ) as stream:
             await stream.send("{}", event="ready")
             closed = asyncio.ensure_future(stream.wait())
             while True:

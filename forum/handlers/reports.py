@@ -27,10 +27,19 @@ async def _reportable(request: web.Request) -> tuple[int, topics.Topic, object]:
 async def report_page(request: web.Request) -> web.Response:
     auth.require_member(request)
     post_id, topic, _ = await _reportable(request)
-    return render(request, "posts/report.html", {
-        "post_id": post_id, "topic": topic, "reasons": mod_queue.REPORT_REASONS,
-        "done": request.query.get("done") == "1", "error": None, "chosen": "", "details": "",
-    })
+    return render(
+        request,
+        "posts/report.html",
+        {
+            "post_id": post_id,
+            "topic": topic,
+            "reasons": mod_queue.REPORT_REASONS,
+            "done": request.query.get("done") == "1",
+            "error": None,
+            "chosen": "",
+            "details": "",
+        },
+    )
 
 
 async def report_post(request: web.Request) -> web.Response:
@@ -39,14 +48,29 @@ async def report_post(request: web.Request) -> web.Response:
     form = await forms.read(request)
     reason, details = form.text("reason"), form.text("details").strip()
     if reason not in mod_queue.REPORT_REASONS or len(details) > DETAILS_MAX:
-        return render(request, "posts/report.html", {
-            "post_id": post_id, "topic": topic, "reasons": mod_queue.REPORT_REASONS,
-            "done": False, "chosen": reason, "details": details,
-            "error": "Please choose a reason from the list (and keep any details under"
-                     f" {DETAILS_MAX:,} characters).",
-        }, status=400)
+        return render(
+            request,
+            "posts/report.html",
+            {
+                "post_id": post_id,
+                "topic": topic,
+                "reasons": mod_queue.REPORT_REASONS,
+                "done": False,
+                "chosen": reason,
+                "details": details,
+                "error": "Please choose a reason from the list (and keep any details under"
+                f" {DETAILS_MAX:,} characters).",
+            },
+            status=400,
+        )
     async with request.app[pool_key].acquire() as conn:
-        await mod_queue.report(conn, post_id=post_id, group=view.group,  # type: ignore[attr-defined]
-                               reporter=member, reason=reason, details=details)
+        await mod_queue.report(
+            conn,
+            post_id=post_id,
+            group=view.group,  # type: ignore[attr-defined]
+            reporter=member,
+            reason=reason,
+            details=details,
+        )
     url = request.app.router["report_post"].url_for(id=str(post_id)).with_query(done="1")
     raise web.HTTPSeeOther(url)

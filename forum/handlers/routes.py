@@ -6,7 +6,16 @@ from aiohttp import web
 
 from forum import STATIC_DIR
 from forum.handlers import (
-    accounts, admin, directory, drafts, groups, health, mod, notifications, reports, topics,
+    accounts,
+    admin,
+    directory,
+    drafts,
+    groups,
+    health,
+    mod,
+    notifications,
+    reports,
+    topics,
 )
 
 
@@ -38,6 +47,9 @@ def setup(app: web.Application) -> None:
     r.add_post("/admin/groups", admin.create_group)
     r.add_get("/admin/groups/{slug}", admin.group_page, name="admin_group")
     r.add_post("/admin/groups/{slug}/moderators", admin.appoint_moderator, name="admin_moderators")
-    r.add_post("/admin/groups/{slug}/moderators/{member_id}/remove", admin.remove_moderator,
-               name="admin_remove_moderator")
+    r.add_post(
+        "/admin/groups/{slug}/moderators/{member_id}/remove",
+        admin.remove_moderator,
+        name="admin_remove_moderator",
+    )
     r.add_static("/static", STATIC_DIR, name="static", append_version=True)

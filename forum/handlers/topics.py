@@ -24,8 +24,9 @@ def post_url(request: web.Request, topic_id: int, number: int) -> str:
     return f"{url}#post-{number}"
 
 
-async def visible_topic_or_404(request: web.Request, topic_id: int
-                               ) -> tuple[topics.Topic, groups.GroupView]:
+async def visible_topic_or_404(
+    request: web.Request, topic_id: int
+) -> tuple[topics.Topic, groups.GroupView]:
     viewer = auth.viewer(request)
     async with request.app[pool_key].acquire() as conn:
         topic = await topics.get_topic(conn, topic_id, viewer.id if viewer else None)
@@ -52,12 +53,24 @@ async def topic_page(request: web.Request) -> web.Response:
     viewer = auth.viewer(request)
     async with request.app[pool_key].acquire() as conn:
         posts = await topics.list_posts(conn, topic.id, first, first + PAGE_SIZE - 1)
-        own_held = (await topics.list_own_held(conn, topic.id, viewer.id)
-                    if viewer and page == last_page else [])
-    return render(request, "topics/topic.html", {
-        "topic": topic, "view": view, "group": view.group, "posts": posts, "own_held": own_held,
-        "page": page, "last_page": last_page,
-    })
+        own_held = (
+            await topics.list_own_held(conn, topic.id, viewer.id)
+            if viewer and page == last_page
+            else []
+        )
+    return render(
+        request,
+        "topics/topic.html",
+        {
+            "topic": topic,
+            "view": view,
+            "group": view.group,
+            "posts": posts,
+            "own_held": own_held,
+            "page": page,
+            "last_page": last_page,
+        },
+    )
 
 
 async def post_permalink(request: web.Request) -> web.Response:

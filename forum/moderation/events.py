@@ -15,12 +15,12 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import asyncpg
 from aiohttp import web
 
 from forum.keys import settings_key
+from forum.storage.db import Conn
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Event:
         return json.dumps({"item": self.item_id, "group": self.group_id, "change": self.change})
 
 
-async def notify(conn: asyncpg.Connection, event: Event) -> None:
+async def notify(conn: Conn, event: Event) -> None:
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, event.to_json())
 
 
@@ -96,8 +96,8 @@ async def listen(app: web.Application) -> AsyncIterator[None]:
     url = app[settings_key].database_url
     assert url is not None
 
-    def on_notification(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        event = _parse(payload)
+    def on_notification(_conn: object, _pid: int, _channel: str, payload: object) -> None:
+        event = _parse(str(payload))
         if event is not None:
             hub.publish(event)
 
@@ -110,10 +110,11 @@ async def listen(app: web.Application) -> AsyncIterator[None]:
                 await asyncio.sleep(2)
                 continue
             try:
+                closed = asyncio.Event()
+                conn.add_termination_listener(lambda _conn, ended=closed: ended.set())
                 await conn.add_listener(CHANNEL, on_notification)
                 ready.set()
-                while not conn.is_closed():
-                    await asyncio.sleep(1)
+                await closed.wait()  # the server went away: reconnect and listen again
             finally:
                 with contextlib.suppress(Exception):
                     await conn.close()

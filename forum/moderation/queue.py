@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
-
 from forum import markup
 from forum.moderation import events
 from forum.moderation.events import Event
 from forum.storage import audit, moderators, notifications, posts, queue
+from forum.storage.db import Conn
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.queue import Item
@@ -43,20 +42,20 @@ class ActionRefused(Exception):
     """The action does not apply to this item as it is (the message says why)."""
 
 
-async def scope(conn: asyncpg.Connection, member: Member) -> list[int] | None:
+async def scope(conn: Conn, member: Member) -> list[int] | None:
     """The groups a member moderates: None means all of them (admins)."""
     if member.is_admin:
         return None
     return await moderators.moderated_group_ids(conn, member.id)
 
 
-async def is_moderator(conn: asyncpg.Connection, member: Member | None) -> bool:
+async def is_moderator(conn: Conn, member: Member | None) -> bool:
     if member is None:
         return False
     return member.is_admin or bool(await moderators.moderated_group_ids(conn, member.id))
 
 
-async def get_visible_item(conn: asyncpg.Connection, item_id: int, member: Member) -> Item | None:
+async def get_visible_item(conn: Conn, item_id: int, member: Member) -> Item | None:
     item = await queue.get_item(conn, item_id)
     if item is None:
         return None
@@ -64,7 +63,7 @@ async def get_visible_item(conn: asyncpg.Connection, item_id: int, member: Membe
     return item if allowed is None or item.group_id in allowed else None
 
 
-async def needs_review(conn: asyncpg.Connection, group: Group, author_id: int) -> bool:
+async def needs_review(conn: Conn, group: Group, author_id: int) -> bool:
     """Pre-moderation: should this author's next post in this group wait for a moderator?"""
     if group.moderation == "open":
         return False
@@ -73,19 +72,33 @@ async def needs_review(conn: asyncpg.Connection, group: Group, author_id: int) -
     if group.moderation == "all":
         return True
     published = await posts.count_published_in_group(
-        conn, author_id, group.id, up_to=group.moderation_first_posts)
+        conn, author_id, group.id, up_to=group.moderation_first_posts
+    )
     return published < group.moderation_first_posts
 
 
-async def hold(conn: asyncpg.Connection, *, group: Group, post_id: int, author_id: int) -> int:
+async def hold(conn: Conn, *, group: Group, post_id: int, author_id: int) -> int:
     """Queue a just-written held post. Call inside the publishing transaction."""
-    item_id, _ = await queue.open_item(conn, group_id=group.id, post_id=post_id, kind="held",
-                                       priority=queue.PRIORITY["held"])
-    await audit.record(conn, actor_id=None, action="hold", group_id=group.id, item_id=item_id,
-                       post_id=post_id, reason=f"pre-moderation: {group.moderation}")
+    item_id, _ = await queue.open_item(
+        conn, group_id=group.id, post_id=post_id, kind="held", priority=queue.PRIORITY["held"]
+    )
+    await audit.record(
+        conn,
+        actor_id=None,
+        action="hold",
+        group_id=group.id,
+        item_id=item_id,
+        post_id=post_id,
+        reason=f"pre-moderation: {group.moderation}",
+    )
     await notifications.notify(
-        conn, author_id, "held", f"Your post in {group.name} is waiting for a moderator. Only you"
-        " can see it until then; you'll hear here when it has been reviewed.", post_id=post_id)
+        conn,
+        author_id,
+        "held",
+        f"Your post in {group.name} is waiting for a moderator. Only you"
+        " can see it until then; you'll hear here when it has been reviewed.",
+        post_id=post_id,
+    )
     await events.notify(conn, Event(item_id, group.id, "opened"))
     return item_id
 
@@ -100,8 +113,9 @@ class _AlreadyReported(Exception):
     """Rolls back the item opened for a report that turned out to be a repeat."""
 
 
-async def report(conn: asyncpg.Connection, *, post_id: int, group: Group, reporter: Member,
-                 reason: str, details: str) -> ReportOutcome:
+async def report(
+    conn: Conn, *, post_id: int, group: Group, reporter: Member, reason: str, details: str
+) -> ReportOutcome:
     """File a member's report; hide the post once enough different members have reported it."""
     try:
         async with conn.transaction():
@@ -109,10 +123,14 @@ async def report(conn: asyncpg.Connection, *, post_id: int, group: Group, report
             # row, and each report is stamped after that item exists, so it always counts towards
             # it (even one whose request began before another request opened the item).
             # "Someone may be at risk" goes to the crisis section, ahead of held posts.
-            kind, priority = (("crisis", queue.PRIORITY["crisis-concern"]) if reason == "crisis"
-                              else ("report", queue.PRIORITY["report"]))
+            kind, priority = (
+                ("crisis", queue.PRIORITY["crisis-concern"])
+                if reason == "crisis"
+                else ("report", queue.PRIORITY["report"])
+            )
             item_id, opened = await queue.open_item(
-                conn, group_id=group.id, post_id=post_id, kind=kind, priority=priority)
+                conn, group_id=group.id, post_id=post_id, kind=kind, priority=priority
+            )
             if not await queue.create_report(conn, post_id, reporter.id, reason, details):
                 raise _AlreadyReported
             item = await queue.get_item(conn, item_id)
@@ -120,16 +138,22 @@ async def report(conn: asyncpg.Connection, *, post_id: int, group: Group, report
             reporters = await queue.count_reporters_since(conn, post_id, item.created_at)
             hidden = reporters >= group.report_hide_threshold and await posts.hide(conn, post_id)
             if hidden:
-                await audit.record(conn, actor_id=None, action="auto-hide", group_id=group.id,
-                                   item_id=item_id, post_id=post_id,
-                                   reason=f"reported by {reporters} members")
+                await audit.record(
+                    conn,
+                    actor_id=None,
+                    action="auto-hide",
+                    group_id=group.id,
+                    item_id=item_id,
+                    post_id=post_id,
+                    reason=f"reported by {reporters} members",
+                )
             await events.notify(conn, Event(item_id, group.id, "opened" if opened else "updated"))
     except _AlreadyReported:  # nothing new: the transaction above is rolled back
         return ReportOutcome(new_report=False, hidden=False)
     return ReportOutcome(new_report=True, hidden=hidden)
 
 
-async def _decided(conn: asyncpg.Connection, item: Item, moderator: Member, outcome: str) -> None:
+async def _decided(conn: Conn, item: Item, moderator: Member, outcome: str) -> None:
     """Close the item (or raise ActionConflict) and any other open items on the same post."""
     if not await queue.close(conn, item.id, moderator.id, outcome):
         raise ActionConflict(await queue.get_item(conn, item.id))
@@ -138,17 +162,24 @@ async def _decided(conn: asyncpg.Connection, item: Item, moderator: Member, outc
     await events.notify(conn, Event(item.id, item.group_id, "closed"))
 
 
-async def claim(conn: asyncpg.Connection, item: Item, moderator: Member) -> None:
+async def claim(conn: Conn, item: Item, moderator: Member) -> None:
     async with conn.transaction():
         if not await queue.claim(conn, item.id, moderator.id):
             raise ActionConflict(await queue.get_item(conn, item.id))
-        await audit.record(conn, actor_id=moderator.id, action="claim", group_id=item.group_id,
-                           item_id=item.id, post_id=item.post_id)
+        await audit.record(
+            conn,
+            actor_id=moderator.id,
+            action="claim",
+            group_id=item.group_id,
+            item_id=item.id,
+            post_id=item.post_id,
+        )
         await events.notify(conn, Event(item.id, item.group_id, "claimed"))
 
 
-async def approve(conn: asyncpg.Connection, item: Item, moderator: Member, *,
-                  new_body: str | None = None) -> None:
+async def approve(
+    conn: Conn, item: Item, moderator: Member, *, new_body: str | None = None
+) -> None:
     """Publish a held post, or keep (and un-hide) a reported one; optionally edit it first."""
     async with conn.transaction():
         await _decided(conn, item, moderator, "approved")
@@ -156,42 +187,69 @@ async def approve(conn: asyncpg.Connection, item: Item, moderator: Member, *,
             await posts.replace_body(conn, item.post_id, new_body, markup.render(new_body))
         was_held = await posts.publish_held(conn, item.post_id) is not None
         await posts.unhide(conn, item.post_id)
-        await audit.record(conn, actor_id=moderator.id,
-                           action="edit-approve" if new_body is not None else "approve",
-                           group_id=item.group_id, item_id=item.id, post_id=item.post_id,
-                           subject_id=item.author_id)
+        await audit.record(
+            conn,
+            actor_id=moderator.id,
+            action="edit-approve" if new_body is not None else "approve",
+            group_id=item.group_id,
+            item_id=item.id,
+            post_id=item.post_id,
+            subject_id=item.author_id,
+        )
         if was_held:
-            await notifications.notify(conn, item.author_id, "approved",
-                                       f"Your post in {item.group_name} was approved and is now"
-                                       " visible to the group.", post_id=item.post_id)
+            await notifications.notify(
+                conn,
+                item.author_id,
+                "approved",
+                f"Your post in {item.group_name} was approved and is now visible to the group.",
+                post_id=item.post_id,
+            )
 
 
-async def reject(conn: asyncpg.Connection, item: Item, moderator: Member, reason: str) -> None:
+async def reject(conn: Conn, item: Item, moderator: Member, reason: str) -> None:
     """Take the post down (a held post is never shown) and tell the author why."""
     if not reason.strip():
         raise ActionRefused("Please give a reason: it is sent to the author.")
     async with conn.transaction():
         await _decided(conn, item, moderator, "rejected")
         await posts.take_down(conn, item.post_id)
-        await audit.record(conn, actor_id=moderator.id, action="reject", group_id=item.group_id,
-                           item_id=item.id, post_id=item.post_id, subject_id=item.author_id,
-                           reason=reason.strip())
+        await audit.record(
+            conn,
+            actor_id=moderator.id,
+            action="reject",
+            group_id=item.group_id,
+            item_id=item.id,
+            post_id=item.post_id,
+            subject_id=item.author_id,
+            reason=reason.strip(),
+        )
         await notifications.notify(
-            conn, item.author_id, "rejected", f"A moderator removed your post in"
-            f" {item.group_name}. Their reason: {reason.strip()}", post_id=item.post_id)
+            conn,
+            item.author_id,
+            "rejected",
+            f"A moderator removed your post in {item.group_name}. Their reason: {reason.strip()}",
+            post_id=item.post_id,
+        )
 
 
-async def resolve(conn: asyncpg.Connection, item: Item, moderator: Member, note: str) -> None:
+async def resolve(conn: Conn, item: Item, moderator: Member, note: str) -> None:
     """Close an item that needs nothing done to the post (it stays as it is)."""
     if item.post_state in ("held", "hidden"):
         raise ActionRefused("This post is not visible yet: approve or reject it instead.")
     async with conn.transaction():
         await _decided(conn, item, moderator, "resolved")
-        await audit.record(conn, actor_id=moderator.id, action="resolve", group_id=item.group_id,
-                           item_id=item.id, post_id=item.post_id, reason=note.strip())
+        await audit.record(
+            conn,
+            actor_id=moderator.id,
+            action="resolve",
+            group_id=item.group_id,
+            item_id=item.id,
+            post_id=item.post_id,
+            reason=note.strip(),
+        )
 
 
-async def escalate(conn: asyncpg.Connection, item: Item, moderator: Member, note: str) -> None:
+async def escalate(conn: Conn, item: Item, moderator: Member, note: str) -> None:
     """Ask the admins to look: they are notified and the item shows as escalated."""
     async with conn.transaction():
         if not await queue.escalate(conn, item.id, moderator.id):
@@ -199,11 +257,22 @@ async def escalate(conn: asyncpg.Connection, item: Item, moderator: Member, note
             if current is not None and current.state == "open" and current.escalated_at:
                 raise ActionRefused("This item has already been escalated to the admins.")
             raise ActionConflict(current)
-        await audit.record(conn, actor_id=moderator.id, action="escalate", group_id=item.group_id,
-                           item_id=item.id, post_id=item.post_id, reason=note.strip())
+        await audit.record(
+            conn,
+            actor_id=moderator.id,
+            action="escalate",
+            group_id=item.group_id,
+            item_id=item.id,
+            post_id=item.post_id,
+            reason=note.strip(),
+        )
         for admin_id in await moderators.list_admin_ids(conn):
-            await notifications.notify(conn, admin_id, "escalated",
-                                       f"A moderator of {item.group_name} asked the admins to look"
-                                       f" at queue item #{item.id}.", post_id=item.post_id)
+            await notifications.notify(
+                conn,
+                admin_id,
+                "escalated",
+                f"A moderator of {item.group_name} asked the admins to look"
+                f" at queue item #{item.id}.",
+                post_id=item.post_id,
+            )
         await events.notify(conn, Event(item.id, item.group_id, "escalated"))
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
+from forum.storage.db import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class Entry:
 
 
 async def record(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     actor_id: int | None,
     action: str,
@@ -35,12 +35,19 @@ async def record(
     await conn.execute(
         "INSERT INTO audit_log (actor_id, action, group_id, item_id, post_id, subject_id, reason)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        actor_id, action, group_id, item_id, post_id, subject_id, reason,
+        actor_id,
+        action,
+        group_id,
+        item_id,
+        post_id,
+        subject_id,
+        reason,
     )
 
 
-async def list_entries(conn: asyncpg.Connection, group_ids: list[int] | None, *,
-                       before_id: int | None, limit: int) -> list[Entry]:
+async def list_entries(
+    conn: Conn, group_ids: list[int] | None, *, before_id: int | None, limit: int
+) -> list[Entry]:
     """Newest first. `group_ids` None means every group (admins); the subject is never shown."""
     rows = await conn.fetch(
         "SELECT a.id, a.at, m.pseudonym AS actor_name, a.action, g.slug AS group_slug,"
@@ -50,6 +57,8 @@ async def list_entries(conn: asyncpg.Connection, group_ids: list[int] | None, *,
         " WHERE ($1::bigint[] IS NULL OR a.group_id = ANY($1))"
         "   AND ($2::bigint IS NULL OR a.id < $2)"
         " ORDER BY a.id DESC LIMIT $3",
-        group_ids, before_id, limit,
+        group_ids,
+        before_id,
+        limit,
     )
     return [Entry(**r) for r in rows]

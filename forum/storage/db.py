@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+#: What every storage function takes: a plain connection, or one lent by the pool.
+Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, command_timeout=30,
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        command_timeout=30,
         # Page reads are short; a statement that runs away is cut off instead of holding a worker.
-        server_settings={"application_name": "forum", "statement_timeout": "30s",
-                         "idle_in_transaction_session_timeout": "60s"},
+        server_settings={
+            "application_name": "forum",
+            "statement_timeout": "30s",
+            "idle_in_transaction_session_timeout": "60s",
+        },
     )
     assert pool is not None
     return pool

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
+from forum.storage.db import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ _SELECT = """
 
 
 async def create_draft(
-    conn: asyncpg.Connection,
+    conn: Conn,
     author_id: int,
     group_id: int,
     topic_id: int | None,
@@ -59,17 +59,25 @@ async def create_draft(
     draft_id = await conn.fetchval(
         "INSERT INTO drafts (author_id, group_id, topic_id, title, body, anonymous, content_warning)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        author_id, group_id, topic_id, title, body, anonymous, content_warning,
+        author_id,
+        group_id,
+        topic_id,
+        title,
+        body,
+        anonymous,
+        content_warning,
     )
     return int(draft_id)
 
 
-async def get_own_draft(conn: asyncpg.Connection, draft_id: int, author_id: int) -> Draft | None:
-    row = await conn.fetchrow(_SELECT + " WHERE d.id = $1 AND d.author_id = $2", draft_id, author_id)
+async def get_own_draft(conn: Conn, draft_id: int, author_id: int) -> Draft | None:
+    row = await conn.fetchrow(
+        _SELECT + " WHERE d.id = $1 AND d.author_id = $2", draft_id, author_id
+    )
     return Draft(**row) if row else None
 
 
-async def list_own_drafts(conn: asyncpg.Connection, author_id: int) -> list[Draft]:
+async def list_own_drafts(conn: Conn, author_id: int) -> list[Draft]:
     rows = await conn.fetch(
         _SELECT + " WHERE d.author_id = $1 ORDER BY d.updated_at DESC, d.id DESC LIMIT 200",
         author_id,
@@ -78,7 +86,7 @@ async def list_own_drafts(conn: asyncpg.Connection, author_id: int) -> list[Draf
 
 
 async def save_draft(
-    conn: asyncpg.Connection,
+    conn: Conn,
     draft_id: int,
     author_id: int,
     *,
@@ -93,24 +101,30 @@ async def save_draft(
         "UPDATE drafts SET title = $4, body = $5, anonymous = $6, content_warning = $7,"
         " version = version + 1, updated_at = now()"
         " WHERE id = $1 AND author_id = $2 AND version = $3 RETURNING version",
-        draft_id, author_id, version, title, body, anonymous, content_warning,
+        draft_id,
+        author_id,
+        version,
+        title,
+        body,
+        anonymous,
+        content_warning,
     )
     return None if new_version is None else int(new_version)
 
 
-async def delete_draft(conn: asyncpg.Connection, draft_id: int, author_id: int) -> bool:
+async def delete_draft(conn: Conn, draft_id: int, author_id: int) -> bool:
     status = await conn.execute(
         "DELETE FROM drafts WHERE id = $1 AND author_id = $2", draft_id, author_id
     )
     return status != "DELETE 0"
 
 
-async def delete_published_draft(
-    conn: asyncpg.Connection, draft_id: int, author_id: int, version: int
-) -> bool:
+async def delete_published_draft(conn: Conn, draft_id: int, author_id: int, version: int) -> bool:
     """Removes the draft being published; False when it changed (or went) since it was read."""
     status = await conn.execute(
         "DELETE FROM drafts WHERE id = $1 AND author_id = $2 AND version = $3",
-        draft_id, author_id, version,
+        draft_id,
+        author_id,
+        version,
     )
     return status != "DELETE 0"

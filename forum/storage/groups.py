@@ -12,6 +12,8 @@ from datetime import datetime
 
 import asyncpg
 
+from forum.storage.db import Conn
+
 
 class SlugTaken(Exception):
     """Another group already uses this slug."""
@@ -61,7 +63,7 @@ def _view(row: asyncpg.Record) -> GroupView:
 
 
 async def create_group(
-    conn: asyncpg.Connection,
+    conn: Conn,
     slug: str,
     name: str,
     *,
@@ -75,7 +77,13 @@ async def create_group(
         row = await conn.fetchrow(
             f"INSERT INTO groups AS g (slug, name, description, visibility, membership, anonymous,"
             f" moderation) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_COLUMNS}",
-            slug, name, description, visibility, membership, anonymous, moderation,
+            slug,
+            name,
+            description,
+            visibility,
+            membership,
+            anonymous,
+            moderation,
         )
     except asyncpg.UniqueViolationError:
         raise SlugTaken(slug) from None
@@ -83,36 +91,38 @@ async def create_group(
     return Group(**row)
 
 
-async def get_group_by_slug(conn: asyncpg.Connection, slug: str) -> Group | None:
+async def get_group_by_slug(conn: Conn, slug: str) -> Group | None:
     row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM groups g WHERE g.slug = $1", slug)
     return Group(**row) if row else None
 
 
 async def get_visible_group(
-    conn: asyncpg.Connection, slug: str, viewer_id: int | None, viewer_is_admin: bool
+    conn: Conn, slug: str, viewer_id: int | None, viewer_is_admin: bool
 ) -> GroupView | None:
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS}, gm.state AS membership_state FROM groups g {_JOIN_VIEWER}"
         f" WHERE g.slug = $3 AND {_VISIBLE}",
-        viewer_id, viewer_is_admin, slug,
+        viewer_id,
+        viewer_is_admin,
+        slug,
     )
     return _view(row) if row else None
 
 
 async def get_visible_group_by_id(
-    conn: asyncpg.Connection, group_id: int, viewer_id: int | None, viewer_is_admin: bool
+    conn: Conn, group_id: int, viewer_id: int | None, viewer_is_admin: bool
 ) -> GroupView | None:
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS}, gm.state AS membership_state FROM groups g {_JOIN_VIEWER}"
         f" WHERE g.id = $3 AND {_VISIBLE}",
-        viewer_id, viewer_is_admin, group_id,
+        viewer_id,
+        viewer_is_admin,
+        group_id,
     )
     return _view(row) if row else None
 
 
-async def list_directory(
-    conn: asyncpg.Connection, viewer_id: int | None, query: str = ""
-) -> list[GroupView]:
+async def list_directory(conn: Conn, viewer_id: int | None, query: str = "") -> list[GroupView]:
     """Every group that is not archived, with the viewer's membership; `query` searches.
 
     Members-only groups are listed too (name and description only) so that people can find them
@@ -128,7 +138,9 @@ async def list_directory(
         "        OR g.name ILIKE '%' || $3 || '%' ESCAPE '\\'"
         "        OR g.description ILIKE '%' || $3 || '%' ESCAPE '\\')"
         " ORDER BY g.name, g.id",
-        viewer_id, query, _escape_like(query),
+        viewer_id,
+        query,
+        _escape_like(query),
     )
     return [_view(r) for r in rows]
 
@@ -137,39 +149,43 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def join_group(conn: asyncpg.Connection, group: Group, member_id: int) -> str:
+async def join_group(conn: Conn, group: Group, member_id: int) -> str:
     """Join an open group, or ask to join an approval group; returns the resulting state."""
     state = "active" if group.membership == "open" else "pending"
     row = await conn.fetchrow(
         "INSERT INTO group_members (group_id, member_id, state) VALUES ($1, $2, $3)"
         " ON CONFLICT (group_id, member_id) DO UPDATE SET state = group_members.state"
         " RETURNING state",
-        group.id, member_id, state,
+        group.id,
+        member_id,
+        state,
     )
     assert row is not None
     return str(row["state"])
 
 
-async def add_member(conn: asyncpg.Connection, group_id: int, member_id: int) -> None:
+async def add_member(conn: Conn, group_id: int, member_id: int) -> None:
     """Make someone an active member whatever the group's membership rule (e.g. a moderator)."""
     await conn.execute(
         "INSERT INTO group_members (group_id, member_id, state) VALUES ($1, $2, 'active')"
         " ON CONFLICT (group_id, member_id) DO UPDATE SET state = 'active'",
-        group_id, member_id,
+        group_id,
+        member_id,
     )
 
 
-async def leave_group(conn: asyncpg.Connection, group_id: int, member_id: int) -> None:
+async def leave_group(conn: Conn, group_id: int, member_id: int) -> None:
     await conn.execute(
         "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2", group_id, member_id
     )
 
 
-async def is_active_member(conn: asyncpg.Connection, group_id: int, member_id: int) -> bool:
+async def is_active_member(conn: Conn, group_id: int, member_id: int) -> bool:
     return bool(
         await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM group_members"
             " WHERE group_id = $1 AND member_id = $2 AND state = 'active')",
-            group_id, member_id,
+            group_id,
+            member_id,
         )
     )

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
+from forum.storage.db import Conn
+
 
 class PseudonymTaken(Exception):
     """Another member holds this pseudonym (in any letter case)."""
@@ -30,13 +32,15 @@ _COLUMNS = "id, pseudonym, is_admin, created_at"
 
 
 async def create_member(
-    conn: asyncpg.Connection, pseudonym: str, password_hash: str, *, is_admin: bool = False
+    conn: Conn, pseudonym: str, password_hash: str, *, is_admin: bool = False
 ) -> Member:
     try:
         row = await conn.fetchrow(
             f"INSERT INTO members (pseudonym, password_hash, is_admin) VALUES ($1, $2, $3)"
             f" RETURNING {_COLUMNS}",
-            pseudonym, password_hash, is_admin,
+            pseudonym,
+            password_hash,
+            is_admin,
         )
     except asyncpg.UniqueViolationError:
         raise PseudonymTaken(pseudonym) from None
@@ -44,14 +48,14 @@ async def create_member(
     return Member(**row)
 
 
-async def get_member(conn: asyncpg.Connection, member_id: int) -> Member | None:
+async def get_member(conn: Conn, member_id: int) -> Member | None:
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM members WHERE id = $1 AND deleted_at IS NULL", member_id
     )
     return Member(**row) if row else None
 
 
-async def get_credentials(conn: asyncpg.Connection, pseudonym: str) -> Credentials | None:
+async def get_credentials(conn: Conn, pseudonym: str) -> Credentials | None:
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS}, password_hash FROM members"
         " WHERE lower(pseudonym) = lower($1) AND deleted_at IS NULL",
@@ -64,11 +68,13 @@ async def get_credentials(conn: asyncpg.Connection, pseudonym: str) -> Credentia
     return Credentials(Member(**fields), password_hash)
 
 
-async def save_password_hash(conn: asyncpg.Connection, member_id: int, password_hash: str) -> None:
-    await conn.execute("UPDATE members SET password_hash = $2 WHERE id = $1", member_id, password_hash)
+async def save_password_hash(conn: Conn, member_id: int, password_hash: str) -> None:
+    await conn.execute(
+        "UPDATE members SET password_hash = $2 WHERE id = $1", member_id, password_hash
+    )
 
 
-async def count_members(conn: asyncpg.Connection) -> int:
+async def count_members(conn: Conn) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM members"))
 
 
@@ -83,7 +89,7 @@ class Badges:
 NO_BADGES = Badges(0, False)
 
 
-async def get_badges(conn: asyncpg.Connection, member: Member) -> Badges:
+async def get_badges(conn: Conn, member: Member) -> Badges:
     row = await conn.fetchrow(
         "SELECT (SELECT count(*) FROM (SELECT 1 FROM notifications WHERE member_id = $1"
         "          AND read_at IS NULL LIMIT 99) unread) AS unread,"

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
-
 from forum import MIGRATIONS_DIR
+from forum.storage.db import Conn
 
 #: Arbitrary but fixed: the advisory-lock key that every forum process agrees on.
 LOCK_KEY = 7_460_283_110
@@ -31,7 +30,7 @@ def list_files(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return sorted(found, key=lambda m: m.name)
 
 
-async def apply_pending(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
+async def apply_pending(conn: Conn, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply what is missing; returns the names applied by this call (empty when up to date)."""
     applied_now: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
@@ -46,7 +45,9 @@ async def apply_pending(conn: asyncpg.Connection, directory: Path = MIGRATIONS_D
                 continue
             async with conn.transaction():
                 await conn.execute(migration.path.read_text())
-                await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", migration.name)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (name) VALUES ($1)", migration.name
+                )
             applied_now.append(migration.name)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
+from forum.storage.db import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,24 +16,26 @@ class Moderator:
     open_claims: int
 
 
-async def appoint(conn: asyncpg.Connection, group_id: int, member_id: int, by: int) -> bool:
+async def appoint(conn: Conn, group_id: int, member_id: int, by: int) -> bool:
     """True when newly appointed; appointing twice changes nothing."""
     status = await conn.execute(
         "INSERT INTO group_moderators (group_id, member_id, appointed_by) VALUES ($1, $2, $3)"
         " ON CONFLICT DO NOTHING",
-        group_id, member_id, by,
+        group_id,
+        member_id,
+        by,
     )
     return status == "INSERT 0 1"
 
 
-async def remove(conn: asyncpg.Connection, group_id: int, member_id: int) -> bool:
+async def remove(conn: Conn, group_id: int, member_id: int) -> bool:
     status = await conn.execute(
         "DELETE FROM group_moderators WHERE group_id = $1 AND member_id = $2", group_id, member_id
     )
     return status != "DELETE 0"
 
 
-async def list_for_group(conn: asyncpg.Connection, group_id: int) -> list[Moderator]:
+async def list_for_group(conn: Conn, group_id: int) -> list[Moderator]:
     rows = await conn.fetch(
         "SELECT gm.member_id, m.pseudonym, gm.appointed_at,"
         "  (SELECT count(*) FROM queue_items q WHERE q.group_id = gm.group_id AND q.state = 'open'"
@@ -45,22 +47,25 @@ async def list_for_group(conn: asyncpg.Connection, group_id: int) -> list[Modera
     return [Moderator(**r) for r in rows]
 
 
-async def moderated_group_ids(conn: asyncpg.Connection, member_id: int) -> list[int]:
+async def moderated_group_ids(conn: Conn, member_id: int) -> list[int]:
     rows = await conn.fetch(
         "SELECT group_id FROM group_moderators WHERE member_id = $1 ORDER BY group_id", member_id
     )
     return [r["group_id"] for r in rows]
 
 
-async def is_moderator(conn: asyncpg.Connection, group_id: int, member_id: int) -> bool:
+async def is_moderator(conn: Conn, group_id: int, member_id: int) -> bool:
     """Appointed to this group, or an admin (who moderates every group)."""
-    return bool(await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM group_moderators WHERE group_id = $1 AND member_id = $2)"
-        " OR EXISTS (SELECT 1 FROM members WHERE id = $2 AND is_admin AND deleted_at IS NULL)",
-        group_id, member_id,
-    ))
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM group_moderators WHERE group_id = $1 AND member_id = $2)"
+            " OR EXISTS (SELECT 1 FROM members WHERE id = $2 AND is_admin AND deleted_at IS NULL)",
+            group_id,
+            member_id,
+        )
+    )
 
 
-async def list_admin_ids(conn: asyncpg.Connection) -> list[int]:
+async def list_admin_ids(conn: Conn) -> list[int]:
     rows = await conn.fetch("SELECT id FROM members WHERE is_admin AND deleted_at IS NULL")
     return [r["id"] for r in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
+from forum.storage.db import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,32 +18,39 @@ class Notification:
     read_at: datetime | None
 
 
-async def notify(conn: asyncpg.Connection, member_id: int, kind: str, message: str, *,
-                 post_id: int | None = None) -> None:
+async def notify(
+    conn: Conn, member_id: int, kind: str, message: str, *, post_id: int | None = None
+) -> None:
     await conn.execute(
         "INSERT INTO notifications (member_id, kind, post_id, message) VALUES ($1, $2, $3, $4)",
-        member_id, kind, post_id, message,
+        member_id,
+        kind,
+        post_id,
+        message,
     )
 
 
-async def list_for(conn: asyncpg.Connection, member_id: int, limit: int = 100) -> list[Notification]:
+async def list_for(conn: Conn, member_id: int, limit: int = 100) -> list[Notification]:
     rows = await conn.fetch(
         "SELECT id, kind, post_id, message, created_at, read_at FROM notifications"
         " WHERE member_id = $1 ORDER BY id DESC LIMIT $2",
-        member_id, limit,
+        member_id,
+        limit,
     )
     return [Notification(**r) for r in rows]
 
 
-async def unread_count(conn: asyncpg.Connection, member_id: int) -> int:
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE member_id = $1"
-        " AND read_at IS NULL LIMIT 100) unread",
-        member_id,
-    ))
+async def unread_count(conn: Conn, member_id: int) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE member_id = $1"
+            " AND read_at IS NULL LIMIT 100) unread",
+            member_id,
+        )
+    )
 
 
-async def mark_all_read(conn: asyncpg.Connection, member_id: int) -> None:
+async def mark_all_read(conn: Conn, member_id: int) -> None:
     await conn.execute(
         "UPDATE notifications SET read_at = now() WHERE member_id = $1 AND read_at IS NULL",
         member_id,

@@ -6,10 +6,10 @@ the topic too when the post opened it), exactly as if it had been published at t
 
 from __future__ import annotations
 
-import asyncpg
+from forum.storage.db import Conn
 
 
-async def publish_held(conn: asyncpg.Connection, post_id: int) -> int | None:
+async def publish_held(conn: Conn, post_id: int) -> int | None:
     """Publish a held post; its new number, or None if it was not held. Call in a transaction."""
     topic_id = await conn.fetchval(
         "UPDATE posts SET state = 'published' WHERE id = $1 AND state = 'held' RETURNING topic_id",
@@ -28,21 +28,21 @@ async def publish_held(conn: asyncpg.Connection, post_id: int) -> int | None:
     return int(number)
 
 
-async def hide(conn: asyncpg.Connection, post_id: int) -> bool:
+async def hide(conn: Conn, post_id: int) -> bool:
     status = await conn.execute(
         "UPDATE posts SET state = 'hidden' WHERE id = $1 AND state = 'published'", post_id
     )
     return status == "UPDATE 1"
 
 
-async def unhide(conn: asyncpg.Connection, post_id: int) -> bool:
+async def unhide(conn: Conn, post_id: int) -> bool:
     status = await conn.execute(
         "UPDATE posts SET state = 'published' WHERE id = $1 AND state = 'hidden'", post_id
     )
     return status == "UPDATE 1"
 
 
-async def take_down(conn: asyncpg.Connection, post_id: int) -> str | None:
+async def take_down(conn: Conn, post_id: int) -> str | None:
     """Reject a held post or remove a visible one; a topic goes with its opening post."""
     row = await conn.fetchrow(
         "UPDATE posts SET state = CASE WHEN state = 'held' THEN 'rejected' ELSE 'removed' END"
@@ -52,26 +52,26 @@ async def take_down(conn: asyncpg.Connection, post_id: int) -> str | None:
     )
     if row is None:
         return None
-    opening = await conn.fetchval(
-        "SELECT min(id) FROM posts WHERE topic_id = $1", row["topic_id"]
-    )
+    opening = await conn.fetchval("SELECT min(id) FROM posts WHERE topic_id = $1", row["topic_id"])
     if opening == post_id:
         await conn.execute(
             "UPDATE topics SET state = CASE WHEN state = 'held' THEN 'rejected' ELSE 'removed' END"
-            " WHERE id = $1", row["topic_id"],
+            " WHERE id = $1",
+            row["topic_id"],
         )
     return str(row["state"])
 
 
-async def replace_body(conn: asyncpg.Connection, post_id: int, body_source: str, body_html: str
-                       ) -> None:
+async def replace_body(conn: Conn, post_id: int, body_source: str, body_html: str) -> None:
     await conn.execute(
         "UPDATE posts SET body_source = $2, body_html = $3, edited_at = now() WHERE id = $1",
-        post_id, body_source, body_html,
+        post_id,
+        body_source,
+        body_html,
     )
 
 
-async def get_post_group(conn: asyncpg.Connection, post_id: int) -> tuple[int, int, str] | None:
+async def get_post_group(conn: Conn, post_id: int) -> tuple[int, int, str] | None:
     """(group id, author id, state) of a post, for moderation decisions."""
     row = await conn.fetchrow(
         "SELECT t.group_id, p.author_id, p.state FROM posts p JOIN topics t ON t.id = p.topic_id"
@@ -81,11 +81,14 @@ async def get_post_group(conn: asyncpg.Connection, post_id: int) -> tuple[int, i
     return (row["group_id"], row["author_id"], row["state"]) if row else None
 
 
-async def count_published_in_group(conn: asyncpg.Connection, author_id: int, group_id: int, *,
-                                   up_to: int) -> int:
+async def count_published_in_group(conn: Conn, author_id: int, group_id: int, *, up_to: int) -> int:
     """How many of the author's posts in the group are published, counting no further than up_to."""
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM (SELECT 1 FROM posts p JOIN topics t ON t.id = p.topic_id"
-        " WHERE p.author_id = $1 AND t.group_id = $2 AND p.state = 'published' LIMIT $3) firsts",
-        author_id, group_id, up_to,
-    ))
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM (SELECT 1 FROM posts p JOIN topics t ON t.id = p.topic_id"
+            " WHERE p.author_id = $1 AND t.group_id = $2 AND p.state = 'published' LIMIT $3) firsts",
+            author_id,
+            group_id,
+            up_to,
+        )
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import asyncpg
+from forum.storage.db import Conn
 
 CLAIM_FOR = timedelta(minutes=15)
 PRIORITY = {"crisis-urgent": 0, "crisis-concern": 10, "held": 20, "report": 30}
@@ -46,8 +46,12 @@ class Item:
     report_count: int
 
     def claimed_by_other(self, member_id: int, now: datetime) -> bool:
-        return (self.claimed_by is not None and self.claimed_by != member_id
-                and self.claimed_until is not None and self.claimed_until > now)
+        return (
+            self.claimed_by is not None
+            and self.claimed_by != member_id
+            and self.claimed_until is not None
+            and self.claimed_until > now
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,38 +81,41 @@ _SELECT = """
 """
 
 
-async def open_item(conn: asyncpg.Connection, *, group_id: int, post_id: int, kind: str,
-                    priority: int) -> tuple[int, bool]:
+async def open_item(
+    conn: Conn, *, group_id: int, post_id: int, kind: str, priority: int
+) -> tuple[int, bool]:
     """Open an item for the post, or return the open one of that kind: (id, newly opened?)."""
     row = await conn.fetchrow(
         "INSERT INTO queue_items (group_id, post_id, kind, priority) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT (post_id, kind) WHERE state = 'open'"
         " DO UPDATE SET priority = least(queue_items.priority, EXCLUDED.priority)"
         " RETURNING id, (xmax = 0) AS inserted",
-        group_id, post_id, kind, priority,
+        group_id,
+        post_id,
+        kind,
+        priority,
     )
     assert row is not None
     return int(row["id"]), bool(row["inserted"])
 
 
-async def get_item(conn: asyncpg.Connection, item_id: int) -> Item | None:
+async def get_item(conn: Conn, item_id: int) -> Item | None:
     row = await conn.fetchrow(_SELECT + " WHERE q.id = $1", item_id)
     return Item(**row) if row else None
 
 
-async def list_open(conn: asyncpg.Connection, group_ids: list[int] | None, limit: int = 200
-                    ) -> list[Item]:
+async def list_open(conn: Conn, group_ids: list[int] | None, limit: int = 200) -> list[Item]:
     """Open items, most urgent first, oldest first within a priority. None: every group."""
     rows = await conn.fetch(
         _SELECT + " WHERE q.state = 'open' AND ($1::bigint[] IS NULL OR q.group_id = ANY($1))"
         " ORDER BY q.priority, q.created_at, q.id LIMIT $2",
-        group_ids, limit,
+        group_ids,
+        limit,
     )
     return [Item(**r) for r in rows]
 
 
-async def count_open_by_kind(conn: asyncpg.Connection, group_ids: list[int] | None
-                             ) -> dict[str, int]:
+async def count_open_by_kind(conn: Conn, group_ids: list[int] | None) -> dict[str, int]:
     rows = await conn.fetch(
         "SELECT kind, count(*) AS n FROM queue_items WHERE state = 'open'"
         " AND ($1::bigint[] IS NULL OR group_id = ANY($1)) GROUP BY kind",
@@ -120,60 +127,70 @@ async def count_open_by_kind(conn: asyncpg.Connection, group_ids: list[int] | No
 _FREE_FOR = "(claimed_by IS NULL OR claimed_by = $2 OR claimed_until <= now())"
 
 
-async def claim(conn: asyncpg.Connection, item_id: int, member_id: int) -> bool:
+async def claim(conn: Conn, item_id: int, member_id: int) -> bool:
     status = await conn.execute(
         "UPDATE queue_items SET claimed_by = $2, claimed_until = now() + $3::interval,"
         " first_claimed_at = coalesce(first_claimed_at, now())"
         f" WHERE id = $1 AND state = 'open' AND {_FREE_FOR}",
-        item_id, member_id, CLAIM_FOR,
+        item_id,
+        member_id,
+        CLAIM_FOR,
     )
     return status == "UPDATE 1"
 
 
-async def close(conn: asyncpg.Connection, item_id: int, member_id: int, outcome: str) -> bool:
+async def close(conn: Conn, item_id: int, member_id: int, outcome: str) -> bool:
     """Close the item if it is still open and not claimed by someone else; False if we lost."""
     status = await conn.execute(
         "UPDATE queue_items SET state = 'closed', closed_at = now(), closed_by = $2,"
         " outcome = $3, first_claimed_at = coalesce(first_claimed_at, now()),"
         " claimed_by = NULL, claimed_until = NULL"
         f" WHERE id = $1 AND state = 'open' AND {_FREE_FOR}",
-        item_id, member_id, outcome,
+        item_id,
+        member_id,
+        outcome,
     )
     return status == "UPDATE 1"
 
 
-async def escalate(conn: asyncpg.Connection, item_id: int, member_id: int) -> bool:
+async def escalate(conn: Conn, item_id: int, member_id: int) -> bool:
     status = await conn.execute(
         "UPDATE queue_items SET escalated_at = now(), claimed_by = NULL, claimed_until = NULL"
         f" WHERE id = $1 AND state = 'open' AND escalated_at IS NULL AND {_FREE_FOR}",
-        item_id, member_id,
+        item_id,
+        member_id,
     )
     return status == "UPDATE 1"
 
 
-async def close_other_open_items(conn: asyncpg.Connection, post_id: int, member_id: int,
-                                 outcome: str) -> list[int]:
+async def close_other_open_items(
+    conn: Conn, post_id: int, member_id: int, outcome: str
+) -> list[int]:
     """When a post is decided on, its other open items (say, reports on a held post) go too."""
     rows = await conn.fetch(
         "UPDATE queue_items SET state = 'closed', closed_at = now(), closed_by = $2, outcome = $3,"
         " claimed_by = NULL, claimed_until = NULL"
         " WHERE post_id = $1 AND state = 'open' RETURNING id",
-        post_id, member_id, outcome,
+        post_id,
+        member_id,
+        outcome,
     )
     return [r["id"] for r in rows]
 
 
-async def list_reports(conn: asyncpg.Connection, post_id: int, since: datetime) -> list[Report]:
+async def list_reports(conn: Conn, post_id: int, since: datetime) -> list[Report]:
     rows = await conn.fetch(
         "SELECT reason, details, created_at FROM reports WHERE post_id = $1 AND created_at >= $2"
         " ORDER BY id",
-        post_id, since,
+        post_id,
+        since,
     )
     return [Report(**r) for r in rows]
 
 
-async def create_report(conn: asyncpg.Connection, post_id: int, reporter_id: int, reason: str,
-                        details: str) -> bool:
+async def create_report(
+    conn: Conn, post_id: int, reporter_id: int, reason: str, details: str
+) -> bool:
     """False when this member already reported this post.
 
     Stamped with the clock, not the transaction's start: a report counts towards the open item
@@ -183,16 +200,22 @@ async def create_report(conn: asyncpg.Connection, post_id: int, reporter_id: int
         "INSERT INTO reports (post_id, reporter_id, reason, details, created_at)"
         " VALUES ($1, $2, $3, $4, clock_timestamp())"
         " ON CONFLICT (post_id, reporter_id) DO NOTHING",
-        post_id, reporter_id, reason, details,
+        post_id,
+        reporter_id,
+        reason,
+        details,
     )
     return status == "INSERT 0 1"
 
 
-async def count_reporters_since(conn: asyncpg.Connection, post_id: int, since: datetime) -> int:
-    return int(await conn.fetchval(
-        "SELECT count(DISTINCT reporter_id) FROM reports WHERE post_id = $1 AND created_at >= $2",
-        post_id, since,
-    ))
+async def count_reporters_since(conn: Conn, post_id: int, since: datetime) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(DISTINCT reporter_id) FROM reports WHERE post_id = $1 AND created_at >= $2",
+            post_id,
+            since,
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,14 +227,15 @@ class AuthorHistory:
     published_posts: int
 
 
-async def author_history(conn: asyncpg.Connection, author_id: int, group_id: int) -> AuthorHistory:
+async def author_history(conn: Conn, author_id: int, group_id: int) -> AuthorHistory:
     row = await conn.fetchrow(
         "SELECT count(*) FILTER (WHERE p.state IN ('rejected', 'removed')) AS removed_posts,"
         "       count(*) FILTER (WHERE p.state = 'held') AS held_posts,"
         "       count(*) FILTER (WHERE p.state = 'published') AS published_posts"
         " FROM posts p JOIN topics t ON t.id = p.topic_id"
         " WHERE p.author_id = $1 AND t.group_id = $2",
-        author_id, group_id,
+        author_id,
+        group_id,
     )
     assert row is not None
     return AuthorHistory(**row)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-import asyncpg
+from forum.storage.db import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +18,7 @@ class Window:
     retry_after: int  # seconds until the window resets
 
 
-async def hit(conn: asyncpg.Connection, bucket: str, key: bytes, window: timedelta) -> Window:
+async def hit(conn: Conn, bucket: str, key: bytes, window: timedelta) -> Window:
     row = await conn.fetchrow(
         """
         INSERT INTO rate_limits AS r (bucket, key, window_start, hits) VALUES ($1, $2, now(), 1)
@@ -27,25 +27,31 @@ async def hit(conn: asyncpg.Connection, bucket: str, key: bytes, window: timedel
             window_start = CASE WHEN r.window_start <= now() - $3::interval THEN now() ELSE r.window_start END
         RETURNING hits, ceil(extract(epoch FROM r.window_start + $3::interval - now()))::int AS retry_after
         """,
-        bucket, key, window,
+        bucket,
+        key,
+        window,
     )
     assert row is not None
     return Window(row["hits"], max(1, row["retry_after"]))
 
 
-async def peek(conn: asyncpg.Connection, bucket: str, key: bytes, window: timedelta) -> Window:
+async def peek(conn: Conn, bucket: str, key: bytes, window: timedelta) -> Window:
     """The current count without adding to it (0 when the window has passed)."""
     row = await conn.fetchrow(
         "SELECT hits, ceil(extract(epoch FROM window_start + $3::interval - now()))::int AS retry_after"
         " FROM rate_limits WHERE bucket = $1 AND key = $2 AND window_start > now() - $3::interval",
-        bucket, key, window,
+        bucket,
+        key,
+        window,
     )
     return Window(row["hits"], max(1, row["retry_after"])) if row else Window(0, 0)
 
 
-async def clear(conn: asyncpg.Connection, bucket: str, key: bytes) -> None:
+async def clear(conn: Conn, bucket: str, key: bytes) -> None:
     await conn.execute("DELETE FROM rate_limits WHERE bucket = $1 AND key = $2", bucket, key)
 
 
-async def delete_stale(conn: asyncpg.Connection, older_than: timedelta) -> None:
-    await conn.execute("DELETE FROM rate_limits WHERE window_start < now() - $1::interval", older_than)
+async def delete_stale(conn: Conn, older_than: timedelta) -> None:
+    await conn.execute(
+        "DELETE FROM rate_limits WHERE window_start < now() - $1::interval", older_than
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import asyncpg
+from forum.storage.db import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,33 +21,47 @@ class Sanction:
 _COLUMNS = "id, kind, group_id, reason, ends_at, created_at"
 
 
-async def create(conn: asyncpg.Connection, *, member_id: int, group_id: int | None, kind: str,
-                 reason: str, duration: timedelta | None, created_by: int) -> Sanction:
+async def create(
+    conn: Conn,
+    *,
+    member_id: int,
+    group_id: int | None,
+    kind: str,
+    reason: str,
+    duration: timedelta | None,
+    created_by: int,
+) -> Sanction:
     row = await conn.fetchrow(
         f"INSERT INTO sanctions (member_id, group_id, kind, reason, ends_at, created_by)"
         f" VALUES ($1, $2, $3, $4, now() + $5::interval, $6) RETURNING {_COLUMNS}",
-        member_id, group_id, kind, reason, duration, created_by,
+        member_id,
+        group_id,
+        kind,
+        reason,
+        duration,
+        created_by,
     )
     assert row is not None
     return Sanction(**row)
 
 
-async def active_posting_blocks(conn: asyncpg.Connection, member_id: int, group_id: int
-                                ) -> list[Sanction]:
+async def active_posting_blocks(conn: Conn, member_id: int, group_id: int) -> list[Sanction]:
     """Suspensions, and mutes or removals in this group, that are still in force."""
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM sanctions WHERE member_id = $1"
         " AND (kind = 'suspend' OR (kind IN ('mute', 'remove') AND group_id = $2))"
         " AND (ends_at IS NULL OR ends_at > now()) ORDER BY ends_at DESC NULLS FIRST",
-        member_id, group_id,
+        member_id,
+        group_id,
     )
     return [Sanction(**r) for r in rows]
 
 
-async def list_in_group(conn: asyncpg.Connection, member_id: int, group_id: int) -> list[Sanction]:
+async def list_in_group(conn: Conn, member_id: int, group_id: int) -> list[Sanction]:
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM sanctions WHERE member_id = $1"
         " AND (group_id = $2 OR group_id IS NULL) ORDER BY id DESC LIMIT 50",
-        member_id, group_id,
+        member_id,
+        group_id,
     )
     return [Sanction(**r) for r in rows]

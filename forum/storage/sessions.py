@@ -11,8 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-import asyncpg
-
+from forum.storage.db import Conn
 from forum.storage.members import Member
 
 LIFETIME = timedelta(days=30)
@@ -30,16 +29,18 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def create_session(conn: asyncpg.Connection, member: Member) -> Session:
+async def create_session(conn: Conn, member: Member) -> Session:
     token = secrets.token_urlsafe(32)
     await conn.execute(
         "INSERT INTO sessions (token_hash, member_id, expires_at) VALUES ($1, $2, now() + $3::interval)",
-        _hash(token), member.id, LIFETIME,
+        _hash(token),
+        member.id,
+        LIFETIME,
     )
     return Session(token, member)
 
 
-async def get_session_member(conn: asyncpg.Connection, token: str) -> Member | None:
+async def get_session_member(conn: Conn, token: str) -> Member | None:
     """The signed-in member for `token`, sliding the expiry forward now and then."""
     row = await conn.fetchrow(
         """
@@ -53,15 +54,17 @@ async def get_session_member(conn: asyncpg.Connection, token: str) -> Member | N
         )
         SELECT id, pseudonym, is_admin, created_at FROM found
         """,
-        _hash(token), LIFETIME, TOUCH_EVERY,
+        _hash(token),
+        LIFETIME,
+        TOUCH_EVERY,
     )
     return Member(**row) if row else None
 
 
-async def delete_session(conn: asyncpg.Connection, token: str) -> None:
+async def delete_session(conn: Conn, token: str) -> None:
     await conn.execute("DELETE FROM sessions WHERE token_hash = $1", _hash(token))
 
 
-async def delete_expired(conn: asyncpg.Connection) -> int:
+async def delete_expired(conn: Conn) -> int:
     status = await conn.execute("DELETE FROM sessions WHERE expires_at <= now()")
     return int(status.split()[-1])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
+from forum.storage.db import Conn
 
 #: A member who deleted their account still has readable posts under this name.
 DELETED_NAME = "deleted member"
@@ -70,7 +70,7 @@ _AUTHOR_NAME = _NAME_EXPR + " AS author_name"
 
 
 async def list_group_topics(
-    conn: asyncpg.Connection,
+    conn: Conn,
     group_id: int,
     *,
     before: tuple[datetime, int] | None,
@@ -85,27 +85,28 @@ async def list_group_topics(
         " WHERE t.group_id = $1 AND t.state = 'published'"
         "   AND ($2::timestamptz IS NULL OR (t.last_posted_at, t.id) < ($2, $3))"
         " ORDER BY t.last_posted_at DESC, t.id DESC LIMIT $4",
-        group_id, before_at, before_id, limit,
+        group_id,
+        before_at,
+        before_id,
+        limit,
     )
     return [TopicSummary(**r) for r in rows]
 
 
-async def get_topic(conn: asyncpg.Connection, topic_id: int, viewer_id: int | None = None
-                    ) -> Topic | None:
+async def get_topic(conn: Conn, topic_id: int, viewer_id: int | None = None) -> Topic | None:
     """A published topic, or the viewer's own held one. Group visibility is the caller's question."""
     row = await conn.fetchrow(
         f"SELECT t.id, t.group_id, t.title, {_AUTHOR_NAME.format(alias='t')}, t.created_at,"
         " t.last_posted_at, t.last_post_number, t.reply_count, t.state"
         " FROM topics t JOIN members m ON m.id = t.author_id"
         " WHERE t.id = $1 AND (t.state = 'published' OR (t.state = 'held' AND t.author_id = $2))",
-        topic_id, viewer_id,
+        topic_id,
+        viewer_id,
     )
     return Topic(**row) if row else None
 
 
-async def list_posts(
-    conn: asyncpg.Connection, topic_id: int, first_number: int, last_number: int
-) -> list[Post]:
+async def list_posts(conn: Conn, topic_id: int, first_number: int, last_number: int) -> list[Post]:
     """Numbered posts; those no longer published come back without author, body or warning."""
     rows = await conn.fetch(
         "SELECT p.id, p.topic_id, p.number,"
@@ -116,7 +117,9 @@ async def list_posts(
         " FROM posts p JOIN members m ON m.id = p.author_id"
         " WHERE p.topic_id = $1 AND p.number BETWEEN $2 AND $3"
         " ORDER BY p.number",
-        topic_id, first_number, last_number,
+        topic_id,
+        first_number,
+        last_number,
     )
     return [Post(**r) for r in rows]
 
@@ -127,18 +130,19 @@ _POST_COLUMNS = (
 )
 
 
-async def list_own_held(conn: asyncpg.Connection, topic_id: int, viewer_id: int) -> list[Post]:
+async def list_own_held(conn: Conn, topic_id: int, viewer_id: int) -> list[Post]:
     """The viewer's own posts in this topic that wait for a moderator (no one else sees them)."""
     rows = await conn.fetch(
         f"SELECT {_POST_COLUMNS.format(name=_AUTHOR_NAME.format(alias='p'))}"
         " FROM posts p JOIN members m ON m.id = p.author_id"
         " WHERE p.topic_id = $1 AND p.author_id = $2 AND p.state = 'held' ORDER BY p.id",
-        topic_id, viewer_id,
+        topic_id,
+        viewer_id,
     )
     return [Post(**r) for r in rows]
 
 
-async def get_post_for_moderation(conn: asyncpg.Connection, post_id: int) -> Post | None:
+async def get_post_for_moderation(conn: Conn, post_id: int) -> Post | None:
     """A post in any state, body included (for moderators; the author stays NULL if anonymous)."""
     row = await conn.fetchrow(
         f"SELECT {_POST_COLUMNS.format(name=_AUTHOR_NAME.format(alias='p'))}"
@@ -148,12 +152,12 @@ async def get_post_for_moderation(conn: asyncpg.Connection, post_id: int) -> Pos
     return Post(**row) if row else None
 
 
-async def get_post_source(conn: asyncpg.Connection, post_id: int) -> str | None:
+async def get_post_source(conn: Conn, post_id: int) -> str | None:
     source = await conn.fetchval("SELECT body_source FROM posts WHERE id = $1", post_id)
     return None if source is None else str(source)
 
 
-async def list_context(conn: asyncpg.Connection, topic_id: int, number: int | None) -> list[Post]:
+async def list_context(conn: Conn, topic_id: int, number: int | None) -> list[Post]:
     """What a moderator needs to judge a post: the topic's opening post and the one before it."""
     rows = await conn.fetch(
         f"SELECT {_POST_COLUMNS.format(name=_AUTHOR_NAME.format(alias='p'))}"
@@ -163,12 +167,13 @@ async def list_context(conn: asyncpg.Connection, topic_id: int, number: int | No
         "        WHERE topic_id = $1 AND state = 'published' AND ($2::int IS NULL OR number < $2)))"
         "   AND ($2::int IS NULL OR p.number < $2)"
         " ORDER BY p.number",
-        topic_id, number,
+        topic_id,
+        number,
     )
     return [Post(**r) for r in rows]
 
 
-async def get_post_location(conn: asyncpg.Connection, post_id: int) -> tuple[int, int] | None:
+async def get_post_location(conn: Conn, post_id: int) -> tuple[int, int] | None:
     """(topic id, post number) of a published post in a published topic."""
     row = await conn.fetchrow(
         "SELECT p.topic_id, p.number FROM posts p JOIN topics t ON t.id = p.topic_id"
@@ -179,7 +184,7 @@ async def get_post_location(conn: asyncpg.Connection, post_id: int) -> tuple[int
 
 
 async def create_topic(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     group_id: int,
     author_id: int,
@@ -196,18 +201,30 @@ async def create_topic(
     topic_id = await conn.fetchval(
         "INSERT INTO topics (group_id, author_id, anonymous, title, last_post_number, state)"
         " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        group_id, author_id, anonymous, title, number or 0, state,
+        group_id,
+        author_id,
+        anonymous,
+        title,
+        number or 0,
+        state,
     )
     post_id = await conn.fetchval(
         "INSERT INTO posts (topic_id, author_id, anonymous, number, body_source, body_html,"
         " content_warning, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        topic_id, author_id, anonymous, number, body_source, body_html, content_warning, state,
+        topic_id,
+        author_id,
+        anonymous,
+        number,
+        body_source,
+        body_html,
+        content_warning,
+        state,
     )
     return NewPost(int(topic_id), int(post_id), number, held)
 
 
 async def create_reply(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     topic_id: int,
     author_id: int,
@@ -228,7 +245,12 @@ async def create_reply(
             " content_warning, state)"
             " SELECT id, $2, $3, $4, $5, $6, 'held' FROM topics WHERE id = $1 AND state = 'published'"
             " RETURNING id",
-            topic_id, author_id, anonymous, body_source, body_html, content_warning,
+            topic_id,
+            author_id,
+            anonymous,
+            body_source,
+            body_html,
+            content_warning,
         )
         return None if post_id is None else NewPost(topic_id, int(post_id), None, held=True)
     number = await conn.fetchval(
@@ -241,6 +263,12 @@ async def create_reply(
     post_id = await conn.fetchval(
         "INSERT INTO posts (topic_id, author_id, anonymous, number, body_source, body_html,"
         " content_warning) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        topic_id, author_id, anonymous, number, body_source, body_html, content_warning,
+        topic_id,
+        author_id,
+        anonymous,
+        number,
+        body_source,
+        body_html,
+        content_warning,
     )
     return NewPost(topic_id, int(post_id), int(number))

@@ -19,23 +19,36 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Respo
 from tests.test_cli import COMMAND_TIMEOUT, forum_argv, forum_env
 from tests.test_serve import free_port, stop, wait_until_healthy
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 #: Bounds every wait for an element or a navigation; the pages answer in milliseconds.
 PAGE_TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
-def forum_cli(make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
-              ) -> Callable[..., subprocess.CompletedProcess[str]]:
+def forum_cli(
+    make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Runs a `forum` command against this module's database: `forum_cli("seed-demo")`."""
     data_dir = tmp_path_factory.mktemp("browser-forum")
     env = forum_env(data_dir, DATABASE_URL=make_database("browser"))
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [*forum_argv(), *args], env=env, input=stdin, capture_output=True, text=True,
-            timeout=COMMAND_TIMEOUT, check=False)
+            [*forum_argv(), *args],
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         return done
 
@@ -55,7 +68,11 @@ def forum_url(forum_cli: Callable[..., subprocess.CompletedProcess[str]]) -> Ite
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*forum_argv(), "serve", "--workers", "2", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(process, base_url, log)
@@ -82,8 +99,9 @@ def playwright(forum_url: str) -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def chromium(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
-                                         args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(
+        executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+    )
     try:
         yield browser
     finally:
@@ -97,8 +115,9 @@ def problems() -> list[str]:
 
 
 @pytest.fixture
-def open_page(chromium: Browser, forum_url: str,
-              problems: list[str]) -> Iterator[Callable[[], Page]]:
+def open_page(
+    chromium: Browser, forum_url: str, problems: list[str]
+) -> Iterator[Callable[[], Page]]:
     """`open_page()` is a page in a fresh browser context: its own cookies, a separate person."""
     contexts = []
 

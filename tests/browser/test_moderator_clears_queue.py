@@ -43,8 +43,10 @@ def post_topic(page: Page, title: str, body: str) -> None:
 
 
 def test_a_moderator_clears_a_queue_that_fills_while_they_watch(
-        forum_cli: Callable[..., subprocess.CompletedProcess[str]],
-        open_page: Callable[[], Page], problems: list[str]) -> None:
+    forum_cli: Callable[..., subprocess.CompletedProcess[str]],
+    open_page: Callable[[], Page],
+    problems: list[str],
+) -> None:
     forum_cli("create-admin", "site_admin", "--password-stdin", stdin=PASSWORD + "\n")
     forum_cli("create-group", "sharing", "--name", "Sharing circle", "--moderation", "all")
 

@@ -31,7 +31,8 @@ def register(page: Page, pseudonym: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Join", exact=True).click()
     expect(page.get_by_role("navigation", name="Your account")).to_contain_text(
-        f"Signed in as {pseudonym}")
+        f"Signed in as {pseudonym}"
+    )
 
 
 def join_grief_from_the_directory(page: Page) -> None:
@@ -50,7 +51,8 @@ def publish_from_preview(page: Page, bold: str) -> None:
 
 
 def test_a_newcomer_publishes_a_topic_and_another_member_replies(
-        open_page: Callable[[], Page], problems: list[str]) -> None:
+    open_page: Callable[[], Page], problems: list[str]
+) -> None:
     first = open_page()
     register(first, "willow_tree")
     join_grief_from_the_directory(first)
@@ -59,8 +61,7 @@ def test_a_newcomer_publishes_a_topic_and_another_member_replies(
     new_topic.get_by_label("Title").fill(TITLE)
     new_topic.get_by_label("What would you like to share?").fill(BODY)
     new_topic.get_by_role("button", name="Continue to preview").click()
-    expect(first.get_by_role("heading", level=1)).to_have_text(
-        "Your new topic in Grief and loss")
+    expect(first.get_by_role("heading", level=1)).to_have_text("Your new topic in Grief and loss")
     expect(first.get_by_label("Your post")).to_have_value(BODY)
     publish_from_preview(first, "very hard week")
 
@@ -91,12 +92,14 @@ def test_a_newcomer_publishes_a_topic_and_another_member_replies(
 
     first.reload()  # the first author sees the reply too
     expect(first.get_by_role("article", name="harbour-light")).to_contain_text(
-        "Be gentle with yourself.")
+        "Be gentle with yourself."
+    )
     assert problems == []
 
 
 def test_the_watch_reports_script_errors_and_policy_violations(
-        open_page: Callable[[], Page], problems: list[str]) -> None:
+    open_page: Callable[[], Page], problems: list[str]
+) -> None:
     """The journey's `problems == []` means something only if problems are really caught."""
     page = open_page()
     page.goto("/")

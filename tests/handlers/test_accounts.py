@@ -73,20 +73,23 @@ async def test_registering_sets_an_httponly_samesite_lax_session_cookie(client):
 async def test_registering_stores_a_server_side_session_for_the_new_member(client, db):
     await client.post_form("/register", {"pseudonym": "newcomer", "password": PASSWORD})
     owners = await db.fetch(
-        "SELECT m.pseudonym FROM sessions s JOIN members m ON m.id = s.member_id")
+        "SELECT m.pseudonym FROM sessions s JOIN members m ON m.id = s.member_id"
+    )
     assert [r["pseudonym"] for r in owners] == ["newcomer"]
 
 
 async def test_registering_goes_back_to_a_local_next_page(client):
-    resp = await client.post_form("/register", {"pseudonym": "newcomer", "password": PASSWORD,
-                                                "next": "/g/grief?before=1"})
+    resp = await client.post_form(
+        "/register", {"pseudonym": "newcomer", "password": PASSWORD, "next": "/g/grief?before=1"}
+    )
     assert resp.status == 303
     assert resp.headers["Location"] == "/g/grief?before=1"
 
 
 async def test_registering_ignores_a_next_page_on_another_site(client):
-    resp = await client.post_form("/register", {"pseudonym": "newcomer", "password": PASSWORD,
-                                                "next": "//evil.example/"})
+    resp = await client.post_form(
+        "/register", {"pseudonym": "newcomer", "password": PASSWORD, "next": "//evil.example/"}
+    )
     assert resp.status == 303
     assert resp.headers["Location"] == "/"
 
@@ -117,8 +120,9 @@ async def test_refused_registration_does_not_sign_anyone_in(client, make_member)
     assert not await is_signed_in_as(client, "River")
 
 
-@pytest.mark.parametrize("pseudonym", ["admin", "Moderator", "anonymous", "deleted", "ADMIN",
-                                       "Deleted_Member"])
+@pytest.mark.parametrize(
+    "pseudonym", ["admin", "Moderator", "anonymous", "deleted", "ADMIN", "Deleted_Member"]
+)
 async def test_reserved_pseudonym_is_refused(client, db, pseudonym):
     resp = await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
     assert resp.status == 400
@@ -126,15 +130,18 @@ async def test_reserved_pseudonym_is_refused(client, db, pseudonym):
     assert await member_count(db) == 0
 
 
-@pytest.mark.parametrize("pseudonym", [
-    "ab",                  # too short
-    "x" * 33,              # too long
-    "two words",           # a space
-    "dot.name",            # punctuation
-    "émile",               # not ASCII
-    "<script>",            # markup
-    "",                    # nothing at all
-])
+@pytest.mark.parametrize(
+    "pseudonym",
+    [
+        "ab",  # too short
+        "x" * 33,  # too long
+        "two words",  # a space
+        "dot.name",  # punctuation
+        "émile",  # not ASCII
+        "<script>",  # markup
+        "",  # nothing at all
+    ],
+)
 async def test_malformed_pseudonym_is_refused_with_the_rules(client, db, pseudonym):
     resp = await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
     assert resp.status == 400
@@ -177,8 +184,9 @@ async def test_refused_password_is_never_echoed_back(client):
 async def test_registration_is_rate_limited_per_address(make_client, db):
     for n in range(10):
         browser = await make_client()
-        resp = await browser.post_form("/register", {"pseudonym": f"newcomer{n}",
-                                                     "password": PASSWORD})
+        resp = await browser.post_form(
+            "/register", {"pseudonym": f"newcomer{n}", "password": PASSWORD}
+        )
         assert resp.status == 303
     browser = await make_client()
     resp = await browser.post_form("/register", {"pseudonym": "onemore", "password": PASSWORD})
@@ -218,22 +226,27 @@ async def test_login_sets_an_httponly_samesite_lax_session_cookie(client, member
 
 
 async def test_login_goes_back_to_a_local_next_page(client, member):
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD,
-                                             "next": "/drafts"})
+    resp = await client.post_form(
+        "/login", {"pseudonym": "river", "password": PASSWORD, "next": "/drafts"}
+    )
     assert resp.headers["Location"] == "/drafts"
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example",
-    "//evil.example/path",
-    "https://evil.example/",
-    "/\\evil.example",
-    "javascript:alert(1)",
-    "evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "//evil.example/path",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
+)
 async def test_login_never_redirects_to_another_site(client, member, target):
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD,
-                                             "next": target})
+    resp = await client.post_form(
+        "/login", {"pseudonym": "river", "password": PASSWORD, "next": target}
+    )
     assert resp.status == 303
     assert resp.headers["Location"] == "/"
 
@@ -241,8 +254,9 @@ async def test_login_never_redirects_to_another_site(client, member, target):
 @pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/ /evil.example"])
 async def test_login_next_with_blank_characters_cannot_become_another_site(client, member, target):
     # Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would mean //evil.example.
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD,
-                                             "next": target})
+    resp = await client.post_form(
+        "/login", {"pseudonym": "river", "password": PASSWORD, "next": target}
+    )
     location = resp.headers["Location"]
     assert not re.sub(r"[\t\n\r ]", "", location).startswith("//")
 
@@ -278,7 +292,8 @@ async def test_login_of_a_deleted_member_is_refused(client, db, member):
 
 
 async def test_sixth_login_after_five_failures_is_refused_even_with_the_right_password(
-        client, member):
+    client, member
+):
     for _ in range(5):
         resp = await client.post_form("/login", {"pseudonym": "river", "password": "guess again"})
         assert resp.status == 400

@@ -38,8 +38,15 @@ async def draft_row(db, draft_id):
 async def make_topic(db, group, author, title="A topic", body="Opening post"):
     async with db.transaction():
         return await topics.create_topic(
-            db, group_id=group.id, author_id=author.id, anonymous=False, title=title,
-            body_source=body, body_html=f"<p>{body}</p>", content_warning="")
+            db,
+            group_id=group.id,
+            author_id=author.id,
+            anonymous=False,
+            title=title,
+            body_source=body,
+            body_html=f"<p>{body}</p>",
+            content_warning="",
+        )
 
 
 @pytest.fixture
@@ -59,9 +66,11 @@ async def others_draft(make_draft, other, grief):
 
 # -- Creating and listing ----------------------------------------------------------------------
 
+
 async def test_creating_a_draft_redirects_to_it(member_client, grief):
-    resp = await member_client.post_form("/drafts", {"group": "grief", "title": "Hello",
-                                                     "body": "Some words"})
+    resp = await member_client.post_form(
+        "/drafts", {"group": "grief", "title": "Hello", "body": "Some words"}
+    )
     assert resp.status == 303
     page = await member_client.get(resp.headers["Location"])
     assert page.status == 200
@@ -69,11 +78,16 @@ async def test_creating_a_draft_redirects_to_it(member_client, grief):
 
 
 async def test_creating_a_draft_stores_it_for_its_author(member_client, member, db, grief):
-    resp = await member_client.post_form("/drafts", {"group": "grief", "title": "Hello",
-                                                     "body": "Some words"})
+    resp = await member_client.post_form(
+        "/drafts", {"group": "grief", "title": "Hello", "body": "Some words"}
+    )
     row = await draft_row(db, draft_id_from(resp))
     assert (row["author_id"], row["group_id"], row["title"], row["body"]) == (
-        member.id, grief.id, "Hello", "Some words")
+        member.id,
+        grief.id,
+        "Hello",
+        "Some words",
+    )
 
 
 async def test_creating_a_draft_publishes_nothing(member_client, db, grief):
@@ -89,22 +103,23 @@ async def test_creating_a_reply_draft_records_its_topic(member_client, member, d
 
 
 async def test_creating_a_draft_in_an_unknown_group_answers_404(member_client, db):
-    resp = await member_client.post_form("/drafts", {"group": "nowhere", "title": "Hello",
-                                                     "body": "x"})
+    resp = await member_client.post_form(
+        "/drafts", {"group": "nowhere", "title": "Hello", "body": "x"}
+    )
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
 
 
 async def test_creating_a_draft_in_a_hidden_group_answers_404(member_client, db, make_group):
     await make_group("quiet", visibility="members")
-    resp = await member_client.post_form("/drafts", {"group": "quiet", "title": "Hello",
-                                                     "body": "x"})
+    resp = await member_client.post_form(
+        "/drafts", {"group": "quiet", "title": "Hello", "body": "x"}
+    )
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
 
 
-async def test_creating_a_reply_in_a_hidden_topic_answers_404(member_client, db, other,
-                                                              make_group):
+async def test_creating_a_reply_in_a_hidden_topic_answers_404(member_client, db, other, make_group):
     quiet = await make_group("quiet", visibility="members", members_=[other])
     new = await make_topic(db, quiet, other)
     resp = await member_client.post_form("/drafts", {"topic": new.topic_id, "body": "hi"})
@@ -112,11 +127,11 @@ async def test_creating_a_reply_in_a_hidden_topic_answers_404(member_client, db,
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
 
 
-async def test_creating_an_over_long_draft_answers_400_and_keeps_the_text(member_client, db,
-                                                                          grief):
+async def test_creating_an_over_long_draft_answers_400_and_keeps_the_text(member_client, db, grief):
     body = ("so much to say " * 1400)[:20_001]
-    resp = await member_client.post_form("/drafts", {"group": "grief", "title": "Hello",
-                                                     "body": body})
+    resp = await member_client.post_form(
+        "/drafts", {"group": "grief", "title": "Hello", "body": body}
+    )
     assert resp.status == 400
     assert textarea(await resp.text()) == body
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
@@ -128,8 +143,9 @@ async def test_drafts_page_lists_own_drafts(member_client, member, grief, make_d
     assert "My unsent letter" in text
 
 
-async def test_drafts_page_does_not_list_another_members_drafts(member_client, member, grief,
-                                                                others_draft, make_draft):
+async def test_drafts_page_does_not_list_another_members_drafts(
+    member_client, member, grief, others_draft, make_draft
+):
     await make_draft(member, grief, title="My unsent letter")
     text = await (await member_client.get("/drafts")).text()
     assert "Their title" not in text
@@ -157,6 +173,7 @@ async def test_visitor_creating_a_draft_is_sent_to_sign_in(client, db, grief):
 
 # -- Another member's draft ------------------------------------------------------------------------
 
+
 async def test_another_members_draft_answers_404(member_client, others_draft):
     resp = await member_client.get(f"/drafts/{others_draft.id}")
     assert resp.status == 404
@@ -164,25 +181,31 @@ async def test_another_members_draft_answers_404(member_client, others_draft):
 
 
 async def test_saving_another_members_draft_answers_404_and_changes_nothing(
-        member_client, db, others_draft):
-    resp = await member_client.post_form(f"/drafts/{others_draft.id}", {
-        "title": "Mine now", "body": "overwritten", "version": others_draft.version})
+    member_client, db, others_draft
+):
+    resp = await member_client.post_form(
+        f"/drafts/{others_draft.id}",
+        {"title": "Mine now", "body": "overwritten", "version": others_draft.version},
+    )
     assert resp.status == 404
     row = await draft_row(db, others_draft.id)
     assert (row["body"], row["version"]) == ("Their private words", others_draft.version)
 
 
 async def test_publishing_another_members_draft_answers_404_and_publishes_nothing(
-        member_client, db, member, grief, others_draft):
-    resp = await member_client.post_form(f"/drafts/{others_draft.id}/publish",
-                                         {"version": others_draft.version})
+    member_client, db, member, grief, others_draft
+):
+    resp = await member_client.post_form(
+        f"/drafts/{others_draft.id}/publish", {"version": others_draft.version}
+    )
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
     assert await draft_row(db, others_draft.id) is not None
 
 
-async def test_deleting_another_members_draft_answers_404_and_keeps_it(member_client, db,
-                                                                       others_draft):
+async def test_deleting_another_members_draft_answers_404_and_keeps_it(
+    member_client, db, others_draft
+):
     resp = await member_client.post_form(f"/drafts/{others_draft.id}/delete")
     assert resp.status == 404
     assert await draft_row(db, others_draft.id) is not None
@@ -195,23 +218,31 @@ async def test_unknown_draft_answers_404(member_client, path):
 
 # -- Saving -------------------------------------------------------------------------------------
 
-async def test_saving_with_the_current_version_redirects_to_the_preview(member_client, member,
-                                                                        grief, make_draft):
+
+async def test_saving_with_the_current_version_redirects_to_the_preview(
+    member_client, member, grief, make_draft
+):
     draft = await make_draft(member, grief)
-    resp = await member_client.post_form(f"/drafts/{draft.id}", {
-        "title": "New title", "body": "New words", "version": draft.version})
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}", {"title": "New title", "body": "New words", "version": draft.version}
+    )
     assert resp.status == 303
     assert resp.headers["Location"] == f"/drafts/{draft.id}#preview"
 
 
 async def test_saving_with_the_current_version_stores_the_text_and_bumps_the_version(
-        member_client, member, db, grief, make_draft):
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief)
-    await member_client.post_form(f"/drafts/{draft.id}", {
-        "title": "New title", "body": "New words", "version": draft.version})
+    await member_client.post_form(
+        f"/drafts/{draft.id}", {"title": "New title", "body": "New words", "version": draft.version}
+    )
     row = await draft_row(db, draft.id)
     assert (row["title"], row["body"], row["version"]) == (
-        "New title", "New words", draft.version + 1)
+        "New title",
+        "New words",
+        draft.version + 1,
+    )
 
 
 async def test_draft_page_carries_the_current_version(member_client, member, grief, make_draft):
@@ -229,20 +260,23 @@ async def test_stale_save_answers_409(member_client, member, grief, make_draft):
     assert resp.status == 409
 
 
-async def test_stale_save_shows_both_the_submitted_and_the_saved_text(member_client, member,
-                                                                      grief, make_draft):
+async def test_stale_save_shows_both_the_submitted_and_the_saved_text(
+    member_client, member, grief, make_draft
+):
     draft = await make_draft(member, grief, body="first")
     url = f"/drafts/{draft.id}"
     await member_client.post_form(url, {"body": "words from tab A", "version": draft.version})
-    resp = await member_client.post_form(url, {"body": "words from tab B",
-                                               "version": draft.version})
+    resp = await member_client.post_form(
+        url, {"body": "words from tab B", "version": draft.version}
+    )
     text = await resp.text()
     assert textarea(text) == "words from tab B"
     assert "words from tab A" in text
 
 
-async def test_stale_save_keeps_the_text_saved_by_the_other_tab(member_client, member, db, grief,
-                                                                make_draft):
+async def test_stale_save_keeps_the_text_saved_by_the_other_tab(
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, body="first")
     url = f"/drafts/{draft.id}"
     await member_client.post_form(url, {"body": "tab A", "version": draft.version})
@@ -251,69 +285,80 @@ async def test_stale_save_keeps_the_text_saved_by_the_other_tab(member_client, m
     assert (row["body"], row["version"]) == ("tab A", draft.version + 1)
 
 
-async def test_saving_again_from_the_conflict_page_succeeds(member_client, member, db, grief,
-                                                            make_draft):
+async def test_saving_again_from_the_conflict_page_succeeds(
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, body="first")
     url = f"/drafts/{draft.id}"
     await member_client.post_form(url, {"body": "tab A", "version": draft.version})
     conflict = await member_client.post_form(url, {"body": "tab B", "version": draft.version})
-    resp = await member_client.post_form(url, {"body": "tab A and tab B",
-                                               "version": version_in(await conflict.text())})
+    resp = await member_client.post_form(
+        url, {"body": "tab A and tab B", "version": version_in(await conflict.text())}
+    )
     assert resp.status == 303
     assert (await draft_row(db, draft.id))["body"] == "tab A and tab B"
 
 
-async def test_saving_an_over_long_body_answers_400_with_a_clear_message(member_client, member,
-                                                                         grief, make_draft):
+async def test_saving_an_over_long_body_answers_400_with_a_clear_message(
+    member_client, member, grief, make_draft
+):
     draft = await make_draft(member, grief)
-    resp = await member_client.post_form(f"/drafts/{draft.id}", {
-        "body": "x" * 20_001, "version": draft.version})
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}", {"body": "x" * 20_001, "version": draft.version}
+    )
     assert resp.status == 400
     assert "it can be at most 20,000" in await resp.text()
 
 
-async def test_saving_an_over_long_body_keeps_the_whole_text_in_the_page(member_client, member,
-                                                                         grief, make_draft):
+async def test_saving_an_over_long_body_keeps_the_whole_text_in_the_page(
+    member_client, member, grief, make_draft
+):
     draft = await make_draft(member, grief)
     body = "".join(f"line {n} & <more>\n" for n in range(2000))[:20_001]
     assert len(body) == 20_001
-    resp = await member_client.post_form(f"/drafts/{draft.id}", {"body": body,
-                                                                 "version": draft.version})
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}", {"body": body, "version": draft.version}
+    )
     assert textarea(await resp.text()) == body
 
 
-async def test_saving_an_over_long_body_saves_nothing(member_client, member, db, grief,
-                                                      make_draft):
+async def test_saving_an_over_long_body_saves_nothing(member_client, member, db, grief, make_draft):
     draft = await make_draft(member, grief, body="kept")
-    await member_client.post_form(f"/drafts/{draft.id}", {"body": "x" * 20_001,
-                                                          "version": draft.version})
+    await member_client.post_form(
+        f"/drafts/{draft.id}", {"body": "x" * 20_001, "version": draft.version}
+    )
     row = await draft_row(db, draft.id)
     assert (row["body"], row["version"]) == ("kept", draft.version)
 
 
 async def test_a_body_at_the_limit_is_saved(member_client, member, db, grief, make_draft):
     draft = await make_draft(member, grief)
-    resp = await member_client.post_form(f"/drafts/{draft.id}", {"body": "x" * 20_000,
-                                                                 "version": draft.version})
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}", {"body": "x" * 20_000, "version": draft.version}
+    )
     assert resp.status == 303
     assert len((await draft_row(db, draft.id))["body"]) == 20_000
 
 
-async def test_windows_newlines_count_as_one_character(member_client, member, db, grief,
-                                                       make_draft):
+async def test_windows_newlines_count_as_one_character(
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief)
-    resp = await member_client.post_form(f"/drafts/{draft.id}", {"body": "abc\r\n" * 5000,
-                                                                 "version": draft.version})
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}", {"body": "abc\r\n" * 5000, "version": draft.version}
+    )
     assert resp.status == 303
     assert (await draft_row(db, draft.id))["body"] == "abc\n" * 5000
 
 
-async def test_saving_an_over_long_title_answers_400_and_keeps_it(member_client, member, db,
-                                                                  grief, make_draft):
+async def test_saving_an_over_long_title_answers_400_and_keeps_it(
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, title="Short")
     title = "A very long title " * 9  # 162 characters
-    resp = await member_client.post_form(f"/drafts/{draft.id}", {
-        "title": title, "body": "words", "version": draft.version})
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}", {"title": title, "body": "words", "version": draft.version}
+    )
     assert resp.status == 400
     text = await resp.text()
     assert "at most 150" in text
@@ -327,16 +372,19 @@ async def test_saving_without_a_version_answers_400(member_client, member, grief
     assert resp.status == 400
 
 
-async def test_saving_without_csrf_token_answers_403_and_changes_nothing(member_client, member,
-                                                                         db, grief, make_draft):
+async def test_saving_without_csrf_token_answers_403_and_changes_nothing(
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, body="kept")
-    resp = await member_client.post_form(f"/drafts/{draft.id}", {
-        "body": "changed", "version": draft.version}, csrf=False)
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}", {"body": "changed", "version": draft.version}, csrf=False
+    )
     assert resp.status == 403
     assert (await draft_row(db, draft.id))["body"] == "kept"
 
 
 # -- Preview -------------------------------------------------------------------------------------
+
 
 async def test_draft_page_shows_a_rendered_preview(member_client, member, grief, make_draft):
     draft = await make_draft(member, grief, body="I am **still** here")
@@ -345,32 +393,36 @@ async def test_draft_page_shows_a_rendered_preview(member_client, member, grief,
 
 
 async def test_preview_is_the_html_that_gets_published(member_client, member, grief, make_draft):
-    body = ("# Today\n\nA *hard* day. [Help](https://example.org/help)\n\n"
-            "- one\n- two\n\n> quoted <b>bold</b>\n\n```\ncode <i>\n```")
+    body = (
+        "# Today\n\nA *hard* day. [Help](https://example.org/help)\n\n"
+        "- one\n- two\n\n> quoted <b>bold</b>\n\n```\ncode <i>\n```"
+    )
     draft = await make_draft(member, grief, title="Today", body=body)
     preview = post_bodies(await (await member_client.get(f"/drafts/{draft.id}")).text())
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
-    published = post_bodies(await (await member_client.get(
-        resp.headers["Location"].split("#")[0])).text())
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    published = post_bodies(
+        await (await member_client.get(resp.headers["Location"].split("#")[0])).text()
+    )
     assert len(preview) == 1
     assert published == preview
 
 
-async def test_script_in_a_body_is_sanitised_in_the_preview(member_client, member, grief,
-                                                            make_draft):
+async def test_script_in_a_body_is_sanitised_in_the_preview(
+    member_client, member, grief, make_draft
+):
     draft = await make_draft(member, grief, body='<script>alert("x")</script> **hi**')
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
     assert "<script" not in text
     assert post_bodies(text) == [
-        "<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <strong>hi</strong></p>"]
+        "<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <strong>hi</strong></p>"
+    ]
 
 
-async def test_script_in_a_body_is_sanitised_when_published(member_client, member, db, grief,
-                                                            make_draft):
+async def test_script_in_a_body_is_sanitised_when_published(
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, body='<script>alert("x")</script> [a](javascript:x)')
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     text = await (await member_client.get(resp.headers["Location"].split("#")[0])).text()
     assert "<script" not in text
     assert "<a" not in "".join(post_bodies(text))
@@ -385,11 +437,12 @@ async def test_empty_draft_shows_no_preview(member_client, member, grief, make_d
 
 # -- Publishing ---------------------------------------------------------------------------------
 
-async def test_publishing_a_topic_redirects_to_its_first_post(member_client, member, db, grief,
-                                                              make_draft):
+
+async def test_publishing_a_topic_redirects_to_its_first_post(
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, title="My first topic")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 303
     topic_id = await db.fetchval("SELECT id FROM topics")
     assert resp.headers["Location"] == f"/t/{topic_id}#post-1"
@@ -402,29 +455,33 @@ async def test_publishing_a_topic_removes_the_draft(member_client, member, db, g
 
 
 async def test_publishing_from_the_editor_publishes_the_text_in_the_editor(
-        member_client, member, db, grief, make_draft):
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, title="Old title", body="old words")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {
-        "title": "New title", "body": "new words", "version": draft.version})
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}/publish",
+        {"title": "New title", "body": "new words", "version": draft.version},
+    )
     assert resp.status == 303
     assert await db.fetchval("SELECT title FROM topics") == "New title"
     assert await db.fetchval("SELECT body_source FROM posts") == "new words"
 
 
-async def test_publishing_a_reply_adds_it_to_the_topic_page(member_client, client, member, db,
-                                                            grief, other, make_draft):
+async def test_publishing_a_reply_adds_it_to_the_topic_page(
+    member_client, client, member, db, grief, other, make_draft
+):
     new = await make_topic(db, grief, other, "Their topic", "Opening words")
     draft = await make_draft(member, grief, topic_id=new.topic_id, title="", body="A **reply**")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 303
     assert resp.headers["Location"] == f"/t/{new.topic_id}#post-2"
     text = await (await client.get(f"/t/{new.topic_id}")).text()
     assert post_bodies(text) == ["<p>Opening words</p>", "<p>A <strong>reply</strong></p>"]
 
 
-async def test_publishing_a_reply_removes_the_draft(member_client, member, db, grief, other,
-                                                    make_draft):
+async def test_publishing_a_reply_removes_the_draft(
+    member_client, member, db, grief, other, make_draft
+):
     new = await make_topic(db, grief, other)
     draft = await make_draft(member, grief, topic_id=new.topic_id, title="", body="A reply")
     await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
@@ -433,23 +490,25 @@ async def test_publishing_a_reply_removes_the_draft(member_client, member, db, g
 
 async def test_publishing_a_reply_through_the_whole_flow(member_client, member, db, grief, other):
     new = await make_topic(db, grief, other)
-    created = await member_client.post_form("/drafts", {"topic": new.topic_id,
-                                                        "body": "Thinking of you"})
+    created = await member_client.post_form(
+        "/drafts", {"topic": new.topic_id, "body": "Thinking of you"}
+    )
     page = await member_client.get(created.headers["Location"])
-    resp = await member_client.post_form(created.headers["Location"] + "/publish", {
-        "version": version_in(await page.text()), "body": "Thinking of you"})
+    resp = await member_client.post_form(
+        created.headers["Location"] + "/publish",
+        {"version": version_in(await page.text()), "body": "Thinking of you"},
+    )
     assert resp.status == 303
-    assert await db.fetchval("SELECT count(*) FROM posts WHERE topic_id = $1",
-                             new.topic_id) == 2
+    assert await db.fetchval("SELECT count(*) FROM posts WHERE topic_id = $1", new.topic_id) == 2
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
 
 
 @pytest.mark.parametrize("title", ["", "ab", "  ab   "])
 async def test_publishing_a_topic_with_a_short_title_answers_400_and_keeps_the_draft(
-        member_client, member, db, grief, make_draft, title):
+    member_client, member, db, grief, make_draft, title
+):
     draft = await make_draft(member, grief, title=title, body="My words")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 400
     text = await resp.text()
     assert "at least 3 characters" in text
@@ -459,10 +518,13 @@ async def test_publishing_a_topic_with_a_short_title_answers_400_and_keeps_the_d
 
 
 async def test_publishing_from_the_editor_with_a_short_title_keeps_the_submitted_text(
-        member_client, member, db, grief, make_draft):
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, title="Fine title", body="old")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {
-        "title": "ab", "body": "what I just wrote", "version": draft.version})
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}/publish",
+        {"title": "ab", "body": "what I just wrote", "version": draft.version},
+    )
     assert resp.status == 400
     text = await resp.text()
     assert textarea(text) == "what I just wrote"
@@ -472,12 +534,11 @@ async def test_publishing_from_the_editor_with_a_short_title_keeps_the_submitted
 
 
 @pytest.mark.parametrize("body", ["", "   \n\t  "])
-async def test_publishing_an_empty_body_answers_400_and_keeps_the_draft(member_client, member,
-                                                                        db, grief, make_draft,
-                                                                        body):
+async def test_publishing_an_empty_body_answers_400_and_keeps_the_draft(
+    member_client, member, db, grief, make_draft, body
+):
     draft = await make_draft(member, grief, title="A good title", body=body)
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 400
     text = await resp.text()
     assert "Your post is empty" in text
@@ -486,13 +547,14 @@ async def test_publishing_an_empty_body_answers_400_and_keeps_the_draft(member_c
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
 
 
-async def test_publishing_an_over_long_body_from_the_editor_keeps_the_text(member_client, member,
-                                                                           db, grief, make_draft):
+async def test_publishing_an_over_long_body_from_the_editor_keeps_the_text(
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, body="kept")
     body = "y" * 20_001
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"title": "A title", "body": body,
-                                          "version": draft.version})
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}/publish", {"title": "A title", "body": body, "version": draft.version}
+    )
     assert resp.status == 400
     assert textarea(await resp.text()) == body
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
@@ -500,11 +562,11 @@ async def test_publishing_an_over_long_body_from_the_editor_keeps_the_text(membe
 
 
 async def test_publishing_in_a_group_not_joined_answers_400_and_keeps_the_draft(
-        member_client, member, db, make_group, make_draft):
+    member_client, member, db, make_group, make_draft
+):
     group = await make_group("grief", name="Grief and loss")
     draft = await make_draft(member, group, title="A title", body="My words")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 400
     text = await resp.text()
     assert "to post there" in text
@@ -513,23 +575,24 @@ async def test_publishing_in_a_group_not_joined_answers_400_and_keeps_the_draft(
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
 
 
-async def test_publishing_while_a_join_request_is_pending_answers_400(member_client, member, db,
-                                                                     make_group, make_draft):
+async def test_publishing_while_a_join_request_is_pending_answers_400(
+    member_client, member, db, make_group, make_draft
+):
     group = await make_group("grief", membership="approval", members_=[member])
     draft = await make_draft(member, group)
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 400
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
 
 
 async def test_publishing_with_a_stale_version_answers_409_and_publishes_nothing(
-        member_client, member, db, grief, make_draft):
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, body="first")
-    await member_client.post_form(f"/drafts/{draft.id}", {"title": "A title", "body": "newer",
-                                                          "version": draft.version})
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    await member_client.post_form(
+        f"/drafts/{draft.id}", {"title": "A title", "body": "newer", "version": draft.version}
+    )
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 409
     assert "newer" in await resp.text()
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
@@ -537,12 +600,16 @@ async def test_publishing_with_a_stale_version_answers_409_and_publishes_nothing
 
 
 async def test_publishing_from_a_stale_editor_answers_409_keeps_both_texts_and_publishes_nothing(
-        member_client, member, db, grief, make_draft):
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief, body="first")
-    await member_client.post_form(f"/drafts/{draft.id}", {"title": "A title", "body": "tab A",
-                                                          "version": draft.version})
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {
-        "title": "A title", "body": "tab B", "version": draft.version})
+    await member_client.post_form(
+        f"/drafts/{draft.id}", {"title": "A title", "body": "tab A", "version": draft.version}
+    )
+    resp = await member_client.post_form(
+        f"/drafts/{draft.id}/publish",
+        {"title": "A title", "body": "tab B", "version": draft.version},
+    )
     assert resp.status == 409
     text = await resp.text()
     assert textarea(text) == "tab B"
@@ -553,28 +620,39 @@ async def test_publishing_from_a_stale_editor_answers_409_keeps_both_texts_and_p
 async def test_publishing_twice_creates_one_topic(member_client, member, db, grief, make_draft):
     draft = await make_draft(member, grief)
     await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM topics") == 1
 
 
 # -- Anonymous posting ---------------------------------------------------------------------------
 
+
 async def _publish_via_forms(member_client, slug, *, anonymous):
-    created = await member_client.post_form("/drafts", {
-        "group": slug, "title": "Something hard", "body": "What happened to me",
-        "anonymous": "on" if anonymous else None})
+    created = await member_client.post_form(
+        "/drafts",
+        {
+            "group": slug,
+            "title": "Something hard",
+            "body": "What happened to me",
+            "anonymous": "on" if anonymous else None,
+        },
+    )
     page = await member_client.get(created.headers["Location"])
-    form = {"version": version_in(await page.text()), "title": "Something hard",
-            "body": "What happened to me", "anonymous": "on" if anonymous else None}
+    form = {
+        "version": version_in(await page.text()),
+        "title": "Something hard",
+        "body": "What happened to me",
+        "anonymous": "on" if anonymous else None,
+    }
     resp = await member_client.post_form(created.headers["Location"] + "/publish", form)
     assert resp.status == 303
     return resp.headers["Location"].split("#")[0]
 
 
-async def test_anonymous_topic_shows_anonymous_and_not_the_pseudonym(member_client, client,
-                                                                     member, make_group):
+async def test_anonymous_topic_shows_anonymous_and_not_the_pseudonym(
+    member_client, client, member, make_group
+):
     await make_group("grief", anonymous="optional", members_=[member])
     topic_url = await _publish_via_forms(member_client, "grief", anonymous=True)
     text = await (await client.get(topic_url)).text()
@@ -597,7 +675,8 @@ async def test_anonymous_preview_shows_anonymous(member_client, member, make_gro
 
 
 async def test_anonymous_flag_is_ignored_in_a_group_without_anonymous_posting(
-        member_client, client, member, db, make_group):
+    member_client, client, member, db, make_group
+):
     await make_group("grief", anonymous="off", members_=[member])
     topic_url = await _publish_via_forms(member_client, "grief", anonymous=True)
     text = await (await client.get(topic_url)).text()
@@ -607,11 +686,11 @@ async def test_anonymous_flag_is_ignored_in_a_group_without_anonymous_posting(
 
 
 async def test_anonymous_draft_in_a_group_without_anonymous_posting_is_not_published_named(
-        member_client, db, member, make_group, make_draft):
+    member_client, db, member, make_group, make_draft
+):
     group = await make_group("grief", anonymous="off", members_=[member])
     draft = await make_draft(member, group, anonymous=True)  # e.g. the group changed since
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 400
     assert "no longer allows anonymous posts" in await resp.text()
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
@@ -619,7 +698,8 @@ async def test_anonymous_draft_in_a_group_without_anonymous_posting_is_not_publi
 
 
 async def test_publishing_from_the_editor_after_anonymity_was_withdrawn_asks_first(
-        member_client, db, member, make_group, make_draft):
+    member_client, db, member, make_group, make_draft
+):
     group = await make_group("grief", anonymous="off", members_=[member])
     draft = await make_draft(member, group, anonymous=True)
     form = {"version": draft.version, "title": draft.title, "body": draft.body}
@@ -629,14 +709,16 @@ async def test_publishing_from_the_editor_after_anonymity_was_withdrawn_asks_fir
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
     saved = await db.fetchrow("SELECT anonymous, version FROM drafts")
     assert saved["anonymous"] is False
-    again = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                          {**form, "version": saved["version"]})
+    again = await member_client.post_form(
+        f"/drafts/{draft.id}/publish", {**form, "version": saved["version"]}
+    )
     assert again.status == 303
     assert await db.fetchval("SELECT anonymous FROM posts") is False
 
 
 async def test_preview_shows_the_name_an_anonymous_draft_will_be_published_under(
-        member_client, member, make_group, make_draft):
+    member_client, member, make_group, make_draft
+):
     group = await make_group("grief", anonymous="off", members_=[member])
     draft = await make_draft(member, group, anonymous=True)  # e.g. the group changed since
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
@@ -644,13 +726,13 @@ async def test_preview_shows_the_name_an_anonymous_draft_will_be_published_under
     assert '<span class="anon">Anonymous</span>' not in text
 
 
-async def test_reply_to_a_removed_topic_answers_400_and_keeps_the_draft(member_client, member, db,
-                                                                      grief, make_draft):
+async def test_reply_to_a_removed_topic_answers_400_and_keeps_the_draft(
+    member_client, member, db, grief, make_draft
+):
     new = await make_topic(db, grief, member)
     draft = await make_draft(member, grief, topic_id=new.topic_id, title="", body="Still here")
     await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish",
-                                         {"version": draft.version})
+    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 400
     assert textarea(await resp.text()) == "Still here"
     assert await draft_row(db, draft.id) is not None
@@ -658,7 +740,8 @@ async def test_reply_to_a_removed_topic_answers_400_and_keeps_the_draft(member_c
 
 
 async def test_named_topic_in_an_anonymous_optional_group_shows_the_pseudonym(
-        member_client, client, member, make_group):
+    member_client, client, member, make_group
+):
     await make_group("grief", anonymous="optional", members_=[member])
     topic_url = await _publish_via_forms(member_client, "grief", anonymous=False)
     assert "river" in await (await client.get(topic_url)).text()
@@ -666,8 +749,10 @@ async def test_named_topic_in_an_anonymous_optional_group_shows_the_pseudonym(
 
 # -- Deleting -----------------------------------------------------------------------------------
 
-async def test_deleting_a_draft_redirects_to_the_drafts_page(member_client, member, grief,
-                                                             make_draft):
+
+async def test_deleting_a_draft_redirects_to_the_drafts_page(
+    member_client, member, grief, make_draft
+):
     draft = await make_draft(member, grief)
     resp = await member_client.post_form(f"/drafts/{draft.id}/delete")
     assert resp.status == 303
@@ -681,9 +766,9 @@ async def test_deleting_a_draft_removes_it(member_client, member, db, grief, mak
     assert (await member_client.get(f"/drafts/{draft.id}")).status == 404
 
 
-async def test_deleting_a_draft_without_csrf_token_answers_403_and_keeps_it(member_client, member,
-                                                                            db, grief,
-                                                                            make_draft):
+async def test_deleting_a_draft_without_csrf_token_answers_403_and_keeps_it(
+    member_client, member, db, grief, make_draft
+):
     draft = await make_draft(member, grief)
     resp = await member_client.post_form(f"/drafts/{draft.id}/delete", csrf=False)
     assert resp.status == 403

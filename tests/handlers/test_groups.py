@@ -13,8 +13,15 @@ from forum.storage import topics
 async def make_topic(db, group, author, title="A topic", *, anonymous=False):
     async with db.transaction():
         return await topics.create_topic(
-            db, group_id=group.id, author_id=author.id, anonymous=anonymous, title=title,
-            body_source="body", body_html="<p>body</p>", content_warning="")
+            db,
+            group_id=group.id,
+            author_id=author.id,
+            anonymous=anonymous,
+            title=title,
+            body_source="body",
+            body_html="<p>body</p>",
+            content_warning="",
+        )
 
 
 def topic_ids(page: str) -> list[int]:
@@ -29,10 +36,13 @@ def older_link(page: str) -> str | None:
 async def membership_state(db, group, member):
     return await db.fetchval(
         "SELECT state FROM group_members WHERE group_id = $1 AND member_id = $2",
-        group.id, member.id)
+        group.id,
+        member.id,
+    )
 
 
 # -- The directory -----------------------------------------------------------------------------
+
 
 async def test_directory_lists_every_group(client, make_group):
     await make_group("grief", name="Grief and loss")
@@ -49,8 +59,9 @@ async def test_directory_lists_a_members_only_group_without_linking_to_it(client
     assert 'href="/g/quiet"' not in text
 
 
-async def test_directory_links_a_members_only_group_for_its_members(make_client, make_member,
-                                                                    make_group):
+async def test_directory_links_a_members_only_group_for_its_members(
+    make_client, make_member, make_group
+):
     insider = await make_member()
     await make_group("quiet", name="Quiet room", visibility="members", members_=[insider])
     text = await (await (await make_client(insider)).get("/")).text()
@@ -66,8 +77,11 @@ async def test_search_finds_a_group_by_a_word_in_its_name(client, make_group):
 
 
 async def test_search_finds_a_group_by_a_word_in_its_description(client, make_group):
-    await make_group("cancer", name="Living with cancer",
-                     description="Share what helps with treatment, side effects and scans.")
+    await make_group(
+        "cancer",
+        name="Living with cancer",
+        description="Share what helps with treatment, side effects and scans.",
+    )
     await make_group("grief", name="Grief and loss")
     text = await (await client.get("/", params={"q": "scans"})).text()
     assert "Living with cancer" in text
@@ -138,6 +152,7 @@ async def test_search_with_only_stop_words_answers_200(client, make_group):
 
 # -- Who may see a group -----------------------------------------------------------------------
 
+
 async def test_public_group_page_is_shown_to_a_visitor(client, make_group):
     await make_group("grief", name="Grief and loss")
     resp = await client.get("/g/grief")
@@ -154,8 +169,9 @@ async def test_members_only_group_answers_404_to_a_visitor(client, make_group):
     assert (await client.get("/g/quiet")).status == 404
 
 
-async def test_members_only_group_answers_404_to_a_member_who_has_not_joined(member_client,
-                                                                              make_group):
+async def test_members_only_group_answers_404_to_a_member_who_has_not_joined(
+    member_client, make_group
+):
     await make_group("quiet", visibility="members")
     assert (await member_client.get("/g/quiet")).status == 404
 
@@ -168,13 +184,15 @@ async def test_members_only_group_is_shown_to_its_member(member_client, member, 
 
 
 async def test_members_only_group_answers_404_while_a_join_request_is_pending(
-        member_client, member, make_group):
+    member_client, member, make_group
+):
     await make_group("quiet", visibility="members", membership="approval", members_=[member])
     assert (await member_client.get("/g/quiet")).status == 404
 
 
-async def test_topic_in_members_only_group_answers_404_to_a_visitor(client, db, make_member,
-                                                                    make_group):
+async def test_topic_in_members_only_group_answers_404_to_a_visitor(
+    client, db, make_member, make_group
+):
     author = await make_member()
     group = await make_group("quiet", visibility="members", members_=[author])
     new = await make_topic(db, group, author)
@@ -182,15 +200,17 @@ async def test_topic_in_members_only_group_answers_404_to_a_visitor(client, db, 
 
 
 async def test_topic_in_members_only_group_answers_404_to_a_member_who_has_not_joined(
-        member_client, db, make_member, make_group):
+    member_client, db, make_member, make_group
+):
     author = await make_member()
     group = await make_group("quiet", visibility="members", members_=[author])
     new = await make_topic(db, group, author)
     assert (await member_client.get(f"/t/{new.topic_id}")).status == 404
 
 
-async def test_topic_in_members_only_group_is_shown_to_a_member(member_client, member, db,
-                                                                make_group):
+async def test_topic_in_members_only_group_is_shown_to_a_member(
+    member_client, member, db, make_group
+):
     group = await make_group("quiet", visibility="members", members_=[member])
     new = await make_topic(db, group, member, "Inside the room")
     resp = await member_client.get(f"/t/{new.topic_id}")
@@ -198,8 +218,9 @@ async def test_topic_in_members_only_group_is_shown_to_a_member(member_client, m
     assert "Inside the room" in await resp.text()
 
 
-async def test_post_link_in_members_only_group_answers_404_to_a_visitor(client, db, make_member,
-                                                                        make_group):
+async def test_post_link_in_members_only_group_answers_404_to_a_visitor(
+    client, db, make_member, make_group
+):
     author = await make_member()
     group = await make_group("quiet", visibility="members", members_=[author])
     new = await make_topic(db, group, author)
@@ -208,6 +229,7 @@ async def test_post_link_in_members_only_group_answers_404_to_a_visitor(client, 
 
 # -- Joining ------------------------------------------------------------------------------------
 
+
 async def test_joining_an_open_group_redirects_to_it(member_client, make_group):
     await make_group("grief")
     resp = await member_client.post_form("/g/grief/join")
@@ -215,8 +237,9 @@ async def test_joining_an_open_group_redirects_to_it(member_client, make_group):
     assert resp.headers["Location"] == "/g/grief"
 
 
-async def test_joining_an_open_group_makes_an_active_membership(member_client, member, db,
-                                                                make_group):
+async def test_joining_an_open_group_makes_an_active_membership(
+    member_client, member, db, make_group
+):
     group = await make_group("grief")
     await member_client.post_form("/g/grief/join")
     assert await membership_state(db, group, member) == "active"
@@ -228,8 +251,9 @@ async def test_joining_an_open_members_only_group_opens_its_page(member_client, 
     assert (await member_client.get("/g/quiet")).status == 200
 
 
-async def test_joining_an_approval_group_creates_a_pending_request(member_client, member, db,
-                                                                   make_group):
+async def test_joining_an_approval_group_creates_a_pending_request(
+    member_client, member, db, make_group
+):
     group = await make_group("quiet", membership="approval")
     resp = await member_client.post_form("/g/quiet/join")
     assert resp.status == 303
@@ -243,7 +267,8 @@ async def test_joining_an_approval_group_does_not_grant_access(member_client, ma
 
 
 async def test_asking_again_does_not_turn_a_pending_request_into_membership(
-        member_client, member, db, make_group):
+    member_client, member, db, make_group
+):
     group = await make_group("quiet", membership="approval")
     await member_client.post_form("/g/quiet/join")
     await member_client.post_form("/g/quiet/join")
@@ -255,9 +280,14 @@ async def test_joining_twice_keeps_one_active_membership(member_client, member, 
     await member_client.post_form("/g/grief/join")
     resp = await member_client.post_form("/g/grief/join")
     assert resp.status == 303
-    assert await db.fetchval(
-        "SELECT count(*) FROM group_members WHERE group_id = $1 AND member_id = $2",
-        group.id, member.id) == 1
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM group_members WHERE group_id = $1 AND member_id = $2",
+            group.id,
+            member.id,
+        )
+        == 1
+    )
 
 
 async def test_joining_an_unknown_group_answers_404(member_client):
@@ -272,23 +302,20 @@ async def test_visitor_who_tries_to_join_is_sent_to_sign_in(client, db, make_gro
     assert await db.fetchval("SELECT count(*) FROM group_members") == 0
 
 
-async def test_join_without_csrf_token_answers_403_and_joins_nothing(member_client, db,
-                                                                     make_group):
+async def test_join_without_csrf_token_answers_403_and_joins_nothing(member_client, db, make_group):
     await make_group("grief")
     resp = await member_client.post_form("/g/grief/join", csrf=False)
     assert resp.status == 403
     assert await db.fetchval("SELECT count(*) FROM group_members") == 0
 
 
-async def test_group_page_offers_the_new_topic_form_to_a_member(member_client, member,
-                                                                make_group):
+async def test_group_page_offers_the_new_topic_form_to_a_member(member_client, member, make_group):
     await make_group("grief", members_=[member])
     text = await (await member_client.get("/g/grief")).text()
     assert 'name="title"' in text
 
 
-async def test_group_page_offers_to_join_to_a_member_who_has_not_joined(member_client,
-                                                                        make_group):
+async def test_group_page_offers_to_join_to_a_member_who_has_not_joined(member_client, make_group):
     await make_group("grief")
     text = await (await member_client.get("/g/grief")).text()
     assert 'action="/g/grief/join"' in text
@@ -304,6 +331,7 @@ async def test_group_page_asks_a_visitor_to_sign_in(client, make_group):
 
 # -- The list of topics ---------------------------------------------------------------------------
 
+
 async def test_group_page_lists_its_topics(client, db, member, make_group):
     group = await make_group("grief", members_=[member])
     await make_topic(db, group, member, "First evening alone")
@@ -317,39 +345,55 @@ async def test_group_page_does_not_list_another_groups_topics(client, db, member
     await make_topic(db, grief, member, "First evening alone")
     await make_topic(db, cancer, member, "Scan results")
     assert topic_ids(await (await client.get("/g/cancer")).text()) == [
-        await db.fetchval("SELECT id FROM topics WHERE title = 'Scan results'")]
+        await db.fetchval("SELECT id FROM topics WHERE title = 'Scan results'")
+    ]
 
 
 async def test_group_page_lists_most_recent_activity_first(client, db, member, make_group):
     group = await make_group("grief", members_=[member])
     older = await make_topic(db, group, member, "Older")
     newer = await make_topic(db, group, member, "Newer")
-    await db.execute("UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1",
-                     older.topic_id)
-    await db.execute("UPDATE topics SET last_posted_at = '2024-02-01' WHERE id = $1",
-                     newer.topic_id)
+    await db.execute(
+        "UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1", older.topic_id
+    )
+    await db.execute(
+        "UPDATE topics SET last_posted_at = '2024-02-01' WHERE id = $1", newer.topic_id
+    )
     assert topic_ids(await (await client.get("/g/grief")).text()) == [
-        newer.topic_id, older.topic_id]
+        newer.topic_id,
+        older.topic_id,
+    ]
 
 
 async def test_a_reply_bumps_its_topic_to_the_top(client, db, member, make_group):
     group = await make_group("grief", members_=[member])
     first = await make_topic(db, group, member, "First")
     second = await make_topic(db, group, member, "Second")
-    await db.execute("UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1",
-                     first.topic_id)
-    await db.execute("UPDATE topics SET last_posted_at = '2024-02-01' WHERE id = $1",
-                     second.topic_id)
+    await db.execute(
+        "UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1", first.topic_id
+    )
+    await db.execute(
+        "UPDATE topics SET last_posted_at = '2024-02-01' WHERE id = $1", second.topic_id
+    )
     async with db.transaction():
-        await topics.create_reply(db, topic_id=first.topic_id, author_id=member.id,
-                                  anonymous=False, body_source="me too", body_html="<p>me too</p>",
-                                  content_warning="")
+        await topics.create_reply(
+            db,
+            topic_id=first.topic_id,
+            author_id=member.id,
+            anonymous=False,
+            body_source="me too",
+            body_html="<p>me too</p>",
+            content_warning="",
+        )
     assert topic_ids(await (await client.get("/g/grief")).text()) == [
-        first.topic_id, second.topic_id]
+        first.topic_id,
+        second.topic_id,
+    ]
 
 
-async def test_anonymous_topic_is_listed_without_its_authors_pseudonym(client, db, make_member,
-                                                                       make_group):
+async def test_anonymous_topic_is_listed_without_its_authors_pseudonym(
+    client, db, make_member, make_group
+):
     author = await make_member("hidden-author")
     group = await make_group("grief", anonymous="optional", members_=[author])
     await make_topic(db, group, author, "Something I can't say", anonymous=True)
@@ -377,19 +421,25 @@ async def test_older_topics_links_walk_every_topic_once_in_order(client, db, mem
     created = [(await make_topic(db, group, member, f"Topic {n}")).topic_id for n in range(65)]
     minutes = [n * 37 % 65 for n in range(65)]  # a permutation: activity order != creation order
     for topic_id, minute in zip(created, minutes, strict=True):
-        await db.execute("UPDATE topics SET last_posted_at = '2024-01-01'::timestamptz"
-                         " + $2 * interval '1 minute' + interval '0.000123 second' WHERE id = $1",
-                         topic_id, minute)
-    expected = [r["id"] for r in await db.fetch(
-        "SELECT id FROM topics ORDER BY last_posted_at DESC, id DESC")]
+        await db.execute(
+            "UPDATE topics SET last_posted_at = '2024-01-01'::timestamptz"
+            " + $2 * interval '1 minute' + interval '0.000123 second' WHERE id = $1",
+            topic_id,
+            minute,
+        )
+    expected = [
+        r["id"]
+        for r in await db.fetch("SELECT id FROM topics ORDER BY last_posted_at DESC, id DESC")
+    ]
     assert expected != sorted(created, reverse=True)
     seen, pages = await _follow_older_links(client, "/g/grief")
     assert seen == expected
     assert pages == 3
 
 
-async def test_older_topics_links_walk_topics_with_equal_activity_times(client, db, member,
-                                                                        make_group):
+async def test_older_topics_links_walk_topics_with_equal_activity_times(
+    client, db, member, make_group
+):
     group = await make_group("grief", members_=[member])
     for n in range(65):
         await make_topic(db, group, member, f"Topic {n}")
@@ -426,12 +476,25 @@ async def test_empty_before_cursor_shows_the_first_page(client, db, member, make
     assert topic_ids(await resp.text()) == [new.topic_id]
 
 
-@pytest.mark.parametrize("cursor", [
-    "abc", "1-", "-1", "12-x", "x-12", "1.5-3", "1-2-3", "999999999999999999-1",
-    "1-999999999999999999", "²-1", "1-²", "\u0661\u0662-1", " 12-1",
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "abc",
+        "1-",
+        "-1",
+        "12-x",
+        "x-12",
+        "1.5-3",
+        "1-2-3",
+        "999999999999999999-1",
+        "1-999999999999999999",
+        "²-1",
+        "1-²",
+        "\u0661\u0662-1",
+        " 12-1",
+    ],
+)
 async def test_malformed_before_cursor_answers_404(client, make_group, cursor):
     await make_group("grief")
     resp = await client.get("/g/grief", params={"before": cursor})
     assert resp.status == 404
-

@@ -21,13 +21,28 @@ async def make_thread(db, group, author, replies=0, *, title="A topic"):
     """A topic whose posts are numbered 1..replies+1, post n saying "post n"."""
     async with db.transaction():
         new = await topics.create_topic(
-            db, group_id=group.id, author_id=author.id, anonymous=False, title=title,
-            body_source="post 1", body_html="<p>post 1</p>", content_warning="")
+            db,
+            group_id=group.id,
+            author_id=author.id,
+            anonymous=False,
+            title=title,
+            body_source="post 1",
+            body_html="<p>post 1</p>",
+            content_warning="",
+        )
         posts = [new]
         for n in range(2, replies + 2):
-            posts.append(await topics.create_reply(
-                db, topic_id=new.topic_id, author_id=author.id, anonymous=False,
-                body_source=f"post {n}", body_html=f"<p>post {n}</p>", content_warning=""))
+            posts.append(
+                await topics.create_reply(
+                    db,
+                    topic_id=new.topic_id,
+                    author_id=author.id,
+                    anonymous=False,
+                    body_source=f"post {n}",
+                    body_html=f"<p>post {n}</p>",
+                    content_warning="",
+                )
+            )
     return new.topic_id, posts
 
 
@@ -54,22 +69,38 @@ async def test_topic_page_shows_each_authors_pseudonym(client, db, member, make_
     other = await make_member("lanternlight")
     topic_id, _ = await make_thread(db, grief, member)
     async with db.transaction():
-        await topics.create_reply(db, topic_id=topic_id, author_id=other.id, anonymous=False,
-                                  body_source="hi", body_html="<p>hi</p>", content_warning="")
-    authors = re.findall(r'class="post__author" id="post-\d+-by">([^<]*)<', await (
-        await client.get(f"/t/{topic_id}")).text())
+        await topics.create_reply(
+            db,
+            topic_id=topic_id,
+            author_id=other.id,
+            anonymous=False,
+            body_source="hi",
+            body_html="<p>hi</p>",
+            content_warning="",
+        )
+    authors = re.findall(
+        r'class="post__author" id="post-\d+-by">([^<]*)<',
+        await (await client.get(f"/t/{topic_id}")).text(),
+    )
     assert authors == ["river", "lanternlight"]
 
 
-async def test_anonymous_reply_shows_anonymous_and_never_the_pseudonym(client, db, member,
-                                                                       make_member, make_group):
+async def test_anonymous_reply_shows_anonymous_and_never_the_pseudonym(
+    client, db, member, make_member, make_group
+):
     hidden = await make_member("hidden-one")
     group = await make_group("open-room", anonymous="optional", members_=[member, hidden])
     topic_id, _ = await make_thread(db, group, member)
     async with db.transaction():
-        await topics.create_reply(db, topic_id=topic_id, author_id=hidden.id, anonymous=True,
-                                  body_source="secret", body_html="<p>secret</p>",
-                                  content_warning="")
+        await topics.create_reply(
+            db,
+            topic_id=topic_id,
+            author_id=hidden.id,
+            anonymous=True,
+            body_source="secret",
+            body_html="<p>secret</p>",
+            content_warning="",
+        )
     text = await (await client.get(f"/t/{topic_id}")).text()
     assert '<span class="anon">Anonymous</span>' in text
     assert "hidden-one" not in text
@@ -78,11 +109,19 @@ async def test_anonymous_reply_shows_anonymous_and_never_the_pseudonym(client, d
 async def test_content_warning_hides_the_post_behind_a_summary(client, db, member, grief):
     async with db.transaction():
         new = await topics.create_topic(
-            db, group_id=grief.id, author_id=member.id, anonymous=False, title="Hard news",
-            body_source="details", body_html="<p>details</p>", content_warning="self-harm")
+            db,
+            group_id=grief.id,
+            author_id=member.id,
+            anonymous=False,
+            title="Hard news",
+            body_source="details",
+            body_html="<p>details</p>",
+            content_warning="self-harm",
+        )
     text = await (await client.get(f"/t/{new.topic_id}")).text()
-    assert re.search(r"<details class=\"post__warning\">\s*<summary>Content warning: self-harm",
-                     text)
+    assert re.search(
+        r"<details class=\"post__warning\">\s*<summary>Content warning: self-harm", text
+    )
 
 
 async def test_unknown_topic_answers_404(client):
@@ -101,6 +140,7 @@ async def test_topic_that_is_not_published_answers_404(client, db, member, grief
 
 
 # -- Pages ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 async def long_thread(db, member, grief):
@@ -168,6 +208,7 @@ async def test_short_topic_shows_no_page_navigation(client, db, member, grief):
 
 # -- Links to one post -----------------------------------------------------------------------------
 
+
 async def test_post_link_to_the_first_post_redirects_to_the_first_page(client, long_thread):
     topic_id, posts = long_thread
     resp = await client.get(f"/p/{posts[0].post_id}")
@@ -208,6 +249,7 @@ async def test_post_link_to_a_removed_post_answers_404(client, db, long_thread):
 
 # -- The reply form --------------------------------------------------------------------------------
 
+
 async def test_reply_form_is_shown_to_a_member_of_the_group(member_client, db, member, grief):
     topic_id, _ = await make_thread(db, grief, member)
     text = await (await member_client.get(f"/t/{topic_id}")).text()
@@ -215,8 +257,9 @@ async def test_reply_form_is_shown_to_a_member_of_the_group(member_client, db, m
     assert 'id="reply-body" name="body"' in text
 
 
-async def test_reply_form_is_not_shown_to_a_member_who_has_not_joined(make_client, make_member,
-                                                                      db, member, grief):
+async def test_reply_form_is_not_shown_to_a_member_who_has_not_joined(
+    make_client, make_member, db, member, grief
+):
     stranger = await make_member("stranger")
     topic_id, _ = await make_thread(db, grief, member)
     text = await (await (await make_client(stranger)).get(f"/t/{topic_id}")).text()
@@ -224,8 +267,9 @@ async def test_reply_form_is_not_shown_to_a_member_who_has_not_joined(make_clien
     assert "Join this group to reply." in text
 
 
-async def test_reply_form_is_not_shown_while_a_join_request_is_pending(make_client, make_member,
-                                                                       db, member, make_group):
+async def test_reply_form_is_not_shown_while_a_join_request_is_pending(
+    make_client, make_member, db, member, make_group
+):
     waiting = await make_member("waiting")
     group = await make_group("careful", membership="approval", members_=[member])
     assert await groups.join_group(db, group, waiting.id) == "pending"

@@ -37,11 +37,18 @@ def appoint(db: asyncpg.Connection) -> Callable[[Group, Member], Awaitable[None]
 def publish(db: asyncpg.Connection, make_draft: Any) -> Callable[..., Awaitable[topics.NewPost]]:
     """Write a draft and publish it; `topic_id` makes it a reply."""
 
-    async def publish(author: Member, group: Group, *, topic_id: int | None = None,
-                      title: str = "A title", body: str = "A body",
-                      anonymous: bool = False) -> topics.NewPost:
-        draft = await make_draft(author, group, topic_id=topic_id, title=title, body=body,
-                                 anonymous=anonymous)
+    async def publish(
+        author: Member,
+        group: Group,
+        *,
+        topic_id: int | None = None,
+        title: str = "A title",
+        body: str = "A body",
+        anonymous: bool = False,
+    ) -> topics.NewPost:
+        draft = await make_draft(
+            author, group, topic_id=topic_id, title=title, body=body, anonymous=anonymous
+        )
         return await posting.publish(db, draft)
 
     return publish
@@ -51,7 +58,9 @@ async def item_for(db: asyncpg.Connection, post_id: int, kind: str = "held") -> 
     """The id of the post's open queue item of that kind."""
     item_id = await db.fetchval(
         "SELECT id FROM queue_items WHERE post_id = $1 AND kind = $2 AND state = 'open'",
-        post_id, kind)
+        post_id,
+        kind,
+    )
     assert item_id is not None, f"no open {kind} item for post {post_id}"
     return int(item_id)
 
@@ -69,8 +78,9 @@ async def audit_count(db: asyncpg.Connection, action: str) -> int:
 
 
 async def notification_kinds(db: asyncpg.Connection, member: Member) -> list[str]:
-    rows = await db.fetch("SELECT kind FROM notifications WHERE member_id = $1 ORDER BY id",
-                          member.id)
+    rows = await db.fetch(
+        "SELECT kind FROM notifications WHERE member_id = $1 ORDER BY id", member.id
+    )
     return [r["kind"] for r in rows]
 
 

@@ -64,6 +64,7 @@ async def reported(db, group, author, keeper, publish, make_member, make_client)
 
 # -- Claim -----------------------------------------------------------------------------------------
 
+
 async def test_claiming_an_item_redirects_to_it(mod, item_id):
     resp = await mod.post_form(f"/mod/items/{item_id}/claim")
     assert resp.status == 303
@@ -78,7 +79,8 @@ async def test_claiming_an_item_records_the_claimant(db, mod, keeper, item_id):
 async def test_a_claim_lasts_fifteen_minutes(db, mod, item_id):
     await mod.post_form(f"/mod/items/{item_id}/claim")
     seconds = await db.fetchval(
-        "SELECT extract(epoch FROM claimed_until - now()) FROM queue_items WHERE id = $1", item_id)
+        "SELECT extract(epoch FROM claimed_until - now()) FROM queue_items WHERE id = $1", item_id
+    )
     assert 14 * 60 < seconds <= 15 * 60
 
 
@@ -95,15 +97,18 @@ async def test_the_queue_shows_who_claimed_an_item(mod, other_mod, item_id):
 
 async def test_the_claimant_can_renew_their_claim(db, mod, item_id):
     await mod.post_form(f"/mod/items/{item_id}/claim")
-    await db.execute("UPDATE queue_items SET claimed_until = now() + interval '1 minute'"
-                     " WHERE id = $1", item_id)
+    await db.execute(
+        "UPDATE queue_items SET claimed_until = now() + interval '1 minute' WHERE id = $1", item_id
+    )
     assert (await mod.post_form(f"/mod/items/{item_id}/claim")).status == 303
     seconds = await db.fetchval(
-        "SELECT extract(epoch FROM claimed_until - now()) FROM queue_items WHERE id = $1", item_id)
+        "SELECT extract(epoch FROM claimed_until - now()) FROM queue_items WHERE id = $1", item_id
+    )
     assert seconds > 14 * 60
 
 
 # -- Claim expiry ----------------------------------------------------------------------------------
+
 
 async def test_another_moderator_cannot_claim_a_claimed_item(db, mod, other_mod, keeper, item_id):
     await mod.post_form(f"/mod/items/{item_id}/claim")
@@ -130,8 +135,9 @@ async def test_another_moderator_cannot_reject_a_claimed_item(db, mod, other_mod
 
 async def test_a_refused_action_keeps_the_typed_reason(mod, other_mod, item_id):
     await mod.post_form(f"/mod/items/{item_id}/claim")
-    resp = await other_mod.post_form(f"/mod/items/{item_id}/reject",
-                                     {"reason": "A careful explanation"})
+    resp = await other_mod.post_form(
+        f"/mod/items/{item_id}/reject", {"reason": "A careful explanation"}
+    )
     assert "A careful explanation" in await resp.text()
 
 
@@ -142,12 +148,14 @@ async def test_the_claimant_can_approve_their_claimed_item(db, mod, held, item_i
 
 
 async def expire_claim(db, item_id):
-    await db.execute("UPDATE queue_items SET claimed_until = now() - interval '1 second'"
-                     " WHERE id = $1", item_id)
+    await db.execute(
+        "UPDATE queue_items SET claimed_until = now() - interval '1 second' WHERE id = $1", item_id
+    )
 
 
 async def test_after_a_claim_expires_another_moderator_can_claim(
-        db, mod, other_mod, warden, item_id):
+    db, mod, other_mod, warden, item_id
+):
     await mod.post_form(f"/mod/items/{item_id}/claim")
     await expire_claim(db, item_id)
     assert (await other_mod.post_form(f"/mod/items/{item_id}/claim")).status == 303
@@ -155,7 +163,8 @@ async def test_after_a_claim_expires_another_moderator_can_claim(
 
 
 async def test_after_a_claim_expires_another_moderator_can_approve(
-        db, mod, other_mod, held, item_id):
+    db, mod, other_mod, held, item_id
+):
     await mod.post_form(f"/mod/items/{item_id}/claim")
     await expire_claim(db, item_id)
     assert (await other_mod.post_form(f"/mod/items/{item_id}/approve")).status == 303
@@ -171,6 +180,7 @@ async def test_after_a_claim_expires_the_item_shows_no_claim(db, mod, other_mod,
 
 
 # -- Approve ---------------------------------------------------------------------------------------
+
 
 async def test_approving_a_held_topic_publishes_it(db, mod, held, item_id, client):
     resp = await mod.post_form(f"/mod/items/{item_id}/approve")
@@ -205,9 +215,9 @@ async def test_keeping_a_reported_post_does_not_notify_its_author(db, mod, keepe
 
 # -- Edit and approve ------------------------------------------------------------------------------
 
+
 async def test_edit_and_approve_publishes_the_moderators_text(mod, held, item_id, client):
-    resp = await mod.post_form(f"/mod/items/{item_id}/edit-approve",
-                               {"body": "A gentler version"})
+    resp = await mod.post_form(f"/mod/items/{item_id}/edit-approve", {"body": "A gentler version"})
     assert resp.status == 303
     page = await (await client.get(f"/t/{held.topic_id}")).text()
     assert "A gentler version" in page
@@ -221,20 +231,24 @@ async def test_edit_and_approve_marks_the_post_edited(db, mod, held, item_id, cl
 
 
 async def test_edit_and_approve_renders_the_new_text_safely(db, mod, held, item_id):
-    await mod.post_form(f"/mod/items/{item_id}/edit-approve",
-                        {"body": "**kind** <script>alert(1)</script>"})
+    await mod.post_form(
+        f"/mod/items/{item_id}/edit-approve", {"body": "**kind** <script>alert(1)</script>"}
+    )
     body_html = await db.fetchval("SELECT body_html FROM posts WHERE id = $1", held.post_id)
     assert "<strong>kind</strong>" in body_html
     assert "<script>" not in body_html
 
 
 async def test_edit_and_approve_with_an_empty_body_answers_400_and_changes_nothing(
-        db, mod, held, item_id):
+    db, mod, held, item_id
+):
     resp = await mod.post_form(f"/mod/items/{item_id}/edit-approve", {"body": "   "})
     assert resp.status == 400
     assert await post_state(db, held.post_id) == "held"
-    assert await db.fetchval("SELECT body_source FROM posts WHERE id = $1",
-                             held.post_id) == "Please let this through"
+    assert (
+        await db.fetchval("SELECT body_source FROM posts WHERE id = $1", held.post_id)
+        == "Please let this through"
+    )
 
 
 async def test_plain_approve_does_not_mark_the_post_edited(db, mod, held, item_id):
@@ -243,6 +257,7 @@ async def test_plain_approve_does_not_mark_the_post_edited(db, mod, held, item_i
 
 
 # -- Reject ----------------------------------------------------------------------------------------
+
 
 async def test_rejecting_without_a_reason_answers_400(mod, item_id):
     resp = await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "  "})
@@ -257,8 +272,9 @@ async def test_rejecting_without_a_reason_changes_nothing(db, mod, held, author,
     assert await notification_kinds(db, author) == ["held"]
 
 
-async def test_rejecting_a_held_topic_keeps_it_from_everyone(db, mod, held, item_id, client,
-                                                             make_client, author):
+async def test_rejecting_a_held_topic_keeps_it_from_everyone(
+    db, mod, held, item_id, client, make_client, author
+):
     resp = await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Not for this group"})
     assert resp.status == 303
     assert await post_state(db, held.post_id) == "rejected"
@@ -286,6 +302,7 @@ async def test_rejecting_a_published_post_removes_it(db, mod, reported):
 
 # -- Resolve ---------------------------------------------------------------------------------------
 
+
 async def test_resolving_a_report_closes_it_and_leaves_the_post(db, mod, reported, client):
     item_id = await item_for(db, reported.post_id, "report")
     resp = await mod.post_form(f"/mod/items/{item_id}/resolve", {"reason": "Reads fine to me"})
@@ -305,6 +322,7 @@ async def test_resolving_a_held_post_answers_400_and_leaves_it_held(db, mod, hel
 
 
 # -- Escalate --------------------------------------------------------------------------------------
+
 
 async def test_escalating_notifies_every_admin(db, mod, item_id, make_member):
     admins = [await make_member(f"admin{n}", is_admin=True) for n in range(2)]
@@ -350,6 +368,7 @@ async def test_an_escalated_item_can_still_be_decided(db, mod, held, item_id):
 
 # -- Closed items, unknown actions, CSRF -----------------------------------------------------------
 
+
 async def test_acting_on_a_decided_item_answers_409_saying_who_decided(mod, other_mod, item_id):
     await mod.post_form(f"/mod/items/{item_id}/approve")
     resp = await other_mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Too late"})
@@ -375,22 +394,25 @@ async def test_an_unknown_action_is_not_found(db, mod, item_id):
 
 
 async def test_an_action_without_a_csrf_token_answers_403_and_changes_nothing(
-        db, mod, held, item_id):
+    db, mod, held, item_id
+):
     resp = await mod.post_form(f"/mod/items/{item_id}/approve", csrf=False)
     assert resp.status == 403
     assert await post_state(db, held.post_id) == "held"
 
 
-async def test_deciding_a_held_post_also_closes_its_other_items(
-        db, mod, held, item_id):
-    await db.execute("INSERT INTO queue_items (group_id, post_id, kind, priority)"
-                     " SELECT group_id, post_id, 'crisis', 0 FROM queue_items WHERE id = $1",
-                     item_id)
+async def test_deciding_a_held_post_also_closes_its_other_items(db, mod, held, item_id):
+    await db.execute(
+        "INSERT INTO queue_items (group_id, post_id, kind, priority)"
+        " SELECT group_id, post_id, 'crisis', 0 FROM queue_items WHERE id = $1",
+        item_id,
+    )
     await mod.post_form(f"/mod/items/{item_id}/approve")
     assert await db.fetchval("SELECT count(*) FROM queue_items WHERE state = 'open'") == 0
 
 
 # -- Two moderators at once ------------------------------------------------------------------------
+
 
 async def race(mod, other_mod, item_id, first="approve", second="reject"):
     return await asyncio.gather(
@@ -399,10 +421,13 @@ async def race(mod, other_mod, item_id, first="approve", second="reject"):
     )
 
 
-@pytest.mark.parametrize(("first", "second"), [("approve", "reject"), ("reject", "approve"),
-                                               ("approve", "approve"), ("reject", "reject")])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("approve", "reject"), ("reject", "approve"), ("approve", "approve"), ("reject", "reject")],
+)
 async def test_two_moderators_deciding_at_once_one_wins_and_one_is_told(
-        mod, other_mod, item_id, first, second):
+    mod, other_mod, item_id, first, second
+):
     responses = await race(mod, other_mod, item_id, first, second)
     assert sorted(r.status for r in responses) == [303, 409]
 
@@ -413,39 +438,53 @@ async def test_the_loser_of_a_race_is_told_what_happened(mod, other_mod, item_id
     assert "Someone else got there first" in await loser.text()
 
 
-async def test_after_a_race_the_post_is_in_the_winners_state(db, mod, other_mod, held, author,
-                                                            item_id):
+async def test_after_a_race_the_post_is_in_the_winners_state(
+    db, mod, other_mod, held, author, item_id
+):
     responses = await race(mod, other_mod, item_id)
     winner = "approve" if responses[0].status == 303 else "reject"
     row = await item_row(db, item_id)
-    expected = {"approve": ("approved", "published", "approved"),
-                "reject": ("rejected", "rejected", "rejected")}[winner]
-    assert (row["outcome"], await post_state(db, held.post_id),
-            (await notification_kinds(db, author))[-1]) == expected
+    expected = {
+        "approve": ("approved", "published", "approved"),
+        "reject": ("rejected", "rejected", "rejected"),
+    }[winner]
+    assert (
+        row["outcome"],
+        await post_state(db, held.post_id),
+        (await notification_kinds(db, author))[-1],
+    ) == expected
 
 
 async def test_after_a_race_exactly_one_decision_is_logged_and_notified(
-        db, mod, other_mod, author, item_id):
+    db, mod, other_mod, author, item_id
+):
     await race(mod, other_mod, item_id)
     decisions = await db.fetchval(
-        "SELECT count(*) FROM audit_log WHERE action IN ('approve', 'reject')")
+        "SELECT count(*) FROM audit_log WHERE action IN ('approve', 'reject')"
+    )
     assert decisions == 1
     assert len(await notification_kinds(db, author)) == 2  # held, then one decision
 
 
-async def test_two_moderators_claiming_at_once_one_gets_it(db, mod, other_mod, keeper, warden,
-                                                          item_id):
-    responses = await asyncio.gather(mod.post_form(f"/mod/items/{item_id}/claim"),
-                                     other_mod.post_form(f"/mod/items/{item_id}/claim"))
+async def test_two_moderators_claiming_at_once_one_gets_it(
+    db, mod, other_mod, keeper, warden, item_id
+):
+    responses = await asyncio.gather(
+        mod.post_form(f"/mod/items/{item_id}/claim"),
+        other_mod.post_form(f"/mod/items/{item_id}/claim"),
+    )
     assert sorted(r.status for r in responses) == [303, 409]
     winner = keeper if responses[0].status == 303 else warden
     assert (await item_row(db, item_id))["claimed_by"] == winner.id
 
 
 async def test_a_claim_and_an_approval_at_once_leave_a_consistent_item(
-        db, mod, other_mod, held, item_id):
-    responses = await asyncio.gather(mod.post_form(f"/mod/items/{item_id}/claim"),
-                                     other_mod.post_form(f"/mod/items/{item_id}/approve"))
+    db, mod, other_mod, held, item_id
+):
+    responses = await asyncio.gather(
+        mod.post_form(f"/mod/items/{item_id}/claim"),
+        other_mod.post_form(f"/mod/items/{item_id}/approve"),
+    )
     row = await item_row(db, item_id)
     if responses[1].status == 303:
         assert (row["state"], await post_state(db, held.post_id)) == ("closed", "published")

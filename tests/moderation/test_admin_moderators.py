@@ -53,7 +53,8 @@ async def test_a_non_admin_gets_404_for_every_admin_page(non_admins, who, path):
 @pytest.mark.parametrize("who", ["member", "moderator"])
 @pytest.mark.parametrize(("path", "fields"), ADMIN_POSTS)
 async def test_a_non_admin_gets_404_for_every_admin_action_and_changes_nothing(
-        db, non_admins, candidate, grief, who, path, fields):
+    db, non_admins, candidate, grief, who, path, fields
+):
     resp = await non_admins[who].post_form(path.format(keeper=candidate.id), fields)
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM groups") == 1
@@ -79,6 +80,7 @@ async def test_an_unknown_groups_admin_page_is_not_found(admin):
 
 # -- Appointing ------------------------------------------------------------------------------------
 
+
 async def test_appointing_redirects_to_the_groups_admin_page(admin, grief, candidate):
     resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
     assert resp.status == 303
@@ -101,7 +103,8 @@ async def test_appointing_ignores_surrounding_spaces(db, admin, grief, candidate
 
 
 async def test_appointing_makes_them_an_active_member_of_an_approval_group(
-        db, admin, make_group, candidate):
+    db, admin, make_group, candidate
+):
     closed = await make_group("closed-circle", membership="approval", visibility="members")
     await groups.join_group(db, closed, candidate.id)  # asked to join: pending
     await admin.post_form("/admin/groups/closed-circle/moderators", {"pseudonym": "keeper"})
@@ -144,13 +147,15 @@ async def test_appointing_in_an_unknown_group_is_not_found(db, admin, candidate)
 
 
 async def test_appointing_needs_a_csrf_token(db, admin, grief, candidate):
-    resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"},
-                                 csrf=False)
+    resp = await admin.post_form(
+        "/admin/groups/grief/moderators", {"pseudonym": "keeper"}, csrf=False
+    )
     assert resp.status == 403
     assert await moderator_ids(db, grief) == []
 
 
 # -- Removing --------------------------------------------------------------------------------------
+
 
 async def test_removing_a_moderator_ends_their_appointment(db, admin, grief, candidate):
     await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
@@ -167,7 +172,8 @@ async def test_a_removed_moderator_no_longer_has_the_queue(admin, grief, candida
 
 
 async def test_removing_a_moderator_of_one_group_keeps_them_in_another(
-        db, admin, grief, make_group, candidate):
+    db, admin, grief, make_group, candidate
+):
     cancer = await make_group("cancer")
     for slug in ("grief", "cancer"):
         await admin.post_form(f"/admin/groups/{slug}/moderators", {"pseudonym": "keeper"})
@@ -175,8 +181,7 @@ async def test_removing_a_moderator_of_one_group_keeps_them_in_another(
     assert await moderator_ids(db, cancer) == [candidate.id]
 
 
-async def test_removing_someone_who_is_not_a_moderator_changes_nothing(db, admin, grief,
-                                                                      candidate):
+async def test_removing_someone_who_is_not_a_moderator_changes_nothing(db, admin, grief, candidate):
     resp = await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
     assert resp.status == 303
     assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
@@ -184,9 +189,15 @@ async def test_removing_someone_who_is_not_a_moderator_changes_nothing(db, admin
 
 # -- Creating groups -------------------------------------------------------------------------------
 
-GROUP = {"slug": "lost-a-parent", "name": "Lost a parent", "description": "For anyone grieving",
-         "visibility": "members", "membership": "approval", "anonymous": "optional",
-         "moderation": "new-members"}
+GROUP = {
+    "slug": "lost-a-parent",
+    "name": "Lost a parent",
+    "description": "For anyone grieving",
+    "visibility": "members",
+    "membership": "approval",
+    "anonymous": "optional",
+    "moderation": "new-members",
+}
 
 
 async def test_creating_a_group_redirects_to_its_admin_page(admin):
@@ -199,14 +210,20 @@ async def test_creating_a_group_stores_every_setting(db, admin):
     await admin.post_form("/admin/groups", GROUP)
     group = await groups.get_group_by_slug(db, "lost-a-parent")
     assert group is not None
-    assert (group.name, group.description, group.visibility, group.membership, group.anonymous,
-            group.moderation) == ("Lost a parent", "For anyone grieving", "members", "approval",
-                                  "optional", "new-members")
+    assert (
+        group.name,
+        group.description,
+        group.visibility,
+        group.membership,
+        group.anonymous,
+        group.moderation,
+    ) == ("Lost a parent", "For anyone grieving", "members", "approval", "optional", "new-members")
 
 
 async def test_a_duplicate_slug_answers_400_and_keeps_the_typed_values(admin, grief):
-    resp = await admin.post_form("/admin/groups", {**GROUP, "slug": "grief",
-                                                   "name": "Another grief group"})
+    resp = await admin.post_form(
+        "/admin/groups", {**GROUP, "slug": "grief", "name": "Another grief group"}
+    )
     assert resp.status == 400
     page = await resp.text()
     assert "There is already a group at /g/grief" in page

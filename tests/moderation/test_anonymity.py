@@ -19,16 +19,22 @@ async def keeper(make_member):
 
 @pytest.fixture
 async def group(make_group, author, keeper, appoint):
-    group = await make_group("grief", name="Grief and loss", moderation="all",
-                             anonymous="optional", members_=[author])
+    group = await make_group(
+        "grief", name="Grief and loss", moderation="all", anonymous="optional", members_=[author]
+    )
     await appoint(group, keeper)
     return group
 
 
 @pytest.fixture
 async def held(group, author, publish):
-    return await publish(author, group, title="Something I cannot say openly",
-                         body="Posted without my name", anonymous=True)
+    return await publish(
+        author,
+        group,
+        title="Something I cannot say openly",
+        body="Posted without my name",
+        anonymous=True,
+    )
 
 
 @pytest.fixture
@@ -78,17 +84,20 @@ async def test_a_conflict_page_does_not_name_an_anonymous_author(mod, admin, ite
 
 
 async def test_the_item_page_of_an_anonymous_reply_names_no_one_in_context(
-        db, group, author, keeper, publish, mod):
+    db, group, author, keeper, publish, mod
+):
     topic = await publish(keeper, group, title="Open thread", body="Opening words")
-    reply = await publish(author, group, topic_id=topic.topic_id, body="Anonymous reply",
-                          anonymous=True)
+    reply = await publish(
+        author, group, topic_id=topic.topic_id, body="Anonymous reply", anonymous=True
+    )
     page = await (await mod.get(f"/mod/items/{await item_for(db, reply.post_id)}")).text()
     assert "Opening words" in page
     assert_anonymous(page)
 
 
 async def test_a_report_item_does_not_name_an_anonymous_author(
-        db, group, author, keeper, appoint, publish, mod, make_client, make_member):
+    db, group, author, keeper, appoint, publish, mod, make_client, make_member
+):
     await appoint(group, author)  # a moderator's own posts are not held, so this one is out
     published = await publish(author, group, body="Already visible", anonymous=True)
     await db.execute("DELETE FROM group_moderators WHERE member_id = $1", author.id)
@@ -109,35 +118,46 @@ async def test_the_log_does_not_name_an_anonymous_author(mod, item_id, action):
 
 @pytest.mark.parametrize("kind", ["warn", "mute", "remove"])
 async def test_sanctioning_an_anonymous_author_never_shows_their_pseudonym(mod, item_id, kind):
-    resp = await mod.post_form(f"/mod/items/{item_id}/sanction",
-                               {"kind": kind, "reason": "Be kind", "duration": "1d"},
-                               allow_redirects=True)
+    resp = await mod.post_form(
+        f"/mod/items/{item_id}/sanction",
+        {"kind": kind, "reason": "Be kind", "duration": "1d"},
+        allow_redirects=True,
+    )
     assert resp.status == 200
     assert_anonymous(await resp.text())
     assert_anonymous(await (await mod.get("/mod/log")).text())
 
 
 async def test_a_suspension_by_an_admin_never_shows_the_pseudonym(admin, item_id):
-    resp = await admin.post_form(f"/mod/items/{item_id}/sanction",
-                                 {"kind": "suspend", "reason": "Threats", "duration": "30d"},
-                                 allow_redirects=True)
+    resp = await admin.post_form(
+        f"/mod/items/{item_id}/sanction",
+        {"kind": "suspend", "reason": "Threats", "duration": "30d"},
+        allow_redirects=True,
+    )
     assert resp.status == 200
     assert_anonymous(await resp.text())
     assert_anonymous(await (await admin.get("/mod/log")).text())
 
 
 async def test_a_refused_sanction_page_does_not_name_an_anonymous_author(mod, item_id):
-    resp = await mod.post_form(f"/mod/items/{item_id}/sanction",
-                               {"kind": "suspend", "reason": "Threats", "duration": "30d"})
+    resp = await mod.post_form(
+        f"/mod/items/{item_id}/sanction",
+        {"kind": "suspend", "reason": "Threats", "duration": "30d"},
+    )
     assert resp.status == 400
     assert_anonymous(await resp.text())
 
 
 async def test_sanctioning_an_anonymous_author_reaches_them(db, mod, author, item_id):
-    await mod.post_form(f"/mod/items/{item_id}/sanction",
-                        {"kind": "warn", "reason": "Be kind", "duration": "1d"})
-    assert await db.fetchval("SELECT count(*) FROM notifications WHERE member_id = $1"
-                             " AND kind = 'warn'", author.id) == 1
+    await mod.post_form(
+        f"/mod/items/{item_id}/sanction", {"kind": "warn", "reason": "Be kind", "duration": "1d"}
+    )
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'warn'", author.id
+        )
+        == 1
+    )
 
 
 async def test_escalation_does_not_name_an_anonymous_author_to_admins(mod, admin, item_id):

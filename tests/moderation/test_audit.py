@@ -57,28 +57,40 @@ async def entries(db, action):
 
 # -- One entry per action ------------------------------------------------------------------------
 
+
 async def test_holding_a_post_is_logged_once_by_the_forum(db, group, item_id, held):
     rows = await entries(db, "hold")
     assert len(rows) == 1
     assert (rows[0]["actor_id"], rows[0]["item_id"], rows[0]["post_id"], rows[0]["group_id"]) == (
-        None, item_id, held.post_id, group.id)
+        None,
+        item_id,
+        held.post_id,
+        group.id,
+    )
 
 
-@pytest.mark.parametrize(("action", "fields"), [
-    ("claim", {}),
-    ("approve", {}),
-    ("edit-approve", {"body": "Edited text"}),
-    ("reject", {"reason": "Not for this group"}),
-    ("escalate", {"reason": "Please look"}),
-])
+@pytest.mark.parametrize(
+    ("action", "fields"),
+    [
+        ("claim", {}),
+        ("approve", {}),
+        ("edit-approve", {"body": "Edited text"}),
+        ("reject", {"reason": "Not for this group"}),
+        ("escalate", {"reason": "Please look"}),
+    ],
+)
 async def test_each_action_on_a_held_item_is_logged_exactly_once(
-        db, mod, keeper, group, item_id, action, fields):
+    db, mod, keeper, group, item_id, action, fields
+):
     resp = await mod.post_form(f"/mod/items/{item_id}/{action}", fields)
     assert resp.status == 303
     rows = await entries(db, action)
     assert len(rows) == 1
     assert (rows[0]["actor_id"], rows[0]["item_id"], rows[0]["group_id"]) == (
-        keeper.id, item_id, group.id)
+        keeper.id,
+        item_id,
+        group.id,
+    )
 
 
 async def test_an_edit_and_approve_is_not_also_logged_as_a_plain_approve(db, mod, item_id):
@@ -92,8 +104,9 @@ async def test_a_rejection_is_logged_with_its_reason_and_subject(db, mod, author
     assert (row["reason"], row["subject_id"]) == ("Not for this group", author.id)
 
 
-async def test_resolving_is_logged_once_with_its_note(db, mod, keeper, group, publish,
-                                                      make_client, make_member):
+async def test_resolving_is_logged_once_with_its_note(
+    db, mod, keeper, group, publish, make_client, make_member
+):
     new = await publish(keeper, group, title="Published")
     reporter = await make_client(await make_member())
     await reporter.post_form(f"/p/{new.post_id}/report", {"reason": "spam"})
@@ -101,11 +114,13 @@ async def test_resolving_is_logged_once_with_its_note(db, mod, keeper, group, pu
     await mod.post_form(f"/mod/items/{item_id}/resolve", {"reason": "Looks fine"})
     rows = await entries(db, "resolve")
     assert [(r["actor_id"], r["item_id"], r["reason"]) for r in rows] == [
-        (keeper.id, item_id, "Looks fine")]
+        (keeper.id, item_id, "Looks fine")
+    ]
 
 
-async def test_an_automatic_hide_is_logged_once(db, group, keeper, publish, make_client,
-                                                make_member):
+async def test_an_automatic_hide_is_logged_once(
+    db, group, keeper, publish, make_client, make_member
+):
     new = await publish(keeper, group, title="Published")
     for _ in range(4):
         reporter = await make_client(await make_member())
@@ -116,22 +131,27 @@ async def test_an_automatic_hide_is_logged_once(db, group, keeper, publish, make
 
 @pytest.mark.parametrize("kind", ["warn", "mute", "remove"])
 async def test_each_sanction_is_logged_exactly_once(db, mod, keeper, author, group, item_id, kind):
-    await mod.post_form(f"/mod/items/{item_id}/sanction",
-                        {"kind": kind, "reason": "Be kind", "duration": "1d"})
+    await mod.post_form(
+        f"/mod/items/{item_id}/sanction", {"kind": kind, "reason": "Be kind", "duration": "1d"}
+    )
     rows = await entries(db, kind)
     assert [(r["actor_id"], r["subject_id"], r["group_id"], r["reason"]) for r in rows] == [
-        (keeper.id, author.id, group.id, "Be kind")]
+        (keeper.id, author.id, group.id, "Be kind")
+    ]
 
 
 async def test_a_suspension_is_logged_exactly_once(db, admin, admin_member, author, item_id):
-    await admin.post_form(f"/mod/items/{item_id}/sanction",
-                          {"kind": "suspend", "reason": "Threats", "duration": "30d"})
+    await admin.post_form(
+        f"/mod/items/{item_id}/sanction",
+        {"kind": "suspend", "reason": "Threats", "duration": "30d"},
+    )
     rows = await entries(db, "suspend")
     assert [(r["actor_id"], r["subject_id"]) for r in rows] == [(admin_member.id, author.id)]
 
 
 async def test_appointing_and_removing_a_moderator_are_logged_once_each(
-        db, admin, admin_member, group, author):
+    db, admin, admin_member, group, author
+):
     await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "willow"})
     await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "willow"})
     await admin.post_form(f"/admin/groups/grief/moderators/{author.id}/remove")
@@ -153,8 +173,9 @@ async def test_a_refused_action_is_not_logged(db, mod, item_id):
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action <> 'hold'") == 0
 
 
-async def test_an_action_that_lost_a_race_is_not_logged(db, mod, make_client, make_member,
-                                                        group, appoint, item_id):
+async def test_an_action_that_lost_a_race_is_not_logged(
+    db, mod, make_client, make_member, group, appoint, item_id
+):
     warden = await make_member("warden")
     await appoint(group, warden)
     await (await make_client(warden)).post_form(f"/mod/items/{item_id}/claim")
@@ -165,10 +186,11 @@ async def test_an_action_that_lost_a_race_is_not_logged(db, mod, make_client, ma
 
 # -- The log page ----------------------------------------------------------------------------------
 
+
 async def test_the_log_lists_who_did_what_where_and_why(mod, item_id):
     await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Names a real person"})
     page = await (await mod.get("/mod/log")).text()
-    row = page[page.index("<tbody>"):page.index("</tbody>")]
+    row = page[page.index("<tbody>") : page.index("</tbody>")]
     assert "keeper" in row
     assert "reject" in row
     assert "Grief and loss" in row
@@ -193,7 +215,7 @@ async def test_the_log_pages_back_to_older_entries(db, mod, group):
     assert "entry-104" in first
     assert "entry-005" in first
     assert "entry-004" not in first
-    older = first[first.index('href="/mod/log?before='):].split('"')[1]
+    older = first[first.index('href="/mod/log?before=') :].split('"')[1]
     second = await (await mod.get(older.replace("&amp;", "&"))).text()
     assert "entry-004" in second
     assert "entry-000" in second
@@ -208,12 +230,14 @@ async def test_a_bad_log_cursor_shows_the_first_page(mod, item_id):
 
 # -- Append-only -----------------------------------------------------------------------------------
 
+
 async def test_updating_the_audit_log_is_refused(db, mod, item_id):
     await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Original reason"})
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await db.execute("UPDATE audit_log SET reason = 'rewritten'")
     assert await db.fetchval("SELECT reason FROM audit_log WHERE action = 'reject'") == (
-        "Original reason")
+        "Original reason"
+    )
 
 
 async def test_deleting_from_the_audit_log_is_refused(db, mod, item_id):

@@ -63,18 +63,20 @@ async def stream(make_client, keeper, grief):
 async def test_a_held_post_opens_an_event(db, stream, author, grief, publish):
     new = await publish(author, grief)
     event = await asyncio.wait_for(next_event(stream, "queue"), HANG_GUARD)
-    assert event == {"item": await item_for(db, new.post_id), "group": grief.id,
-                     "change": "opened"}
+    assert event == {"item": await item_for(db, new.post_id), "group": grief.id, "change": "opened"}
 
 
-async def test_a_claim_and_a_decision_send_events(db, stream, author, keeper, grief, publish,
-                                                 make_client):
+async def test_a_claim_and_a_decision_send_events(
+    db, stream, author, keeper, grief, publish, make_client
+):
     item_id = await item_for(db, (await publish(author, grief)).post_id)
     mod = await make_client(keeper)
     await mod.post_form(f"/mod/items/{item_id}/claim")
     await mod.post_form(f"/mod/items/{item_id}/approve")
-    changes = [(await asyncio.wait_for(next_event(stream, "queue"), HANG_GUARD))["change"]
-               for _ in range(3)]
+    changes = [
+        (await asyncio.wait_for(next_event(stream, "queue"), HANG_GUARD))["change"]
+        for _ in range(3)
+    ]
     assert changes == ["opened", "claimed", "closed"]
 
 

@@ -34,11 +34,19 @@ def free_port() -> int:
 
 def start_server(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "FORUM_DATA_DIR": str(data_dir),
-           "FORUM_SECRET": TEST_SECRET.decode(), "FORUM_PORT": str(port)}
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "forum", "serve"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "FORUM_DATA_DIR": str(data_dir),
+        "FORUM_SECRET": TEST_SECRET.decode(),
+        "FORUM_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "forum", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -54,8 +62,9 @@ def start_server(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[by
 
 
 @pytest.fixture
-def two_servers(make_database: Callable[[str], str], tmp_path: Path
-                ) -> Iterator[tuple[str, str, str]]:
+def two_servers(
+    make_database: Callable[[str], str], tmp_path: Path
+) -> Iterator[tuple[str, str, str]]:
     url = make_database("events")
     a, base_a = start_server(url, tmp_path / "a")
     b, base_b = start_server(url, tmp_path / "b")
@@ -79,10 +88,15 @@ async def _setup(url: str, password_hash: str) -> tuple[str, str]:
         group = await groups.create_group(conn, "grief", "Grief", moderation="all")
         for member in (author, moderator):
             await groups.join_group(conn, group, member.id)
-        await conn.execute("INSERT INTO group_moderators (group_id, member_id) VALUES ($1, $2)",
-                           group.id, moderator.id)
-        return ((await sessions.create_session(conn, author)).token,
-                (await sessions.create_session(conn, moderator)).token)
+        await conn.execute(
+            "INSERT INTO group_moderators (group_id, member_id) VALUES ($1, $2)",
+            group.id,
+            moderator.id,
+        )
+        return (
+            (await sessions.create_session(conn, author)).token,
+            (await sessions.create_session(conn, moderator)).token,
+        )
     finally:
         await conn.close()
 
@@ -99,30 +113,43 @@ async def _next_event(stream: aiohttp.StreamReader, wanted: str) -> dict[str, ob
 
 
 async def test_a_post_held_through_one_process_reaches_a_moderator_on_another(
-        two_servers: tuple[str, str, str], password_hash: str) -> None:
+    two_servers: tuple[str, str, str], password_hash: str
+) -> None:
     url, base_a, base_b = two_servers
     author_token, moderator_token = await _setup(url, password_hash)
 
-    async with aiohttp.ClientSession(cookies={"forum_session": moderator_token}) as moderator, \
-            aiohttp.ClientSession(cookies={"forum_session": author_token}) as author:
+    async with (
+        aiohttp.ClientSession(cookies={"forum_session": moderator_token}) as moderator,
+        aiohttp.ClientSession(cookies={"forum_session": author_token}) as author,
+    ):
         events = await moderator.get(f"{base_b}/mod/events")
         assert events.status == 200
         assert events.headers["Content-Type"].startswith("text/event-stream")
         await asyncio.wait_for(_next_event(events.content, "ready"), timeout=10)
 
         csrf = csrf_for(author_token)
-        made = await author.post(f"{base_a}/drafts", allow_redirects=False, data={
-            "csrf_token": csrf, "group": "grief", "title": "Held for review", "body": "Hello"})
+        made = await author.post(
+            f"{base_a}/drafts",
+            allow_redirects=False,
+            data={
+                "csrf_token": csrf,
+                "group": "grief",
+                "title": "Held for review",
+                "body": "Hello",
+            },
+        )
         assert made.status == 303
         draft_id = made.headers["Location"].rsplit("/", 1)[1]
-        published = await author.post(f"{base_a}/drafts/{draft_id}/publish", allow_redirects=False,
-                                      data={"csrf_token": csrf, "version": "1"})
+        published = await author.post(
+            f"{base_a}/drafts/{draft_id}/publish",
+            allow_redirects=False,
+            data={"csrf_token": csrf, "version": "1"},
+        )
         assert published.status == 303
         started = time.monotonic()
-        event = await asyncio.wait_for(_next_event(events.content, "queue"),
-                                       timeout=EVENT_DEADLINE)
+        event = await asyncio.wait_for(_next_event(events.content, "queue"), timeout=EVENT_DEADLINE)
         assert time.monotonic() - started < EVENT_DEADLINE
         assert event["change"] == "opened"
         queue_page = await (await moderator.get(f"{base_b}/mod")).text()
-        assert f'/mod/items/{event["item"]}' in queue_page
+        assert f"/mod/items/{event['item']}" in queue_page
         events.close()

@@ -38,15 +38,15 @@ async def held_item(db, publish, author, group, title="A title"):
     return await item_for(db, (await publish(author, group, title=title)).post_id)
 
 
-async def test_a_held_post_appears_in_its_authors_notifications(db, publish, author, group,
-                                                                reader):
+async def test_a_held_post_appears_in_its_authors_notifications(db, publish, author, group, reader):
     await held_item(db, publish, author, group)
     page = await (await reader.get("/notifications")).text()
     assert "Your post in Grief and loss is waiting for a moderator" in page
 
 
-async def test_an_approved_post_appears_in_its_authors_notifications(db, publish, author, group,
-                                                                    mod, reader):
+async def test_an_approved_post_appears_in_its_authors_notifications(
+    db, publish, author, group, mod, reader
+):
     await mod.post_form(f"/mod/items/{await held_item(db, publish, author, group)}/approve")
     page = await (await reader.get("/notifications")).text()
     assert "Your post in Grief and loss was approved" in page
@@ -60,15 +60,19 @@ async def test_a_rejected_post_appears_with_the_reason(db, publish, author, grou
     assert "Please do not share addresses" in page
 
 
-async def test_held_approved_and_rejected_are_all_listed_newest_first(db, publish, author, group,
-                                                                      mod, reader):
+async def test_held_approved_and_rejected_are_all_listed_newest_first(
+    db, publish, author, group, mod, reader
+):
     first = await held_item(db, publish, author, group, "First")
     second = await held_item(db, publish, author, group, "Second")
     await mod.post_form(f"/mod/items/{first}/approve")
     await mod.post_form(f"/mod/items/{second}/reject", {"reason": "Duplicate"})
     page = await (await reader.get("/notifications")).text()
-    positions = [page.index("removed your post"), page.index("was approved"),
-                 page.index("is waiting for a moderator")]
+    positions = [
+        page.index("removed your post"),
+        page.index("was approved"),
+        page.index("is waiting for a moderator"),
+    ]
     assert positions == sorted(positions)
 
 
@@ -101,20 +105,27 @@ async def test_marking_read_needs_a_csrf_token(db, publish, author, group, reade
     assert await db.fetchval("SELECT count(*) FROM notifications WHERE read_at IS NULL") == 1
 
 
-async def test_marking_read_leaves_other_members_unread(db, publish, author, group, make_member,
-                                                       make_client):
+async def test_marking_read_leaves_other_members_unread(
+    db, publish, author, group, make_member, make_client
+):
     other = await make_member("fern")
-    await db.execute("INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)",
-                     group.id, other.id)
+    await db.execute(
+        "INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)", group.id, other.id
+    )
     await held_item(db, publish, other, group)
     await held_item(db, publish, author, group)
     await (await make_client(author)).post_form("/notifications/read")
-    assert await db.fetchval("SELECT count(*) FROM notifications WHERE member_id = $1"
-                             " AND read_at IS NULL", other.id) == 1
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM notifications WHERE member_id = $1 AND read_at IS NULL", other.id
+        )
+        == 1
+    )
 
 
-async def test_a_member_sees_only_their_own_notifications(db, publish, author, group, make_member,
-                                                         make_client):
+async def test_a_member_sees_only_their_own_notifications(
+    db, publish, author, group, make_member, make_client
+):
     await held_item(db, publish, author, group)
     other = await make_client(await make_member("fern"))
     page = await (await other.get("/notifications")).text()

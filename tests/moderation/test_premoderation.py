@@ -30,6 +30,7 @@ async def approve(db, post_id, moderator):
 
 # -- Each mode -----------------------------------------------------------------------------------
 
+
 async def test_an_open_group_publishes_a_post_at_once(db, author, make_group, publish):
     group = await make_group(moderation="open", members_=[author])
     new = await publish(author, group)
@@ -68,7 +69,8 @@ async def test_an_all_group_holds_a_reply(db, author, make_group, publish, keepe
 
 
 async def test_an_all_group_still_holds_a_member_with_many_approved_posts(
-        db, author, keeper, make_group, publish, appoint):
+    db, author, keeper, make_group, publish, appoint
+):
     group = await make_group(moderation="all", members_=[author])
     await appoint(group, keeper)
     for _ in range(4):
@@ -84,7 +86,8 @@ async def test_a_new_members_group_holds_a_members_first_post(db, author, make_g
 
 
 async def test_a_new_members_group_holds_the_first_three_posts_then_publishes(
-        db, author, keeper, make_group, publish, appoint):
+    db, author, keeper, make_group, publish, appoint
+):
     group = await make_group(moderation="new-members", members_=[author])
     await appoint(group, keeper)
     held = []
@@ -99,14 +102,16 @@ async def test_a_new_members_group_holds_the_first_three_posts_then_publishes(
 
 
 async def test_a_new_members_group_keeps_holding_while_the_first_posts_await_review(
-        author, make_group, publish):
+    author, make_group, publish
+):
     group = await make_group(moderation="new-members", members_=[author])
     results = [(await publish(author, group, title=f"Post {n}")).held for n in range(4)]
     assert results == [True, True, True, True]
 
 
 async def test_a_new_members_group_does_not_count_rejected_posts(
-        db, author, keeper, make_group, publish, appoint):
+    db, author, keeper, make_group, publish, appoint
+):
     group = await make_group(moderation="new-members", members_=[author])
     await appoint(group, keeper)
     for _ in range(3):
@@ -117,7 +122,8 @@ async def test_a_new_members_group_does_not_count_rejected_posts(
 
 
 async def test_the_number_of_first_posts_held_is_set_per_group(
-        db, author, keeper, make_group, publish, appoint):
+    db, author, keeper, make_group, publish, appoint
+):
     group = await make_group(moderation="new-members", members_=[author])
     await db.execute("UPDATE groups SET moderation_first_posts = 1 WHERE id = $1", group.id)
     await appoint(group, keeper)
@@ -127,8 +133,7 @@ async def test_the_number_of_first_posts_held_is_set_per_group(
     assert not (await publish(author, group)).held
 
 
-async def test_posts_in_another_group_do_not_count_as_first_posts(
-        author, make_group, publish):
+async def test_posts_in_another_group_do_not_count_as_first_posts(author, make_group, publish):
     elsewhere = await make_group(moderation="open", members_=[author])
     for _ in range(3):
         await publish(author, elsewhere)
@@ -143,7 +148,8 @@ async def test_a_groups_moderator_is_not_held_in_an_all_group(keeper, make_group
 
 
 async def test_a_groups_moderator_is_not_held_in_a_new_members_group(
-        keeper, make_group, publish, appoint):
+    keeper, make_group, publish, appoint
+):
     group = await make_group(moderation="new-members")
     await appoint(group, keeper)
     assert not (await publish(keeper, group)).held
@@ -174,8 +180,9 @@ async def test_holding_a_post_tells_its_author(db, author, make_group, publish):
     assert await notification_kinds(db, author) == ["held"]
 
 
-async def test_publishing_in_an_open_group_tells_the_author_nothing(db, author, make_group,
-                                                                   publish):
+async def test_publishing_in_an_open_group_tells_the_author_nothing(
+    db, author, make_group, publish
+):
     group = await make_group(moderation="open", members_=[author])
     await publish(author, group)
     assert await notification_kinds(db, author) == []
@@ -189,6 +196,7 @@ async def test_changing_a_group_to_all_holds_the_next_post(db, author, make_grou
 
 
 # -- Who sees a held post -------------------------------------------------------------------------
+
 
 @pytest.fixture
 async def fern(make_member):
@@ -211,8 +219,9 @@ async def onlooker(make_client, fern):
 
 
 async def held_topic_url(writer) -> str:
-    resp = await publish_over_http(writer, {"group": "grief", "title": "Hard week",
-                                            "body": "Words only I should see for now"})
+    resp = await publish_over_http(
+        writer, {"group": "grief", "title": "Hard week", "body": "Words only I should see for now"}
+    )
     assert resp.status == 303, await resp.text()
     return resp.headers["Location"].split("#")[0]
 
@@ -224,8 +233,9 @@ async def open_topic(db, held_group, keeper, appoint, publish):
 
 
 async def held_reply(writer, topic_id) -> str:
-    resp = await publish_over_http(writer, {"topic": topic_id,
-                                            "body": "A reply that waits for review"})
+    resp = await publish_over_http(
+        writer, {"topic": topic_id, "body": "A reply that waits for review"}
+    )
     assert resp.status == 303, await resp.text()
     return resp.headers["Location"]
 
@@ -258,8 +268,7 @@ async def test_a_held_topic_is_not_listed_on_the_group_page(held_group, writer, 
     assert "Hard week" not in page
 
 
-async def test_a_held_reply_is_shown_to_its_author_awaiting_review(
-        held_group, open_topic, writer):
+async def test_a_held_reply_is_shown_to_its_author_awaiting_review(held_group, open_topic, writer):
     location = await held_reply(writer, open_topic.topic_id)
     page = await (await writer.get(location.split("#")[0])).text()
     assert "A reply that waits for review" in page
@@ -267,7 +276,8 @@ async def test_a_held_reply_is_shown_to_its_author_awaiting_review(
 
 
 async def test_a_held_reply_is_absent_from_the_topic_for_another_member(
-        held_group, open_topic, writer, onlooker):
+    held_group, open_topic, writer, onlooker
+):
     await held_reply(writer, open_topic.topic_id)
     resp = await onlooker.get(f"/t/{open_topic.topic_id}")
     assert resp.status == 200
@@ -277,7 +287,8 @@ async def test_a_held_reply_is_absent_from_the_topic_for_another_member(
 
 
 async def test_a_held_reply_is_absent_from_the_topic_for_a_visitor(
-        held_group, open_topic, writer, client):
+    held_group, open_topic, writer, client
+):
     await held_reply(writer, open_topic.topic_id)
     page = await (await client.get(f"/t/{open_topic.topic_id}")).text()
     assert "A reply that waits for review" not in page
@@ -290,8 +301,9 @@ async def test_a_held_reply_has_no_link_for_anyone(db, held_group, open_topic, w
     assert (await onlooker.get(f"/p/{post_id}")).status == 404
 
 
-async def test_an_approved_held_topic_is_visible_to_everyone(db, held_group, writer, client,
-                                                             keeper, appoint):
+async def test_an_approved_held_topic_is_visible_to_everyone(
+    db, held_group, writer, client, keeper, appoint
+):
     await appoint(held_group, keeper)
     url = await held_topic_url(writer)
     await approve(db, await db.fetchval("SELECT id FROM posts WHERE state = 'held'"), keeper)
@@ -301,7 +313,8 @@ async def test_an_approved_held_topic_is_visible_to_everyone(db, held_group, wri
 
 
 async def test_an_approved_reply_takes_the_next_number_in_its_topic(
-        db, held_group, open_topic, writer, client, keeper):
+    db, held_group, open_topic, writer, client, keeper
+):
     await held_reply(writer, open_topic.topic_id)
     post_id = await db.fetchval("SELECT id FROM posts WHERE state = 'held'")
     await approve(db, post_id, keeper)

@@ -37,8 +37,11 @@ def item_order(page: str) -> list[int]:
 
 async def held_item(db, publish, author, group, *, title="A title", minutes_ago=0):
     item_id = await item_for(db, (await publish(author, group, title=title)).post_id)
-    await db.execute("UPDATE queue_items SET created_at = now() - $2 * interval '1 minute'"
-                     " WHERE id = $1", item_id, minutes_ago)
+    await db.execute(
+        "UPDATE queue_items SET created_at = now() - $2 * interval '1 minute' WHERE id = $1",
+        item_id,
+        minutes_ago,
+    )
     return item_id
 
 
@@ -47,7 +50,10 @@ async def crisis_item(db, publish, keeper, group, *, minutes_ago=0):
     return await db.fetchval(
         "INSERT INTO queue_items (group_id, post_id, kind, priority, created_at)"
         " VALUES ($1, $2, 'crisis', 0, now() - $3 * interval '1 minute') RETURNING id",
-        group.id, post.post_id, minutes_ago)
+        group.id,
+        post.post_id,
+        minutes_ago,
+    )
 
 
 async def report_item(db, publish, keeper, group, make_client, make_member, *, minutes_ago=0):
@@ -55,8 +61,11 @@ async def report_item(db, publish, keeper, group, make_client, make_member, *, m
     reporter = await make_client(await make_member())
     await reporter.post_form(f"/p/{post.post_id}/report", {"reason": "spam"})
     item_id = await item_for(db, post.post_id, "report")
-    await db.execute("UPDATE queue_items SET created_at = now() - $2 * interval '1 minute'"
-                     " WHERE id = $1", item_id, minutes_ago)
+    await db.execute(
+        "UPDATE queue_items SET created_at = now() - $2 * interval '1 minute' WHERE id = $1",
+        item_id,
+        minutes_ago,
+    )
     return item_id
 
 
@@ -67,9 +76,9 @@ async def test_an_empty_queue_says_so(mod, group):
 
 
 async def test_the_queue_lists_crisis_then_held_then_reports(
-        db, mod, publish, author, keeper, group, make_client, make_member):
-    report = await report_item(db, publish, keeper, group, make_client, make_member,
-                               minutes_ago=60)
+    db, mod, publish, author, keeper, group, make_client, make_member
+):
+    report = await report_item(db, publish, keeper, group, make_client, make_member, minutes_ago=60)
     held = await held_item(db, publish, author, group, minutes_ago=30)
     crisis = await crisis_item(db, publish, keeper, group)
     assert item_order(await (await mod.get("/mod")).text()) == [crisis, held, report]
@@ -82,8 +91,9 @@ async def test_the_queue_lists_the_oldest_first_within_a_kind(db, mod, publish, 
     assert item_order(await (await mod.get("/mod")).text()) == [oldest, middle, newest]
 
 
-async def test_the_queue_counts_each_kind(db, mod, publish, author, keeper, group, make_client,
-                                          make_member):
+async def test_the_queue_counts_each_kind(
+    db, mod, publish, author, keeper, group, make_client, make_member
+):
     await held_item(db, publish, author, group)
     await held_item(db, publish, author, group)
     await crisis_item(db, publish, keeper, group)
@@ -103,7 +113,8 @@ async def test_the_queue_links_to_the_live_event_stream(mod, group):
 
 
 async def test_the_item_page_shows_the_topic_and_the_post_it_answers(
-        db, mod, publish, author, keeper, group):
+    db, mod, publish, author, keeper, group
+):
     topic = await publish(keeper, group, title="Evenings", body="Evenings are the hardest")
     await publish(keeper, group, topic_id=topic.topic_id, body="For me it is mornings")
     reply = await publish(author, group, topic_id=topic.topic_id, body="Same here, every night")
@@ -115,7 +126,8 @@ async def test_the_item_page_shows_the_topic_and_the_post_it_answers(
 
 
 async def test_the_item_page_shows_the_authors_history_in_the_group(
-        db, mod, publish, author, group):
+    db, mod, publish, author, group
+):
     first = await item_for(db, (await publish(author, group, title="One")).post_id)
     await mod.post_form(f"/mod/items/{first}/reject", {"reason": "No"})
     second = await item_for(db, (await publish(author, group, title="Two")).post_id)
@@ -131,7 +143,8 @@ async def test_the_item_page_offers_the_actions_for_an_open_item(db, mod, publis
 
 
 async def test_a_closed_item_page_says_who_decided_and_offers_no_actions(
-        db, mod, publish, author, group):
+    db, mod, publish, author, group
+):
     item_id = await item_for(db, (await publish(author, group)).post_id)
     await mod.post_form(f"/mod/items/{item_id}/approve")
     page = await (await mod.get(f"/mod/items/{item_id}")).text()
@@ -144,5 +157,6 @@ async def test_a_crisis_item_opens_and_can_be_resolved(db, mod, publish, keeper,
     page = await mod.get(f"/mod/items/{item_id}")
     assert page.status == 200
     assert f"Crisis: item #{item_id}" in await page.text()
-    assert (await mod.post_form(f"/mod/items/{item_id}/resolve", {"reason": "Checked in"})
-            ).status == 303
+    assert (
+        await mod.post_form(f"/mod/items/{item_id}/resolve", {"reason": "Checked in"})
+    ).status == 303

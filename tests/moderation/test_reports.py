@@ -48,11 +48,13 @@ async def report_count(db, post_id):
 
 # -- Filing a report -----------------------------------------------------------------------------
 
+
 async def test_the_report_page_offers_every_reason(post, reporter):
     page = await (await (await reporter()).get(f"/p/{post.post_id}/report")).text()
     values = re.findall(r'name="reason" value="([a-z]+)"', page)
     assert sorted(values) == sorted(
-        ["crisis", "harassment", "hate", "spam", "identifying", "medical", "other"])
+        ["crisis", "harassment", "hate", "spam", "identifying", "medical", "other"]
+    )
 
 
 async def test_a_visitor_is_sent_to_sign_in_before_reporting(post, client):
@@ -128,7 +130,8 @@ async def test_a_member_can_report_a_post_only_once(db, post, reporter):
 
 
 async def test_reporting_again_after_a_decision_opens_no_empty_item(
-        db, group, post, reporter, make_member, make_client, appoint):
+    db, group, post, reporter, make_member, make_client, appoint
+):
     client = await reporter()
     await report(client, post.post_id)
     keeper = await make_member("keeper")
@@ -158,7 +161,8 @@ async def test_a_held_post_cannot_be_reported(db, make_group, author, publish, r
 
 
 async def test_a_post_in_a_members_only_group_cannot_be_reported_by_an_outsider(
-        db, make_group, author, publish, reporter):
+    db, make_group, author, publish, reporter
+):
     private = await make_group(visibility="members", members_=[author])
     new = await publish(author, private)
     assert (await report(await reporter(), new.post_id)).status == 404
@@ -173,6 +177,7 @@ async def test_a_report_needs_a_csrf_token(db, post, reporter):
 
 
 # -- The hide threshold ---------------------------------------------------------------------------
+
 
 async def test_a_post_reported_by_two_members_stays_visible(db, post, reporter, client):
     for _ in range(2):
@@ -225,22 +230,25 @@ async def test_a_higher_threshold_needs_more_members(db, group, post, reporter):
 
 
 async def test_the_queue_shows_a_hidden_post_with_its_report_count(
-        db, group, post, reporter, make_member, make_client, appoint):
+    db, group, post, reporter, make_member, make_client, appoint
+):
     for _ in range(3):
         await report(await reporter(), post.post_id)
     keeper = await make_member("keeper")
     await appoint(group, keeper)
     page = await (await (await make_client(keeper)).get("/mod")).text()
     item_id = await item_for(db, post.post_id, "report")
-    entry = re.search(rf'<li class="queue-item">\s*<a href="/mod/items/{item_id}">.*?</li>',
-                      page, re.S)
+    entry = re.search(
+        rf'<li class="queue-item">\s*<a href="/mod/items/{item_id}">.*?</li>', page, re.S
+    )
     assert entry is not None
     assert "3 reports" in entry.group(0)
     assert "hidden" in entry.group(0)
 
 
 async def test_the_item_page_lists_the_reports_but_not_who_made_them(
-        db, group, post, make_member, make_client, appoint):
+    db, group, post, make_member, make_client, appoint
+):
     names = ["ashgrove", "birchwood"]
     for name, details in zip(names, ["first worry", "second worry"], strict=True):
         await report(await make_client(await make_member(name)), post.post_id, "hate", details)
@@ -254,7 +262,8 @@ async def test_the_item_page_lists_the_reports_but_not_who_made_them(
 
 
 async def test_report_details_are_shown_to_moderators_as_text(
-        db, group, post, reporter, make_member, make_client, appoint):
+    db, group, post, reporter, make_member, make_client, appoint
+):
     await report(await reporter(), post.post_id, "other", "<script>alert(1)</script>")
     keeper = await make_member("keeper")
     await appoint(group, keeper)
@@ -265,7 +274,8 @@ async def test_report_details_are_shown_to_moderators_as_text(
 
 
 async def test_resolving_a_hidden_post_answers_400_and_keeps_it_hidden(
-        db, group, post, reporter, make_member, make_client, appoint):
+    db, group, post, reporter, make_member, make_client, appoint
+):
     for _ in range(3):
         await report(await reporter(), post.post_id)
     keeper = await make_member("keeper")
@@ -277,7 +287,8 @@ async def test_resolving_a_hidden_post_answers_400_and_keeps_it_hidden(
 
 
 async def test_approving_a_hidden_post_shows_it_again(
-        db, group, post, reporter, make_member, make_client, appoint, client):
+    db, group, post, reporter, make_member, make_client, appoint, client
+):
     for _ in range(3):
         await report(await reporter(), post.post_id)
     keeper = await make_member("keeper")
@@ -290,14 +301,16 @@ async def test_approving_a_hidden_post_shows_it_again(
 
 
 async def test_rejecting_a_reported_post_leaves_a_removed_placeholder(
-        db, group, author, publish, post, reporter, make_member, make_client, appoint, client):
+    db, group, author, publish, post, reporter, make_member, make_client, appoint, client
+):
     reply = await publish(author, group, topic_id=post.topic_id, body="The reported reply")
     await report(await reporter(), reply.post_id)
     keeper = await make_member("keeper")
     await appoint(group, keeper)
     item_id = await item_for(db, reply.post_id, "report")
-    resp = await (await make_client(keeper)).post_form(f"/mod/items/{item_id}/reject",
-                                                      {"reason": "Personal attack"})
+    resp = await (await make_client(keeper)).post_form(
+        f"/mod/items/{item_id}/reject", {"reason": "Personal attack"}
+    )
     assert resp.status == 303
     page = await (await client.get(f"/t/{post.topic_id}")).text()
     assert "The reported reply" not in page
@@ -305,7 +318,8 @@ async def test_rejecting_a_reported_post_leaves_a_removed_placeholder(
 
 
 async def test_reports_after_a_decision_open_a_new_item(
-        db, group, post, reporter, make_member, make_client, appoint):
+    db, group, post, reporter, make_member, make_client, appoint
+):
     await report(await reporter(), post.post_id)
     keeper = await make_member("keeper")
     await appoint(group, keeper)
@@ -317,6 +331,7 @@ async def test_reports_after_a_decision_open_a_new_item(
 
 # -- Reports arriving at the same moment -----------------------------------------------------------
 
+
 async def test_three_members_reporting_at_once_hide_the_post(db, post, reporter):
     clients = [await reporter() for _ in range(3)]
     responses = await asyncio.gather(*(report(c, post.post_id) for c in clients))
@@ -326,7 +341,8 @@ async def test_three_members_reporting_at_once_hide_the_post(db, post, reporter)
 
 
 async def test_a_report_begun_before_another_opened_the_item_still_counts(
-        db, database_url, group, post, make_member):
+    db, database_url, group, post, make_member
+):
     """Two reports in flight: the one whose transaction began first reaches the queue second."""
     await db.execute("UPDATE groups SET report_hide_threshold = 2 WHERE id = $1", group.id)
     group = await groups.get_group_by_slug(db, "grief")
@@ -334,10 +350,12 @@ async def test_a_report_begun_before_another_opened_the_item_still_counts(
     late = await asyncpg.connect(database_url)
     try:
         async with late.transaction():
-            await mod_queue.report(db, post_id=post.post_id, group=group, reporter=second,
-                                   reason="spam", details="")
-            await mod_queue.report(late, post_id=post.post_id, group=group, reporter=first,
-                                   reason="hate", details="")
+            await mod_queue.report(
+                db, post_id=post.post_id, group=group, reporter=second, reason="spam", details=""
+            )
+            await mod_queue.report(
+                late, post_id=post.post_id, group=group, reporter=first, reason="hate", details=""
+            )
     finally:
         await late.close()
     item = await queue.get_item(db, await item_for(db, post.post_id, "report"))
@@ -347,16 +365,24 @@ async def test_a_report_begun_before_another_opened_the_item_still_counts(
 
 
 async def test_a_report_that_someone_may_be_at_risk_goes_to_the_crisis_section(
-        make_client, make_member, make_group, db):
+    make_client, make_member, make_group, db
+):
     from forum import markup
     from forum.storage import topics
 
     author = await make_member("author1")
     reporter = await make_member("reporter1")
     group = await make_group("grief", members_=[author, reporter])
-    new = await topics.create_topic(db, group_id=group.id, author_id=author.id, anonymous=False,
-                                    title="A hard night", body_source="I can't go on",
-                                    body_html=markup.render("I can't go on"), content_warning="")
+    new = await topics.create_topic(
+        db,
+        group_id=group.id,
+        author_id=author.id,
+        anonymous=False,
+        title="A hard night",
+        body_source="I can't go on",
+        body_html=markup.render("I can't go on"),
+        content_warning="",
+    )
     client = await make_client(reporter)
     resp = await client.post_form(f"/p/{new.post_id}/report", {"reason": "crisis"})
     assert resp.status == 303

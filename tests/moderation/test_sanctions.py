@@ -52,16 +52,22 @@ async def writer(make_client, author):
 
 
 async def sanction(client, item_id, kind, reason="Please be kind to others", duration="7d"):
-    return await client.post_form(f"/mod/items/{item_id}/sanction",
-                                  {"kind": kind, "reason": reason, "duration": duration})
+    return await client.post_form(
+        f"/mod/items/{item_id}/sanction", {"kind": kind, "reason": reason, "duration": duration}
+    )
 
 
 async def sanctions_of(db, member):
-    return [tuple(r) for r in await db.fetch(
-        "SELECT kind, group_id FROM sanctions WHERE member_id = $1 ORDER BY id", member.id)]
+    return [
+        tuple(r)
+        for r in await db.fetch(
+            "SELECT kind, group_id FROM sanctions WHERE member_id = $1 ORDER BY id", member.id
+        )
+    ]
 
 
 # -- Warn ------------------------------------------------------------------------------------------
+
 
 async def test_warning_redirects_back_to_the_item(mod, item_id):
     resp = await sanction(mod, item_id, "warn")
@@ -77,8 +83,9 @@ async def test_warning_notifies_the_author_with_the_reason(db, mod, author, writ
 
 async def test_a_warning_does_not_stop_publishing(mod, writer, cancer, item_id):
     await sanction(mod, item_id, "warn")
-    resp = await publish_over_http(writer, {"group": "cancer", "title": "Still here",
-                                            "body": "Hello"})
+    resp = await publish_over_http(
+        writer, {"group": "cancer", "title": "Still here", "body": "Hello"}
+    )
     assert resp.status == 303
 
 
@@ -90,6 +97,7 @@ async def test_the_item_page_lists_the_authors_sanctions_in_the_group(mod, item_
 
 # -- Mute ------------------------------------------------------------------------------------------
 
+
 async def test_muting_records_a_mute_in_the_group(db, mod, author, grief, item_id):
     await sanction(mod, item_id, "mute")
     assert await sanctions_of(db, author) == [("mute", grief.id)]
@@ -97,8 +105,11 @@ async def test_muting_records_a_mute_in_the_group(db, mod, author, grief, item_i
 
 async def test_a_mute_lasts_the_chosen_time(db, mod, author, item_id):
     await sanction(mod, item_id, "mute", duration="3d")
-    days = await db.fetchval("SELECT extract(epoch FROM ends_at - created_at) / 86400"
-                             " FROM sanctions WHERE member_id = $1", author.id)
+    days = await db.fetchval(
+        "SELECT extract(epoch FROM ends_at - created_at) / 86400"
+        " FROM sanctions WHERE member_id = $1",
+        author.id,
+    )
     assert days == 3
 
 
@@ -109,8 +120,9 @@ async def test_muting_notifies_the_author(db, mod, author, item_id):
 
 async def test_a_muted_member_cannot_publish_in_the_group(db, mod, writer, grief, item_id):
     await sanction(mod, item_id, "mute", reason="Cooling off after an argument")
-    resp = await publish_over_http(writer, {"group": "grief", "title": "Try again",
-                                            "body": "Hello again"})
+    resp = await publish_over_http(
+        writer, {"group": "grief", "title": "Try again", "body": "Hello again"}
+    )
     assert resp.status == 400
     assert await db.fetchval("SELECT count(*) FROM posts") == 1
 
@@ -118,36 +130,46 @@ async def test_a_muted_member_cannot_publish_in_the_group(db, mod, writer, grief
 async def test_a_muted_member_is_told_why_and_until_when(db, mod, author, writer, grief, item_id):
     await sanction(mod, item_id, "mute", reason="Cooling off after an argument")
     ends_at = await db.fetchval("SELECT ends_at FROM sanctions WHERE member_id = $1", author.id)
-    resp = await publish_over_http(writer, {"group": "grief", "title": "Try again",
-                                            "body": "Hello again"})
+    resp = await publish_over_http(
+        writer, {"group": "grief", "title": "Try again", "body": "Hello again"}
+    )
     page = await resp.text()
     assert "You are muted in Grief and loss" in page
     assert f"until {ends_at:%-d %b %Y %H:%M} UTC" in page
     assert "Cooling off after an argument" in page
 
 
-async def test_a_muted_members_refused_post_keeps_its_draft(db, mod, author, writer, grief,
-                                                           item_id):
+async def test_a_muted_members_refused_post_keeps_its_draft(
+    db, mod, author, writer, grief, item_id
+):
     await sanction(mod, item_id, "mute")
-    resp = await publish_over_http(writer, {"group": "grief", "title": "Try again",
-                                            "body": "Words worth keeping"})
+    resp = await publish_over_http(
+        writer, {"group": "grief", "title": "Try again", "body": "Words worth keeping"}
+    )
     assert "Words worth keeping" in await resp.text()
-    assert await db.fetchval("SELECT body FROM drafts WHERE author_id = $1",
-                             author.id) == "Words worth keeping"
+    assert (
+        await db.fetchval("SELECT body FROM drafts WHERE author_id = $1", author.id)
+        == "Words worth keeping"
+    )
 
 
-async def test_a_muted_member_can_still_create_and_save_a_draft(db, mod, author, writer, grief,
-                                                               item_id):
+async def test_a_muted_member_can_still_create_and_save_a_draft(
+    db, mod, author, writer, grief, item_id
+):
     await sanction(mod, item_id, "mute")
-    resp = await writer.post_form("/drafts", {"group": "grief", "title": "Later",
-                                              "body": "First words"})
+    resp = await writer.post_form(
+        "/drafts", {"group": "grief", "title": "Later", "body": "First words"}
+    )
     assert resp.status == 303
     draft_url = resp.headers["Location"]
-    resp = await writer.post_form(draft_url, {"title": "Later", "body": "Second words",
-                                              "version": 1})
+    resp = await writer.post_form(
+        draft_url, {"title": "Later", "body": "Second words", "version": 1}
+    )
     assert resp.status == 303
-    assert await db.fetchval("SELECT body FROM drafts WHERE author_id = $1",
-                             author.id) == "Second words"
+    assert (
+        await db.fetchval("SELECT body FROM drafts WHERE author_id = $1", author.id)
+        == "Second words"
+    )
 
 
 async def test_a_muted_member_can_still_read_the_group(mod, writer, grief, item_id):
@@ -157,39 +179,46 @@ async def test_a_muted_member_can_still_read_the_group(mod, writer, grief, item_
 
 async def test_a_mute_does_not_block_another_group(mod, writer, cancer, item_id):
     await sanction(mod, item_id, "mute")
-    resp = await publish_over_http(writer, {"group": "cancer", "title": "Elsewhere",
-                                            "body": "Hello"})
+    resp = await publish_over_http(
+        writer, {"group": "cancer", "title": "Elsewhere", "body": "Hello"}
+    )
     assert resp.status == 303
 
 
 async def test_an_ended_mute_no_longer_blocks(db, mod, author, writer, grief, item_id):
     await sanction(mod, item_id, "mute", duration="1d")
-    await db.execute("UPDATE sanctions SET ends_at = now() - interval '1 second'"
-                     " WHERE member_id = $1", author.id)
-    resp = await publish_over_http(writer, {"group": "grief", "title": "Back again",
-                                            "body": "Hello"})
+    await db.execute(
+        "UPDATE sanctions SET ends_at = now() - interval '1 second' WHERE member_id = $1", author.id
+    )
+    resp = await publish_over_http(
+        writer, {"group": "grief", "title": "Back again", "body": "Hello"}
+    )
     assert resp.status == 303
 
 
 async def test_a_mute_until_lifted_has_no_end_date(db, mod, author, writer, grief, item_id):
     await sanction(mod, item_id, "mute", duration="forever")
-    assert await db.fetchval("SELECT ends_at FROM sanctions WHERE member_id = $1",
-                             author.id) is None
-    resp = await publish_over_http(writer, {"group": "grief", "title": "Try again",
-                                            "body": "Hello"})
+    assert (
+        await db.fetchval("SELECT ends_at FROM sanctions WHERE member_id = $1", author.id) is None
+    )
+    resp = await publish_over_http(
+        writer, {"group": "grief", "title": "Try again", "body": "Hello"}
+    )
     assert resp.status == 400
     assert "You are muted in Grief and loss:" in await resp.text()
 
 
 # -- Remove ----------------------------------------------------------------------------------------
 
+
 async def test_removing_takes_the_member_out_of_the_group(db, mod, author, grief, item_id):
     assert (await sanction(mod, item_id, "remove")).status == 303
     assert not await groups.is_active_member(db, grief.id, author.id)
 
 
-async def test_a_removed_member_is_told_why_when_trying_to_publish(db, mod, author, writer,
-                                                                   grief, item_id):
+async def test_a_removed_member_is_told_why_when_trying_to_publish(
+    db, mod, author, writer, grief, item_id
+):
     await sanction(mod, item_id, "remove", reason="Repeated harassment")
     assert (await writer.post_form("/g/grief/join")).status == 400
     assert not await groups.is_active_member(db, grief.id, author.id)
@@ -198,13 +227,15 @@ async def test_a_removed_member_is_told_why_when_trying_to_publish(db, mod, auth
     assert "Repeated harassment" in await resp.text()
 
 
-async def test_removing_from_one_group_keeps_the_member_in_another(db, mod, author, cancer,
-                                                                   item_id):
+async def test_removing_from_one_group_keeps_the_member_in_another(
+    db, mod, author, cancer, item_id
+):
     await sanction(mod, item_id, "remove")
     assert await groups.is_active_member(db, cancer.id, author.id)
 
 
 # -- Suspend ---------------------------------------------------------------------------------------
+
 
 async def test_a_moderator_cannot_suspend(db, mod, author, item_id):
     resp = await sanction(mod, item_id, "suspend")
@@ -224,8 +255,9 @@ async def test_an_admin_can_suspend(db, admin, author, item_id):
 
 async def test_a_suspension_blocks_publishing_in_every_group(admin, writer, cancer, item_id):
     await sanction(admin, item_id, "suspend", reason="Threats against members")
-    resp = await publish_over_http(writer, {"group": "cancer", "title": "Elsewhere",
-                                            "body": "Hello"})
+    resp = await publish_over_http(
+        writer, {"group": "cancer", "title": "Elsewhere", "body": "Hello"}
+    )
     assert resp.status == 400
     page = await resp.text()
     assert "Your account is suspended" in page
@@ -245,6 +277,7 @@ async def test_a_suspended_member_sees_why_in_their_notifications(admin, writer,
 
 
 # -- Refusals --------------------------------------------------------------------------------------
+
 
 async def test_a_sanction_without_a_reason_answers_400(db, mod, author, item_id):
     resp = await sanction(mod, item_id, "mute", reason="  ")
@@ -280,18 +313,23 @@ async def test_a_moderator_cannot_sanction_themselves(db, mod, keeper, grief, pu
 
 
 async def test_a_removed_member_cannot_rejoin_while_the_removal_lasts(
-        make_client, make_member, make_group, db):
+    make_client, make_member, make_group, db
+):
     member = await make_member("wanderer")
     admin = await make_member("boss", is_admin=True)
     group = await make_group("grief", members_=[member])
     await db.execute(
         "INSERT INTO sanctions (member_id, group_id, kind, reason, ends_at, created_by)"
         " VALUES ($1, $2, 'remove', 'repeated harassment', now() + interval '7 days', $3)",
-        member.id, group.id, admin.id)
+        member.id,
+        group.id,
+        admin.id,
+    )
     await db.execute("DELETE FROM group_members WHERE member_id = $1", member.id)
     client = await make_client(member)
     resp = await client.post_form("/g/grief/join")
     assert resp.status == 400
     assert "repeated harassment" in await resp.text()
-    assert await db.fetchval("SELECT count(*) FROM group_members WHERE member_id = $1",
-                             member.id) == 0
+    assert (
+        await db.fetchval("SELECT count(*) FROM group_members WHERE member_id = $1", member.id) == 0
+    )

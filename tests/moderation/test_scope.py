@@ -28,8 +28,9 @@ async def grief(make_group, author, keeper, appoint):
 
 @pytest.fixture
 async def cancer(make_group, author):
-    return await make_group("cancer", name="Living with cancer", moderation="all",
-                            members_=[author])
+    return await make_group(
+        "cancer", name="Living with cancer", moderation="all", members_=[author]
+    )
 
 
 @pytest.fixture
@@ -75,12 +76,15 @@ async def test_a_moderator_gets_404_for_another_groups_item(mod, grief_item, can
     assert (await mod.get(f"/mod/items/{cancer_item}")).status == 404
 
 
-@pytest.mark.parametrize("action", ["claim", "approve", "edit-approve", "reject", "resolve",
-                                    "escalate"])
+@pytest.mark.parametrize(
+    "action", ["claim", "approve", "edit-approve", "reject", "resolve", "escalate"]
+)
 async def test_a_moderator_cannot_act_on_another_groups_item(
-        db, mod, grief_item, cancer_item, cancer_post, action):
-    resp = await mod.post_form(f"/mod/items/{cancer_item}/{action}",
-                               {"reason": "Not mine", "body": "Edited"})
+    db, mod, grief_item, cancer_item, cancer_post, action
+):
+    resp = await mod.post_form(
+        f"/mod/items/{cancer_item}/{action}", {"reason": "Not mine", "body": "Edited"}
+    )
     assert resp.status == 404
     row = await item_row(db, cancer_item)
     assert (row["state"], row["claimed_by"], row["escalated_at"]) == ("open", None, None)
@@ -88,9 +92,11 @@ async def test_a_moderator_cannot_act_on_another_groups_item(
 
 
 async def test_a_moderator_cannot_sanction_the_author_of_another_groups_item(
-        db, mod, grief_item, cancer_item):
-    resp = await mod.post_form(f"/mod/items/{cancer_item}/sanction",
-                               {"kind": "warn", "reason": "Not mine"})
+    db, mod, grief_item, cancer_item
+):
+    resp = await mod.post_form(
+        f"/mod/items/{cancer_item}/sanction", {"kind": "warn", "reason": "Not mine"}
+    )
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM sanctions") == 0
 
@@ -145,7 +151,8 @@ async def test_an_admin_sees_every_groups_items(make_client, make_member, grief_
 
 
 async def test_an_admin_can_act_in_a_group_without_being_appointed(
-        db, make_client, make_member, cancer_item, cancer_post):
+    db, make_client, make_member, cancer_item, cancer_post
+):
     admin = await make_client(await make_member("overseer", is_admin=True))
     assert (await admin.post_form(f"/mod/items/{cancer_item}/approve")).status == 303
     assert await post_state(db, cancer_post.post_id) == "published"
@@ -158,7 +165,6 @@ async def test_an_admin_sees_every_groups_log(make_client, make_member, grief_it
     assert f"item #{cancer_item}" in page
 
 
-async def test_the_navigation_offers_the_queue_to_moderators_only(make_client, mod, author,
-                                                                 grief):
+async def test_the_navigation_offers_the_queue_to_moderators_only(make_client, mod, author, grief):
     assert 'href="/mod"' in await (await mod.get("/")).text()
     assert 'href="/mod"' not in await (await (await make_client(author)).get("/")).text()

@@ -10,20 +10,24 @@ def version_of(page: str) -> str:
 
 
 async def test_a_held_post_is_approved_by_a_moderator_and_its_author_is_told(
-        make_client, make_member, make_group, db):
+    make_client, make_member, make_group, db
+):
     author = await make_member("willow")
     moderator = await make_member("keeper")
     group = await make_group("grief", moderation="all", members_=[author, moderator])
-    await db.execute("INSERT INTO group_moderators (group_id, member_id) VALUES ($1, $2)",
-                     group.id, moderator.id)
+    await db.execute(
+        "INSERT INTO group_moderators (group_id, member_id) VALUES ($1, $2)", group.id, moderator.id
+    )
     writer = await make_client(author)
-    resp = await writer.post_form("/drafts", {"group": "grief", "title": "Hello all",
-                                              "body": "First post"})
+    resp = await writer.post_form(
+        "/drafts", {"group": "grief", "title": "Hello all", "body": "First post"}
+    )
     draft_url = resp.headers["Location"]
     page = await (await writer.get(draft_url)).text()
-    resp = await writer.post_form(draft_url + "/publish", {"version": version_of(page),
-                                                           "title": "Hello all",
-                                                           "body": "First post"})
+    resp = await writer.post_form(
+        draft_url + "/publish",
+        {"version": version_of(page), "title": "Hello all", "body": "First post"},
+    )
     assert resp.status == 303, await resp.text()
     topic_url = resp.headers["Location"].split("#")[0]
     own = await writer.get(topic_url)
@@ -43,6 +47,8 @@ async def test_a_held_post_is_approved_by_a_moderator_and_its_author_is_told(
     assert (await mod.post_form(f"/mod/items/{item_id}/approve")).status == 303
     assert (await visitor.get(topic_url)).status == 200
     notes = await (await writer.get("/notifications")).text()
-    assert "waiting for a moderator" in notes and "approved" in notes
+    assert "waiting for a moderator" in notes
+    assert "approved" in notes
     log = await (await mod.get("/mod/log")).text()
-    assert "approve" in log and "claim" in log
+    assert "approve" in log
+    assert "claim" in log

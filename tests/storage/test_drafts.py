@@ -19,31 +19,61 @@ async def stranger(make_member):
 
 @pytest.fixture
 async def group(make_group, author):
-    return await make_group("grief", name="Grief and loss", anonymous="optional",
-                            members_=[author])
+    return await make_group("grief", name="Grief and loss", anonymous="optional", members_=[author])
 
 
 async def _save(db, draft, author_id, *, version, body="saved"):
-    return await drafts.save_draft(db, draft.id, author_id, version=version, title="T",
-                                   body=body, anonymous=False, content_warning="")
+    return await drafts.save_draft(
+        db,
+        draft.id,
+        author_id,
+        version=version,
+        title="T",
+        body=body,
+        anonymous=False,
+        content_warning="",
+    )
 
 
 async def test_created_draft_reads_back_with_its_fields(db, author, group):
-    draft_id = await drafts.create_draft(db, author.id, group.id, None, title="Hello",
-                                         body="Words", anonymous=True, content_warning="loss")
+    draft_id = await drafts.create_draft(
+        db,
+        author.id,
+        group.id,
+        None,
+        title="Hello",
+        body="Words",
+        anonymous=True,
+        content_warning="loss",
+    )
     draft = await drafts.get_own_draft(db, draft_id, author.id)
     assert (draft.title, draft.body, draft.anonymous, draft.content_warning, draft.version) == (
-        "Hello", "Words", True, "loss", 1)
+        "Hello",
+        "Words",
+        True,
+        "loss",
+        1,
+    )
     assert (draft.group_slug, draft.group_name, draft.group_anonymous) == (
-        "grief", "Grief and loss", "optional")
+        "grief",
+        "Grief and loss",
+        "optional",
+    )
     assert not draft.is_reply
 
 
 async def test_reply_draft_knows_its_topic(db, author, group, make_draft):
     async with db.transaction():
-        new = await topics.create_topic(db, group_id=group.id, author_id=author.id,
-                                        anonymous=False, title="The topic", body_source="b",
-                                        body_html="<p>b</p>", content_warning="")
+        new = await topics.create_topic(
+            db,
+            group_id=group.id,
+            author_id=author.id,
+            anonymous=False,
+            title="The topic",
+            body_source="b",
+            body_html="<p>b</p>",
+            content_warning="",
+        )
     draft = await make_draft(author, group, topic_id=new.topic_id, title="")
     assert draft.is_reply
     assert (draft.topic_id, draft.topic_title) == (new.topic_id, "The topic")
@@ -54,8 +84,9 @@ async def test_get_own_draft_finds_the_authors_draft(db, author, group, make_dra
     assert (await drafts.get_own_draft(db, draft.id, author.id)).id == draft.id
 
 
-async def test_get_own_draft_returns_none_for_another_member(db, author, stranger, group,
-                                                             make_draft):
+async def test_get_own_draft_returns_none_for_another_member(
+    db, author, stranger, group, make_draft
+):
     draft = await make_draft(author, group)
     assert await drafts.get_own_draft(db, draft.id, stranger.id) is None
 
@@ -64,8 +95,9 @@ async def test_get_own_draft_returns_none_for_an_unknown_id(db, author):
     assert await drafts.get_own_draft(db, 424242, author.id) is None
 
 
-async def test_list_own_drafts_lists_only_the_authors_drafts(db, author, stranger, group,
-                                                             make_draft):
+async def test_list_own_drafts_lists_only_the_authors_drafts(
+    db, author, stranger, group, make_draft
+):
     mine = await make_draft(author, group, title="Mine")
     await make_draft(stranger, group, title="Theirs")
     assert [d.id for d in await drafts.list_own_drafts(db, author.id)] == [mine.id]
@@ -78,19 +110,32 @@ async def test_list_own_drafts_puts_the_latest_saved_first(db, author, group, ma
     assert [d.id for d in await drafts.list_own_drafts(db, author.id)] == [first.id, second.id]
 
 
-async def test_save_draft_with_the_current_version_returns_the_next_version(db, author, group,
-                                                                            make_draft):
+async def test_save_draft_with_the_current_version_returns_the_next_version(
+    db, author, group, make_draft
+):
     draft = await make_draft(author, group)
     assert await _save(db, draft, author.id, version=draft.version) == draft.version + 1
 
 
 async def test_save_draft_stores_the_new_fields(db, author, group, make_draft):
     draft = await make_draft(author, group)
-    await drafts.save_draft(db, draft.id, author.id, version=draft.version, title="New",
-                            body="New body", anonymous=True, content_warning="cw")
+    await drafts.save_draft(
+        db,
+        draft.id,
+        author.id,
+        version=draft.version,
+        title="New",
+        body="New body",
+        anonymous=True,
+        content_warning="cw",
+    )
     saved = await drafts.get_own_draft(db, draft.id, author.id)
     assert (saved.title, saved.body, saved.anonymous, saved.content_warning) == (
-        "New", "New body", True, "cw")
+        "New",
+        "New body",
+        True,
+        "cw",
+    )
     assert saved.updated_at >= draft.updated_at
 
 
@@ -114,7 +159,8 @@ async def test_save_draft_with_a_future_version_returns_none(db, author, group, 
 
 
 async def test_save_draft_by_another_member_returns_none_and_changes_nothing(
-        db, author, stranger, group, make_draft):
+    db, author, stranger, group, make_draft
+):
     draft = await make_draft(author, group, body="original")
     assert await _save(db, draft, stranger.id, version=draft.version, body="hijack") is None
     assert (await drafts.get_own_draft(db, draft.id, author.id)).body == "original"
@@ -139,8 +185,9 @@ async def test_delete_published_draft_needs_the_current_version(db, author, grou
     assert await drafts.get_own_draft(db, draft.id, author.id) is not None
 
 
-async def test_delete_published_draft_with_the_current_version_removes_it(db, author, group,
-                                                                           make_draft):
+async def test_delete_published_draft_with_the_current_version_removes_it(
+    db, author, group, make_draft
+):
     draft = await make_draft(author, group)
     assert await drafts.delete_published_draft(db, draft.id, author.id, draft.version)
     assert await drafts.get_own_draft(db, draft.id, author.id) is None

@@ -32,8 +32,15 @@ async def group(make_group):
 async def make_post(db, group, author, *, anonymous=False, body="A body"):
     async with db.transaction():
         new = await topics.create_topic(
-            db, group_id=group.id, author_id=author.id, anonymous=anonymous, title="A topic",
-            body_source=body, body_html=f"<p>{body}</p>", content_warning="")
+            db,
+            group_id=group.id,
+            author_id=author.id,
+            anonymous=anonymous,
+            title="A topic",
+            body_source=body,
+            body_html=f"<p>{body}</p>",
+            content_warning="",
+        )
     return new.post_id
 
 
@@ -46,12 +53,16 @@ async def item_at(db, group, author, kind, minutes, priority=None):
     return await db.fetchval(
         "INSERT INTO queue_items (group_id, post_id, kind, priority, created_at)"
         " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        group.id, post_id, kind,
+        group.id,
+        post_id,
+        kind,
         queue.PRIORITY[kind] if priority is None else priority,
-        BASE + timedelta(minutes=minutes))
+        BASE + timedelta(minutes=minutes),
+    )
 
 
 # -- Ordering --------------------------------------------------------------------------------------
+
 
 async def test_crisis_comes_before_held_before_reports(db, group, author):
     report = await item_at(db, group, author, "report", 0)
@@ -68,10 +79,10 @@ async def test_items_of_one_kind_come_oldest_first(db, group, author):
 
 
 async def test_an_urgent_crisis_comes_before_a_concern(db, group, author):
-    concern = await item_at(db, group, author, "crisis", 0,
-                            priority=queue.PRIORITY["crisis-concern"])
-    urgent = await item_at(db, group, author, "crisis", 5,
-                           priority=queue.PRIORITY["crisis-urgent"])
+    concern = await item_at(
+        db, group, author, "crisis", 0, priority=queue.PRIORITY["crisis-concern"]
+    )
+    urgent = await item_at(db, group, author, "crisis", 5, priority=queue.PRIORITY["crisis-urgent"])
     assert [i.id for i in await queue.list_open(db, None)] == [urgent, concern]
 
 
@@ -109,46 +120,55 @@ async def test_open_items_are_counted_by_kind(db, make_group, group, author, kee
 
 # -- Opening items ---------------------------------------------------------------------------------
 
+
 async def test_opening_an_item_twice_returns_the_open_one(db, group, author):
     post_id = await make_post(db, group, author)
-    first = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="report",
-                                  priority=30)
-    again = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="report",
-                                  priority=30)
+    first = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="report", priority=30
+    )
+    again = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="report", priority=30
+    )
     assert first == (first[0], True)
     assert again == (first[0], False)
 
 
 async def test_a_post_can_have_open_items_of_different_kinds(db, group, author):
     post_id = await make_post(db, group, author)
-    held, _ = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="held",
-                                    priority=20)
-    report, _ = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="report",
-                                      priority=30)
+    held, _ = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="held", priority=20
+    )
+    report, _ = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="report", priority=30
+    )
     assert held != report
 
 
 async def test_a_closed_item_does_not_stop_a_new_one(db, group, author, keeper):
     post_id = await make_post(db, group, author)
-    first, _ = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="report",
-                                     priority=30)
+    first, _ = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="report", priority=30
+    )
     await queue.close(db, first, keeper.id, "resolved")
-    second, opened = await queue.open_item(db, group_id=group.id, post_id=post_id,
-                                           kind="report", priority=30)
+    second, opened = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="report", priority=30
+    )
     assert opened
     assert second != first
 
 
 async def test_reopening_keeps_the_more_urgent_priority(db, group, author):
     post_id = await make_post(db, group, author)
-    item_id, _ = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="crisis",
-                                       priority=10)
+    item_id, _ = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="crisis", priority=10
+    )
     await queue.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=0)
     await queue.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=10)
     assert (await queue.get_item(db, item_id)).priority == 0
 
 
 # -- Claims and closing ----------------------------------------------------------------------------
+
 
 async def test_a_claimed_item_cannot_be_claimed_by_another(db, group, author, keeper, warden):
     item_id = await item_at(db, group, author, "held", 0)
@@ -176,8 +196,10 @@ async def test_the_first_claim_time_is_kept(db, group, author, keeper, warden):
     first = await db.fetchval("SELECT first_claimed_at FROM queue_items WHERE id = $1", item_id)
     await db.execute("UPDATE queue_items SET claimed_until = now() - interval '1 second'")
     await queue.claim(db, item_id, warden.id)
-    assert await db.fetchval("SELECT first_claimed_at FROM queue_items WHERE id = $1",
-                             item_id) == first
+    assert (
+        await db.fetchval("SELECT first_claimed_at FROM queue_items WHERE id = $1", item_id)
+        == first
+    )
 
 
 async def test_another_moderator_cannot_close_a_claimed_item(db, group, author, keeper, warden):
@@ -203,10 +225,12 @@ async def test_a_closed_item_cannot_be_claimed(db, group, author, keeper):
 
 async def test_closing_the_other_items_of_a_post(db, group, author, keeper):
     post_id = await make_post(db, group, author)
-    held, _ = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="held",
-                                    priority=20)
-    report, _ = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="report",
-                                      priority=30)
+    held, _ = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="held", priority=20
+    )
+    report, _ = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="report", priority=30
+    )
     await queue.close(db, held, keeper.id, "approved")
     assert await queue.close_other_open_items(db, post_id, keeper.id, "approved") == [report]
     assert (await queue.get_item(db, report)).state == "closed"
@@ -220,17 +244,20 @@ async def test_an_item_can_be_escalated_once(db, group, author, keeper):
 
 # -- Authors and reports ---------------------------------------------------------------------------
 
+
 async def test_an_item_names_a_named_author(db, group, author):
     post_id = await make_post(db, group, author)
-    item_id, _ = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="held",
-                                       priority=20)
+    item_id, _ = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="held", priority=20
+    )
     assert (await queue.get_item(db, item_id)).author_name == "willow"
 
 
 async def test_an_item_never_names_an_anonymous_author(db, group, author):
     post_id = await make_post(db, group, author, anonymous=True)
-    item_id, _ = await queue.open_item(db, group_id=group.id, post_id=post_id, kind="held",
-                                       priority=20)
+    item_id, _ = await queue.open_item(
+        db, group_id=group.id, post_id=post_id, kind="held", priority=20
+    )
     item = await queue.get_item(db, item_id)
     assert item.author_name is None
     assert item.author_id == author.id  # so sanctions can still reach them

@@ -36,7 +36,9 @@ async def test_the_token_itself_appears_nowhere_in_the_table(db, member):
     session = await sessions.create_session(db, member)
     found = await db.fetchval(
         "SELECT count(*) FROM sessions s WHERE strpos(s::text, $1) > 0"
-        " OR strpos(encode(s.token_hash, 'escape'), $1) > 0", session.token)
+        " OR strpos(encode(s.token_hash, 'escape'), $1) > 0",
+        session.token,
+    )
     assert found == 0
 
 
@@ -54,8 +56,10 @@ async def test_expired_session_finds_no_one(db, member):
 
 async def test_expired_session_is_not_revived_by_being_read(db, member):
     session = await sessions.create_session(db, member)
-    await db.execute("UPDATE sessions SET expires_at = now() - interval '1 second',"
-                     " last_seen_at = now() - interval '1 day'")
+    await db.execute(
+        "UPDATE sessions SET expires_at = now() - interval '1 second',"
+        " last_seen_at = now() - interval '1 day'"
+    )
     await sessions.get_session_member(db, session.token)
     assert await db.fetchval("SELECT expires_at < now() FROM sessions")
 
@@ -68,11 +72,14 @@ async def test_session_of_a_deleted_member_finds_no_one(db, member):
 
 async def test_reading_a_session_seen_long_ago_slides_its_expiry(db, member):
     session = await sessions.create_session(db, member)
-    await db.execute("UPDATE sessions SET last_seen_at = now() - interval '1 hour',"
-                     " expires_at = now() + interval '1 day'")
+    await db.execute(
+        "UPDATE sessions SET last_seen_at = now() - interval '1 hour',"
+        " expires_at = now() + interval '1 day'"
+    )
     await sessions.get_session_member(db, session.token)
-    row = await db.fetchrow("SELECT expires_at - now() AS left, now() - last_seen_at AS idle"
-                            " FROM sessions")
+    row = await db.fetchrow(
+        "SELECT expires_at - now() AS left, now() - last_seen_at AS idle FROM sessions"
+    )
     assert row["left"] > sessions.LIFETIME - timedelta(minutes=1)
     assert row["idle"] < timedelta(minutes=1)
 
@@ -108,8 +115,11 @@ async def test_deleting_an_unknown_session_is_harmless(db, member):
 async def test_delete_expired_removes_only_expired_sessions(db, make_member):
     old = await sessions.create_session(db, await make_member("stale"))
     live = await sessions.create_session(db, await make_member("fresh"))
-    await db.execute("UPDATE sessions SET expires_at = now() - interval '1 second'"
-                     " WHERE token_hash = sha256($1::text::bytea)", old.token)
+    await db.execute(
+        "UPDATE sessions SET expires_at = now() - interval '1 second'"
+        " WHERE token_hash = sha256($1::text::bytea)",
+        old.token,
+    )
     assert await sessions.delete_expired(db) == 1
     assert await sessions.get_session_member(db, live.token) is not None
     assert await db.fetchval("SELECT count(*) FROM sessions") == 1

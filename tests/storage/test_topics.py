@@ -24,18 +24,32 @@ async def group(make_group, author):
 async def new_topic(conn, group, author, title="A topic", *, anonymous=False):
     async with conn.transaction():
         return await topics.create_topic(
-            conn, group_id=group.id, author_id=author.id, anonymous=anonymous, title=title,
-            body_source="opening", body_html="<p>opening</p>", content_warning="")
+            conn,
+            group_id=group.id,
+            author_id=author.id,
+            anonymous=anonymous,
+            title=title,
+            body_source="opening",
+            body_html="<p>opening</p>",
+            content_warning="",
+        )
 
 
 async def reply(conn, topic_id, author, *, anonymous=False, body="a reply"):
     async with conn.transaction():
         return await topics.create_reply(
-            conn, topic_id=topic_id, author_id=author.id, anonymous=anonymous, body_source=body,
-            body_html=f"<p>{body}</p>", content_warning="")
+            conn,
+            topic_id=topic_id,
+            author_id=author.id,
+            anonymous=anonymous,
+            body_source=body,
+            body_html=f"<p>{body}</p>",
+            content_warning="",
+        )
 
 
 # -- Creating -----------------------------------------------------------------------------------
+
 
 async def test_create_topic_makes_post_number_1(db, group, author):
     new = await new_topic(db, group, author)
@@ -57,8 +71,7 @@ async def test_create_reply_numbers_posts_consecutively(db, group, author):
 
 async def test_create_reply_counts_the_reply_and_bumps_the_topic(db, group, author):
     new = await new_topic(db, group, author)
-    await db.execute("UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1",
-                     new.topic_id)
+    await db.execute("UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1", new.topic_id)
     await reply(db, new.topic_id, author)
     topic = await topics.get_topic(db, new.topic_id)
     assert (topic.last_post_number, topic.reply_count) == (2, 1)
@@ -88,15 +101,17 @@ async def two_connections(database_url, db):
 
 
 async def test_concurrent_replies_from_two_connections_get_consecutive_numbers(
-        db, group, author, make_member, two_connections):
+    db, group, author, make_member, two_connections
+):
     other = await make_member("stone")
     new = await new_topic(db, group, author)
 
     async def write(conn, who, count):
         return [(await reply(conn, new.topic_id, who)).number for _ in range(count)]
 
-    first, second = await asyncio.gather(write(two_connections[0], author, 15),
-                                         write(two_connections[1], other, 15))
+    first, second = await asyncio.gather(
+        write(two_connections[0], author, 15), write(two_connections[1], other, 15)
+    )
     assert sorted(first + second) == list(range(2, 32))
     assert first == sorted(first)
     assert second == sorted(second)
@@ -105,22 +120,29 @@ async def test_concurrent_replies_from_two_connections_get_consecutive_numbers(
 
 
 async def test_a_reply_waiting_on_an_uncommitted_reply_takes_the_next_number(
-        db, group, author, two_connections):
+    db, group, author, two_connections
+):
     conn_a, conn_b = two_connections
     new = await new_topic(db, group, author)
     pid_b = conn_b.get_server_pid()
     tx_a = conn_a.transaction()
     await tx_a.start()
-    first = await topics.create_reply(conn_a, topic_id=new.topic_id, author_id=author.id,
-                                      anonymous=False, body_source="A", body_html="<p>A</p>",
-                                      content_warning="")
+    first = await topics.create_reply(
+        conn_a,
+        topic_id=new.topic_id,
+        author_id=author.id,
+        anonymous=False,
+        body_source="A",
+        body_html="<p>A</p>",
+        content_warning="",
+    )
     second_task = asyncio.ensure_future(reply(conn_b, new.topic_id, author, body="B"))
     try:
         # Wait (bounded) until B is really inside its UPDATE, queued behind A's row lock.
         for _ in range(1000):
             if second_task.done() or await db.fetchval(
-                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
-                    pid_b):
+                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid_b
+            ):
                 break
             await asyncio.sleep(0.005)
         assert not second_task.done(), "B did not wait for A's uncommitted reply"
@@ -132,23 +154,29 @@ async def test_a_reply_waiting_on_an_uncommitted_reply_takes_the_next_number(
 
 # -- Reading --------------------------------------------------------------------------------------
 
+
 async def test_list_posts_returns_the_asked_range_in_order(db, group, author):
     new = await new_topic(db, group, author)
     for n in range(2, 8):
         await reply(db, new.topic_id, author, body=f"post {n}")
     found = await topics.list_posts(db, new.topic_id, 3, 5)
     assert [(p.number, p.body_html) for p in found] == [
-        (3, "<p>post 3</p>"), (4, "<p>post 4</p>"), (5, "<p>post 5</p>")]
+        (3, "<p>post 3</p>"),
+        (4, "<p>post 4</p>"),
+        (5, "<p>post 5</p>"),
+    ]
 
 
 async def test_list_posts_gives_a_removed_post_as_a_placeholder_without_body_or_author(
-        db, group, author):
+    db, group, author
+):
     new = await new_topic(db, group, author)
     removed = await reply(db, new.topic_id, author)
     await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", removed.post_id)
     posts = await topics.list_posts(db, new.topic_id, 1, 20)
     assert [(p.number, p.state) for p in posts] == [(1, "published"), (2, "removed")]
-    assert posts[1].body_html == "" and posts[1].author_name is None
+    assert posts[1].body_html == ""
+    assert posts[1].author_name is None
 
 
 async def test_get_topic_returns_none_for_an_unpublished_topic(db, group, author):
@@ -170,6 +198,7 @@ async def test_get_post_location_hides_posts_of_an_unpublished_topic(db, group, 
 
 
 # -- Anonymous and deleted authors --------------------------------------------------------------
+
 
 async def test_anonymous_topic_has_no_author_name_in_the_group_list(db, group, author):
     await new_topic(db, group, author, anonymous=True)
@@ -193,14 +222,18 @@ async def test_named_reply_in_an_anonymous_topic_keeps_its_name(db, group, autho
     new = await new_topic(db, group, author, anonymous=True)
     await reply(db, new.topic_id, other)
     assert [p.author_name for p in await topics.list_posts(db, new.topic_id, 1, 2)] == [
-        None, "stone"]
+        None,
+        "stone",
+    ]
 
 
 async def test_anonymous_reply_in_a_named_topic_has_no_author_name(db, group, author):
     new = await new_topic(db, group, author)
     await reply(db, new.topic_id, author, anonymous=True)
     assert [p.author_name for p in await topics.list_posts(db, new.topic_id, 1, 2)] == [
-        "river", None]
+        "river",
+        None,
+    ]
 
 
 async def test_deleted_members_posts_show_a_placeholder_name(db, group, author):
@@ -219,6 +252,7 @@ async def test_deleted_members_anonymous_post_stays_anonymous(db, group, author)
 
 # -- Keyset paging of a group's topics -------------------------------------------------------------
 
+
 async def _walk(db, group_id, page_size):
     seen, before = [], None
     for _ in range(100):
@@ -234,8 +268,11 @@ async def test_list_group_topics_orders_by_latest_activity(db, group, author):
     base = datetime(2024, 1, 1, tzinfo=UTC)
     ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(3)]
     for topic_id, hours in zip(ids, [5, 1, 3], strict=True):
-        await db.execute("UPDATE topics SET last_posted_at = $2 WHERE id = $1",
-                         topic_id, base + timedelta(hours=hours))
+        await db.execute(
+            "UPDATE topics SET last_posted_at = $2 WHERE id = $1",
+            topic_id,
+            base + timedelta(hours=hours),
+        )
     found = await topics.list_group_topics(db, group.id, before=None, limit=10)
     assert [t.id for t in found] == [ids[0], ids[2], ids[1]]
 
@@ -244,10 +281,14 @@ async def test_list_group_topics_starts_strictly_after_the_cursor(db, group, aut
     base = datetime(2024, 1, 1, tzinfo=UTC)
     ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(4)]
     for n, topic_id in enumerate(ids):
-        await db.execute("UPDATE topics SET last_posted_at = $2 WHERE id = $1",
-                         topic_id, base + timedelta(minutes=n))
-    found = await topics.list_group_topics(db, group.id, before=(base + timedelta(minutes=2),
-                                                                  ids[2]), limit=10)
+        await db.execute(
+            "UPDATE topics SET last_posted_at = $2 WHERE id = $1",
+            topic_id,
+            base + timedelta(minutes=n),
+        )
+    found = await topics.list_group_topics(
+        db, group.id, before=(base + timedelta(minutes=2), ids[2]), limit=10
+    )
     assert [t.id for t in found] == [ids[1], ids[0]]
 
 
@@ -255,10 +296,15 @@ async def test_list_group_topics_keyset_visits_each_topic_once(db, group, author
     base = datetime(2024, 1, 1, tzinfo=UTC)
     ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(23)]
     for n, topic_id in enumerate(ids):  # clusters of equal times straddle page boundaries
-        await db.execute("UPDATE topics SET last_posted_at = $2 WHERE id = $1",
-                         topic_id, base + timedelta(seconds=n // 4))
-    expected = [r["id"] for r in await db.fetch(
-        "SELECT id FROM topics ORDER BY last_posted_at DESC, id DESC")]
+        await db.execute(
+            "UPDATE topics SET last_posted_at = $2 WHERE id = $1",
+            topic_id,
+            base + timedelta(seconds=n // 4),
+        )
+    expected = [
+        r["id"]
+        for r in await db.fetch("SELECT id FROM topics ORDER BY last_posted_at DESC, id DESC")
+    ]
     assert await _walk(db, group.id, 5) == expected
 
 
