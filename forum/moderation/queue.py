@@ -162,18 +162,25 @@ async def _decided(conn: Conn, item: Item, moderator: Member, outcome: str) -> N
     await events.notify(conn, Event(item.id, item.group_id, "closed"))
 
 
+async def _record(conn: Conn, item: Item, moderator: Member, action: str, reason: str = "") -> None:
+    """One audit-log row for a moderator's action on an item; the post's author is its subject."""
+    await audit.record(
+        conn,
+        actor_id=moderator.id,
+        action=action,
+        group_id=item.group_id,
+        item_id=item.id,
+        post_id=item.post_id,
+        subject_id=item.author_id,
+        reason=reason,
+    )
+
+
 async def claim(conn: Conn, item: Item, moderator: Member) -> None:
     async with conn.transaction():
         if not await queue.claim(conn, item.id, moderator.id):
             raise ActionConflict(await queue.get_item(conn, item.id))
-        await audit.record(
-            conn,
-            actor_id=moderator.id,
-            action="claim",
-            group_id=item.group_id,
-            item_id=item.id,
-            post_id=item.post_id,
-        )
+        await _record(conn, item, moderator, "claim")
         await events.notify(conn, Event(item.id, item.group_id, "claimed"))
 
 
@@ -187,15 +194,7 @@ async def approve(
             await posts.replace_body(conn, item.post_id, new_body, markup.render(new_body))
         was_held = await posts.publish_held(conn, item.post_id) is not None
         await posts.unhide(conn, item.post_id)
-        await audit.record(
-            conn,
-            actor_id=moderator.id,
-            action="edit-approve" if new_body is not None else "approve",
-            group_id=item.group_id,
-            item_id=item.id,
-            post_id=item.post_id,
-            subject_id=item.author_id,
-        )
+        await _record(conn, item, moderator, "edit-approve" if new_body is not None else "approve")
         if was_held:
             await notifications.notify(
                 conn,
@@ -213,16 +212,7 @@ async def reject(conn: Conn, item: Item, moderator: Member, reason: str) -> None
     async with conn.transaction():
         await _decided(conn, item, moderator, "rejected")
         await posts.take_down(conn, item.post_id)
-        await audit.record(
-            conn,
-            actor_id=moderator.id,
-            action="reject",
-            group_id=item.group_id,
-            item_id=item.id,
-            post_id=item.post_id,
-            subject_id=item.author_id,
-            reason=reason.strip(),
-        )
+        await _record(conn, item, moderator, "reject", reason.strip())
         await notifications.notify(
             conn,
             item.author_id,
@@ -238,15 +228,7 @@ async def resolve(conn: Conn, item: Item, moderator: Member, note: str) -> None:
         raise ActionRefused("This post is not visible yet: approve or reject it instead.")
     async with conn.transaction():
         await _decided(conn, item, moderator, "resolved")
-        await audit.record(
-            conn,
-            actor_id=moderator.id,
-            action="resolve",
-            group_id=item.group_id,
-            item_id=item.id,
-            post_id=item.post_id,
-            reason=note.strip(),
-        )
+        await _record(conn, item, moderator, "resolve", note.strip())
 
 
 async def escalate(conn: Conn, item: Item, moderator: Member, note: str) -> None:
@@ -257,15 +239,7 @@ async def escalate(conn: Conn, item: Item, moderator: Member, note: str) -> None
             if current is not None and current.state == "open" and current.escalated_at:
                 raise ActionRefused("This item has already been escalated to the admins.")
             raise ActionConflict(current)
-        await audit.record(
-            conn,
-            actor_id=moderator.id,
-            action="escalate",
-            group_id=item.group_id,
-            item_id=item.id,
-            post_id=item.post_id,
-            reason=note.strip(),
-        )
+        await _record(conn, item, moderator, "escalate", note.strip())
         for admin_id in await moderators.list_admin_ids(conn):
             await notifications.notify(
                 conn,

@@ -100,3 +100,19 @@ async def publish_over_http(client: Any, fields: dict[str, Any]) -> Any:
     draft_url = resp.headers["Location"]
     page = await (await client.get(draft_url)).text()
     return await client.post_form(draft_url + "/publish", {"version": version_of(page)})
+
+
+# The cast most moderation tests share: an author, a moderator ("keeper") and their client.
+@pytest.fixture
+async def author(make_member: Any) -> Member:
+    return await make_member("willow")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def keeper(make_member: Any) -> Member:
+    return await make_member("keeper")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def mod(make_client: Any, keeper: Member) -> Any:
+    return await make_client(keeper)

@@ -10,16 +10,6 @@ from tests.moderation.conftest import item_for, item_row, notification_kinds, po
 
 
 @pytest.fixture
-async def author(make_member):
-    return await make_member("willow")
-
-
-@pytest.fixture
-async def keeper(make_member):
-    return await make_member("keeper")
-
-
-@pytest.fixture
 async def warden(make_member):
     return await make_member("warden")
 
@@ -41,11 +31,6 @@ async def held(group, author, publish):
 @pytest.fixture
 async def item_id(db, held):
     return await item_for(db, held.post_id)
-
-
-@pytest.fixture
-async def mod(make_client, keeper):
-    return await make_client(keeper)
 
 
 @pytest.fixture

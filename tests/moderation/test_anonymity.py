@@ -13,11 +13,6 @@ async def author(make_member):
 
 
 @pytest.fixture
-async def keeper(make_member):
-    return await make_member("keeper")
-
-
-@pytest.fixture
 async def group(make_group, author, keeper, appoint):
     group = await make_group(
         "grief", name="Grief and loss", moderation="all", anonymous="optional", members_=[author]
@@ -40,11 +35,6 @@ async def held(group, author, publish):
 @pytest.fixture
 async def item_id(db, held):
     return await item_for(db, held.post_id)
-
-
-@pytest.fixture
-async def mod(make_client, keeper):
-    return await make_client(keeper)
 
 
 @pytest.fixture

@@ -17,16 +17,6 @@ HANG_GUARD = 10  # seconds
 
 
 @pytest.fixture
-async def author(make_member):
-    return await make_member("willow")
-
-
-@pytest.fixture
-async def keeper(make_member):
-    return await make_member("keeper")
-
-
-@pytest.fixture
 async def grief(make_group, author, keeper, appoint):
     group = await make_group("grief", moderation="all", members_=[author])
     await appoint(group, keeper)

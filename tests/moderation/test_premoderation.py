@@ -13,16 +13,6 @@ from tests.moderation.conftest import (
 )
 
 
-@pytest.fixture
-async def author(make_member):
-    return await make_member("willow")
-
-
-@pytest.fixture
-async def keeper(make_member):
-    return await make_member("keeper")
-
-
 async def approve(db, post_id, moderator):
     item = await mod_queue.get_visible_item(db, await item_for(db, post_id), moderator)
     await mod_queue.approve(db, item, moderator)

@@ -10,25 +10,10 @@ from tests.moderation.conftest import item_for
 
 
 @pytest.fixture
-async def author(make_member):
-    return await make_member("willow")
-
-
-@pytest.fixture
-async def keeper(make_member):
-    return await make_member("keeper")
-
-
-@pytest.fixture
 async def group(make_group, author, keeper, appoint):
     group = await make_group("grief", name="Grief and loss", moderation="all", members_=[author])
     await appoint(group, keeper)
     return group
-
-
-@pytest.fixture
-async def mod(make_client, keeper):
-    return await make_client(keeper)
 
 
 def item_order(page: str) -> list[int]:

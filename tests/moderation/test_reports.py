@@ -14,11 +14,6 @@ from tests.moderation.conftest import item_for, post_state
 
 
 @pytest.fixture
-async def author(make_member):
-    return await make_member("willow")
-
-
-@pytest.fixture
 async def group(make_group, author):
     return await make_group("grief", members_=[author])
 

@@ -9,16 +9,6 @@ from tests.moderation.conftest import item_for, notification_kinds, publish_over
 
 
 @pytest.fixture
-async def author(make_member):
-    return await make_member("willow")
-
-
-@pytest.fixture
-async def keeper(make_member):
-    return await make_member("keeper")
-
-
-@pytest.fixture
 async def grief(make_group, author, keeper, appoint):
     group = await make_group("grief", name="Grief and loss", moderation="all", members_=[author])
     await appoint(group, keeper)
@@ -34,11 +24,6 @@ async def cancer(make_group, author):
 async def item_id(db, grief, author, publish):
     new = await publish(author, grief, title="Held topic", body="Something unkind")
     return await item_for(db, new.post_id)
-
-
-@pytest.fixture
-async def mod(make_client, keeper):
-    return await make_client(keeper)
 
 
 @pytest.fixture

@@ -10,16 +10,6 @@ from tests.moderation.conftest import item_for, item_row, post_state
 
 
 @pytest.fixture
-async def author(make_member):
-    return await make_member("willow")
-
-
-@pytest.fixture
-async def keeper(make_member):
-    return await make_member("keeper")
-
-
-@pytest.fixture
 async def grief(make_group, author, keeper, appoint):
     group = await make_group("grief", name="Grief and loss", moderation="all", members_=[author])
     await appoint(group, keeper)
@@ -47,11 +37,6 @@ async def cancer_post(cancer, author, publish):
 @pytest.fixture
 async def cancer_item(db, cancer_post):
     return await item_for(db, cancer_post.post_id)
-
-
-@pytest.fixture
-async def mod(make_client, keeper):
-    return await make_client(keeper)
 
 
 def item_links(page: str) -> set[int]:
