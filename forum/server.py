@@ -7,6 +7,7 @@ which is what lets N processes, or N machines behind a load balancer, behave as 
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import multiprocessing
@@ -21,6 +22,8 @@ from aiohttp.abc import AbstractAccessLogger
 from forum.app import create_app
 from forum.config import Settings
 from forum.runtime import StartupError
+
+SHUTDOWN_SECONDS = 5.0
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -49,33 +52,33 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-def _stop_once(_signum: int, _frame: Any) -> None:
-    # A worker is often told twice: Ctrl-C (or systemd's SIGTERM) reaches the whole process
-    # group, and then the parent passes SIGTERM on. A second signal must not cut short the
-    # graceful shutdown that the first one started. (A no-op handler, not SIG_IGN: a signal
-    # already pending when the handler changes to SIG_IGN is reported as an OSError.)
-    signal.signal(signal.SIGINT, _ignore)
-    signal.signal(signal.SIGTERM, _ignore)
-    raise web.GracefulExit()
+async def _serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down gracefully.
 
-
-def _ignore(_signum: int, _frame: Any) -> None:
-    pass
+    The signals only set an event, from the loop (not from inside whatever task is running), so
+    a second signal (Ctrl-C reaches the whole process group, then the parent passes SIGTERM on)
+    changes nothing and the first shutdown completes. Open event streams are given a few seconds
+    before being cut, so a stop never waits on them for long.
+    """
+    runner = web.AppRunner(
+        create_app(settings), access_log_class=AccessLogger, shutdown_timeout=SHUTDOWN_SECONDS
+    )
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port)
+        await site.start()
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 def run_worker(settings: Settings, reuse_port: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
-    signal.signal(signal.SIGINT, _stop_once)
-    signal.signal(signal.SIGTERM, _stop_once)
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        reuse_port=reuse_port,
-        access_log_class=AccessLogger,
-        print=None,
-        handle_signals=False,
-    )
+    asyncio.run(_serve_until_signalled(settings, reuse_port))
 
 
 def serve(settings: Settings, workers: int) -> None:
