@@ -7,13 +7,14 @@ import asyncio
 from aiohttp import web
 
 from forum.keys import pool_key
+from forum.storage import db
 
 
 async def healthz(request: web.Request) -> web.Response:
     try:
         async with asyncio.timeout(2):
             async with request.app[pool_key].acquire() as conn:
-                await conn.fetchval("SELECT 1")
+                await db.ping(conn)
     except Exception:  # any failure to answer means "not ok"; the reason goes to the log
         return web.json_response({"status": "unavailable"}, status=503)
     return web.json_response({"status": "ok"})

@@ -26,3 +26,8 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
     )
     assert pool is not None
     return pool
+
+
+async def ping(conn: Conn) -> None:
+    """Raises if the database does not answer (for /healthz)."""
+    await conn.fetchval("SELECT 1")
