@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 from forum import limits, passwords
-from forum.storage import members
+from forum.storage import groups, members, own_data
 from forum.storage.db import Conn
+from forum.storage.groups import Group
 from forum.storage.members import Member
 
 PSEUDONYM = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
@@ -69,7 +70,8 @@ def check_pseudonym(pseudonym: str) -> str:
         raise AccountError(
             "A pseudonym needs 3 to 32 characters: letters, digits, '_' or '-', with no spaces."
         )
-    if pseudonym.lower() in RESERVED or pseudonym.lower().replace("_", "-") in RESERVED:
+    folded = pseudonym.lower().replace("_", "-")
+    if pseudonym.lower() in RESERVED or folded in RESERVED or folded.startswith("deleted-"):
         raise AccountError(f"“{pseudonym}” is reserved. Please choose another pseudonym.")
     return pseudonym
 
@@ -90,14 +92,44 @@ def check_password(password: str, pseudonym: str) -> str:
 async def register(conn: Conn, pseudonym: str, password: str, *, is_admin: bool = False) -> Member:
     check_pseudonym(pseudonym)
     check_password(password, pseudonym)
+    if await groups.display_name_in_use(conn, pseudonym):
+        raise AccountError(_taken(pseudonym))
     password_hash = await passwords.hash_password(password)
     try:
         return await members.create_member(conn, pseudonym, password_hash, is_admin=is_admin)
     except members.PseudonymTaken:
-        raise AccountError(
-            f"The pseudonym “{pseudonym}” is taken (names are the same whatever their capital"
-            " letters). Please choose another."
-        ) from None
+        raise AccountError(_taken(pseudonym)) from None
+
+
+def _taken(name: str) -> str:
+    return (
+        f"The name “{name}” is taken (names are the same whatever their capital letters)."
+        " Please choose another."
+    )
+
+
+async def set_group_name(conn: Conn, group: Group, member: Member, name: str) -> str | None:
+    """Choose (or with "" drop) the name a member goes by in one group.
+
+    A group name follows the pseudonym rules, is unique within the group, and may not be anyone
+    else's pseudonym, so nobody can pass as another member. It is never linked to the member's
+    pseudonym on any page: that is the point of having it.
+    """
+    name = name.strip()
+    if not name:
+        await groups.set_display_name(conn, group.id, member.id, None)
+        return None
+    check_pseudonym(name)
+    if name.lower() != member.pseudonym.lower() and await members.pseudonym_in_use(
+        conn, name, other_than=member.id
+    ):
+        raise AccountError(_taken(name))
+    try:
+        if not await groups.set_display_name(conn, group.id, member.id, name):
+            raise AccountError(f"Join {group.name} first, then choose your name there.")
+    except groups.DisplayNameTaken:
+        raise AccountError(_taken(name)) from None
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +160,15 @@ async def sign_in(
             conn, credentials.member.id, await passwords.hash_password(password)
         )
     return credentials.member
+
+
+async def delete_account(conn: Conn, member: Member, password: str, *, remove_posts: bool) -> None:
+    """Close the member's own account after they confirm with their password."""
+    credentials = await members.get_credentials(conn, member.pseudonym)
+    ok, _ = await passwords.verify(
+        credentials.password_hash if credentials else None, password[:PASSWORD_MAX]
+    )
+    if not ok:
+        raise AccountError("That password isn't right, so nothing was deleted.")
+    async with conn.transaction():
+        await own_data.delete_account(conn, member.id, remove_posts=remove_posts)

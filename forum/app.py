@@ -20,7 +20,7 @@ from forum.config import Settings
 from forum.handlers import routes
 from forum.keys import pool_key, settings_key
 from forum.moderation import events
-from forum.storage import db, rate_limits, sessions
+from forum.storage import db, own_data, rate_limits, sessions
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
                 async with app[pool_key].acquire() as conn:
                     await sessions.delete_expired(conn)
                     await rate_limits.delete_stale(conn, timedelta(days=1))
+                    await own_data.release_old_pseudonyms(conn)
             except Exception:  # never let housekeeping take the server down
                 log.exception("housekeeping failed")
             await asyncio.sleep(HOUSEKEEPING_EVERY)

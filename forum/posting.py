@@ -88,6 +88,7 @@ async def publish(conn: Conn, draft: Draft) -> topics.NewPost:
             " the preview if you want to publish under your pseudonym."
         )
     held = await mod_queue.needs_review(conn, group, draft.author_id)
+    persona = await groups.get_display_name(conn, group.id, draft.author_id)
     body_html = markup.render(draft.body)
     async with conn.transaction():
         if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
@@ -103,6 +104,7 @@ async def publish(conn: Conn, draft: Draft) -> topics.NewPost:
                 body_html=body_html,
                 content_warning=draft.content_warning.strip(),
                 held=held,
+                persona=persona,
             )
         else:
             reply = await topics.create_reply(
@@ -114,6 +116,7 @@ async def publish(conn: Conn, draft: Draft) -> topics.NewPost:
                 body_html=body_html,
                 content_warning=draft.content_warning.strip(),
                 held=held,
+                persona=persona,
             )
             if reply is None:
                 raise PublishRefused(

@@ -8,6 +8,8 @@ from aiohttp import web
 
 from forum import auth, forms
 from forum.keys import pool_key
+from forum.moderation import queue as mod_queue
+from forum.moderation import reveal
 from forum.pages import render
 from forum.storage import audit, groups, members, moderators
 from forum.storage.members import Member
@@ -171,3 +173,30 @@ async def remove_moderator(request: web.Request) -> web.Response:
                 subject_id=member_id,
             )
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
+
+
+async def reveal_author(request: web.Request) -> web.Response:
+    """Unmask one anonymous post's author, with a reason; then show the audit entry."""
+    admin = _require_admin(request)
+    post_id = forms.int_param(request, "id")
+    reason = (await forms.read(request)).text("reason")
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            entry_id = await reveal.reveal_author(conn, admin, post_id, reason)
+        except mod_queue.ActionRefused as exc:
+            return render(
+                request,
+                "admin/reveal_refused.html",
+                {"error": str(exc), "post_id": post_id, "reason": reason},
+                status=400,
+            )
+    raise web.HTTPSeeOther(request.app.router["admin_reveal"].url_for(id=str(entry_id)))
+
+
+async def reveal_page(request: web.Request) -> web.Response:
+    _require_admin(request)
+    async with request.app[pool_key].acquire() as conn:
+        found = await audit.get_reveal(conn, forms.int_param(request, "id"))
+    if found is None:
+        raise web.HTTPNotFound()
+    return render(request, "admin/reveal.html", {"reveal": found})

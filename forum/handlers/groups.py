@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from forum import auth
+from forum import accounts, auth, forms
 from forum.keys import pool_key
 from forum.moderation import sanctions
 from forum.pages import render
@@ -46,10 +46,27 @@ async def visible_group_or_404(request: web.Request, slug: str) -> groups.GroupV
 
 async def group_page(request: web.Request) -> web.Response:
     view = await visible_group_or_404(request, request.match_info["slug"])
+    return await _group_page(request, view)
+
+
+async def _group_page(
+    request: web.Request,
+    view: groups.GroupView,
+    *,
+    name_error: str | None = None,
+    typed_name: str | None = None,
+    status: int = 200,
+) -> web.Response:
     before = decode_cursor(request.query.get("before"))
+    viewer = auth.viewer(request)
     async with request.app[pool_key].acquire() as conn:
         found = await topics.list_group_topics(
             conn, view.group.id, before=before, limit=PAGE_SIZE + 1
+        )
+        own_name = (
+            await groups.get_display_name(conn, view.group.id, viewer.id)
+            if viewer and view.joined
+            else None
         )
     older = encode_cursor(found[PAGE_SIZE - 1]) if len(found) > PAGE_SIZE else None
     return render(
@@ -61,7 +78,11 @@ async def group_page(request: web.Request) -> web.Response:
             "topics": found[:PAGE_SIZE],
             "older": older,
             "paged": before is not None,
+            "own_name": own_name,
+            "typed_name": own_name or "" if typed_name is None else typed_name,
+            "name_error": name_error,
         },
+        status=status,
     )
 
 
@@ -81,3 +102,18 @@ async def join_group(request: web.Request) -> web.Response:
     if state == "pending":
         raise web.HTTPSeeOther(request.app.router["directory"].url_for().with_query(requested=slug))
     raise web.HTTPSeeOther(request.app.router["group"].url_for(slug=slug))
+
+
+async def set_group_name(request: web.Request) -> web.Response:
+    """Choose the name to go by in this group (empty: use your pseudonym)."""
+    member = auth.require_member(request)
+    view = await visible_group_or_404(request, request.match_info["slug"])
+    name = (await forms.read(request)).text("display_name")[:64]
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            await accounts.set_group_name(conn, view.group, member, name)
+        except accounts.AccountError as exc:
+            return await _group_page(
+                request, view, name_error=str(exc), typed_name=name, status=400
+            )
+    raise web.HTTPSeeOther(request.app.router["group"].url_for(slug=view.group.slug))

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from forum import STATIC_DIR
 from forum.handlers import (
+    account,
     accounts,
     admin,
     directory,
@@ -14,6 +15,7 @@ from forum.handlers import (
     health,
     mod,
     notifications,
+    profiles,
     reports,
     topics,
 )
@@ -30,6 +32,11 @@ def setup(app: web.Application) -> None:
     r.add_post("/logout", accounts.logout, name="logout")
     r.add_get("/g/{slug}", groups.group_page, name="group")
     r.add_post("/g/{slug}/join", groups.join_group, name="join_group")
+    r.add_post("/g/{slug}/name", groups.set_group_name, name="group_name")
+    r.add_get("/m/{pseudonym}", profiles.profile_page, name="profile")
+    r.add_get("/account", account.account_page, name="account")
+    r.add_get("/account/export", account.export_data, name="account_export")
+    r.add_post("/account/delete", account.delete_account, name="account_delete")
     r.add_get("/t/{id}", topics.topic_page, name="topic")
     r.add_get("/p/{id}", topics.post_permalink, name="post")
     r.add_get("/drafts", drafts.drafts_page, name="drafts")
@@ -52,4 +59,6 @@ def setup(app: web.Application) -> None:
         admin.remove_moderator,
         name="admin_remove_moderator",
     )
+    r.add_post("/admin/posts/{id}/reveal", admin.reveal_author, name="admin_reveal_author")
+    r.add_get("/admin/reveals/{id}", admin.reveal_page, name="admin_reveal")
     r.add_static("/static", STATIC_DIR, name="static", append_version=True)

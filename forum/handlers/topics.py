@@ -52,7 +52,9 @@ async def topic_page(request: web.Request) -> web.Response:
     first = (page - 1) * PAGE_SIZE + 1
     viewer = auth.viewer(request)
     async with request.app[pool_key].acquire() as conn:
-        posts = await topics.list_posts(conn, topic.id, first, first + PAGE_SIZE - 1)
+        posts = await topics.list_posts(
+            conn, topic.id, first, first + PAGE_SIZE - 1, viewer.id if viewer else None
+        )
         own_held = (
             await topics.list_own_held(conn, topic.id, viewer.id)
             if viewer and page == last_page

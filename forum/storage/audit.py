@@ -31,10 +31,10 @@ async def record(
     post_id: int | None = None,
     subject_id: int | None = None,
     reason: str = "",
-) -> None:
-    await conn.execute(
+) -> int:
+    entry_id = await conn.fetchval(
         "INSERT INTO audit_log (actor_id, action, group_id, item_id, post_id, subject_id, reason)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         actor_id,
         action,
         group_id,
@@ -43,6 +43,7 @@ async def record(
         subject_id,
         reason,
     )
+    return int(entry_id)
 
 
 async def list_entries(
@@ -62,3 +63,27 @@ async def list_entries(
         limit,
     )
     return [Entry(**r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    """An admin's unmasking of one anonymous post: the only place the link is ever shown."""
+
+    id: int
+    at: datetime
+    admin_name: str | None
+    post_id: int
+    author_pseudonym: str
+    reason: str
+
+
+async def get_reveal(conn: Conn, entry_id: int) -> Reveal | None:
+    row = await conn.fetchrow(
+        "SELECT a.id, a.at, actor.pseudonym AS admin_name, a.post_id,"
+        " subject.pseudonym AS author_pseudonym, a.reason"
+        " FROM audit_log a JOIN members subject ON subject.id = a.subject_id"
+        " LEFT JOIN members actor ON actor.id = a.actor_id"
+        " WHERE a.id = $1 AND a.action = 'reveal'",
+        entry_id,
+    )
+    return Reveal(**row) if row else None

@@ -19,6 +19,10 @@ class SlugTaken(Exception):
     """Another group already uses this slug."""
 
 
+class DisplayNameTaken(Exception):
+    """Another member of the group already goes by this name (in any letter case)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Group:
     id: int
@@ -187,5 +191,40 @@ async def is_active_member(conn: Conn, group_id: int, member_id: int) -> bool:
             " WHERE group_id = $1 AND member_id = $2 AND state = 'active')",
             group_id,
             member_id,
+        )
+    )
+
+
+async def get_display_name(conn: Conn, group_id: int, member_id: int) -> str | None:
+    """The member's own name in this group, if they chose one."""
+    name = await conn.fetchval(
+        "SELECT display_name FROM group_members WHERE group_id = $1 AND member_id = $2",
+        group_id,
+        member_id,
+    )
+    return None if name is None else str(name)
+
+
+async def set_display_name(conn: Conn, group_id: int, member_id: int, name: str | None) -> bool:
+    """Set (or, with None, clear) a joined member's name in the group; False if not joined."""
+    try:
+        status = await conn.execute(
+            "UPDATE group_members SET display_name = $3 WHERE group_id = $1 AND member_id = $2",
+            group_id,
+            member_id,
+            name,
+        )
+    except asyncpg.UniqueViolationError:
+        raise DisplayNameTaken(name) from None
+    return status == "UPDATE 1"
+
+
+async def display_name_in_use(conn: Conn, name: str) -> bool:
+    """Does any member use this name in any group? (So no one can register it as a pseudonym.)"""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM group_members"
+            " WHERE display_name IS NOT NULL AND lower(display_name) = lower($1))",
+            name,
         )
     )

@@ -98,3 +98,14 @@ async def get_badges(conn: Conn, member: Member) -> Badges:
     )
     assert row is not None
     return Badges(int(row["unread"]), bool(row["moderates"]) or member.is_admin)
+
+
+async def pseudonym_in_use(conn: Conn, name: str, *, other_than: int) -> bool:
+    """Is `name` (any case) another member's pseudonym? Deleted members keep theirs 30 days."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM members WHERE lower(pseudonym) = lower($1) AND id <> $2)",
+            name,
+            other_than,
+        )
+    )

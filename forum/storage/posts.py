@@ -92,3 +92,13 @@ async def count_published_in_group(conn: Conn, author_id: int, group_id: int, *,
             up_to,
         )
     )
+
+
+async def get_anonymous_post(conn: Conn, post_id: int) -> tuple[int, str, int] | None:
+    """(group id, group name, author id) of an anonymous post, for an admin's audited reveal."""
+    row = await conn.fetchrow(
+        "SELECT g.id, g.name, p.author_id FROM posts p JOIN topics t ON t.id = p.topic_id"
+        " JOIN groups g ON g.id = t.group_id WHERE p.id = $1 AND p.anonymous",
+        post_id,
+    )
+    return (row["id"], row["name"], row["author_id"]) if row else None

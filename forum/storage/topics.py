@@ -1,7 +1,8 @@
 """Topics and their posts.
 
-Author names are resolved in SQL: an anonymous row yields NULL for the name, so no template or
-handler ever holds an anonymous author's pseudonym to leak. Group pages page by keyset on
+Author names are resolved in SQL: an anonymous row yields NULL for the name (and its per-topic
+label instead), a post made under a per-group name yields that name, so no template or handler
+ever holds an anonymous author's pseudonym, or the link between a member's names, to leak. Group pages page by keyset on
 (last_posted_at, id); topic pages by post number. Neither counts nor offsets rows.
 """
 
@@ -52,6 +53,9 @@ class Post:
     # "published"; "held" (shown to its author only); "hidden", "removed" or "deleted": shown
     # as a placeholder with no body, so the thread still reads in order.
     state: str = "published"
+    anon_label: int | None = None  # "Anonymous 2": the same author within one topic
+    is_own: bool = False  # the viewer wrote it (computed per viewer, shown to them alone)
+    has_profile: bool = False  # the name shown is the author's pseudonym: link to their page
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +68,19 @@ class NewPost:
 
 _NAME_EXPR = (
     f"CASE WHEN {{alias}}.anonymous THEN NULL WHEN m.deleted_at IS NOT NULL THEN '{DELETED_NAME}'"
-    " ELSE m.pseudonym END"
+    " ELSE coalesce({alias}.persona, m.pseudonym) END"
 )
 _AUTHOR_NAME = _NAME_EXPR + " AS author_name"
+_HAS_PROFILE = "(NOT p.anonymous AND p.persona IS NULL AND m.deleted_at IS NULL)"
+
+
+def _post_columns(viewer: str = "NULL::bigint") -> str:
+    """The Post columns for any post; `viewer` is the SQL for the viewing member's id."""
+    return (
+        f"p.id, p.topic_id, coalesce(p.number, 0) AS number, {_AUTHOR_NAME.format(alias='p')},"
+        " p.body_html, p.content_warning, p.created_at, p.edited_at, p.state, p.anon_label,"
+        f" coalesce(p.author_id = {viewer}, false) AS is_own, {_HAS_PROFILE} AS has_profile"
+    )
 
 
 async def list_group_topics(
@@ -106,34 +120,36 @@ async def get_topic(conn: Conn, topic_id: int, viewer_id: int | None = None) -> 
     return Topic(**row) if row else None
 
 
-async def list_posts(conn: Conn, topic_id: int, first_number: int, last_number: int) -> list[Post]:
-    """Numbered posts; those no longer published come back without author, body or warning."""
+async def list_posts(
+    conn: Conn, topic_id: int, first_number: int, last_number: int, viewer_id: int | None = None
+) -> list[Post]:
+    """Numbered posts; those no longer published come back as bare placeholders (no author, body,
+    warning or label), so a removed anonymous post cannot be matched to its neighbours."""
+    published = "p.state = 'published'"
     rows = await conn.fetch(
         "SELECT p.id, p.topic_id, p.number,"
-        f" CASE WHEN p.state = 'published' THEN {_NAME_EXPR.format(alias='p')} END AS author_name,"
-        " CASE WHEN p.state = 'published' THEN p.body_html ELSE '' END AS body_html,"
-        " CASE WHEN p.state = 'published' THEN p.content_warning ELSE '' END AS content_warning,"
-        " p.created_at, p.edited_at, p.state"
+        f" CASE WHEN {published} THEN {_NAME_EXPR.format(alias='p')} END AS author_name,"
+        f" CASE WHEN {published} THEN p.body_html ELSE '' END AS body_html,"
+        f" CASE WHEN {published} THEN p.content_warning ELSE '' END AS content_warning,"
+        " p.created_at, p.edited_at, p.state,"
+        f" CASE WHEN {published} THEN p.anon_label END AS anon_label,"
+        f" {published} AND coalesce(p.author_id = $4, false) AS is_own,"
+        f" {published} AND {_HAS_PROFILE} AS has_profile"
         " FROM posts p JOIN members m ON m.id = p.author_id"
         " WHERE p.topic_id = $1 AND p.number BETWEEN $2 AND $3"
         " ORDER BY p.number",
         topic_id,
         first_number,
         last_number,
+        viewer_id,
     )
     return [Post(**r) for r in rows]
-
-
-_POST_COLUMNS = (
-    "p.id, p.topic_id, coalesce(p.number, 0) AS number, {name},"
-    " p.body_html, p.content_warning, p.created_at, p.edited_at, p.state"
-)
 
 
 async def list_own_held(conn: Conn, topic_id: int, viewer_id: int) -> list[Post]:
     """The viewer's own posts in this topic that wait for a moderator (no one else sees them)."""
     rows = await conn.fetch(
-        f"SELECT {_POST_COLUMNS.format(name=_AUTHOR_NAME.format(alias='p'))}"
+        f"SELECT {_post_columns('$2')}"
         " FROM posts p JOIN members m ON m.id = p.author_id"
         " WHERE p.topic_id = $1 AND p.author_id = $2 AND p.state = 'held' ORDER BY p.id",
         topic_id,
@@ -145,7 +161,7 @@ async def list_own_held(conn: Conn, topic_id: int, viewer_id: int) -> list[Post]
 async def get_post_for_moderation(conn: Conn, post_id: int) -> Post | None:
     """A post in any state, body included (for moderators; the author stays NULL if anonymous)."""
     row = await conn.fetchrow(
-        f"SELECT {_POST_COLUMNS.format(name=_AUTHOR_NAME.format(alias='p'))}"
+        f"SELECT {_post_columns()}"
         " FROM posts p JOIN members m ON m.id = p.author_id WHERE p.id = $1",
         post_id,
     )
@@ -160,7 +176,7 @@ async def get_post_source(conn: Conn, post_id: int) -> str | None:
 async def list_context(conn: Conn, topic_id: int, number: int | None) -> list[Post]:
     """What a moderator needs to judge a post: the topic's opening post and the one before it."""
     rows = await conn.fetch(
-        f"SELECT {_POST_COLUMNS.format(name=_AUTHOR_NAME.format(alias='p'))}"
+        f"SELECT {_post_columns()}"
         " FROM posts p JOIN members m ON m.id = p.author_id"
         " WHERE p.topic_id = $1 AND p.state = 'published'"
         "   AND (p.number = 1 OR p.number = (SELECT max(number) FROM posts"
@@ -194,23 +210,30 @@ async def create_topic(
     body_html: str,
     content_warning: str,
     held: bool = False,
+    persona: str | None = None,
 ) -> NewPost:
-    """A topic and its opening post (number 1, or none while held). Call inside a transaction."""
+    """A topic and its opening post (number 1, or none while held). Call inside a transaction.
+
+    `persona` is the per-group name to publish under (ignored for an anonymous post)."""
     state = "held" if held else "published"
     number = None if held else 1
+    persona = None if anonymous else persona
     topic_id = await conn.fetchval(
-        "INSERT INTO topics (group_id, author_id, anonymous, title, last_post_number, state)"
-        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO topics (group_id, author_id, anonymous, title, last_post_number, state,"
+        " persona) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         group_id,
         author_id,
         anonymous,
         title,
         number or 0,
         state,
+        persona,
     )
+    label = await _anon_label(conn, topic_id, author_id) if anonymous else None
     post_id = await conn.fetchval(
         "INSERT INTO posts (topic_id, author_id, anonymous, number, body_source, body_html,"
-        " content_warning, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        " content_warning, state, anon_label, persona)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         topic_id,
         author_id,
         anonymous,
@@ -219,8 +242,27 @@ async def create_topic(
         body_html,
         content_warning,
         state,
+        label,
+        persona,
     )
     return NewPost(int(topic_id), int(post_id), number, held)
+
+
+async def _anon_label(conn: Conn, topic_id: int, author_id: int) -> int:
+    """The author's anonymous label in this topic: theirs if they have one, else the next free.
+
+    The topic row is locked first so two new anonymous authors never take the same number.
+    """
+    await conn.execute("SELECT 1 FROM topics WHERE id = $1 FOR UPDATE", topic_id)
+    label = await conn.fetchval(
+        "INSERT INTO topic_anon_labels (topic_id, member_id, label)"
+        " SELECT $1, $2, coalesce(max(label), 0) + 1 FROM topic_anon_labels WHERE topic_id = $1"
+        " ON CONFLICT (topic_id, member_id) DO UPDATE SET label = topic_anon_labels.label"
+        " RETURNING label",
+        topic_id,
+        author_id,
+    )
+    return int(label)
 
 
 async def create_reply(
@@ -233,36 +275,34 @@ async def create_reply(
     body_html: str,
     content_warning: str,
     held: bool = False,
+    persona: str | None = None,
 ) -> NewPost | None:
     """A reply at the end of a published topic; None if the topic is gone. Call in a transaction.
 
     Taking the number from the topic row also locks it, so concurrent replies queue up there and
     each gets the next number. A held reply takes no number until a moderator approves it.
     """
+    persona = None if anonymous else persona
     if held:
-        post_id = await conn.fetchval(
-            "INSERT INTO posts (topic_id, author_id, anonymous, body_source, body_html,"
-            " content_warning, state)"
-            " SELECT id, $2, $3, $4, $5, $6, 'held' FROM topics WHERE id = $1 AND state = 'published'"
-            " RETURNING id",
+        if not await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM topics WHERE id = $1 AND state = 'published')", topic_id
+        ):
+            return None
+        number = None
+    else:
+        number = await conn.fetchval(
+            "UPDATE topics SET last_post_number = last_post_number + 1,"
+            " reply_count = reply_count + 1, last_posted_at = now()"
+            " WHERE id = $1 AND state = 'published' RETURNING last_post_number",
             topic_id,
-            author_id,
-            anonymous,
-            body_source,
-            body_html,
-            content_warning,
         )
-        return None if post_id is None else NewPost(topic_id, int(post_id), None, held=True)
-    number = await conn.fetchval(
-        "UPDATE topics SET last_post_number = last_post_number + 1, reply_count = reply_count + 1,"
-        " last_posted_at = now() WHERE id = $1 AND state = 'published' RETURNING last_post_number",
-        topic_id,
-    )
-    if number is None:
-        return None
+        if number is None:
+            return None
+    label = await _anon_label(conn, topic_id, author_id) if anonymous else None
     post_id = await conn.fetchval(
         "INSERT INTO posts (topic_id, author_id, anonymous, number, body_source, body_html,"
-        " content_warning) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        " content_warning, state, anon_label, persona)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         topic_id,
         author_id,
         anonymous,
@@ -270,5 +310,8 @@ async def create_reply(
         body_source,
         body_html,
         content_warning,
+        "held" if held else "published",
+        label,
+        persona,
     )
-    return NewPost(topic_id, int(post_id), int(number))
+    return NewPost(topic_id, int(post_id), None if number is None else int(number), held=held)

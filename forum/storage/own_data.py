@@ -1,0 +1,92 @@
+"""A member's own data: everything they wrote, to download, and deleting their account.
+
+The export is the one place where anonymous posts and per-group names appear next to the member's
+pseudonym, and it is only ever built for the member themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forum.storage.db import Conn
+
+#: Deleted accounts keep their pseudonym this long (so no one can take it over and be mistaken
+#: for them at once), then it becomes "deleted-<id>" and is free again.
+RELEASE_AFTER_DAYS = 30
+TOMBSTONE_PREFIX = "deleted-"
+REMOVED_TITLE = "Topic removed by its author"
+
+
+def _jsonable(row: Any) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dict(row).items()}
+
+
+async def export(conn: Conn, member_id: int) -> dict[str, Any]:
+    member = await conn.fetchrow(
+        "SELECT pseudonym, created_at FROM members WHERE id = $1 AND deleted_at IS NULL", member_id
+    )
+    if member is None:
+        return {}
+    names = await conn.fetch(
+        "SELECT g.slug AS group, g.name AS group_name, gm.display_name AS name_in_group,"
+        " gm.state AS membership, gm.joined_at FROM group_members gm"
+        " JOIN groups g ON g.id = gm.group_id WHERE gm.member_id = $1 ORDER BY g.slug",
+        member_id,
+    )
+    posts = await conn.fetch(
+        "SELECT p.id, g.slug AS group, p.topic_id, t.title AS topic_title,"
+        " (t.author_id = p.author_id AND p.id = (SELECT min(id) FROM posts WHERE topic_id = t.id))"
+        "   AS opened_topic,"
+        " p.body_source AS body, p.content_warning, p.anonymous, p.persona AS posted_as,"
+        " p.state, p.created_at, p.edited_at"
+        " FROM posts p JOIN topics t ON t.id = p.topic_id JOIN groups g ON g.id = t.group_id"
+        " WHERE p.author_id = $1 ORDER BY p.id",
+        member_id,
+    )
+    drafts = await conn.fetch(
+        "SELECT d.id, g.slug AS group, d.topic_id, d.title, d.body, d.content_warning,"
+        " d.anonymous, d.created_at, d.updated_at FROM drafts d JOIN groups g ON g.id = d.group_id"
+        " WHERE d.author_id = $1 ORDER BY d.id",
+        member_id,
+    )
+    return {
+        "member": _jsonable(member),
+        "groups": [_jsonable(r) for r in names],
+        "posts": [_jsonable(r) for r in posts],
+        "drafts": [_jsonable(r) for r in drafts],
+    }
+
+
+async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> None:
+    """Close the account: sign out everywhere, drop drafts and group names; optionally take
+    down everything they wrote. Call inside a transaction."""
+    await conn.execute(
+        "UPDATE members SET deleted_at = now(), password_hash = '!' WHERE id = $1", member_id
+    )
+    await conn.execute("DELETE FROM sessions WHERE member_id = $1", member_id)
+    await conn.execute("DELETE FROM drafts WHERE author_id = $1", member_id)
+    await conn.execute("DELETE FROM group_members WHERE member_id = $1", member_id)
+    await conn.execute("DELETE FROM group_moderators WHERE member_id = $1", member_id)
+    if remove_posts:
+        await conn.execute(
+            "UPDATE posts SET state = 'deleted', body_source = '-', body_html = '',"
+            " content_warning = '' WHERE author_id = $1",
+            member_id,
+        )
+        await conn.execute(
+            "UPDATE topics SET title = $2 WHERE author_id = $1", member_id, REMOVED_TITLE
+        )
+        await conn.execute(
+            "UPDATE topics SET state = 'rejected' WHERE author_id = $1 AND state = 'held'",
+            member_id,
+        )
+
+
+async def release_old_pseudonyms(conn: Conn) -> int:
+    status = await conn.execute(
+        "UPDATE members SET pseudonym = $1 || id"
+        " WHERE deleted_at < now() - make_interval(days => $2) AND pseudonym NOT LIKE $1 || '%'",
+        TOMBSTONE_PREFIX,
+        RELEASE_AFTER_DAYS,
+    )
+    return int(status.split()[-1])
