@@ -124,6 +124,8 @@ async def set_group_name(conn: Conn, group: Group, member: Member, name: str) ->
         conn, name, other_than=member.id
     ):
         raise AccountError(_taken(name))
+    if await groups.name_on_others_posts(conn, group.id, name, member.id):
+        raise AccountError(_taken(name))
     try:
         if not await groups.set_display_name(conn, group.id, member.id, name):
             raise AccountError(f"Join {group.name} first, then choose your name there.")

@@ -19,7 +19,7 @@ from forum import auth, errors, pages, security
 from forum.config import Settings
 from forum.handlers import routes
 from forum.keys import pool_key, settings_key
-from forum.moderation import events
+from forum.moderation import escalation, events
 from forum.storage import db, own_data, rate_limits, sessions
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app.on_response_prepare.append(security.add_headers)
     app[settings_key] = settings
-    app.cleanup_ctx.extend([_database, events.listen, _housekeeping])
+    app.cleanup_ctx.extend([_database, events.listen, _housekeeping, escalation.watch])
     pages.setup(app)
     routes.setup(app)
     return app

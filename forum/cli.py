@@ -1,4 +1,4 @@
-"""The `forum` command: serve, migrate, create-admin, create-group, seed-demo.
+"""The `forum` command: serve, migrate, create-admin, create-group, seed-demo, crisis-scan.
 
 Every failure ends in one line on stderr and an exit status: 2 for bad usage or configuration,
 1 for anything else. No traceback reaches the terminal.
@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from typing import IO, Any, TypeVar
 
 import asyncpg
 
@@ -26,6 +29,13 @@ SLUG_HELP = "lower-case letters, digits and single hyphens, e.g. 'grief' or 'los
 
 class CommandError(Exception):
     """The command could not do what was asked; exit status 1."""
+
+
+class InputError(Exception):
+    """What came in on standard input is not what the command reads; exit status 2."""
+
+
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,18 +72,33 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--membership", choices=["open", "approval"], default="open")
 
     sub.add_parser("seed-demo", help="create the demo groups and a few posts (idempotent)")
+
+    scan = sub.add_parser(
+        "crisis-scan",
+        help="scan JSON lines on stdin with the crisis scanner",
+        description='Read JSON lines {"id": ..., "text": ...} on stdin; write one JSON line per'
+        ' input, in order: {"id": ..., "level": "none"|"concern"|"urgent", "matches": [...]}.',
+    )
+    scan.add_argument(
+        "--group", metavar="SLUG", help="add this group's crisis phrases (needs the database)"
+    )
+    scan.add_argument(
+        "--summary",
+        action="store_true",
+        help='print recall and false-positive figures to stderr for lines that carry "label"',
+    )
     return parser
 
 
 def _with_conn(
     settings: Settings,
-    work: Callable[[asyncpg.Connection], Awaitable[str]],
+    work: Callable[[asyncpg.Connection], Awaitable[T]],
     *,
     migrate: bool = True,
-) -> str:
+) -> T:
     with database(settings, migrate=migrate) as url:
 
-        async def run() -> str:
+        async def run() -> T:
             conn = await asyncpg.connect(url)
             try:
                 return await work(conn)
@@ -92,7 +117,77 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
+def _crisis_scan(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str]) -> str | None:
+    """Stream: each line is scanned and written before the next is read."""
+    from forum.moderation import crisis, crisis_eval
+    from forum.storage import crisis as crisis_store
+
+    lexicon = crisis.Lexicon.base()
+    if args.group:  # only then is a database needed
+
+        async def group_phrases(conn: Conn) -> list[tuple[str, str]]:
+            group = await groups.get_group_by_slug(conn, args.group)
+            if group is None:
+                raise CommandError(f"no group with the slug {args.group!r}")
+            return await crisis_store.list_group_phrases(conn, group.id)
+
+        try:
+            lexicon = lexicon.with_phrases(_with_conn(config.load(), group_phrases))
+        except ValueError as exc:
+            raise CommandError(
+                f"group {args.group!r} has a phrase the scanner cannot read: {exc}"
+            ) from None
+    labelled: list[tuple[str, str]] = []
+    for number, raw in enumerate(stdin, 1):
+        line = _decode(raw, number).strip()
+        if not line:
+            continue
+        row = _read_row(line, number)
+        if "label" in row and row["label"] not in crisis_eval.LABELS:
+            raise InputError(f'line {number}: "label" must be none, concern or urgent')
+        result = crisis.scan(row["text"], lexicon)
+        out = {"id": row.get("id"), "level": result.level, "matches": result.to_json()}
+        try:
+            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            stdout.flush()
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+            return None
+        if "label" in row:
+            labelled.append((row["label"], result.level))
+    if args.summary:
+        if labelled:
+            figures = crisis_eval.evaluate(labelled)
+            print(f"crisis-scan: {len(labelled)} labelled lines", file=sys.stderr)
+            for text in figures.lines():
+                print(f"crisis-scan: {text}", file=sys.stderr)
+        else:
+            print('crisis-scan: no line carried a "label"', file=sys.stderr)
+    return None
+
+
+def _decode(raw: bytes, number: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"line {number}: not UTF-8") from None
+
+
+def _read_row(line: str, number: int) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except ValueError as exc:
+        raise InputError(f"line {number}: not valid JSON ({exc.args[0].split(':')[0]})") from None
+    if not isinstance(row, dict):
+        raise InputError(f"line {number}: expected a JSON object")
+    if not isinstance(row.get("text"), str):
+        raise InputError(f'line {number}: expected a "text" string')
+    return row
+
+
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+    if args.command == "crisis-scan":
+        return _crisis_scan(args, sys.stdin.buffer, sys.stdout)
     settings = config.load()
     if args.command == "serve":
         from forum import server
@@ -168,6 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         message = _run(args, parser)
     except ConfigError as exc:
+        print(f"forum: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
         print(f"forum: {exc}", file=sys.stderr)
         return 2
     except (StartupError, CommandError) as exc:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forum import markup
+from forum.moderation import crisis, escalation, sanctions
 from forum.moderation import queue as mod_queue
-from forum.moderation import sanctions
 from forum.storage import drafts, groups, topics
 from forum.storage.db import Conn
 from forum.storage.drafts import Draft
@@ -69,7 +69,19 @@ def preview(draft: Draft) -> str:
     return markup.render(draft.body)
 
 
-async def publish(conn: Conn, draft: Draft) -> topics.NewPost:
+@dataclass(frozen=True, slots=True)
+class Published:
+    post: topics.NewPost
+    crisis_level: str  # "none", "concern" or "urgent": the author is shown support at once
+
+
+async def scan_draft(conn: Conn, draft: Draft) -> crisis.ScanResult:
+    """The same scan publishing will run, for the preview."""
+    lexicon = await escalation.lexicon_for(conn, draft.group_id)
+    return crisis.scan(f"{draft.title}\n{draft.body}", lexicon)
+
+
+async def publish(conn: Conn, draft: Draft) -> Published:
     """Publish `draft` exactly as read (its version); raises PublishRefused or StaleDraft."""
     problems = publish_problems(draft)
     if problems:
@@ -87,7 +99,11 @@ async def publish(conn: Conn, draft: Draft) -> topics.NewPost:
             f"{group.name} no longer allows anonymous posts. Untick “post anonymously” and check"
             " the preview if you want to publish under your pseudonym."
         )
-    held = await mod_queue.needs_review(conn, group, draft.author_id)
+    scanned = crisis.scan(
+        f"{draft.title}\n{draft.body}", await escalation.lexicon_for(conn, group.id)
+    )
+    urgent_hold = scanned.level == "urgent" and group.crisis_policy == "hold"
+    held = urgent_hold or await mod_queue.needs_review(conn, group, draft.author_id)
     persona = await groups.get_display_name(conn, group.id, draft.author_id)
     body_html = markup.render(draft.body)
     async with conn.transaction():
@@ -123,6 +139,15 @@ async def publish(conn: Conn, draft: Draft) -> topics.NewPost:
                     "This topic is no longer open for replies. Your draft is kept."
                 )
             new = reply
-        if held:
+        if scanned.level != "none":
+            await escalation.flag(
+                conn,
+                group=group,
+                post_id=new.post_id,
+                author_id=draft.author_id,
+                result=scanned,
+                held=held,
+            )
+        elif held:
             await mod_queue.hold(conn, group=group, post_id=new.post_id, author_id=draft.author_id)
-        return new
+        return Published(new, scanned.level)

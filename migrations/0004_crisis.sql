@@ -25,7 +25,7 @@ CREATE TABLE crisis_resources (
     group_id  bigint  REFERENCES groups ON DELETE CASCADE,
     region    text    NOT NULL DEFAULT '' CHECK (length(region) <= 60),
     name      text    NOT NULL CHECK (length(btrim(name)) BETWEEN 1 AND 120),
-    phone     text    NOT NULL DEFAULT '' CHECK (length(phone) <= 40),
+    phone     text    NOT NULL DEFAULT '' CHECK (length(phone) <= 80),
     text_number text  NOT NULL DEFAULT '' CHECK (length(text_number) <= 40),
     url       text    NOT NULL DEFAULT '' CHECK (url = '' OR url ~ '^https?://'),
     hours     text    NOT NULL DEFAULT '' CHECK (length(hours) <= 60),

@@ -31,6 +31,13 @@
   source.addEventListener("queue", function (message) {
     var data = {};
     try { data = JSON.parse(message.data); } catch (e) { data = {}; }
+    if (data.level === "urgent" && (data.change === "opened" || data.change === "reescalated")) {
+      status.setAttribute("role", "alert");
+      status.classList.add("live-status--urgent");
+      refresh("Urgent: a post suggests someone may be at risk right now. Please look at it first.");
+      document.title = "(!) " + document.title.replace(/^\(!\) /, "");
+      return;
+    }
     refresh(data.change === "opened" ? "New item in the queue." : "The queue was updated.");
   });
   source.onerror = function () {

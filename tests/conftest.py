@@ -99,13 +99,29 @@ def password_hash() -> str:
     return asyncio.run(passwords.hash_password(PASSWORD))
 
 
+#: Reference rows that migrations seed (the forum-wide crisis lines): kept across truncation.
+_SEEDED: dict[str, list[asyncpg.Record]] = {}
+
+
 async def truncate_all(conn: asyncpg.Connection) -> None:
+    """Empty every table, then put back what the migrations seeded."""
+    key = str(await conn.fetchval("SELECT current_database()"))
+    if key not in _SEEDED:  # first use of a freshly migrated database: remember its seed
+        _SEEDED[key] = await conn.fetch(
+            "SELECT region, name, phone, text_number, url, hours, position"
+            " FROM crisis_resources WHERE group_id IS NULL ORDER BY id"
+        )
     tables = await conn.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
         " AND tablename <> 'schema_migrations'"
     )
     names = ", ".join(f'"{t["tablename"]}"' for t in tables)
     await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    await conn.executemany(
+        "INSERT INTO crisis_resources (region, name, phone, text_number, url, hours, position)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        [tuple(r) for r in _SEEDED[key]],
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from forum.keys import pool_key
 from forum.moderation import queue as mod_queue
 from forum.moderation import reveal
 from forum.pages import render
-from forum.storage import audit, groups, members, moderators
+from forum.storage import audit, groups, members, moderators, posts
 from forum.storage.members import Member
 
 SLUG_RULE = "lower-case letters, digits and single hyphens (for example “lost-a-parent”)"
@@ -181,6 +181,8 @@ async def reveal_author(request: web.Request) -> web.Response:
     post_id = forms.int_param(request, "id")
     reason = (await forms.read(request)).text("reason")
     async with request.app[pool_key].acquire() as conn:
+        if await posts.get_post_group(conn, post_id) is None:
+            raise web.HTTPNotFound()
         try:
             entry_id = await reveal.reveal_author(conn, admin, post_id, reason)
         except mod_queue.ActionRefused as exc:

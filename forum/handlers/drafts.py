@@ -13,6 +13,7 @@ from forum.handlers.topics import post_url, visible_topic_or_404
 from forum.keys import pool_key, settings_key
 from forum.pages import render
 from forum.posting import DraftFields
+from forum.storage import crisis as crisis_store
 from forum.storage import drafts, groups, topics
 from forum.storage.drafts import Draft
 from forum.storage.members import Member
@@ -52,8 +53,15 @@ async def _editor(
     status: int = 200,
 ) -> web.Response:
     """The draft page. `target` names the group (and topic) the draft belongs to."""
+    support = None
     async with request.app[pool_key].acquire() as conn:
         joined = await groups.is_active_member(conn, target["group_id"], member.id)
+        group_name = await groups.get_display_name(conn, target["group_id"], member.id)
+        if draft is not None and draft.body.strip():
+            # Scanned at every preview, as publishing will: help comes before anything else.
+            scanned = await posting.scan_draft(conn, draft)
+            if scanned.level != "none":
+                support = await crisis_store.list_resources(conn, target["group_id"])
     show_preview = draft is not None and not errors and conflict is None and draft.body.strip()
     preview = None
     if show_preview and draft is not None:
@@ -64,7 +72,7 @@ async def _editor(
             number=0,
             author_name=None
             if draft.anonymous and draft.group_anonymous == "optional"
-            else member.pseudonym,
+            else group_name or member.pseudonym,
             body_html=posting.preview(draft),
             content_warning=draft.content_warning.strip(),
             created_at=datetime.now(UTC),
@@ -82,6 +90,7 @@ async def _editor(
             "conflict": conflict,
             "version": conflict.version if conflict else draft.version if draft else None,
             "preview": preview,
+            "support": support,
             "limits": posting,
         },
         status=status,
@@ -251,7 +260,7 @@ async def publish_draft(request: web.Request) -> web.Response:
                 limits.PUBLISH_PER_MEMBER,
                 limits.key(request.app[settings_key].secret, f"m:{member.id}"),
             )
-            new_post = await posting.publish(conn, draft)
+            published = await posting.publish(conn, draft)
         except limits.Limited as exc:
             return await _editor(
                 request,
@@ -288,8 +297,12 @@ async def publish_draft(request: web.Request) -> web.Response:
                 conflict=current,
                 status=409,
             )
+    new_post = published.post
+    topic_url = request.app.router["topic"].url_for(id=str(new_post.topic_id))
+    if published.crisis_level != "none":  # the topic page opens with support for its author
+        topic_url = topic_url.with_query(support="1")
+        raise web.HTTPSeeOther(f"{topic_url}#support")
     if new_post.number is None:  # held for review: the author sees it, marked, on the topic page
-        topic_url = request.app.router["topic"].url_for(id=str(new_post.topic_id))
         raise web.HTTPSeeOther(f"{topic_url}#held-{new_post.post_id}")
     raise web.HTTPSeeOther(post_url(request, new_post.topic_id, new_post.number))
 

@@ -9,6 +9,7 @@ from forum.handlers import (
     account,
     accounts,
     admin,
+    admin_crisis,
     directory,
     drafts,
     groups,
@@ -61,4 +62,24 @@ def setup(app: web.Application) -> None:
     )
     r.add_post("/admin/posts/{id}/reveal", admin.reveal_author, name="admin_reveal_author")
     r.add_get("/admin/reveals/{id}", admin.reveal_page, name="admin_reveal")
+    r.add_get("/admin/groups/{slug}/crisis", admin_crisis.crisis_page, name="admin_crisis")
+    r.add_post("/admin/groups/{slug}/crisis", admin_crisis.save_settings)
+    r.add_post(
+        "/admin/groups/{slug}/crisis/phrases", admin_crisis.add_phrase, name="admin_crisis_phrases"
+    )
+    r.add_post(
+        "/admin/groups/{slug}/crisis/phrases/{id}/remove",
+        admin_crisis.remove_phrase,
+        name="admin_crisis_phrase_remove",
+    )
+    r.add_post(
+        "/admin/groups/{slug}/crisis/resources",
+        admin_crisis.add_resource,
+        name="admin_crisis_resources",
+    )
+    r.add_post(
+        "/admin/groups/{slug}/crisis/resources/{id}/remove",
+        admin_crisis.remove_resource,
+        name="admin_crisis_resource_remove",
+    )
     r.add_static("/static", STATIC_DIR, name="static", append_version=True)

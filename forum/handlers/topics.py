@@ -7,6 +7,7 @@ from aiohttp import web
 from forum import auth, forms
 from forum.keys import pool_key
 from forum.pages import render
+from forum.storage import crisis as crisis_store
 from forum.storage import groups, topics
 
 PAGE_SIZE = 20
@@ -60,6 +61,12 @@ async def topic_page(request: web.Request) -> web.Response:
             if viewer and page == last_page
             else []
         )
+        # After publishing words the scanner flagged, the author's page opens with support.
+        support = (
+            await crisis_store.list_resources(conn, view.group.id)
+            if viewer and request.query.get("support") == "1"
+            else None
+        )
     return render(
         request,
         "topics/topic.html",
@@ -69,6 +76,7 @@ async def topic_page(request: web.Request) -> web.Response:
             "group": view.group,
             "posts": posts,
             "own_held": own_held,
+            "support": support,
             "page": page,
             "last_page": last_page,
         },

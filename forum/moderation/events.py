@@ -34,10 +34,15 @@ MAX_BACKLOG = 100
 class Event:
     item_id: int
     group_id: int
-    change: str  # "opened", "claimed", "closed", "escalated", "updated"
+    change: str  # "opened", "claimed", "closed", "escalated", "reescalated", "updated"
+    level: str = ""  # for crisis items: "concern" or "urgent", so pages can sound the alarm
 
     def to_json(self) -> str:
-        return json.dumps({"item": self.item_id, "group": self.group_id, "change": self.change})
+        data: dict[str, object] = {"item": self.item_id, "group": self.group_id}
+        data["change"] = self.change
+        if self.level:
+            data["level"] = self.level
+        return json.dumps(data)
 
 
 async def notify(conn: Conn, event: Event) -> None:
@@ -84,7 +89,9 @@ hub_key = web.AppKey("moderation_hub", Hub)
 def _parse(payload: str) -> Event | None:
     try:
         data = json.loads(payload)
-        return Event(int(data["item"]), int(data["group"]), str(data["change"]))
+        return Event(
+            int(data["item"]), int(data["group"]), str(data["change"]), str(data.get("level", ""))
+        )
     except (ValueError, KeyError, TypeError):
         log.warning("ignored a malformed %s notification", CHANNEL)
         return None

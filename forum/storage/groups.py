@@ -37,6 +37,9 @@ class Group:
     created_at: datetime
     archived_at: datetime | None
     report_hide_threshold: int
+    crisis_policy: str = "hold"  # an urgent post: "hold" for a moderator, or "publish" and flag
+    crisis_reescalate_minutes: int = 10
+    webhook_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,8 @@ class GroupView:
 
 _COLUMNS = (
     "g.id, g.slug, g.name, g.description, g.visibility, g.membership, g.anonymous, g.moderation,"
-    " g.moderation_first_posts, g.created_at, g.archived_at, g.report_hide_threshold"
+    " g.moderation_first_posts, g.created_at, g.archived_at, g.report_hide_threshold,"
+    " g.crisis_policy, g.crisis_reescalate_minutes, g.webhook_url"
 )
 # $1 is the viewer's member id (NULL for a visitor), $2 whether the viewer is an admin.
 _VISIBLE = "(g.visibility = 'public' OR gm.state = 'active' OR $2::boolean)"
@@ -220,11 +224,32 @@ async def set_display_name(conn: Conn, group_id: int, member_id: int, name: str 
 
 
 async def display_name_in_use(conn: Conn, name: str) -> bool:
-    """Does any member use this name in any group? (So no one can register it as a pseudonym.)"""
+    """Does any member use this name in any group, or sign posts with it? (So no one can register
+    it as a pseudonym.) Posts keep the name they were published under, so a name dropped since
+    is still theirs; only a deleted member's posts, shown as "deleted member", free it."""
     return bool(
         await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM group_members"
-            " WHERE display_name IS NOT NULL AND lower(display_name) = lower($1))",
+            " WHERE display_name IS NOT NULL AND lower(display_name) = lower($1))"
+            " OR EXISTS (SELECT 1 FROM posts p JOIN members m ON m.id = p.author_id"
+            "   WHERE p.persona IS NOT NULL AND lower(p.persona) = lower($1)"
+            "   AND m.deleted_at IS NULL)",
             name,
+        )
+    )
+
+
+async def name_on_others_posts(conn: Conn, group_id: int, name: str, member_id: int) -> bool:
+    """Do posts in this group by someone else (not deleted) carry this name? Giving it to a new
+    owner would make those posts look like theirs."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM posts p JOIN topics t ON t.id = p.topic_id"
+            " JOIN members m ON m.id = p.author_id"
+            " WHERE t.group_id = $1 AND p.persona IS NOT NULL AND lower(p.persona) = lower($2)"
+            "   AND p.author_id <> $3 AND m.deleted_at IS NULL)",
+            group_id,
+            name,
+            member_id,
         )
     )

@@ -44,6 +44,8 @@ class Item:
     author_name: str | None  # None: an anonymous post; never show who wrote it
     excerpt: str
     report_count: int
+    crisis_level: str | None = None
+    crisis_phrases: str = ""  # what the scanner matched, for the moderator to read
 
     def claimed_by_other(self, member_id: int, now: datetime) -> bool:
         return (
@@ -67,10 +69,14 @@ _SELECT = """
            cm.pseudonym AS claimed_by_name, q.claimed_until, q.escalated_at, q.created_at,
            q.closed_at, xm.pseudonym AS closed_by_name, q.outcome, p.state AS post_state,
            p.number AS post_number, p.author_id,
-           CASE WHEN p.anonymous THEN NULL ELSE am.pseudonym END AS author_name,
+           CASE WHEN p.anonymous THEN NULL WHEN am.deleted_at IS NOT NULL THEN 'deleted member'
+                ELSE coalesce(p.persona, am.pseudonym) END AS author_name,
            left(p.body_source, 280) AS excerpt,
            (SELECT count(*) FROM reports r WHERE r.post_id = q.post_id
-              AND r.created_at >= q.created_at)::int AS report_count
+              AND r.created_at >= q.created_at)::int AS report_count,
+           q.crisis_level,
+           coalesce((SELECT string_agg(DISTINCT m ->> 'phrase', ', ')
+                     FROM jsonb_array_elements(q.crisis_matches) m), '') AS crisis_phrases
     FROM queue_items q
     JOIN groups g ON g.id = q.group_id
     JOIN posts p ON p.id = q.post_id

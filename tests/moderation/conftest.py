@@ -49,7 +49,7 @@ def publish(db: asyncpg.Connection, make_draft: Any) -> Callable[..., Awaitable[
         draft = await make_draft(
             author, group, topic_id=topic_id, title=title, body=body, anonymous=anonymous
         )
-        return await posting.publish(db, draft)
+        return (await posting.publish(db, draft)).post
 
     return publish
 

@@ -112,8 +112,15 @@ async def _next_event(stream: aiohttp.StreamReader, wanted: str) -> dict[str, ob
     raise AssertionError("the event stream ended")
 
 
+@pytest.mark.parametrize(
+    ("body", "level"),
+    [
+        ("Hello", None),  # held by pre-moderation
+        ("I have the pills in front of me and I am going to take them all tonight. Goodbye.", "urgent"),
+    ],
+)
 async def test_a_post_held_through_one_process_reaches_a_moderator_on_another(
-    two_servers: tuple[str, str, str], password_hash: str
+    two_servers: tuple[str, str, str], password_hash: str, body: str, level: str | None
 ) -> None:
     url, base_a, base_b = two_servers
     author_token, moderator_token = await _setup(url, password_hash)
@@ -135,7 +142,7 @@ async def test_a_post_held_through_one_process_reaches_a_moderator_on_another(
                 "csrf_token": csrf,
                 "group": "grief",
                 "title": "Held for review",
-                "body": "Hello",
+                "body": body,
             },
         )
         assert made.status == 303
@@ -150,6 +157,7 @@ async def test_a_post_held_through_one_process_reaches_a_moderator_on_another(
         event = await asyncio.wait_for(_next_event(events.content, "queue"), timeout=EVENT_DEADLINE)
         assert time.monotonic() - started < EVENT_DEADLINE
         assert event["change"] == "opened"
+        assert event.get("level") == level  # an urgent post sounds the alarm on the page
         queue_page = await (await moderator.get(f"{base_b}/mod")).text()
         assert f"/mod/items/{event['item']}" in queue_page
         events.close()

@@ -1,0 +1,225 @@
+"""Crisis scanner speed: a 20,000-character post against a 50-phrase and a 5,000-phrase lexicon.
+
+Run: .venv/bin/python bench/crisis_scan.py [--runs N]
+
+Both lexicons are built in this run, from the same context cues and spellings as the repository
+lexicon: the small one from the first 50 repository phrases, the large one from every repository
+phrase plus generated ones up to 5,000 (ordinary words, so they also start walks in ordinary
+text). Each post is scanned `--runs` times per lexicon after a warm-up; the table shows the
+median and the 99th percentile of time.perf_counter() differences, and the ratio large/small.
+Two posts: an ordinary one (the evaluation corpus's posts labelled "none") and a dense one
+(every corpus post, so hundreds of matches and their context checks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import json
+import os
+import platform
+import random
+import statistics
+import time
+from pathlib import Path
+
+from forum.moderation import crisis, crisis_lexicon
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "crisis_corpus.jsonl"
+POST_CHARS = 20_000
+
+# Ordinary words for generated phrases (verb, object, tail): a lexicon of rare words would make
+# the walk look cheaper than it is, so these are words every post is full of, and a generated
+# phrase begins wherever an ordinary verb does.
+VERBS = [
+    "feel",
+    "want",
+    "need",
+    "think",
+    "keep",
+    "try",
+    "start",
+    "stop",
+    "going",
+    "taking",
+    "making",
+    "getting",
+    "leave",
+    "hate",
+    "love",
+    "miss",
+    "lose",
+    "lost",
+    "hurt",
+    "break",
+    "find",
+    "hide",
+    "tell",
+    "write",
+    "say",
+    "call",
+    "text",
+    "sleep",
+    "wake",
+    "drink",
+    "use",
+    "take",
+    "give",
+]
+OBJECT_WORDS = [
+    "everything",
+    "anything",
+    "nothing",
+    "myself",
+    "today",
+    "tonight",
+    "again",
+    "home",
+    "work",
+    "the",
+    "pills",
+    "bottle",
+    "my",
+    "family",
+    "life",
+    "pain",
+    "it",
+    "all",
+    "this",
+    "week",
+    "head",
+    "house",
+    "room",
+    "car",
+    "bridge",
+    "door",
+    "knife",
+    "rope",
+    "a",
+    "note",
+    "meds",
+    "phone",
+    "kids",
+    "night",
+]
+TAILS = [
+    "so",
+    "much",
+    "anymore",
+    "right",
+    "now",
+    "for",
+    "good",
+    "at",
+    "all",
+    "again",
+    "tonight",
+    "this",
+    "time",
+    "for",
+    "real",
+    "any",
+    "longer",
+    "too",
+    "every",
+    "day",
+    "alone",
+    "forever",
+]
+
+
+def corpus_post(labels: set[str]) -> str:
+    texts = []
+    with CORPUS.open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if row["label"] in labels:
+                texts.append(row["text"])
+    post = ""
+    i = 0
+    while len(post) < POST_CHARS:
+        post += texts[i % len(texts)] + "\n\n"
+        i += 1
+    return post[:POST_CHARS]
+
+
+def generated_phrases(count: int, taken: set[str]) -> list[tuple[str, str]]:
+    rng = random.Random(5000)  # noqa: S311 - a fixed, reproducible lexicon, not a secret
+    phrases: list[tuple[str, str]] = []
+    seen = set(taken)
+    while len(phrases) < count:
+        words = [rng.choice(VERBS), rng.choice(OBJECT_WORDS), rng.choice(TAILS)]
+        if rng.random() < 0.3:
+            words.insert(0, rng.choice(["i", "im", "just", "i will", "i want to", "going to"]))
+        phrase = " ".join(words)
+        if phrase not in seen:
+            seen.add(phrase)
+            phrases.append((phrase, rng.choice(["concern", "urgent"])))
+    return phrases
+
+
+def lexicons() -> dict[str, crisis.Lexicon]:
+    sources = crisis_lexicon.load_sources()
+    phrases = [r for r in sources.rules if r[1] != "ignore"]
+    small = crisis.Lexicon(dataclasses.replace(sources, rules=tuple(phrases[:50])))
+    extra = generated_phrases(5000 - len(phrases), {p for p, _l, _c in phrases})
+    large = crisis.Lexicon(dataclasses.replace(sources, rules=tuple(phrases)), tuple(extra))
+    return {f"{small.size} phrases": small, f"{large.size} phrases": large}
+
+
+def measure(post: str, lexicon: crisis.Lexicon, runs: int) -> tuple[float, float, str]:
+    for _ in range(20):
+        result = crisis.scan(post, lexicon)
+    times = []
+    gc.collect()
+    gc.disable()  # as timeit does: a collection in one run is noise, not scanning
+    try:
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = crisis.scan(post, lexicon)
+            times.append(time.perf_counter() - start)
+    finally:
+        gc.enable()
+    times.sort()
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    return statistics.median(times) * 1000, p99 * 1000, f"{result.level}, {len(result.matches)}"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=500)
+    args = parser.parse_args()
+    posts = {"ordinary": corpus_post({"none"}), "dense": corpus_post({"none", "concern", "urgent"})}
+    built = lexicons()
+    print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}; Python {platform.python_version()}")
+    print(f"post: {POST_CHARS:,} characters; {args.runs} runs each\n")
+    header = f"{'post':<10} {'lexicon':<15} {'median ms':>10} {'p99 ms':>8}  result"
+    print(header)
+    print("-" * len(header))
+    medians: dict[tuple[str, str], float] = {}
+    for post_name, post in posts.items():
+        for lex_name, lexicon in built.items():
+            median, p99, result = measure(post, lexicon, args.runs)
+            medians[post_name, lex_name] = median
+            print(f"{post_name:<10} {lex_name:<15} {median:>10.3f} {p99:>8.3f}  {result}")
+    small, large = built
+    print()
+    for post_name in posts:
+        ratio = medians[post_name, large] / medians[post_name, small]
+        print(f"ratio {large} / {small}, {post_name} post: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

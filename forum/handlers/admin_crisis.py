@@ -1,0 +1,198 @@
+"""Admin pages for a group's crisis settings: policy, re-escalation, webhook, phrases, resources.
+
+Each form validates on the server and, when refused, shows the page again with what was typed.
+Every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from forum import forms
+from forum.handlers.admin import _group_or_404, _require_admin
+from forum.keys import pool_key, settings_key
+from forum.moderation import webhooks
+from forum.pages import render
+from forum.storage import audit
+from forum.storage import crisis as crisis_store
+from forum.storage.groups import Group
+
+LEVELS = ("concern", "urgent")
+RESOURCE_FIELDS = {
+    "region": 60,
+    "name": 120,
+    "phone": 80,
+    "text_number": 40,
+    "url": 300,
+    "hours": 60,
+}
+
+
+def _valid_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+
+
+async def _page(
+    request: web.Request,
+    group: Group,
+    *,
+    errors: list[str] | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
+    async with request.app[pool_key].acquire() as conn:
+        phrases = await crisis_store.list_phrases(conn, group.id)
+        resources = await crisis_store.list_own_resources(conn, group.id)
+    key = webhooks.group_key(request.app[settings_key].secret, group.id).hex()
+    context: dict[str, Any] = {
+        "group": group,
+        "phrases": phrases,
+        "resources": resources,
+        "errors": errors or [],
+        "typed": typed or {},
+        "levels": LEVELS,
+        "resource_fields": RESOURCE_FIELDS,
+        "webhook_key": key,
+    }
+    return render(request, "admin/crisis.html", context, status=status)
+
+
+async def crisis_page(request: web.Request) -> web.Response:
+    _require_admin(request)
+    return await _page(request, await _group_or_404(request))
+
+
+async def save_settings(request: web.Request) -> web.Response:
+    admin = _require_admin(request)
+    group = await _group_or_404(request)
+    form = await forms.read(request)
+    typed = {
+        k: form.text(k).strip() for k in ("crisis_policy", "reescalate_minutes", "webhook_url")
+    }
+    errors = []
+    if typed["crisis_policy"] not in ("hold", "publish"):
+        errors.append("Choose whether urgent posts are held for a moderator or published.")
+    minutes = typed["reescalate_minutes"]
+    if not (minutes.isascii() and minutes.isdigit() and 1 <= int(minutes) <= 1440):
+        errors.append("Re-escalation must be a number of minutes from 1 to 1440.")
+    url = typed["webhook_url"]
+    if url and (len(url) > 300 or not _valid_url(url)):
+        errors.append("The webhook address must be a full http:// or https:// URL.")
+    if errors:
+        return await _page(request, group, errors=errors, typed=typed, status=400)
+    async with request.app[pool_key].acquire() as conn, conn.transaction():
+        await crisis_store.save_settings(
+            conn,
+            group.id,
+            policy=typed["crisis_policy"],
+            reescalate_minutes=int(minutes),
+            webhook_url=url or None,
+        )
+        await audit.record(
+            conn,
+            actor_id=admin.id,
+            action="crisis-settings",
+            group_id=group.id,
+            reason=f"policy {typed['crisis_policy']}, {minutes} min, webhook "
+            + ("set" if url else "off"),
+        )
+    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+
+
+async def add_phrase(request: web.Request) -> web.Response:
+    admin = _require_admin(request)
+    group = await _group_or_404(request)
+    form = await forms.read(request)
+    phrase, level = " ".join(form.text("phrase").split()), form.text("level")
+    typed = {"phrase": phrase, "level": level}
+    if not 2 <= len(phrase) <= 200 or level not in LEVELS:
+        return await _page(
+            request,
+            group,
+            typed=typed,
+            status=400,
+            errors=["A phrase needs 2 to 200 characters and a level (concern or urgent)."],
+        )
+    async with request.app[pool_key].acquire() as conn, conn.transaction():
+        if not await crisis_store.add_phrase(conn, group.id, phrase, level, admin.id):
+            return await _page(
+                request,
+                group,
+                typed=typed,
+                status=400,
+                errors=[f"“{phrase}” is already on this group's list."],
+            )
+        await audit.record(
+            conn,
+            actor_id=admin.id,
+            action="crisis-phrase-add",
+            group_id=group.id,
+            reason=f"{level}: {phrase}",
+        )
+    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+
+
+async def remove_phrase(request: web.Request) -> web.Response:
+    admin = _require_admin(request)
+    group = await _group_or_404(request)
+    phrase_id = forms.int_param(request, "id")
+    async with request.app[pool_key].acquire() as conn, conn.transaction():
+        if await crisis_store.remove_phrase(conn, group.id, phrase_id):
+            await audit.record(
+                conn,
+                actor_id=admin.id,
+                action="crisis-phrase-remove",
+                group_id=group.id,
+                reason=f"phrase #{phrase_id}",
+            )
+    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+
+
+async def add_resource(request: web.Request) -> web.Response:
+    admin = _require_admin(request)
+    group = await _group_or_404(request)
+    form = await forms.read(request)
+    typed = {k: " ".join(form.text(k).split()) for k in RESOURCE_FIELDS}
+    errors = [
+        f"The {k.replace('_', ' ')} can be at most {n} characters."
+        for k, n in RESOURCE_FIELDS.items()
+        if len(typed[k]) > n
+    ]
+    if not typed["name"]:
+        errors.append("Please give the resource a name.")
+    if not (typed["phone"] or typed["text_number"] or typed["url"]):
+        errors.append("Give at least a phone number, a text number or a web address.")
+    if typed["url"] and not _valid_url(typed["url"]):
+        errors.append("The web address must start with http:// or https://.")
+    if errors:
+        return await _page(request, group, errors=errors, typed=typed, status=400)
+    async with request.app[pool_key].acquire() as conn, conn.transaction():
+        await crisis_store.add_resource(conn, group.id, typed)
+        await audit.record(
+            conn,
+            actor_id=admin.id,
+            action="crisis-resource-add",
+            group_id=group.id,
+            reason=typed["name"],
+        )
+    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+
+
+async def remove_resource(request: web.Request) -> web.Response:
+    admin = _require_admin(request)
+    group = await _group_or_404(request)
+    resource_id = forms.int_param(request, "id")
+    async with request.app[pool_key].acquire() as conn, conn.transaction():
+        if await crisis_store.remove_resource(conn, group.id, resource_id):
+            await audit.record(
+                conn,
+                actor_id=admin.id,
+                action="crisis-resource-remove",
+                group_id=group.id,
+                reason=f"resource #{resource_id}",
+            )
+    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))

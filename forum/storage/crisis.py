@@ -1,0 +1,260 @@
+"""Crisis data: resources shown to authors, per-group lexicon additions, re-escalation and the
+webhook outbox.
+
+Re-escalation takes `now` from the caller instead of SQL's now(), so tests drive it with a
+controllable clock; rows are picked with FOR UPDATE SKIP LOCKED and marked in the same statement,
+so with N processes running the same loop each item is escalated exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from forum.storage.db import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    id: int
+    region: str
+    name: str
+    phone: str
+    text_number: str
+    url: str
+    hours: str
+
+
+async def list_resources(conn: Conn, group_id: int) -> list[Resource]:
+    """The group's own resources first, then the forum-wide ones; "everyone" before regions."""
+    rows = await conn.fetch(
+        "SELECT id, region, name, phone, text_number, url, hours FROM crisis_resources"
+        " WHERE group_id = $1 OR group_id IS NULL"
+        " ORDER BY group_id IS NULL, region <> '', position, id",
+        group_id,
+    )
+    return [Resource(**r) for r in rows]
+
+
+async def list_group_phrases(conn: Conn, group_id: int) -> list[tuple[str, str]]:
+    rows = await conn.fetch(
+        "SELECT phrase, level FROM crisis_phrases WHERE group_id = $1 ORDER BY id", group_id
+    )
+    return [(r["phrase"], r["level"]) for r in rows]
+
+
+async def record_scan(conn: Conn, item_id: int, level: str, matches: list[dict[str, Any]]) -> None:
+    await conn.execute(
+        "UPDATE queue_items SET crisis_level = $2, crisis_matches = $3::jsonb WHERE id = $1",
+        item_id,
+        level,
+        json.dumps(matches),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    item_id: int
+    group_id: int
+    group_slug: str
+    group_name: str
+    webhook_url: str | None
+    created_at: datetime
+
+
+async def take_overdue_for_moderators(conn: Conn, now: datetime) -> list[Overdue]:
+    """Urgent items nobody has claimed within the group's time: mark them re-escalated."""
+    rows = await conn.fetch(
+        """
+        UPDATE queue_items q SET reescalated_at = $1::timestamptz
+        FROM groups g
+        WHERE q.id IN (
+            SELECT q2.id FROM queue_items q2 JOIN groups g2 ON g2.id = q2.group_id
+            WHERE q2.state = 'open' AND q2.kind = 'crisis' AND q2.crisis_level = 'urgent'
+              AND q2.first_claimed_at IS NULL AND q2.reescalated_at IS NULL
+              AND q2.created_at <= $1::timestamptz - make_interval(mins => g2.crisis_reescalate_minutes)
+            FOR UPDATE OF q2 SKIP LOCKED)
+          AND g.id = q.group_id
+        RETURNING q.id AS item_id, q.group_id, g.slug AS group_slug, g.name AS group_name,
+                  g.webhook_url, q.created_at
+        """,
+        now,
+    )
+    return [Overdue(**r) for r in rows]
+
+
+async def take_overdue_for_admins(conn: Conn, now: datetime) -> list[Overdue]:
+    """Still unclaimed one more period after re-escalation: mark them as sent to the admins."""
+    rows = await conn.fetch(
+        """
+        UPDATE queue_items q SET admins_alerted_at = $1::timestamptz
+        FROM groups g
+        WHERE q.id IN (
+            SELECT q2.id FROM queue_items q2 JOIN groups g2 ON g2.id = q2.group_id
+            WHERE q2.state = 'open' AND q2.kind = 'crisis' AND q2.crisis_level = 'urgent'
+              AND q2.first_claimed_at IS NULL AND q2.admins_alerted_at IS NULL
+              AND q2.reescalated_at <= $1::timestamptz - make_interval(mins => g2.crisis_reescalate_minutes)
+            FOR UPDATE OF q2 SKIP LOCKED)
+          AND g.id = q.group_id
+        RETURNING q.id AS item_id, q.group_id, g.slug AS group_slug, g.name AS group_name,
+                  g.webhook_url, q.created_at
+        """,
+        now,
+    )
+    return [Overdue(**r) for r in rows]
+
+
+async def list_moderator_ids(conn: Conn, group_id: int) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT member_id FROM group_moderators WHERE group_id = $1 ORDER BY member_id", group_id
+    )
+    return [r["member_id"] for r in rows]
+
+
+# -- Webhook outbox ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    group_id: int
+    url: str
+    payload: str
+    attempts: int
+
+
+async def enqueue_webhook(
+    conn: Conn, group_id: int, item_id: int, url: str, payload: dict[str, Any]
+) -> None:
+    await conn.execute(
+        "INSERT INTO webhook_deliveries (group_id, item_id, url, payload)"
+        " VALUES ($1, $2, $3, $4::jsonb)",
+        group_id,
+        item_id,
+        url,
+        json.dumps(payload, sort_keys=True),
+    )
+
+
+async def take_due_deliveries(
+    conn: Conn, now: datetime, *, lease: timedelta, limit: int = 20
+) -> list[Delivery]:
+    """Claim due deliveries by pushing their next attempt out by `lease` (so another process
+    does not send them at the same time); the caller then records success or failure."""
+    rows = await conn.fetch(
+        """
+        UPDATE webhook_deliveries d SET next_attempt_at = $1::timestamptz + $2::interval
+        WHERE d.id IN (SELECT id FROM webhook_deliveries
+                       WHERE delivered_at IS NULL AND next_attempt_at <= $1
+                       ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING d.id, d.group_id, d.url, d.payload::text AS payload, d.attempts
+        """,
+        now,
+        lease,
+        limit,
+    )
+    return [Delivery(**r) for r in rows]
+
+
+async def mark_delivered(conn: Conn, delivery_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE webhook_deliveries SET delivered_at = $2, attempts = attempts + 1,"
+        " last_error = '' WHERE id = $1",
+        delivery_id,
+        now,
+    )
+
+
+async def mark_failed(conn: Conn, delivery_id: int, retry_at: datetime | None, error: str) -> None:
+    """Record a failed attempt; `retry_at` None means give up (the row stays, for the record)."""
+    await conn.execute(
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $3,"
+        " next_attempt_at = coalesce($2, 'infinity'::timestamptz) WHERE id = $1",
+        delivery_id,
+        retry_at,
+        error[:500],
+    )
+
+
+# -- Admin settings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    id: int
+    phrase: str
+    level: str
+
+
+async def list_phrases(conn: Conn, group_id: int) -> list[Phrase]:
+    rows = await conn.fetch(
+        "SELECT id, phrase, level FROM crisis_phrases WHERE group_id = $1 ORDER BY lower(phrase)",
+        group_id,
+    )
+    return [Phrase(**r) for r in rows]
+
+
+async def add_phrase(conn: Conn, group_id: int, phrase: str, level: str, by: int) -> bool:
+    """False when the group already has this phrase (in any letter case)."""
+    status = await conn.execute(
+        "INSERT INTO crisis_phrases (group_id, phrase, level, created_by) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (group_id, lower(phrase)) DO NOTHING",
+        group_id,
+        phrase,
+        level,
+        by,
+    )
+    return status == "INSERT 0 1"
+
+
+async def remove_phrase(conn: Conn, group_id: int, phrase_id: int) -> bool:
+    status = await conn.execute(
+        "DELETE FROM crisis_phrases WHERE id = $1 AND group_id = $2", phrase_id, group_id
+    )
+    return status != "DELETE 0"
+
+
+async def list_own_resources(conn: Conn, group_id: int) -> list[Resource]:
+    rows = await conn.fetch(
+        "SELECT id, region, name, phone, text_number, url, hours FROM crisis_resources"
+        " WHERE group_id = $1 ORDER BY position, id",
+        group_id,
+    )
+    return [Resource(**r) for r in rows]
+
+
+async def add_resource(conn: Conn, group_id: int, fields: dict[str, str]) -> None:
+    await conn.execute(
+        "INSERT INTO crisis_resources (group_id, region, name, phone, text_number, url, hours,"
+        " position) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+        " (SELECT coalesce(max(position), 0) + 1 FROM crisis_resources WHERE group_id = $1))",
+        group_id,
+        fields["region"],
+        fields["name"],
+        fields["phone"],
+        fields["text_number"],
+        fields["url"],
+        fields["hours"],
+    )
+
+
+async def remove_resource(conn: Conn, group_id: int, resource_id: int) -> bool:
+    status = await conn.execute(
+        "DELETE FROM crisis_resources WHERE id = $1 AND group_id = $2", resource_id, group_id
+    )
+    return status != "DELETE 0"
+
+
+async def save_settings(
+    conn: Conn, group_id: int, *, policy: str, reescalate_minutes: int, webhook_url: str | None
+) -> None:
+    await conn.execute(
+        "UPDATE groups SET crisis_policy = $2, crisis_reescalate_minutes = $3, webhook_url = $4"
+        " WHERE id = $1",
+        group_id,
+        policy,
+        reescalate_minutes,
+        webhook_url,
+    )

@@ -1,0 +1,475 @@
+"""No page gives an anonymous author away: the crawl of issue 3's "What it must show".
+
+One member, "quietheron" (member id 48613, chosen so that the number is found nowhere by chance),
+posts anonymously: topics, replies on a second page, a held post, a post a moderator removed, one
+an admin revealed; in another group they reply and start a topic under the group name
+"stillwater". Then a visitor, another member, a moderator of those groups, an admin and the
+author themselves each follow every link they are shown, from every page they can reach, plus
+the addresses a curious person would type (404s, profiles, exports, other people's drafts).
+
+On every page, redirect and log line: the pseudonym never appears (except "Signed in as" for the
+author), "stillwater" appears only where that group name was published (the recovery group's
+pages and its moderation item), and the member id appears nowhere at all.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from forum.storage import topics
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.anonymity.conftest import own_marks, set_name
+from tests.moderation.conftest import item_for
+
+PSEUDONYM = "quietheron"
+PERSONA = "stillwater"
+AUTHOR_ID = 48613
+ID_PATTERN = re.compile(rf"(?<![\w.]){AUTHOR_ID}(?!\w)")
+#: Everything the author wrote anonymously: readable by others, but never next to a name of theirs.
+ANONYMOUS_TEXTS = ("unsigned opening words", "unsigned late words", "unsigned recovery words")
+SKIP = ("/static/", "/mod/events", "/admin/reveals/", "/logout")
+MAX_PAGES = 1000
+
+
+@dataclass
+class World:
+    author: Member
+    other: Member
+    keeper: Member
+    overseer: Member
+    grief: Group
+    recovery: Group
+    anon_topic: int = 0
+    named_topic: int = 0
+    recovery_topic: int = 0
+    persona_topic: int = 0
+    held_topic: int = 0
+    quiet_topic: int = 0
+    author_posts: list[int] = field(default_factory=list)
+    items: dict[str, int] = field(default_factory=dict)
+    author_draft: int = 0
+    reveal_path: str = ""
+
+    def persona_pages(self) -> set[str]:
+        """Where "stillwater" is rightly shown: where the posts signed with it are."""
+        return {
+            "/g/recovery",
+            f"/t/{self.recovery_topic}",
+            f"/t/{self.persona_topic}",
+            f"/mod/items/{self.items['persona']}",
+        }
+
+    def seeds(self) -> list[str]:
+        topic_ids = [
+            self.anon_topic,
+            self.named_topic,
+            self.recovery_topic,
+            self.persona_topic,
+            self.held_topic,
+            self.quiet_topic,
+        ]
+        return [
+            "/",
+            "/?q=grief",
+            "/?q=words",
+            "/g/grief",
+            "/g/recovery",
+            "/g/careful",
+            "/g/quiet-room",
+            *(f"/t/{t}" for t in topic_ids),
+            f"/t/{self.anon_topic}?page=2",
+            *(f"/p/{p}" for p in self.author_posts),
+            *(f"/p/{p}/report" for p in self.author_posts),
+            "/m/harbourlight",
+            "/m/keeper",
+            "/m/overseer",
+            "/drafts",
+            f"/drafts/{self.author_draft}",
+            "/notifications",
+            "/mod",
+            "/mod/log",
+            *(f"/mod/items/{i}" for i in self.items.values()),
+            "/account",
+            "/account/export",
+            "/admin/groups",
+            "/admin/groups/grief",
+            "/admin/groups/recovery",
+            "/t/999999",
+            "/p/999999",
+            "/m/nobody-here",
+            "/g/no-such-group",
+            "/mod/items/999999",
+        ]
+
+
+async def _filler_topics(db: Any, group: Group, author: Member, count: int) -> None:
+    async with db.transaction():
+        for n in range(count):
+            await topics.create_topic(
+                db,
+                group_id=group.id,
+                author_id=author.id,
+                anonymous=False,
+                title=f"Filler topic {n}",
+                body_source=f"filler {n}",
+                body_html=f"<p>filler {n}</p>",
+                content_warning="",
+            )
+
+
+async def _filler_replies(db: Any, topic_id: int, author: Member, count: int) -> None:
+    async with db.transaction():
+        for n in range(count):
+            await topics.create_reply(
+                db,
+                topic_id=topic_id,
+                author_id=author.id,
+                anonymous=False,
+                body_source=f"reply {n}",
+                body_html=f"<p>reply {n}</p>",
+                content_warning="",
+            )
+
+
+@pytest.fixture
+async def world(db, make_member, make_group, make_client, make_draft, appoint, publish) -> World:
+    other = await make_member("harbourlight")
+    keeper = await make_member("keeper")
+    overseer = await make_member("overseer", is_admin=True)
+    await db.execute("SELECT setval(pg_get_serial_sequence('members', 'id'), $1)", AUTHOR_ID - 1)
+    author = await make_member(PSEUDONYM)
+    assert author.id == AUTHOR_ID
+    reporter = await make_member("bystander")
+
+    cast = [author, other, reporter]
+    grief = await make_group("grief", name="Grief and loss", anonymous="optional", members_=cast)
+    recovery = await make_group("recovery", name="Recovery", anonymous="optional", members_=cast)
+    careful = await make_group(
+        "careful", name="Careful space", anonymous="optional", moderation="all", members_=cast
+    )
+    quiet = await make_group(
+        "quiet-room", name="Quiet room", anonymous="optional", visibility="members", members_=cast
+    )
+    for group in (grief, recovery, careful, quiet):
+        await appoint(group, keeper)
+    w = World(author, other, keeper, overseer, grief, recovery)
+
+    # Grief: an anonymous topic long enough for two pages, the author back on page 2.
+    opening = await publish(
+        author, grief, title="Hard to say", body=ANONYMOUS_TEXTS[0], anonymous=True
+    )
+    w.anon_topic = opening.topic_id
+    await publish(other, grief, topic_id=w.anon_topic, body="Another quiet voice", anonymous=True)
+    await _filler_replies(db, w.anon_topic, other, 22)
+    late = await publish(
+        author, grief, topic_id=w.anon_topic, body=ANONYMOUS_TEXTS[1], anonymous=True
+    )
+    # A named topic with an anonymous reply (later removed by a moderator).
+    named = await publish(other, grief, title="Open thread", body="Open to everyone")
+    w.named_topic = named.topic_id
+    removed = await publish(
+        author, grief, topic_id=w.named_topic, body="unsigned then removed", anonymous=True
+    )
+    await publish(keeper, grief, topic_id=w.named_topic, body="Welcome, both of you")
+    await _filler_topics(db, grief, other, 35)  # the topics above move to ?before= pages
+
+    # Recovery: the author goes by "stillwater", and also posts anonymously there.
+    await set_name(db, recovery, author, PERSONA)
+    check_in = await publish(other, recovery, title="Recovery check-in", body="How is everyone")
+    w.recovery_topic = check_in.topic_id
+    renamed = await publish(
+        author, recovery, topic_id=w.recovery_topic, body="words under another name"
+    )
+    unsigned = await publish(
+        author, recovery, topic_id=w.recovery_topic, body=ANONYMOUS_TEXTS[2], anonymous=True
+    )
+    w.persona_topic = (await publish(author, recovery, title="Day thirty")).topic_id
+
+    # A held anonymous topic, and one in a members-only group.
+    held = await publish(author, careful, title="Waiting quietly", anonymous=True)
+    w.held_topic = held.topic_id
+    quiet_topic = await publish(author, quiet, title="Behind the door", anonymous=True)
+    w.quiet_topic = quiet_topic.topic_id
+    w.author_posts = [
+        opening.post_id,
+        late.post_id,
+        removed.post_id,
+        renamed.post_id,
+        unsigned.post_id,
+        held.post_id,
+        quiet_topic.post_id,
+    ]
+
+    # Moderation: reports, a warning, a removal, an escalation, and an admin's reveal.
+    reporting = await make_client(reporter)
+    for post in (opening, renamed, removed):
+        resp = await reporting.post_form(f"/p/{post.post_id}/report", {"reason": "hate"})
+        assert resp.status == 303
+    mod = await make_client(keeper)
+    w.items = {
+        "anonymous": await item_for(db, opening.post_id, "report"),
+        "persona": await item_for(db, renamed.post_id, "report"),
+        "removed": await item_for(db, removed.post_id, "report"),
+        "held": await item_for(db, held.post_id, "held"),
+    }
+    await mod.post_form(
+        f"/mod/items/{w.items['anonymous']}/sanction",
+        {"kind": "warn", "reason": "Please keep it kind", "duration": "1d"},
+    )
+    await mod.post_form(f"/mod/items/{w.items['removed']}/reject", {"reason": "Off topic"})
+    await mod.post_form(f"/mod/items/{w.items['persona']}/escalate", {"reason": "Please look"})
+    admin = await make_client(overseer)
+    resp = await admin.post_form(
+        f"/admin/posts/{late.post_id}/reveal", {"reason": "A threat was made against a member."}
+    )
+    assert resp.status == 303
+    w.reveal_path = resp.headers["Location"]
+
+    # Unpublished words: the author's anonymous draft, and one of the other member's.
+    draft = await make_draft(
+        author, grief, topic_id=w.named_topic, body="unsent draft words", anonymous=True
+    )
+    w.author_draft = draft.id
+    await make_draft(other, grief, title="Their own draft", body="their draft words")
+    return w
+
+
+def _links(page: str) -> list[str]:
+    found = []
+    for raw in re.findall(r'\bhref="([^"]*)"', page):
+        url = html.unescape(raw).split("#")[0]
+        if url.startswith("/") and not url.startswith("//"):
+            found.append(url)
+    return found
+
+
+def _canonical(url: str) -> str:
+    path = url.split("?")[0]
+    return path if path in ("/login", "/register") else url
+
+
+@dataclass
+class Visit:
+    status: int
+    text: str
+    location: str
+    headers: str = ""
+
+
+async def crawl(client: Any, seeds: list[str], skip: tuple[str, ...] = ()) -> dict[str, Visit]:
+    """GET every seed and every local link (and redirect) found, breadth first."""
+    seen: dict[str, Visit] = {}
+    queue = deque(_canonical(s) for s in seeds)
+    while queue:
+        url = queue.popleft()
+        if url in seen or url.startswith(SKIP + skip):
+            continue
+        assert len(seen) < MAX_PAGES, "the crawl did not end: is some link generating new ones?"
+        resp = await client.get(url)
+        text = await resp.text()
+        location = resp.headers.get("Location", "")
+        headers = "\n".join(
+            f"{k}: {v}"
+            for k, v in resp.headers.items()
+            if k not in ("Set-Cookie", "Content-Length")
+        )
+        seen[url] = Visit(resp.status, text, location, headers)
+        assert resp.status < 500, (url, resp.status)
+        targets = _links(text) if resp.content_type == "text/html" else []
+        if location.startswith("/"):
+            targets.append(location.split("#")[0])
+        queue.extend(_canonical(t) for t in targets)
+    return seen
+
+
+def own_name_removed(page: str, viewer: Member) -> str:
+    """The page without what it tells a member about themselves: who they are signed in as, and
+    (on a group's page) the name they go by there. Neither is about anyone else."""
+    for own in ("Signed in as", "Your name in this group:"):
+        page = page.replace(f"{own} <strong>{viewer.pseudonym}</strong>", "")
+    return page
+
+
+def leaks(w: World, url: str, visit: Visit, viewer: Member | None) -> list[str]:
+    """What this page (or redirect) gives away about the author, if anything."""
+    found = []
+    text = visit.text + "\n" + visit.headers
+    if viewer is not None:
+        text = own_name_removed(text, viewer)
+    if PSEUDONYM in text.lower():
+        found.append(f"{url}: the pseudonym")
+    path = url.split("?")[0]
+    if PERSONA in text.lower() and path not in w.persona_pages():
+        found.append(f"{url}: the group name")
+    if ID_PATTERN.search(text):
+        found.append(f"{url}: the member id")
+    return found
+
+
+VIEWERS = ["visitor", "other member", "moderator", "admin", "author"]
+
+
+def who(w: World, viewer: str) -> Member | None:
+    return {
+        "visitor": None,
+        "other member": w.other,
+        "moderator": w.keeper,
+        "admin": w.overseer,
+        "author": w.author,
+    }[viewer]
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_no_page_reachable_by_anyone_names_the_anonymous_author(
+    logs, world, make_client, viewer
+):
+    member = who(world, viewer)
+    client = await make_client(member)
+    own_export = ("/account/export",) if member is world.author else ()
+    pages = await crawl(client, world.seeds(), skip=own_export)
+    problems = [p for url, visit in pages.items() for p in leaks(world, url, visit, member)]
+    assert not problems, "\n".join(problems)
+    # Nor any log line, from publishing the posts (setup) to the last page read.
+    records = logs.get_records("setup") + logs.get_records("call")
+    assert any(r.name == "aiohttp.access" for r in records)  # the logs were being captured
+    lines = [r.getMessage() for r in records]
+    assert not [line for line in lines if PSEUDONYM in line or ID_PATTERN.search(line)]
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_the_crawl_reached_the_pages_that_matter(world, make_client, viewer):
+    """So that the test above cannot pass by seeing nothing."""
+    member = who(world, viewer)
+    pages = await crawl(await make_client(member), world.seeds())
+    ok = {url for url, visit in pages.items() if visit.status == 200}
+    assert f"/t/{world.anon_topic}" in ok
+    assert f"/t/{world.anon_topic}?page=2" in ok
+    assert any(url.startswith("/g/grief?before=") for url in ok)
+    assert f"/t/{world.named_topic}" in ok
+    assert f"/t/{world.recovery_topic}" in ok
+    assert "/m/harbourlight" in ok
+    first_page = pages[f"/t/{world.anon_topic}"].text
+    assert ANONYMOUS_TEXTS[0] in first_page
+    assert ANONYMOUS_TEXTS[1] in pages[f"/t/{world.anon_topic}?page=2"].text
+    assert PERSONA in pages[f"/t/{world.recovery_topic}"].text
+    if member is not None:
+        assert "/notifications" in ok
+        assert "/drafts" in ok
+        assert f"/p/{world.author_posts[0]}/report" in ok
+        assert pages[f"/drafts/{world.author_draft}"].status == (
+            200 if member is world.author else 404
+        )
+    if member in (world.keeper, world.overseer):
+        assert "/mod/log" in ok
+        assert all(f"/mod/items/{i}" in ok for i in world.items.values())
+    if member is world.overseer:
+        assert "/admin/groups/grief" in ok
+    if member is world.author:
+        assert f"/t/{world.held_topic}" in ok
+        assert own_marks(first_page) == {1}
+    else:
+        assert pages[f"/t/{world.held_topic}"].status == 404
+    if member is None:
+        assert pages[f"/t/{world.quiet_topic}"].status == 404
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_the_authors_profile_lists_none_of_their_posts(world, make_client, viewer):
+    member = who(world, viewer)
+    resp = await (await make_client(member)).get(f"/m/{PSEUDONYM}")
+    assert resp.status == 200
+    page = await resp.text()
+    assert "No posts to show here." in page
+    assert not re.search(r'href="/[pt]/\d+"', page)
+    for text in (*ANONYMOUS_TEXTS, "Hard to say", "Day thirty", "words under another name"):
+        assert text not in page
+    assert PERSONA not in page
+    assert not ID_PATTERN.search(page)
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "other member"])
+async def test_another_members_export_holds_nothing_of_the_author(world, make_client, viewer):
+    member = who(world, viewer)
+    client = await make_client(member)
+    resp = await client.get("/account/export")
+    if member is None:
+        assert resp.status == 303
+        return
+    text = await resp.text()
+    data = json.loads(text)
+    assert data["member"]["pseudonym"] == "harbourlight"
+    for secret in (PSEUDONYM, PERSONA, *ANONYMOUS_TEXTS, "unsent draft words", "words under"):
+        assert secret not in text
+    assert not ID_PATTERN.search(text)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("name", [PSEUDONYM, PERSONA])
+async def test_searching_for_the_authors_names_answers_as_for_any_word(
+    world, make_client, viewer, name
+):
+    member = who(world, viewer)
+    client = await make_client(member)
+    searched = await (await client.get(f"/?q={name}")).text()
+    nonsense = await (await client.get("/?q=zqxwvbnmlk")).text()
+    if member is not None:
+        searched, nonsense = own_name_removed(searched, member), own_name_removed(nonsense, member)
+    assert searched.replace(name, "zqxwvbnmlk") == nonsense
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_the_group_name_has_no_profile_and_answers_like_an_unknown_name(
+    world, make_client, viewer
+):
+    member = who(world, viewer)
+    client = await make_client(member)
+    named = await client.get(f"/m/{PERSONA}")
+    unknown = await client.get("/m/zqxwvbnmlk")
+    assert named.status == unknown.status == 404
+    named_page, unknown_page = await named.text(), await unknown.text()
+    if member is not None:
+        named_page = own_name_removed(named_page, member)
+        unknown_page = own_name_removed(unknown_page, member)
+    assert named_page.replace(PERSONA, "zqxwvbnmlk") == unknown_page
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "other member", "moderator"])
+async def test_looking_up_the_author_by_member_id_finds_nothing(world, make_client, viewer):
+    client = await make_client(who(world, viewer))
+    for path in (f"/m/{AUTHOR_ID}", f"/t/{AUTHOR_ID}", f"/p/{AUTHOR_ID}", f"/drafts/{AUTHOR_ID}"):
+        resp = await client.get(path)
+        assert resp.status in (303, 404), path
+        assert PSEUDONYM not in (await resp.text()).lower()
+
+
+async def test_only_the_admins_reveal_page_names_the_author(world, make_client):
+    """The one exception, kept out of the crawl above: the audited reveal."""
+    admin = await make_client(world.overseer)
+    page = await (await admin.get(world.reveal_path)).text()
+    assert f"<strong>{PSEUDONYM}</strong>" in page
+    for member in (None, world.other, world.keeper, world.author):
+        resp = await (await make_client(member)).get(world.reveal_path)
+        assert resp.status in (303, 404)
+
+
+async def test_the_author_sees_their_own_data_in_their_export(world, make_client):
+    """The author's own export (left out of their crawl) is where their names meet, for them."""
+    data = json.loads(await (await (await make_client(world.author)).get("/account/export")).text())
+    assert data["member"]["pseudonym"] == PSEUDONYM
+    assert {p["id"] for p in data["posts"]} >= set(world.author_posts)
+    assert {g["name_in_group"] for g in data["groups"]} >= {PERSONA}

@@ -1,0 +1,414 @@
+"""A member's own data: downloading everything they wrote, and deleting their account.
+
+The export is the only place an anonymous post sits next to its author's pseudonym, so it must
+only ever be the signed-in member's own. Deleting keeps posts readable under "deleted member"
+(or, if asked, leaves placeholders with no text anywhere), ends every session, and holds the
+pseudonym for 30 days before it is free again.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from forum.storage import own_data, sessions
+from tests.anonymity.conftest import post_authors, set_name
+from tests.conftest import PASSWORD
+from tests.moderation.conftest import item_for
+
+SECRET = "quietheron"
+NAME = "stillwater"
+
+
+@pytest.fixture
+async def author(make_member):
+    return await make_member(SECRET)
+
+
+@pytest.fixture
+async def other(make_member):
+    return await make_member("harbourlight")
+
+
+@pytest.fixture
+async def grief(make_group, author, other):
+    return await make_group(
+        "grief", name="Grief and loss", anonymous="optional", members_=[author, other]
+    )
+
+
+@pytest.fixture
+async def recovery(make_group, author, other):
+    return await make_group("recovery", name="Recovery", members_=[author, other])
+
+
+@pytest.fixture
+async def writer(make_client, author):
+    return await make_client(author)
+
+
+@pytest.fixture
+async def written(db, grief, recovery, author, other, publish, make_draft):
+    """The author's posts: an anonymous topic, a named reply, one under a group name; a draft."""
+    topic = await publish(
+        author, grief, title="Hard to say", body="unsigned opening words", anonymous=True
+    )
+    named = await publish(author, grief, topic_id=topic.topic_id, body="signed reply words")
+    await set_name(db, recovery, author, NAME)
+    elsewhere = await publish(other, recovery, title="Recovery check-in")
+    renamed = await publish(
+        author, recovery, topic_id=elsewhere.topic_id, body="words under another name"
+    )
+    draft = await make_draft(author, grief, body="unsent draft words", anonymous=True)
+    return {"topic": topic, "named": named, "renamed": renamed, "draft": draft}
+
+
+async def export_of(client) -> dict:
+    resp = await client.get("/account/export")
+    assert resp.status == 200
+    return json.loads(await resp.text())
+
+
+async def test_the_export_is_a_json_download(writer, written):
+    resp = await writer.get("/account/export")
+    assert resp.status == 200
+    assert resp.content_type == "application/json"
+    assert resp.headers["Content-Disposition"].startswith("attachment")
+
+
+async def test_the_export_is_never_cached(writer, written):
+    resp = await writer.get("/account/export")
+    assert "no-store" in resp.headers["Cache-Control"]
+    assert "private" in resp.headers["Cache-Control"]
+
+
+async def test_the_export_names_the_member(writer, written):
+    assert (await export_of(writer))["member"]["pseudonym"] == SECRET
+
+
+async def test_the_export_contains_anonymous_posts_marked_as_such(writer, written):
+    found = {p["body"]: p for p in (await export_of(writer))["posts"]}
+    assert found["unsigned opening words"]["anonymous"] is True
+    assert found["unsigned opening words"]["opened_topic"] is True
+    assert found["unsigned opening words"]["topic_title"] == "Hard to say"
+    assert found["signed reply words"]["anonymous"] is False
+
+
+async def test_the_export_contains_every_post_of_the_member(writer, written):
+    ids = {p["id"] for p in (await export_of(writer))["posts"]}
+    assert ids == {written[k].post_id for k in ("topic", "named", "renamed")}
+
+
+async def test_the_export_says_which_name_a_post_was_published_under(writer, written):
+    found = {p["body"]: p for p in (await export_of(writer))["posts"]}
+    assert found["words under another name"]["posted_as"] == NAME
+    assert found["signed reply words"]["posted_as"] is None
+
+
+async def test_the_export_contains_drafts(writer, written):
+    drafts = (await export_of(writer))["drafts"]
+    assert [(d["body"], d["anonymous"], d["group"]) for d in drafts] == [
+        ("unsent draft words", True, "grief")
+    ]
+
+
+async def test_the_export_contains_group_names(writer, written):
+    groups = {g["group"]: g["name_in_group"] for g in (await export_of(writer))["groups"]}
+    assert groups == {"grief": None, "recovery": NAME}
+
+
+async def test_another_members_export_contains_none_of_the_first_members_data(
+    make_client, other, written
+):
+    resp = await (await make_client(other)).get("/account/export")
+    text = await resp.text()
+    data = json.loads(text)
+    assert data["member"]["pseudonym"] == "harbourlight"
+    for secret in (
+        SECRET,
+        NAME,
+        "unsigned opening words",
+        "signed reply words",
+        "words under another name",
+        "unsent draft words",
+    ):
+        assert secret not in text
+    assert data["drafts"] == []
+    assert {g["name_in_group"] for g in data["groups"]} == {None}
+    assert [p["body"] for p in data["posts"]] == ["A body"]  # their own topic only
+
+
+async def test_the_export_ignores_any_member_named_in_the_address(
+    make_client, other, author, written
+):
+    client = await make_client(other)
+    for query in (f"?member={author.id}", f"?pseudonym={SECRET}", f"?id={author.id}"):
+        text = await (await client.get("/account/export" + query)).text()
+        assert "unsigned opening words" not in text
+
+
+async def test_a_visitor_gets_no_export(client, written):
+    resp = await client.get("/account/export")
+    assert resp.status == 303
+    assert resp.headers["Location"].startswith("/login")
+    assert "unsigned" not in await resp.text()
+
+
+async def test_the_account_page_offers_the_download_and_the_deletion(writer):
+    page = await (await writer.get("/account")).text()
+    assert 'href="/account/export"' in page
+    assert 'action="/account/delete"' in page
+
+
+# Deleting the account
+
+
+async def delete(client, password: str = PASSWORD, **fields):
+    return await client.post_form("/account/delete", {"password": password, **fields})
+
+
+async def deleted_at(db, member):
+    return await db.fetchval("SELECT deleted_at FROM members WHERE id = $1", member.id)
+
+
+async def test_deleting_with_the_wrong_password_is_refused_and_changes_nothing(
+    db, client, writer, author, written
+):
+    resp = await delete(writer, "not my password at all", remove_posts="on")
+    assert resp.status == 400
+    assert "nothing was deleted" in await resp.text()
+    assert await deleted_at(db, author) is None
+    assert (await writer.get("/account")).status == 200  # still signed in
+    assert len((await export_of(writer))["drafts"]) == 1
+    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    assert "signed reply words" in page
+    assert SECRET in page
+
+
+async def test_deleting_without_the_csrf_token_changes_nothing(db, writer, author, written):
+    resp = await writer.post_form("/account/delete", {"password": PASSWORD}, csrf=False)
+    assert resp.status == 403
+    assert await deleted_at(db, author) is None
+
+
+async def test_deleting_signs_the_member_out_and_says_goodbye(writer, written):
+    resp = await delete(writer)
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/?bye=1"
+    resp = await writer.get("/account")
+    assert resp.status == 303  # to the sign-in page: no session any more
+
+
+async def test_deleting_ends_every_session(db, make_client, author, written):
+    phone, laptop = await make_client(author), await make_client(author)
+    await delete(laptop)
+    assert (await phone.get("/account")).status == 303
+    assert await db.fetchval("SELECT count(*) FROM sessions WHERE member_id = $1", author.id) == 0
+
+
+async def test_a_deleted_member_cannot_sign_in(client, writer, written):
+    await delete(writer)
+    resp = await client.post_form("/login", {"pseudonym": SECRET, "password": PASSWORD})
+    assert resp.status == 400
+    assert "That pseudonym and password don" in await resp.text()
+
+
+async def test_a_saved_session_token_no_longer_works_after_deletion(db, writer, author, written):
+    token = writer.binding
+    await delete(writer)
+    assert await sessions.get_session_member(db, token) is None
+
+
+async def test_after_deletion_named_posts_show_deleted_member(client, writer, written):
+    await delete(writer)
+    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    assert post_authors(page)[2] == "deleted member"
+    assert "signed reply words" in page
+    assert SECRET not in page
+
+
+async def test_after_deletion_posts_under_a_group_name_show_deleted_member(client, writer, written):
+    await delete(writer)
+    page = await (await client.get("/t/" + str(written["renamed"].topic_id))).text()
+    assert post_authors(page)[2] == "deleted member"
+    assert NAME not in page
+
+
+async def test_after_deletion_anonymous_posts_stay_anonymous(client, writer, written):
+    await delete(writer)
+    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    assert post_authors(page)[1] == "Anonymous 1 (started this topic)"
+
+
+async def test_after_deletion_the_profile_page_is_gone(client, writer, written):
+    await delete(writer)
+    assert (await client.get(f"/m/{SECRET}")).status == 404
+
+
+async def test_deletion_drops_drafts_and_group_names(db, writer, author, written):
+    await delete(writer)
+    assert await db.fetchval("SELECT count(*) FROM drafts WHERE author_id = $1", author.id) == 0
+    assert (
+        await db.fetchval("SELECT count(*) FROM group_members WHERE member_id = $1", author.id) == 0
+    )
+
+
+async def test_deletion_ends_a_moderators_appointment(db, writer, author, grief, appoint, written):
+    await appoint(grief, author)
+    await delete(writer)
+    assert (
+        await db.fetchval("SELECT count(*) FROM group_moderators WHERE member_id = $1", author.id)
+        == 0
+    )
+
+
+async def test_after_deletion_a_moderator_sees_deleted_member_on_the_item(
+    db, make_client, make_member, appoint, grief, other, writer, written
+):
+    keeper = await make_member("keeper")
+    await appoint(grief, keeper)
+    post_id = written["named"].post_id
+    await (await make_client(other)).post_form(f"/p/{post_id}/report", {"reason": "spam"})
+    await delete(writer)
+    item_id = await item_for(db, post_id, "report")
+    page = await (await (await make_client(keeper)).get(f"/mod/items/{item_id}")).text()
+    assert "Author: deleted member" in page
+    assert SECRET not in page
+
+
+async def test_removing_posts_leaves_placeholders_in_order(client, writer, written):
+    await delete(writer, remove_posts="on")
+    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    assert page.count("This post was deleted by its author.") == 2
+    assert post_authors(page) == {}
+
+
+async def test_removing_posts_leaves_their_text_nowhere(
+    db, client, make_client, make_member, appoint, grief, recovery, other, writer, written
+):
+    keeper = await make_member("keeper")
+    await appoint(grief, keeper)
+    await appoint(recovery, keeper)
+    reporter = await make_client(other)
+    await reporter.post_form(f"/p/{written['named'].post_id}/report", {"reason": "spam"})
+    await delete(writer, remove_posts="on")
+    mod = await make_client(keeper)
+    item_ids = [r["id"] for r in await db.fetch("SELECT id FROM queue_items")]
+    topic_ids = [written[k].topic_id for k in ("topic", "renamed")]
+    paths = [
+        "/",
+        "/g/grief",
+        "/g/recovery",
+        *(f"/t/{t}" for t in topic_ids),
+        "/mod",
+        *(f"/mod/items/{i}" for i in item_ids),
+        "/mod/log",
+    ]
+    for viewer in (client, reporter, mod):
+        for path in paths:
+            resp = await viewer.get(path)
+            text = await resp.text()
+            for words in (
+                "unsigned opening words",
+                "signed reply words",
+                "words under another name",
+                "Hard to say",
+            ):
+                assert words not in text, (path, words)
+    bodies = await db.fetch(
+        "SELECT body_source, body_html, content_warning FROM posts p"
+        " JOIN members m ON m.id = p.author_id WHERE m.pseudonym = $1",
+        SECRET,
+    )
+    assert all(not r["body_html"] and r["body_source"] in ("", "-") for r in bodies)
+
+
+async def test_removing_posts_renames_the_members_topics(client, writer, written):
+    await delete(writer, remove_posts="on")
+    page = await (await client.get("/g/grief")).text()
+    assert "Hard to say" not in page
+    assert own_data.REMOVED_TITLE in page
+
+
+async def test_removing_posts_leaves_other_members_replies_readable(
+    client, grief, other, publish, writer, written
+):
+    await publish(other, grief, topic_id=written["topic"].topic_id, body="a kind answer")
+    await delete(writer, remove_posts="on")
+    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    assert "a kind answer" in page
+    assert post_authors(page) == {3: "harbourlight"}
+
+
+async def test_without_remove_posts_the_text_stays(client, writer, written):
+    await delete(writer)
+    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    assert "unsigned opening words" in page
+
+
+# The 30-day hold on a deleted member's pseudonym
+
+
+async def register(client, pseudonym: str):
+    return await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
+
+
+@pytest.mark.parametrize("pseudonym", [SECRET, "QuietHeron"])
+async def test_a_deleted_pseudonym_cannot_be_registered_within_30_days(
+    db, client, writer, written, pseudonym
+):
+    await delete(writer)
+    await db.execute(
+        "UPDATE members SET deleted_at = now() - interval '29 days' WHERE pseudonym = $1", SECRET
+    )
+    assert await own_data.release_old_pseudonyms(db) == 0
+    assert (await register(client, pseudonym)).status == 400
+
+
+async def test_a_deleted_pseudonym_can_be_registered_after_it_is_released(
+    db, client, writer, author, written
+):
+    await delete(writer)
+    await db.execute(
+        "UPDATE members SET deleted_at = now() - interval '31 days' WHERE id = $1", author.id
+    )
+    assert await own_data.release_old_pseudonyms(db) == 1
+    assert await db.fetchval("SELECT pseudonym FROM members WHERE id = $1", author.id) == (
+        f"deleted-{author.id}"
+    )
+    assert (await register(client, SECRET)).status == 303
+
+
+async def test_releasing_twice_changes_nothing_more(db, writer, author, written):
+    await delete(writer)
+    await db.execute(
+        "UPDATE members SET deleted_at = now() - interval '31 days' WHERE id = $1", author.id
+    )
+    assert await own_data.release_old_pseudonyms(db) == 1
+    assert await own_data.release_old_pseudonyms(db) == 0
+
+
+async def test_a_newcomer_with_a_released_pseudonym_is_not_given_the_old_posts(
+    db, make_client, client, writer, author, written
+):
+    await delete(writer)
+    await db.execute(
+        "UPDATE members SET deleted_at = now() - interval '31 days' WHERE id = $1", author.id
+    )
+    await own_data.release_old_pseudonyms(db)
+    newcomer = await make_client()
+    assert (await register(newcomer, SECRET)).status == 303
+    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    assert post_authors(page)[2] == "deleted member"
+    assert SECRET not in page
+    assert "signed reply words" not in await (await client.get(f"/m/{SECRET}")).text()
+    export = await export_of(newcomer)
+    assert export["posts"] == []
+    assert "unsigned" not in json.dumps(export)
+
+
+@pytest.mark.parametrize("pseudonym", ["deleted-5", "Deleted-12", "deleted_7", "deleted-member"])
+async def test_a_tombstone_name_cannot_be_registered(db, client, pseudonym):
+    assert (await register(client, pseudonym)).status == 400
+    assert await db.fetchval("SELECT count(*) FROM members") == 0

@@ -1,0 +1,247 @@
+"""Crisis escalation end to end: support for the author, the hold-or-publish policy, queue
+priority, re-escalation on a controllable clock, and the signed, retried webhook."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp import web
+
+from forum.moderation import escalation, webhooks
+from forum.storage import crisis as crisis_store
+from tests.conftest import TEST_SECRET
+from tests.moderation.conftest import version_of
+
+URGENT = "I have the pills in front of me and I am going to take them all tonight. Goodbye."
+CONCERN = "Some days I wish I could just disappear and not wake up. Everything feels hopeless."
+ORDINARY = "The first winter without Mum is hard, but the scarf she knitted keeps me going."
+
+
+@pytest.fixture
+async def grief(make_group, author, keeper, appoint):
+    group = await make_group("grief", name="Grief and loss", members_=[author])
+    await appoint(group, keeper)
+    return group
+
+
+@pytest.fixture
+async def writer(make_client, author):
+    return await make_client(author)
+
+
+async def write_and_preview(writer, body: str, title: str = "Tonight") -> tuple[str, str]:
+    made = await writer.post_form("/drafts", {"group": "grief", "title": title, "body": body})
+    assert made.status == 303
+    url = made.headers["Location"]
+    return url, await (await writer.get(url)).text()
+
+
+async def publish(writer, url: str, page: str):
+    return await writer.post_form(url + "/publish", {"version": version_of(page)})
+
+
+async def test_the_preview_of_an_urgent_draft_opens_with_support_and_crisis_lines(writer, grief):
+    _, page = await write_and_preview(writer, URGENT)
+    assert page.index('id="support"') < page.index('id="preview"')
+    assert "988" in page and "116 123" in page
+
+
+async def test_an_ordinary_draft_shows_no_support_panel(writer, grief):
+    _, page = await write_and_preview(writer, ORDINARY)
+    assert 'id="support"' not in page
+
+
+async def test_an_urgent_post_is_held_by_default_and_its_author_is_told_a_moderator_will_look(
+    writer, grief, db, make_client
+):
+    url, page = await write_and_preview(writer, URGENT)
+    resp = await publish(writer, url, page)
+    assert resp.status == 303
+    assert "support=1" in resp.headers["Location"]
+    landing = await (await writer.get(resp.headers["Location"].split("#")[0])).text()
+    assert "A moderator will look at your post soon" in landing
+    assert await db.fetchval("SELECT state FROM posts") == "held"
+    visitor = await make_client()
+    assert (await visitor.get(resp.headers["Location"].split("?")[0])).status == 404
+    item = await db.fetchrow("SELECT kind, priority, crisis_level, crisis_matches FROM queue_items")
+    assert (item["kind"], item["priority"], item["crisis_level"]) == ("crisis", 0, "urgent")
+    assert json.loads(item["crisis_matches"])  # the phrases that explain the flag
+
+
+async def test_a_group_can_publish_urgent_posts_at_once_and_flag_them(writer, grief, db):
+    await db.execute("UPDATE groups SET crisis_policy = 'publish'")
+    url, page = await write_and_preview(writer, URGENT)
+    resp = await publish(writer, url, page)
+    assert resp.status == 303
+    assert await db.fetchval("SELECT state FROM posts") == "published"
+    assert await db.fetchval("SELECT crisis_level FROM queue_items") == "urgent"
+
+
+async def test_a_concern_post_is_published_with_a_lower_priority_item(writer, grief, db):
+    url, page = await write_and_preview(writer, CONCERN)
+    assert (await publish(writer, url, page)).status == 303
+    assert await db.fetchval("SELECT state FROM posts") == "published"
+    row = await db.fetchrow("SELECT crisis_level, priority FROM queue_items")
+    assert row["crisis_level"] == "concern"
+    assert 0 < row["priority"] < 20  # below urgent, above held posts and reports
+
+
+async def test_an_ordinary_post_creates_no_crisis_item(writer, grief, db):
+    url, page = await write_and_preview(writer, ORDINARY)
+    assert (await publish(writer, url, page)).status == 303
+    assert await db.fetchval("SELECT count(*) FROM queue_items") == 0
+
+
+async def test_a_groups_own_phrase_is_caught(writer, grief, db):
+    await db.execute(
+        "INSERT INTO crisis_phrases (group_id, phrase, level) VALUES ($1, 'going to the bridge',"
+        " 'urgent')",
+        grief.id,
+    )
+    url, page = await write_and_preview(writer, "I think I am going to the bridge later.")
+    assert 'id="support"' in page
+    await publish(writer, url, page)
+    assert await db.fetchval("SELECT crisis_level FROM queue_items") == "urgent"
+
+
+async def _urgent_item(writer, db) -> int:
+    url, page = await write_and_preview(writer, URGENT)
+    await publish(writer, url, page)
+    return int(await db.fetchval("SELECT id FROM queue_items"))
+
+
+async def test_an_unclaimed_urgent_item_goes_to_every_moderator_then_to_the_admins(
+    writer, grief, db, make_member, appoint
+):
+    second = await make_member("second_keeper")
+    await appoint(grief, second)
+    admin = await make_member("boss", is_admin=True)
+    item_id = await _urgent_item(writer, db)
+    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
+
+    assert await escalation.reescalate_due(db, created + timedelta(minutes=9)) == 0
+    assert await escalation.reescalate_due(db, created + timedelta(minutes=10, seconds=1)) == 1
+    alerted = await db.fetch("SELECT member_id FROM notifications WHERE kind = 'crisis'")
+    assert {r["member_id"] for r in alerted} == {
+        await db.fetchval("SELECT id FROM members WHERE pseudonym = 'keeper'"),
+        second.id,
+    }
+    # The same moment again changes nothing: each step happens once.
+    assert await escalation.reescalate_due(db, created + timedelta(minutes=11)) == 0
+    assert await escalation.reescalate_due(db, created + timedelta(minutes=20, seconds=2)) == 1
+    admins = await db.fetch(
+        "SELECT member_id FROM notifications WHERE kind = 'crisis' AND member_id = $1", admin.id
+    )
+    assert len(admins) == 1
+    actions = [r["action"] for r in await db.fetch("SELECT action FROM audit_log ORDER BY id")]
+    assert actions.count("reescalate") == 1
+    assert actions.count("alert-admins") == 1
+
+
+async def test_a_claimed_urgent_item_is_not_reescalated(writer, grief, db, mod):
+    item_id = await _urgent_item(writer, db)
+    assert (await mod.post_form(f"/mod/items/{item_id}/claim")).status == 303
+    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
+    assert await escalation.reescalate_due(db, created + timedelta(hours=2)) == 0
+
+
+async def test_the_reescalation_time_is_set_per_group(writer, grief, db):
+    await db.execute("UPDATE groups SET crisis_reescalate_minutes = 3")
+    item_id = await _urgent_item(writer, db)
+    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
+    assert await escalation.reescalate_due(db, created + timedelta(minutes=3, seconds=1)) == 1
+
+
+@pytest.fixture
+async def receiver(aiohttp_server):
+    """A real HTTP server that records webhook calls; `fail_first` makes it answer 500 first."""
+    calls: list[tuple[dict[str, str], bytes]] = []
+    state = {"fail_first": 0}
+
+    async def hook(request: web.Request) -> web.Response:
+        calls.append((dict(request.headers), await request.read()))
+        if state["fail_first"] > 0:
+            state["fail_first"] -= 1
+            return web.Response(status=500)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    server = await aiohttp_server(app)
+    return server, calls, state
+
+
+async def test_the_webhook_is_signed_and_carries_no_post_text_or_author(
+    writer, grief, db, receiver
+):
+    server, calls, _ = receiver
+    await db.execute("UPDATE groups SET webhook_url = $1", str(server.make_url("/hook")))
+    item_id = await _urgent_item(writer, db)
+    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
+    now = created + timedelta(minutes=11)
+    await escalation.reescalate_due(db, now)
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        assert await webhooks.deliver_due(db, http, TEST_SECRET, now) == 1
+    headers, body = calls[0]
+    key = webhooks.group_key(TEST_SECRET, grief.id)
+    expected = hmac.new(
+        key, headers["X-Forum-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers["X-Forum-Signature"] == f"sha256={expected}"
+    payload = json.loads(body)
+    assert payload["item"] == item_id
+    assert payload["group"] == "grief"
+    assert "pills" not in body.decode()
+    assert "willow" not in body.decode()
+
+
+async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
+    writer, grief, db, receiver
+):
+    import aiohttp
+
+    server, calls, state = receiver
+    state["fail_first"] = 2
+    await db.execute("UPDATE groups SET webhook_url = $1", str(server.make_url("/hook")))
+    item_id = await _urgent_item(writer, db)
+    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
+    now = created + timedelta(minutes=11)
+    await escalation.reescalate_due(db, now)
+    async with aiohttp.ClientSession() as http:
+        assert await webhooks.deliver_due(db, http, TEST_SECRET, now) == 0
+        row = await db.fetchrow("SELECT attempts, next_attempt_at FROM webhook_deliveries")
+        assert row["attempts"] == 1
+        assert row["next_attempt_at"] == now + webhooks.backoff(0)
+        # Not due yet: nothing is sent.
+        assert await webhooks.deliver_due(db, http, TEST_SECRET, now + timedelta(seconds=5)) == 0
+        assert len(calls) == 1
+        later = row["next_attempt_at"]
+        assert await webhooks.deliver_due(db, http, TEST_SECRET, later) == 0
+        row = await db.fetchrow("SELECT attempts, next_attempt_at FROM webhook_deliveries")
+        assert row["next_attempt_at"] == later + webhooks.backoff(1)
+        assert await webhooks.deliver_due(db, http, TEST_SECRET, row["next_attempt_at"]) == 1
+    assert len(calls) == 3
+    assert await db.fetchval("SELECT delivered_at IS NOT NULL FROM webhook_deliveries")
+
+
+async def test_a_webhook_that_never_answers_is_given_up_after_the_last_attempt(grief, db):
+    import aiohttp
+
+    await crisis_store.enqueue_webhook(db, grief.id, None, "http://127.0.0.1:9/hook", {"x": 1})
+    now = datetime.now(UTC)
+    async with aiohttp.ClientSession() as http:
+        for _ in range(webhooks.MAX_ATTEMPTS):
+            await webhooks.deliver_due(db, http, TEST_SECRET, now)
+            now = await db.fetchval("SELECT next_attempt_at FROM webhook_deliveries")
+            if now == datetime.max.replace(tzinfo=UTC) or now.year > 9000:
+                break
+    row = await db.fetchrow("SELECT attempts, delivered_at, last_error FROM webhook_deliveries")
+    assert row["attempts"] == webhooks.MAX_ATTEMPTS
+    assert row["delivered_at"] is None
+    assert row["last_error"]
