@@ -15,6 +15,7 @@ from forum import forms
 from forum.handlers.admin import _group_or_404, _require_admin
 from forum.keys import pool_key, settings_key
 from forum.moderation import webhooks
+from forum.moderation.crisis import Lexicon
 from forum.pages import render
 from forum.storage import audit
 from forum.storage import crisis as crisis_store
@@ -116,6 +117,16 @@ async def add_phrase(request: web.Request) -> web.Response:
             typed=typed,
             status=400,
             errors=["A phrase needs 2 to 200 characters and a level (concern or urgent)."],
+        )
+    try:  # the same pattern syntax as the lexicon files: refuse what would not compile
+        Lexicon.base().with_phrases([(phrase, level)])
+    except ValueError as exc:
+        return await _page(
+            request,
+            group,
+            typed=typed,
+            status=400,
+            errors=[f"That phrase can't be used as written ({exc}). Check brackets and symbols."],
         )
     async with request.app[pool_key].acquire() as conn, conn.transaction():
         if not await crisis_store.add_phrase(conn, group.id, phrase, level, admin.id):

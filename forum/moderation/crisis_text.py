@@ -181,10 +181,20 @@ def normalise(text: str) -> str:
     norm = text.lower().replace("`", "'").replace("'", "\x04").replace("*", "\x03")
     if "!" in norm or "|" in norm:
         norm = _leet_marks(norm)
-    shape = norm.translate(SHAPE)
-    if " a a a" in shape or shape.startswith("a a a"):
+    if _may_be_spaced(norm.translate(SHAPE)):
         norm = SPACED.sub(_join_spaced, norm)
     return norm
+
+
+def _may_be_spaced(shape: str) -> bool:
+    """Three one-character words in a row ("a a a" in the shape), found with str.find."""
+    i = 0 if shape.startswith("a a a") else shape.find(" a a a")
+    while i != -1:
+        end = i + (5 if i == 0 and shape[0] == "a" else 6)
+        if end >= len(shape) or shape[end] != "a":
+            return True
+        i = shape.find(" a a a", i + 1)
+    return False
 
 
 def separator_kind(sep: str) -> int:

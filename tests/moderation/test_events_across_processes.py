@@ -116,7 +116,10 @@ async def _next_event(stream: aiohttp.StreamReader, wanted: str) -> dict[str, ob
     ("body", "level"),
     [
         ("Hello", None),  # held by pre-moderation
-        ("I have the pills in front of me and I am going to take them all tonight. Goodbye.", "urgent"),
+        (
+            "I have the pills in front of me and I am going to take them all tonight. Goodbye.",
+            "urgent",
+        ),
     ],
 )
 async def test_a_post_held_through_one_process_reaches_a_moderator_on_another(
