@@ -11,7 +11,7 @@ from typing import Any
 from forum.storage.db import Conn
 
 #: Deleted accounts keep their pseudonym this long (so no one can take it over and be mistaken
-#: for them at once), then it becomes "deleted-<id>" and is free again.
+#: for them at once), then it becomes "deleted-<random>" and is free again.
 RELEASE_AFTER_DAYS = 30
 TOMBSTONE_PREFIX = "deleted-"
 REMOVED_TITLE = "Topic removed by its author"
@@ -84,7 +84,8 @@ async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> N
 
 async def release_old_pseudonyms(conn: Conn) -> int:
     status = await conn.execute(
-        "UPDATE members SET pseudonym = $1 || id"
+        # A random tombstone, not the member id: ids must not surface anywhere (the log shows it).
+        "UPDATE members SET pseudonym = $1 || substr(md5(random()::text || id::text), 1, 16)"
         " WHERE deleted_at < now() - make_interval(days => $2) AND pseudonym NOT LIKE $1 || '%'",
         TOMBSTONE_PREFIX,
         RELEASE_AFTER_DAYS,
