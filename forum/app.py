@@ -15,11 +15,11 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from forum import auth, errors, pages, security
+from forum import auth, background, errors, pages, security
 from forum.config import Settings
 from forum.handlers import routes
 from forum.keys import pool_key, settings_key
-from forum.moderation import escalation, events
+from forum.moderation import events
 from forum.storage import db, own_data, rate_limits, sessions
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app.on_response_prepare.append(security.add_headers)
     app[settings_key] = settings
-    app.cleanup_ctx.extend([_database, events.listen, _housekeeping, escalation.watch])
+    app.cleanup_ctx.extend([_database, events.listen, _housekeeping, background.watch])
     pages.setup(app)
     routes.setup(app)
     return app

@@ -10,27 +10,16 @@ item. The webhook call is written to an outbox in the same transaction and deliv
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
-import logging
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 
-import aiohttp
-from aiohttp import web
-
-from forum.keys import pool_key, settings_key
-from forum.moderation import events, webhooks
+from forum.moderation import events
 from forum.moderation.crisis import Lexicon, ScanResult
 from forum.moderation.events import Event
 from forum.storage import audit, crisis, moderators, notifications, queue
 from forum.storage.db import Conn
 from forum.storage.groups import Group
 
-log = logging.getLogger(__name__)
-
-POLL_SECONDS = 5.0
 PRIORITY = {"urgent": queue.PRIORITY["crisis-urgent"], "concern": queue.PRIORITY["crisis-concern"]}
 
 
@@ -141,25 +130,3 @@ def _payload(item: crisis.Overdue, now: datetime) -> dict[str, object]:
         "waiting_minutes": _minutes(now, item.created_at),
         "path": f"/mod/items/{item.item_id}",
     }
-
-
-async def watch(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: every process re-escalates overdue items and delivers the webhook outbox."""
-
-    async def loop() -> None:
-        async with aiohttp.ClientSession() as http:
-            while True:
-                try:
-                    async with app[pool_key].acquire() as conn:
-                        now = datetime.now(UTC)
-                        await reescalate_due(conn, now)
-                        await webhooks.deliver_due(conn, http, app[settings_key].secret, now)
-                except Exception:  # keep watching; the next round retries
-                    log.exception("crisis escalation round failed")
-                await asyncio.sleep(POLL_SECONDS)
-
-    task = asyncio.create_task(loop())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
