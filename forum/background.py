@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 import aiohttp
 from aiohttp import web
 
+from forum import webhooks
 from forum.keys import pool_key, settings_key
-from forum.moderation import escalation, webhooks
+from forum.moderation import escalation
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from forum import forms
+from forum import forms, webhooks
 from forum.handlers.admin import _group_or_404, _require_admin
 from forum.keys import pool_key, settings_key
-from forum.moderation import webhooks
 from forum.moderation.crisis import Lexicon
 from forum.pages import render
 from forum.storage import audit

@@ -5,7 +5,7 @@ group's webhook.
 `reescalate_due(conn, now)` is a plain function of the clock it is given, so tests drive it with
 a fake clock; every process runs it in a loop and SKIP LOCKED lets exactly one of them act on each
 item. The webhook call is written to an outbox in the same transaction and delivered afterwards
-(`forum.moderation.webhooks`), so a slow receiver never holds anything up.
+(`forum.webhooks`), so a slow receiver never holds anything up.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ async def reescalate_due(conn: Conn, now: datetime) -> int:
     """Send overdue urgent items up the chain; returns how many steps were taken."""
     steps = 0
     async with conn.transaction():
-        for item in await crisis.take_overdue_for_moderators(conn, now):
+        for item in await crisis.take_overdue(conn, now, "moderators"):
             steps += 1
             for member_id in await crisis.list_moderator_ids(conn, item.group_id):
                 await notifications.notify(
@@ -94,7 +94,7 @@ async def reescalate_due(conn: Conn, now: datetime) -> int:
                     conn, item.group_id, item.item_id, item.webhook_url, _payload(item, now)
                 )
             await events.notify(conn, Event(item.item_id, item.group_id, "reescalated", "urgent"))
-        for item in await crisis.take_overdue_for_admins(conn, now):
+        for item in await crisis.take_overdue(conn, now, "admins"):
             steps += 1
             for admin_id in await moderators.list_admin_ids(conn):
                 await notifications.notify(

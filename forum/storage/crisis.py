@@ -64,38 +64,26 @@ class Overdue:
     created_at: datetime
 
 
-async def take_overdue_for_moderators(conn: Conn, now: datetime) -> list[Overdue]:
-    """Urgent items nobody has claimed within the group's time: mark them re-escalated."""
+#: The two steps of re-escalation: (column marking the step, time the wait is counted from).
+#: Moderators are alerted a group-set time after the item opened; admins the same time later.
+_STEPS = {
+    "moderators": ("reescalated_at", "q2.created_at"),
+    "admins": ("admins_alerted_at", "q2.reescalated_at"),
+}
+
+
+async def take_overdue(conn: Conn, now: datetime, step: str) -> list[Overdue]:
+    """Unclaimed urgent items whose wait for `step` is over; marks them so it happens once."""
+    mark, since = _STEPS[step]  # fixed names from the table above, never caller text
     rows = await conn.fetch(
-        """
-        UPDATE queue_items q SET reescalated_at = $1::timestamptz
+        f"""
+        UPDATE queue_items q SET {mark} = $1::timestamptz
         FROM groups g
         WHERE q.id IN (
             SELECT q2.id FROM queue_items q2 JOIN groups g2 ON g2.id = q2.group_id
             WHERE q2.state = 'open' AND q2.kind = 'crisis' AND q2.crisis_level = 'urgent'
-              AND q2.first_claimed_at IS NULL AND q2.reescalated_at IS NULL
-              AND q2.created_at <= $1::timestamptz - make_interval(mins => g2.crisis_reescalate_minutes)
-            FOR UPDATE OF q2 SKIP LOCKED)
-          AND g.id = q.group_id
-        RETURNING q.id AS item_id, q.group_id, g.slug AS group_slug, g.name AS group_name,
-                  g.webhook_url, q.created_at
-        """,
-        now,
-    )
-    return [Overdue(**r) for r in rows]
-
-
-async def take_overdue_for_admins(conn: Conn, now: datetime) -> list[Overdue]:
-    """Still unclaimed one more period after re-escalation: mark them as sent to the admins."""
-    rows = await conn.fetch(
-        """
-        UPDATE queue_items q SET admins_alerted_at = $1::timestamptz
-        FROM groups g
-        WHERE q.id IN (
-            SELECT q2.id FROM queue_items q2 JOIN groups g2 ON g2.id = q2.group_id
-            WHERE q2.state = 'open' AND q2.kind = 'crisis' AND q2.crisis_level = 'urgent'
-              AND q2.first_claimed_at IS NULL AND q2.admins_alerted_at IS NULL
-              AND q2.reescalated_at <= $1::timestamptz - make_interval(mins => g2.crisis_reescalate_minutes)
+              AND q2.first_claimed_at IS NULL AND q2.{mark} IS NULL
+              AND {since} <= $1::timestamptz - make_interval(mins => g2.crisis_reescalate_minutes)
             FOR UPDATE OF q2 SKIP LOCKED)
           AND g.id = q.group_id
         RETURNING q.id AS item_id, q.group_id, g.slug AS group_slug, g.name AS group_name,
