@@ -188,9 +188,7 @@ async def test_an_anonymous_post_shows_its_topic_label_and_no_name(db, group, au
     await groups.add_member(db, group.id, reader.id)
     new = await new_topic(db, group, reader, body="first words")
     late = await reply(db, new.topic_id, author, "unsigned words", anonymous=True)
-    [result] = await search.search_posts(
-        db, "unsigned", viewer_id=None, viewer_is_admin=False
-    )
+    [result] = await search.search_posts(db, "unsigned", viewer_id=None, viewer_is_admin=False)
     assert result.post_id == late.post_id
     assert (result.author_name, result.anon_label, result.has_profile) == (None, 1, False)
 
