@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from forum import limits
+from forum import limits, posting
 from forum.storage import groups
 from tests.moderation.conftest import appoint, item_for, publish
 
@@ -227,8 +227,6 @@ async def test_a_post_under_a_pseudonym_links_to_the_profile(client, grief, memb
 async def test_a_post_with_a_content_warning_keeps_its_snippet_behind_the_warning(
     db, client, grief, author, make_draft
 ):
-    from forum import posting
-
     draft = await make_draft(
         author, grief, title="Hard night", body="words about the ward", content_warning="hospital"
     )
