@@ -301,3 +301,33 @@ async def test_sql_in_a_query_is_only_words(db, group, author):
     new = await new_topic(db, group, author, body="drop the table posts")
     assert await found(db, "'; DROP TABLE posts; --") == [new.post_id]
     assert await db.fetchval("SELECT count(*) FROM posts") == 1
+
+
+HOSTILE = [
+    '"',
+    '"""',
+    '"unclosed phrase',
+    "or or or",
+    "-",
+    "--",
+    "- - -",
+    "sleep <-> loss",
+    "sleep:*",
+    "sleep & | ! ( )",
+    "\\\\ \\' \\\"",
+    "' OR '1'='1",
+    "$1 $2 ::tsquery",
+    "x" * 3000,
+    "😢 sleep 🕯️",
+    "\u202esleep\u202c",
+    "\uff53\uff4c\uff45\uff45\uff50",  # fullwidth "sleep"
+    "日本語のテキスト",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+async def test_hostile_queries_are_answered_without_error(db, group, author, query):
+    new = await new_topic(db, group, author, body="sleep and loss")
+    searchable = await search.is_searchable(db, query)
+    results = await found(db, query) if searchable else []
+    assert set(results) <= {new.post_id}
