@@ -18,6 +18,7 @@ from forum.handlers import (
     notifications,
     profiles,
     reports,
+    search,
     topics,
 )
 
@@ -40,6 +41,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/account/delete", account.delete_account, name="account_delete")
     r.add_get("/t/{id}", topics.topic_page, name="topic")
     r.add_get("/p/{id}", topics.post_permalink, name="post")
+    r.add_get("/search", search.search_page, name="search")
     r.add_get("/drafts", drafts.drafts_page, name="drafts")
     r.add_post("/drafts", drafts.create_draft)
     r.add_get("/drafts/{id}", drafts.draft_page, name="draft")

@@ -62,6 +62,10 @@ _COLUMNS = (
 # $1 is the viewer's member id (NULL for a visitor), $2 whether the viewer is an admin.
 _VISIBLE = "(g.visibility = 'public' OR gm.state = 'active' OR $2::boolean)"
 _JOIN_VIEWER = "LEFT JOIN group_members gm ON gm.group_id = g.id AND gm.member_id = $1"
+#: The same rule for other storage modules that read across groups (search), so that it stays
+#: written once: join JOIN_VIEWER to `groups g` and filter on VISIBLE, with $1 and $2 as above.
+VISIBLE = _VISIBLE
+JOIN_VIEWER = _JOIN_VIEWER
 
 
 def _view(row: asyncpg.Record) -> GroupView:

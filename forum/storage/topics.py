@@ -72,6 +72,12 @@ _NAME_EXPR = (
 )
 _AUTHOR_NAME = _NAME_EXPR + " AS author_name"
 _HAS_PROFILE = "(NOT p.anonymous AND p.persona IS NULL AND m.deleted_at IS NULL)"
+#: For other storage modules that show posts (search): how a post `p` by member `m` is signed,
+#: and whether that name links to a profile, exactly as on the topic page.
+POST_AUTHOR_NAME = _NAME_EXPR.format(alias="p")
+POST_HAS_PROFILE = _HAS_PROFILE
+#: A post anyone who may read its group may read: published, in a published topic `t`.
+POST_READABLE = "(p.state = 'published' AND t.state = 'published')"
 
 
 def _post_columns(viewer: str = "NULL::bigint") -> str:

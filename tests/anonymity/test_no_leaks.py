@@ -80,7 +80,11 @@ class World:
         return [
             "/",
             "/?q=grief",
-            "/?q=words",
+            "/?q=words",  # links to /search?q=words: the anonymous posts, and stillwater's
+            "/search?q=unsigned&group=grief",
+            "/search?q=hard",
+            "/search?q=waiting",
+            "/search?q=door",
             "/g/grief",
             "/g/recovery",
             "/g/careful",
@@ -299,6 +303,17 @@ def own_name_removed(page: str, viewer: Member) -> str:
     return page
 
 
+def without_recovery_results(url: str, page: str) -> str:
+    """A search page without its results from the recovery group, where "stillwater" rightly
+    signs the posts it signed (as on their topic page); anywhere else on the page it is a leak."""
+    scoped = "group=recovery" in url
+
+    def keep(result: re.Match[str]) -> str:
+        return "" if scoped or 'href="/g/recovery"' in result.group(0) else result.group(0)
+
+    return re.sub(r'<li class="search-result">.*?</li>', keep, page, flags=re.S)
+
+
 def leaks(w: World, url: str, visit: Visit, viewer: Member | None) -> list[str]:
     """What this page (or redirect) gives away about the author, if anything."""
     found = []
@@ -308,6 +323,8 @@ def leaks(w: World, url: str, visit: Visit, viewer: Member | None) -> list[str]:
     if PSEUDONYM in text.lower():
         found.append(f"{url}: the pseudonym")
     path = url.split("?")[0]
+    if path == "/search":
+        text = without_recovery_results(url, text)
     if PERSONA in text.lower() and path not in w.persona_pages():
         found.append(f"{url}: the group name")
     if ID_PATTERN.search(text):
@@ -386,6 +403,20 @@ async def test_the_crawl_reached_the_pages_that_matter(world, make_client, viewe
         assert pages[f"/t/{world.held_topic}"].status == 404
     if member is None:
         assert pages[f"/t/{world.quiet_topic}"].status == 404
+    # Search, reached from the directory's link: anonymous posts by label, under their topics.
+    found = pages["/search?q=words"]
+    assert found.status == 200
+    assert f'href="/t/{world.anon_topic}#post-1"' in found.text
+    assert f'href="/t/{world.recovery_topic}#post-2"' in found.text
+    assert "Anonymous 1" in found.text
+    assert PERSONA in found.text  # next to the post it signed, in the recovery group
+    assert f'href="/t/{world.anon_topic}#post-1"' in pages["/search?q=hard"].text
+    assert "<mark>unsigned</mark>" in pages["/search?q=unsigned&group=grief"].text
+    assert "/search?q=unsigned" in ok
+    # Held posts are found by no one, not even their author; members-only only by members.
+    assert "search-result" not in pages["/search?q=waiting"].text
+    door = pages["/search?q=door"].text
+    assert (f'href="/t/{world.quiet_topic}#post-1"' in door) == (member is not None)
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
@@ -425,11 +456,13 @@ async def test_searching_for_the_authors_names_answers_as_for_any_word(
 ):
     member = who(world, viewer)
     client = await make_client(member)
-    searched = await (await client.get(f"/?q={name}")).text()
-    nonsense = await (await client.get("/?q=zqxwvbnmlk")).text()
-    if member is not None:
-        searched, nonsense = own_name_removed(searched, member), own_name_removed(nonsense, member)
-    assert searched.replace(name, "zqxwvbnmlk") == nonsense
+    for path in ("/?q=", "/search?q=", "/search?group=recovery&q="):
+        searched = await (await client.get(path + name)).text()
+        nonsense = await (await client.get(path + "zqxwvbnmlk")).text()
+        if member is not None:
+            searched = own_name_removed(searched, member)
+            nonsense = own_name_removed(nonsense, member)
+        assert searched.replace(name, "zqxwvbnmlk") == nonsense, path
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
