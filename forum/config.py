@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-
 #: A neutral, everyday page: what a quick exit leaves on the screen (GOV.UK's pattern uses it too).
 DEFAULT_QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
 

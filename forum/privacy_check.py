@@ -67,10 +67,8 @@ _UNIT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _MONEY_BEFORE = re.compile(r"(?:[$£€¥₹]|\b(?:usd|eur|gbp|chf|rs))\s?$", re.IGNORECASE)
-_DATE = re.compile(
-    r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}[./-]\d{1,2}[./-]\d{1,2})$"
-)
-_YEARS = re.compile(r"^(?:1[89]\d\d|20\d\d)(?:\s?[-/–]\s?(?:1[89]\d\d|20\d\d|\d\d))*$")
+_DATE = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}[./-]\d{1,2}[./-]\d{1,2})$")
+_YEARS = re.compile(r"^(?:1[89]\d\d|20\d\d)(?:\s?[-/\u2013]\s?(?:1[89]\d\d|20\d\d|\d\d))*$")
 _NANP = re.compile(r"^\(?[2-9]\d\d\)?[ .\-]?\d{3}[ .\-]\d{4}$")
 
 
@@ -114,7 +112,7 @@ _STREET_WORDS = (
     r"Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Court|Ct|Place|Pl|Boulevard|Blvd|"
     r"Crescent|Cres|Terrace|Gardens|Grove|Square|Sq|Row|Mews|Parade|Walk|Highway|Hwy"
 )
-_CAP = r"[A-Z][a-zA-Z'’-]+"
+_CAP = r"[A-Z][a-zA-Z'\u2019-]+"
 _STREET = re.compile(
     rf"\b\d{{1,5}}[a-zA-Z]?,?\s+(?:{_CAP}\s+){{1,3}}(?:{_STREET_WORDS})\b\.?",
 )
@@ -123,12 +121,12 @@ _STREET_DE = re.compile(
 )
 _STREET_FR = re.compile(
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|chemin|place|allée|impasse|"
-    r"quai)\s+(?:de\s+la\s+|de\s+l'|du\s+|des\s+|de\s+|d')?[A-ZÉÈ][\w'’-]+",
+    r"quai)\s+(?:de\s+la\s+|de\s+l'|du\s+|des\s+|de\s+|d')?[A-ZÉÈ][\w'\u2019-]+",
     re.IGNORECASE,
 )
 _STREET_ES_IT = re.compile(
     r"\b(?i:calle|avenida|carrer|via|viale|piazza|corso|plaza)\s+(?:de\s+(?:la\s+)?|del\s+)?"
-    r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?,?\s+(?:n[º°o.]?\s*)?\d{1,4}\b",
+    r"[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)?,?\s+(?:n[º°o.]?\s*)?\d{1,4}\b",
 )
 # UK postcodes are distinctive enough on their own (SW1A 1AA, M1 1AE, B33 8TH).
 _UK_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[ABD-HJLNP-UW-Z]{2}\b")
@@ -165,11 +163,12 @@ def _social(text: str) -> list[tuple[int, str]]:
     found = []
     for match in _SOCIAL_URL.finditer(text):
         path = match.group("path")
-        if _NOT_A_PROFILE.match(path) or "/" in path.rstrip("/").split("?")[0].lstrip("@u/"):
-            # A profile is one path segment (x.com/sam, tiktok.com/@sam); reddit's /u/name and
-            # linkedin's /in/name are the two-segment exceptions.
-            if not re.match(r"^(?:u|user|in)/[\w.-]+/?$", path, re.IGNORECASE):
-                continue
+        # A profile is one path segment (x.com/sam, tiktok.com/@sam); reddit's /u/name and
+        # linkedin's /in/name are the two-segment exceptions.
+        two_part_profile = re.match(r"^(?:u|user|in)/[\w.-]+/?$", path, re.IGNORECASE)
+        several_parts = "/" in path.rstrip("/").split("?")[0]
+        if not two_part_profile and (_NOT_A_PROFILE.match(path) or several_parts):
+            continue
         found.append((match.start(), match.group().rstrip(".,;:!?")))
     for pattern in (_FEDIVERSE, _HANDLE_NAMED):
         found.extend((m.start(), m.group()) for m in pattern.finditer(text))
@@ -188,17 +187,16 @@ _RELATION = (
     r"abuser|rapist|attacker|dealer"
 )
 _TITLE = r"(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Nurse|Sister|Father|Rev)\.?"
-_NAME_WORD = r"(?:[A-Z]['’][A-Z][a-zà-ÿ]+|[A-Z][a-zà-ÿ'’]+)(?:-[A-Z][a-zà-ÿ]+)?"
+_NAME_WORD = r"(?:[A-Z]['\u2019][A-Z][a-zà-ÿ]+|[A-Z][a-zà-ÿ'\u2019]+)(?:-[A-Z][a-zà-ÿ]+)?"
 # Capitalised words that follow "my mum" without being anyone's name.
-_NOT_NAMES = frozenset(
-    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+_NOT_NAMES_TEXT = """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
     June July August September October November December Christmas Easter Eid Diwali Hanukkah
     Ramadan Thanksgiving New Year Day Eve God Jesus Lord Mass Church English French Spanish
     German Italian Irish Scottish Welsh British American Canadian Australian I The A And But
     So Then When After Before Because Since He She They We It This That There Today Tonight
     Yesterday Tomorrow Last Next NHS AA NA GP ICU Dr Doctor Mr Mrs Ms Miss Mx Prof Professor
-    Nurse Sister Father Rev""".split()
-)
+    Nurse Sister Father Rev"""
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 _RELATION_NAME = re.compile(
     rf"\b[Mm]y\s+(?:late\s+|ex-?\s*|former\s+|old\s+)?(?:{_RELATION})\s*,?\s+(?:(?:{_TITLE})\s+)?"
     rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}})"
@@ -230,13 +228,15 @@ def _names(text: str) -> list[tuple[int, str, str]]:
     for match in _RELATION_NAME.finditer(text):
         name = _real_name(match.group("name"))
         if name:
-            found.append((match.start(), "name", match.group()[: match.start("name") - match.start()] + name))
+            found.append(
+                (match.start(), "name", match.group()[: match.start("name") - match.start()] + name)
+            )
     for match in _TITLED_NAME.finditer(text):
-        name = match.group("name").split()
-        while name and name[-1] in _NOT_NAMES:
-            name.pop()
-        if name:
-            found.append((match.start(), "name", f"{match.group('title')} {' '.join(name)}"))
+        parts = match.group("name").split()
+        while parts and parts[-1] in _NOT_NAMES:
+            parts.pop()
+        if parts:
+            found.append((match.start(), "name", f"{match.group('title')} {' '.join(parts)}"))
     for match in _CARE_PLACE.finditer(text):
         words = match.group("place").split()
         while words and words[0] in _PLACE_LEADS:
