@@ -199,13 +199,13 @@ _NOT_NAMES_TEXT = """Monday Tuesday Wednesday Thursday Friday Saturday Sunday Ja
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 _RELATION_NAME = re.compile(
     rf"\b[Mm]y\s+(?:late\s+|ex-?\s*|former\s+|old\s+)?(?:{_RELATION})\s*,?\s+(?:(?:{_TITLE})\s+)?"
-    rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}})"
+    rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{1,2}})"
 )
 _TITLED_NAME = re.compile(
-    rf"(?<![\w.])(?P<title>Dr|Doctor|Prof|Professor)\.?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD})?)"
+    rf"(?<![\w.])(?P<title>Dr|Doctor|Prof|Professor)\.?\s+(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?)"
 )
 _CARE_PLACE = re.compile(
-    rf"(?P<place>(?:{_NAME_WORD}\s+|St\.?\s+|Saint\s+|King'?s\s+|Queen'?s\s+){{1,5}}"
+    rf"(?P<place>(?:{_NAME_WORD}[ \t]+|St\.?[ \t]+|Saint[ \t]+){{1,5}}"
     r"(?:Hospital|Clinic|Hospice|Infirmary|Medical\s+Cent(?:re|er)|Health\s+Cent(?:re|er)|"
     r"Surgery|Care\s+Home|Nursing\s+Home|Rehab(?:ilitation)?\s+Cent(?:re|er)|Treatment\s+"
     r"Cent(?:re|er)))\b"

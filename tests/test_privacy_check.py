@@ -211,3 +211,10 @@ def test_doses_and_amounts_are_never_phone_numbers(amount, unit):
 def test_dates_are_never_phone_numbers(day):
     for text in (day.strftime("%d/%m/%Y"), day.isoformat(), day.strftime("%d.%m.%Y")):
         assert find(f"on {text} it happened") == []
+
+
+def test_a_name_does_not_run_on_into_the_next_line():
+    assert kinds("my husband John Smith\nHello there\nWestfield Hospital") == [
+        ("name", "my husband John Smith"),
+        ("place", "Westfield Hospital"),
+    ]
