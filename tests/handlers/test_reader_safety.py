@@ -181,3 +181,20 @@ async def test_preferences_go_with_the_account_and_into_the_export(member_client
     async with db.transaction():
         await own_data.delete_account(db, member.id, remove_posts=False)
     assert await db.fetchval("SELECT count(*) FROM reader_preferences") == 0
+
+
+async def test_a_profile_excerpt_does_not_skip_the_content_warning(client, db, grief, member):
+    await make_topic(db, grief, member, body="What happened that night", warning="violence")
+    page = await (await client.get(f"/m/{member.pseudonym}")).text()
+    assert "Content warning: violence" in page
+    assert "What happened that night" not in page
+
+
+async def test_a_profile_excerpt_is_folded_for_a_member_who_hides_its_words(
+    member_client, db, grief, member
+):
+    await make_topic(db, grief, member, body="Back at the casino again")
+    await member_client.post_form("/account/preferences", {"hide_words": "casino"})
+    page = await (await member_client.get(f"/m/{member.pseudonym}")).text()
+    assert "Folded away for you" in page
+    assert "Back at the casino again" not in page
