@@ -139,7 +139,7 @@ _SOCIAL_HOSTS = (
     r"pinterest|tumblr|bsky|github|medium|onlyfans|twitch|vk)\.(?:com|net|app|tv|social)"
 )
 _SOCIAL_URL = re.compile(
-    rf"(?:https?://)?(?:(?:www|m|mobile|[a-z]{{2}})\.)?{_SOCIAL_HOSTS}/"
+    rf"\b(?:https?://)?(?:(?:www|m|mobile|[a-z]{{2}})\.)?{_SOCIAL_HOSTS}/"
     r"(?P<path>[^\s<>()\"']+)",
     re.IGNORECASE,
 )
