@@ -22,8 +22,9 @@ run: $(STAMP) ## install, migrate, seed the demo groups and serve on http://127.
 	$(BIN)/forum seed-demo
 	$(BIN)/forum serve
 
-browser-deps: ## make sure Debian's Chromium is there for the browser tests
+browser-deps: ## make sure Debian's Chromium and axe-core are there for the browser tests
 	@bash scripts/ensure-chromium
+	@bash scripts/ensure-axe
 
 test: $(STAMP) browser-deps ## run the whole test suite against a real PostgreSQL and Chromium
 	$(BIN)/pytest -n 2 --dist loadfile

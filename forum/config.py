@@ -15,6 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+#: A neutral, everyday page: what a quick exit leaves on the screen (GOV.UK's pattern uses it too).
+DEFAULT_QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
+
 
 class ConfigError(Exception):
     """A configuration value is unusable; the message names the variable."""
@@ -27,6 +30,8 @@ class Settings:
     host: str
     port: int
     secret: bytes
+    #: Where the quick-exit button sends a reader who needs to leave at once: a neutral site.
+    quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)
@@ -40,6 +45,16 @@ def check_database_url(name: str, url: str) -> str:
         parts.port  # noqa: B018 - parsing the port is the check
     except ValueError as exc:
         raise ConfigError(f"{name} has an invalid port: {exc}") from None
+    return url
+
+
+def check_quick_exit_url(name: str, url: str) -> str:
+    """An absolute http(s) URL: a relative one would keep the reader on the forum."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an absolute http:// or https:// URL, got {url!r}")
+    if any(c < " " or c == "\x7f" for c in url):
+        raise ConfigError(f"{name} must not contain control characters")
     return url
 
 
@@ -87,10 +102,14 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(env.get("FORUM_DATA_DIR") or "./var").resolve()
     host = env.get("FORUM_HOST") or "127.0.0.1"
     port = parse_port("FORUM_PORT", env.get("FORUM_PORT") or "8080")
+    quick_exit_url = check_quick_exit_url(
+        "FORUM_QUICK_EXIT_URL", env.get("FORUM_QUICK_EXIT_URL") or DEFAULT_QUICK_EXIT_URL
+    )
     return Settings(
         database_url=url,
         data_dir=data_dir,
         host=host,
         port=port,
         secret=_secret(env, data_dir),
+        quick_exit_url=quick_exit_url,
     )

@@ -19,7 +19,7 @@ from forum.security import Handler
 log = logging.getLogger(__name__)
 
 TITLES = {
-    400: "That request didn't make sense",
+    400: "Something in that request didn't come through",
     403: "This form has expired",
     404: "We couldn't find that page",
     405: "That action isn't available here",

@@ -8,9 +8,9 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from forum import TEMPLATES_DIR, auth, security
-from forum.keys import pool_key
-from forum.storage import members
+from forum import TEMPLATES_DIR, auth, reading, security
+from forum.keys import pool_key, settings_key
+from forum.storage import members, preferences
 from forum.timefmt import ago, iso
 
 
@@ -23,6 +23,9 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "csrf_token": lambda: security.csrf_token(request),
         "request_path": request.path_qs,
         "badges": members.NO_BADGES,
+        # Visitors all read with the defaults, so their pages never vary by cookie.
+        "reader": reading.VISITOR,
+        "quick_exit_url": request.app[settings_key].quick_exit_url,
     }
 
 
@@ -32,6 +35,9 @@ async def _context(request: web.Request) -> dict[str, Any]:
     if viewer is not None:
         async with request.app[pool_key].acquire() as conn:
             context["badges"] = await members.get_badges(conn, viewer)
+            context["reader"] = reading.reader_for(
+                await preferences.get_preferences(conn, viewer.id)
+            )
     return context
 
 

@@ -291,6 +291,7 @@ def test_seed_demo_twice_creates_the_demo_groups_once(cli_env: dict[str, str]) -
         ({"FORUM_PORT": "70000"}, 2, "FORUM_PORT"),
         ({"FORUM_PORT": "eighty"}, 2, "FORUM_PORT"),
         ({"FORUM_SECRET": "short"}, 2, "FORUM_SECRET"),
+        ({"FORUM_QUICK_EXIT_URL": "weather.example"}, 2, "FORUM_QUICK_EXIT_URL"),
     ],
     ids=[
         "mysql-url",
@@ -298,6 +299,7 @@ def test_seed_demo_twice_creates_the_demo_groups_once(cli_env: dict[str, str]) -
         "port-out-of-range",
         "port-not-a-number",
         "short-secret",
+        "relative-quick-exit-url",
     ],
 )
 def test_bad_configuration_stops_with_one_line_naming_the_variable(

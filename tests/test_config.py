@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from forum.config import ConfigError, Settings, load
+from forum.config import DEFAULT_QUICK_EXIT_URL, ConfigError, Settings, load
 
 LONG_SECRET = "a-long-enough-secret-for-tests"
 
@@ -151,3 +151,30 @@ def test_empty_secret_file_is_refused_naming_the_variable(env, tmp_path):
     (tmp_path / "data" / "secret").write_text("")
     with pytest.raises(ConfigError, match="FORUM_DATA_DIR"):
         load(env)
+
+
+def test_quick_exit_goes_to_a_neutral_site_by_default(env):
+    assert load(env).quick_exit_url == DEFAULT_QUICK_EXIT_URL
+    assert DEFAULT_QUICK_EXIT_URL.startswith("https://")
+
+
+def test_quick_exit_url_can_be_set_per_forum(env):
+    url = "https://www.example.org/weather?city=Lyon"
+    assert load({**env, "FORUM_QUICK_EXIT_URL": url}).quick_exit_url == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/weather",
+        "www.bbc.co.uk/weather",
+        "javascript:alert(1)",
+        "ftp://example.org/",
+        "https://",
+        "https://example.org/\nSet-Cookie: x",
+    ],
+)
+def test_quick_exit_url_that_is_not_an_absolute_web_address_is_refused_in_one_line(env, url):
+    with pytest.raises(ConfigError, match="FORUM_QUICK_EXIT_URL") as caught:
+        load({**env, "FORUM_QUICK_EXIT_URL": url})
+    assert "\n" not in str(caught.value)

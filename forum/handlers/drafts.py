@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from forum import auth, forms, limits, posting
+from forum import auth, forms, limits, posting, privacy_check
 from forum.handlers.groups import visible_group_or_404
 from forum.handlers.topics import post_url, visible_topic_or_404
 from forum.keys import pool_key, settings_key
@@ -78,6 +78,12 @@ async def _editor(
             created_at=datetime.now(UTC),
             edited_at=None,
         )
+    # Privacy check: shown with the preview, never stored, never logged, never blocking.
+    privacy = (
+        privacy_check.find(f"{draft.title}\n{draft.content_warning}\n{draft.body}")
+        if preview is not None and draft is not None
+        else []
+    )
     response = render(
         request,
         "drafts/edit.html",
@@ -92,6 +98,7 @@ async def _editor(
             "preview": preview,
             "support": support,
             "limits": posting,
+            "privacy": privacy,
         },
         status=status,
     )

@@ -16,8 +16,10 @@ from forum.handlers import (
     health,
     mod,
     notifications,
+    preferences,
     profiles,
     reports,
+    safety,
     search,
     topics,
 )
@@ -39,6 +41,9 @@ def setup(app: web.Application) -> None:
     r.add_get("/account", account.account_page, name="account")
     r.add_get("/account/export", account.export_data, name="account_export")
     r.add_post("/account/delete", account.delete_account, name="account_delete")
+    r.add_get("/account/preferences", preferences.preferences_page, name="preferences")
+    r.add_post("/account/preferences", preferences.save_preferences)
+    r.add_get("/safety", safety.safety_page, name="safety")
     r.add_get("/t/{id}", topics.topic_page, name="topic")
     r.add_get("/p/{id}", topics.post_permalink, name="post")
     r.add_get("/search", search.search_page, name="search")

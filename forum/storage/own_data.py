@@ -49,11 +49,17 @@ async def export(conn: Conn, member_id: int) -> dict[str, Any]:
         " WHERE d.author_id = $1 ORDER BY d.id",
         member_id,
     )
+    reading = await conn.fetchrow(
+        "SELECT text_size, open_warnings, collapse_words, hide_words, updated_at"
+        " FROM reader_preferences WHERE member_id = $1",
+        member_id,
+    )
     return {
         "member": _jsonable(member),
         "groups": [_jsonable(r) for r in names],
         "posts": [_jsonable(r) for r in posts],
         "drafts": [_jsonable(r) for r in drafts],
+        "reading_preferences": _jsonable(reading) if reading else None,
     }
 
 
@@ -65,6 +71,7 @@ async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> N
     )
     await conn.execute("DELETE FROM sessions WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM drafts WHERE author_id = $1", member_id)
+    await conn.execute("DELETE FROM reader_preferences WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM group_members WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM group_moderators WHERE member_id = $1", member_id)
     if remove_posts:

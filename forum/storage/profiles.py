@@ -29,6 +29,7 @@ class PublicPost:
     group_name: str
     excerpt: str
     created_at: datetime
+    content_warning: str = ""  # the excerpt stays behind it, as the post does
 
 
 async def get_profile(conn: Conn, pseudonym: str) -> Profile | None:
@@ -45,7 +46,8 @@ async def list_public_posts(
 ) -> list[PublicPost]:
     rows = await conn.fetch(
         "SELECT p.id, p.topic_id, t.title AS topic_title, g.slug AS group_slug,"
-        " g.name AS group_name, left(p.body_source, 200) AS excerpt, p.created_at"
+        " g.name AS group_name, left(p.body_source, 200) AS excerpt, p.created_at,"
+        " p.content_warning"
         " FROM posts p JOIN topics t ON t.id = p.topic_id JOIN groups g ON g.id = t.group_id"
         " LEFT JOIN group_members gm ON gm.group_id = g.id AND gm.member_id = $2"
         " WHERE p.author_id = $1 AND NOT p.anonymous AND p.persona IS NULL"
