@@ -313,7 +313,7 @@ async def test_sql_in_a_query_is_searched_as_words(db, client, grief, author, pu
 async def test_a_nul_character_in_a_query_answers_400_as_anywhere(client):
     status, page = await search(client, "sle\x00ep")
     assert status == 400
-    assert "That request didn&#39;t make sense" in page
+    assert "Something in that request didn&#39;t come through" in page
 
 
 async def test_searching_too_often_answers_429_and_keeps_the_words(client):
