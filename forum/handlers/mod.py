@@ -17,7 +17,7 @@ from forum.keys import pool_key
 from forum.moderation import events, sanctions
 from forum.moderation import queue as mod_queue
 from forum.pages import render
-from forum.storage import audit, groups, queue, topics
+from forum.storage import audit, groups, memberships, queue, topics
 from forum.storage import sanctions as sanction_store
 from forum.storage.members import Member
 from forum.storage.queue import Item
@@ -50,6 +50,7 @@ async def queue_page(request: web.Request) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         items = await queue.list_open(conn, scope)
         counts = await queue.count_open_by_kind(conn, scope)
+        join_requests = await memberships.list_pending(conn, scope)
     sections = [
         (kind, KIND_LABELS[kind], [i for i in items if i.kind == kind])
         for kind in ("crisis", "held", "report")
@@ -63,6 +64,7 @@ async def queue_page(request: web.Request) -> web.Response:
             "total": sum(counts.values()),
             "now": datetime.now(UTC),
             "member": member,
+            "join_requests": join_requests,
         },
     )
 
