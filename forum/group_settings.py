@@ -19,14 +19,14 @@ SLUG_RULE = "lower-case letters, digits and single hyphens (for example “lost-
 #: Condition tags, in the order the directory shows them. An allow-list, so a tag link is always
 #: one of these and the directory filter never searches for arbitrary text.
 TAGS: dict[str, str] = {
-    "grief": "Grief and loss",
+    "grief": "Grief",
     "baby-loss": "Baby loss",
     "cancer": "Cancer",
     "chronic-illness": "Long-term illness",
     "dementia": "Dementia",
-    "caring": "Caring for someone",
+    "caring": "Carers",
     "mental-health": "Mental health",
-    "addiction": "Addiction and recovery",
+    "addiction": "Addiction",
     "abuse": "Abuse and trauma",
 }
 

@@ -145,11 +145,19 @@ async def add_phrase(request: web.Request) -> web.Response:
             status=400,
             errors=[f"That phrase can't be used as written ({exc}). Check brackets and symbols."],
         )
-    if form.text("confirm") != "yes":  # first show what it would have done, then save
-        async with request.app[pool_key].acquire() as conn:
-            current = await crisis_store.list_group_phrases(conn, group.id)
+    async with request.app[pool_key].acquire() as conn:
+        current = await crisis_store.list_group_phrases(conn, group.id)
+        if any(p.lower() == phrase.lower() for p, _ in current):
+            return await _page(
+                request,
+                group,
+                typed=typed,
+                status=400,
+                errors=[f"“{phrase}” is already on this group's list."],
+            )
+        if form.text("confirm") != "yes":  # first show what it would have done, then save
             impact = await crisis_impact.preview(conn, group.id, [*current, (phrase, level)])
-        return _preview(request, group, impact, adding=typed)
+            return _preview(request, group, impact, adding=typed)
     async with request.app[pool_key].acquire() as conn, conn.transaction():
         if not await crisis_store.add_phrase(conn, group.id, phrase, level, admin.id):
             return await _page(
