@@ -85,10 +85,19 @@ async def test_a_non_admin_gets_404_on_every_admin_route_and_nothing_changes(
         if method == "GET":
             resp = await client.get(url)
         else:
-            resp = await client.post_form(url, {**GROUP, "slug": "grief", "pseudonym": "willow",
-                                                  "reason": "because", "confirm": "yes",
-                                                  "phrase": "the bridge", "level": "urgent",
-                                                  "name": "Taken over"})
+            resp = await client.post_form(
+                url,
+                {
+                    **GROUP,
+                    "slug": "grief",
+                    "pseudonym": "willow",
+                    "reason": "because",
+                    "confirm": "yes",
+                    "phrase": "the bridge",
+                    "level": "urgent",
+                    "name": "Taken over",
+                },
+            )
         assert resp.status == 404, (method, url)
     after = (await group_row(db, "grief"), await db.fetchval("SELECT count(*) FROM audit_log"))
     assert after == before
@@ -97,9 +106,17 @@ async def test_a_non_admin_gets_404_on_every_admin_route_and_nothing_changes(
 
 
 async def test_every_admin_page_answers_an_admin(admin, grief):
-    for path in ("/admin", "/admin/groups", "/admin/groups/grief", "/admin/groups/grief/health",
-                 "/admin/groups/grief/crisis", "/admin/moderators", "/admin/members",
-                 "/admin/log", "/admin/lexicon"):
+    for path in (
+        "/admin",
+        "/admin/groups",
+        "/admin/groups/grief",
+        "/admin/groups/grief/health",
+        "/admin/groups/grief/crisis",
+        "/admin/moderators",
+        "/admin/members",
+        "/admin/log",
+        "/admin/lexicon",
+    ):
         resp = await admin.get(path)
         assert resp.status == 200, path
 
