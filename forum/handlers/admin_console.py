@@ -78,10 +78,12 @@ async def members_page(request: web.Request) -> web.Response:
     _require_admin(request)
     search = request.query.get("q", "").strip()[:32]
     after = request.query.get("after", "")[:32].lower() or None
-    async with request.app[pool_key].acquire() as conn:
-        found = await member_list.list_members(
-            conn, search=search, after=after, limit=MEMBERS_PAGE + 1
-        )
+    found: list[member_list.ListedMember] = []
+    if search:  # looked up by name, never browsed: see the module docstring of member_list
+        async with request.app[pool_key].acquire() as conn:
+            found = await member_list.list_members(
+                conn, search=search, after=after, limit=MEMBERS_PAGE + 1
+            )
     more = found[MEMBERS_PAGE - 1].pseudonym.lower() if len(found) > MEMBERS_PAGE else None
     return render(
         request,

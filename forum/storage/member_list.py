@@ -1,7 +1,10 @@
 """The admin's list of members: pseudonym, when they joined, admin or not, sanctions in force.
 
 There is nothing more to show: the forum keeps no e-mail address or real name. Paged by
-pseudonym (keyset on the unique `lower(pseudonym)` index), never by OFFSET.
+pseudonym (keyset on the unique `lower(pseudonym)` index), never by OFFSET. The page lists members
+only for a search: an admin looks someone up (after a report, to check a sanction) rather than
+browsing everyone's pseudonym, which keeps even admins' pages from naming members who only ever
+posted anonymously unless someone asks for that name.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ async def list_members(
         "   WHERE s.member_id = m.id AND s.kind <> 'warn'"
         "     AND (s.ends_at IS NULL OR s.ends_at > now())) s ON true"
         " WHERE m.deleted_at IS NULL"
-        "   AND ($1 = '' OR strpos(lower(m.pseudonym), lower($1)) > 0)"
+        "   AND strpos(lower(m.pseudonym), lower($1)) > 0"
         "   AND ($2::text IS NULL OR lower(m.pseudonym) > $2)"
         " ORDER BY lower(m.pseudonym) LIMIT $3",
         search,

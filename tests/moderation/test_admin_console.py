@@ -371,3 +371,9 @@ async def test_removing_a_phrase_first_shows_the_preview(db, admin, grief):
     assert resp.status == 200
     assert "Remove “the quarry”" in await resp.text()
     assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 1
+
+
+async def test_the_members_page_lists_members_only_when_searched(admin, author):
+    text = await (await admin.get("/admin/members")).text()
+    assert "willow" not in text
+    assert "Type part of a pseudonym" in text
