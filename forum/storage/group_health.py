@@ -28,6 +28,7 @@ class Unanswered:
     topic_id: int
     title: str
     created_at: datetime
+    group_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +57,28 @@ async def weekly_posts(conn: Conn, group_id: int, weeks: int = WEEKS) -> list[We
     return [Week(**r) for r in rows]
 
 
-async def get_health(conn: Conn, group_id: int) -> Health:
-    unanswered = await conn.fetch(
-        "SELECT id AS topic_id, title, created_at FROM topics"
-        " WHERE group_id = $1 AND state = 'published' AND reply_count = 0"
-        "   AND created_at < now() - make_interval(hours => $2)"
-        "   AND created_at > now() - interval '90 days'"
-        " ORDER BY created_at DESC LIMIT $3",
-        group_id,
+async def list_unanswered(
+    conn: Conn, group_ids: list[int] | None, limit: int = LIST_LIMIT
+) -> list[Unanswered]:
+    """Topics of the last 90 days still without a reply a day later, newest first (their
+    authors are the likeliest to come back and read a welcome). `group_ids` None: every group."""
+    rows = await conn.fetch(
+        "SELECT t.id AS topic_id, t.title, t.created_at, g.name AS group_name"
+        " FROM topics t JOIN groups g ON g.id = t.group_id"
+        " WHERE ($1::bigint[] IS NULL OR t.group_id = ANY($1))"
+        "   AND t.state = 'published' AND t.reply_count = 0 AND g.archived_at IS NULL"
+        "   AND t.created_at < now() - make_interval(hours => $2)"
+        "   AND t.created_at > now() - interval '90 days'"
+        " ORDER BY t.created_at DESC LIMIT $3",
+        group_ids,
         UNANSWERED_HOURS,
-        LIST_LIMIT,
+        limit,
     )
+    return [Unanswered(**r) for r in rows]
+
+
+async def get_health(conn: Conn, group_id: int) -> Health:
+    unanswered = await list_unanswered(conn, [group_id])
     first_reply = await conn.fetchval(
         "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.at - t.created_at))"
         " FROM topics t CROSS JOIN LATERAL (SELECT min(p.created_at) AS at FROM posts p"
@@ -89,7 +101,7 @@ async def get_health(conn: Conn, group_id: int) -> Health:
     assert queue is not None
     return Health(
         weeks=await weekly_posts(conn, group_id),
-        unanswered=[Unanswered(**r) for r in unanswered],
+        unanswered=unanswered,
         median_first_reply_seconds=None if first_reply is None else float(first_reply),
         open_items=int(queue["open_items"]),
         unclaimed_items=int(queue["unclaimed_items"]),

@@ -166,3 +166,20 @@ async def test_the_directory_filters_by_condition_tag_with_a_plain_link(make_gro
     assert "Grief and loss" not in text
     assert 'href="/?tag=grief"' in text
     assert (await client.get("/?tag=astrology")).status == 404
+
+
+async def test_moderators_see_topics_still_waiting_for_a_first_reply_in_their_groups(
+    db, make_group, author, keeper, mod, appoint, publish
+):
+    mine = await make_group("mine", name="Mine")
+    other = await make_group("other", name="Other")
+    await appoint(mine, keeper)
+    for group, title in ((mine, "Anyone else awake"), (other, "Not yours to see")):
+        await groups.join_group(db, group, author.id)
+        post = await publish(author, group, title=title)
+        await db.execute(
+            "UPDATE topics SET created_at = now() - interval '2 days' WHERE id = $1", post.topic_id
+        )
+    text = await (await mod.get("/mod")).text()
+    assert "Anyone else awake" in text
+    assert "Not yours to see" not in text
