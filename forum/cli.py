@@ -18,12 +18,26 @@ from typing import IO, Any, TypeVar
 
 import asyncpg
 
-from forum import accounts, config, demo
+from forum import accounts, config, demo, group_admin, group_settings
 from forum.config import ConfigError, Settings
+from forum.group_settings import TAGS
 from forum.runtime import StartupError, database
 from forum.storage import groups, migrations
 from forum.storage.db import Conn
 
+#: How `create-group` names each setting in an error (the form names them by their label).
+CLI_NAMES = {
+    "slug": "SLUG",
+    "name": "--name",
+    "description": "--description",
+    "join_question": "--question",
+    "moderation_first_posts": "--first-posts",
+    "report_hide_threshold": "--report-threshold",
+    "crisis_reescalate_minutes": "--reescalate-minutes",
+    "webhook_url": "--webhook-url",
+    "guidelines": "--guidelines",
+    "tags": "--tags",
+}
 SLUG_HELP = "lower-case letters, digits and single hyphens, e.g. 'grief' or 'lost-a-parent'"
 
 
@@ -70,6 +84,18 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--moderation", choices=["open", "new-members", "all"], default="open")
     group.add_argument("--visibility", choices=["public", "members"], default="public")
     group.add_argument("--membership", choices=["open", "approval"], default="open")
+    group.add_argument(
+        "--tags", default="", help="condition tags, comma-separated: " + ", ".join(TAGS)
+    )
+    group.add_argument("--question", default="", help="asked of people applying to join")
+    group.add_argument(
+        "--first-posts", default="3", help="with --moderation new-members: how many are reviewed"
+    )
+    group.add_argument("--report-threshold", default="3", help="reports that hide a post")
+    group.add_argument("--crisis-policy", choices=["hold", "publish"], default="hold")
+    group.add_argument("--reescalate-minutes", default="10")
+    group.add_argument("--webhook-url", default="")
+    group.add_argument("--guidelines", default="", help="accepted once before a first post")
 
     sub.add_parser("seed-demo", help="create the demo groups and a few posts (idempotent)")
 
@@ -227,26 +253,36 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | Non
         return _with_conn(settings, create_admin)
 
     if args.command == "create-group":
-        if not demo.SLUG.match(args.slug) or len(args.slug) > 64:
-            parser.error(f"SLUG {args.slug!r} is not valid: use {SLUG_HELP}")
-        if not args.name.strip() or len(args.name) > 100:
-            parser.error("--name must be 1 to 100 characters")
-        if len(args.description) > 2000:
-            parser.error("--description can be at most 2000 characters")
+        checked, problems = group_settings.parse(
+            {
+                "slug": args.slug,
+                "name": args.name,
+                "description": args.description,
+                "visibility": args.visibility,
+                "membership": args.membership,
+                "join_question": args.question,
+                "anonymous": args.anonymous,
+                "moderation": args.moderation,
+                "moderation_first_posts": args.first_posts,
+                "report_hide_threshold": args.report_threshold,
+                "crisis_policy": args.crisis_policy,
+                "crisis_reescalate_minutes": args.reescalate_minutes,
+                "webhook_url": args.webhook_url,
+                "guidelines": args.guidelines,
+            },
+            group_settings.parse_tags(args.tags),
+        )
+        if checked is None:
+            parser.error(
+                " ".join(f"{CLI_NAMES.get(f, f)}: {message}" for f, message in problems.items())
+            )
+
+        new_group = checked
 
         async def create_group(conn: Conn) -> str:
             try:
-                await groups.create_group(
-                    conn,
-                    args.slug,
-                    args.name.strip(),
-                    description=args.description.strip(),
-                    visibility=args.visibility,
-                    membership=args.membership,
-                    anonymous=args.anonymous,
-                    moderation=args.moderation,
-                )
-            except groups.SlugTaken:
+                await group_admin.create(conn, new_group, actor_id=None)
+            except group_admin.SettingsRefused:
                 raise CommandError(f"a group with the slug {args.slug!r} already exists") from None
             return f"group {args.slug} created"
 

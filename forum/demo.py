@@ -7,7 +7,6 @@ sign in as them.
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
@@ -15,13 +14,12 @@ from forum import markup, passwords
 from forum.storage import groups, members, topics
 from forum.storage.db import Conn
 
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
 AUTHORS = ("quiet_harbour", "Morningside", "river-stone", "lanternlight")
 
 GROUPS: list[dict[str, Any]] = [
     {
         "slug": "grief",
+        "tags": ["grief"],
         "name": "Grief and loss",
         "description": "For anyone who is grieving: a parent, a partner, a child, a friend. "
         "Early days or many years on, you are welcome here.",
@@ -65,6 +63,7 @@ GROUPS: list[dict[str, Any]] = [
     },
     {
         "slug": "cancer",
+        "tags": ["cancer"],
         "name": "Living with cancer",
         "description": "People with cancer, in treatment or after, and those who care for them. "
         "Share what helps with treatment, side effects, scans and waiting.",
@@ -102,6 +101,7 @@ GROUPS: list[dict[str, Any]] = [
     },
     {
         "slug": "addiction",
+        "tags": ["addiction"],
         "name": "Recovery from addiction",
         "description": "Alcohol, drugs, gambling or anything else: whether you are thinking about "
         "stopping, in recovery, or supporting someone who is.",
@@ -147,6 +147,7 @@ async def seed(conn: Conn) -> str:
                 str(spec["name"]),
                 description=str(spec["description"]),
                 anonymous=str(spec["anonymous"]),
+                condition_tags=[str(t) for t in spec["tags"]],
             )
             author_ids = {name: await _author(conn, name) for name in AUTHORS}
             for member_id in author_ids.values():

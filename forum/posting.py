@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from forum import markup
 from forum.moderation import crisis, escalation, sanctions
 from forum.moderation import queue as mod_queue
-from forum.storage import drafts, groups, topics
+from forum.storage import drafts, groups, memberships, topics
 from forum.storage.db import Conn
 from forum.storage.drafts import Draft
 
@@ -81,6 +81,17 @@ async def scan_draft(conn: Conn, draft: Draft) -> crisis.ScanResult:
     return crisis.scan(f"{draft.title}\n{draft.body}", lexicon)
 
 
+async def _require_guidelines_accepted(conn: Conn, group: groups.Group, author_id: int) -> None:
+    """A group with guidelines asks each member to accept them once, before their first post."""
+    if group.guidelines and not await memberships.has_accepted_guidelines(
+        conn, group.id, author_id
+    ):
+        raise PublishRefused(
+            f"Before your first post in “{group.name}”, please read its guidelines on the group"
+            " page and confirm that you accept them. Your draft is kept."
+        )
+
+
 async def publish(conn: Conn, draft: Draft) -> Published:
     """Publish `draft` exactly as read (its version); raises PublishRefused or StaleDraft."""
     problems = publish_problems(draft)
@@ -94,6 +105,7 @@ async def publish(conn: Conn, draft: Draft) -> Published:
         raise PublishRefused(blocked + " Your draft is kept.")
     if not await groups.is_active_member(conn, group.id, draft.author_id):
         raise PublishRefused(f"Join “{group.name}” to post there. Your draft is kept.")
+    await _require_guidelines_accepted(conn, group, draft.author_id)
     if draft.anonymous and group.anonymous != "optional":
         raise PublishRefused(
             f"{group.name} no longer allows anonymous posts. Untick “post anonymously” and check"

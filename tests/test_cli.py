@@ -387,3 +387,74 @@ def test_a_second_embedded_migrate_finds_everything_applied(tmp_path: Path) -> N
 
     assert again.returncode == 0, again.stderr
     assert "up to date" in again.stdout
+
+
+def test_create_group_takes_every_setting_the_admin_form_has(cli_env: dict[str, str]) -> None:
+    result = run_forum(
+        [
+            "create-group",
+            "dementia-carers",
+            "--name",
+            "Carers of people with dementia",
+            "--membership",
+            "approval",
+            "--question",
+            "Who are you caring for?",
+            "--moderation",
+            "new-members",
+            "--first-posts",
+            "2",
+            "--report-threshold",
+            "5",
+            "--crisis-policy",
+            "publish",
+            "--reescalate-minutes",
+            "20",
+            "--webhook-url",
+            "https://hooks.example.org/x",
+            "--tags",
+            "caring, dementia",
+            "--guidelines",
+            "Be kind.",
+        ],
+        cli_env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    row = query(
+        cli_env["DATABASE_URL"],
+        "SELECT join_question, moderation_first_posts, report_hide_threshold, crisis_policy,"
+        " crisis_reescalate_minutes, webhook_url, condition_tags, guidelines FROM groups",
+    )[0]
+    assert dict(row) == {
+        "join_question": "Who are you caring for?",
+        "moderation_first_posts": 2,
+        "report_hide_threshold": 5,
+        "crisis_policy": "publish",
+        "crisis_reescalate_minutes": 20,
+        "webhook_url": "https://hooks.example.org/x",
+        "condition_tags": ["dementia", "caring"],
+        "guidelines": "Be kind.",
+    }
+    logged = query(cli_env["DATABASE_URL"], "SELECT action, actor_id FROM audit_log")
+    assert [tuple(r) for r in logged] == [("create-group", None)]
+
+
+@pytest.mark.parametrize(
+    ("flags", "culprit"),
+    [
+        (["--webhook-url", "javascript:alert(1)"], "--webhook-url"),
+        (["--first-posts", "0"], "--first-posts"),
+        (["--tags", "astrology"], "--tags"),
+        (["--name", "   "], "--name"),
+    ],
+)
+def test_create_group_refuses_what_the_admin_form_refuses(
+    cli_env: dict[str, str], flags: list[str], culprit: str
+) -> None:
+    result = run_forum(["create-group", "grief", "--name", "Grief", *flags], cli_env)
+
+    assert result.returncode == 2
+    assert culprit in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
+    assert query(cli_env["DATABASE_URL"], "SELECT 1 FROM groups") == []

@@ -1,4 +1,9 @@
-"""Admin pages for groups and their moderators. Everyone but an admin gets 404."""
+"""Admin pages for groups (create, edit, archive) and their moderators, and the audited reveal.
+
+Everyone but an admin gets 404. The group forms are checked by `group_settings.parse`, the same
+function `forum create-group` uses; a refused form comes back with what was typed and a message
+beside each field at fault.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,13 @@ from typing import Any
 
 from aiohttp import web
 
-from forum import auth, forms
+from forum import auth, forms, group_admin, group_settings
 from forum.keys import pool_key
 from forum.moderation import queue as mod_queue
 from forum.moderation import reveal
 from forum.pages import render
-from forum.storage import audit, groups, members, moderators, posts
+from forum.storage import audit, group_health, groups, members, moderators, posts
 from forum.storage.members import Member
-
-SLUG_RULE = "lower-case letters, digits and single hyphens (for example “lost-a-parent”)"
-CHOICES = {
-    "visibility": ("public", "members"),
-    "membership": ("open", "approval"),
-    "anonymous": ("off", "optional"),
-    "moderation": ("open", "new-members", "all"),
-}
 
 
 def _require_admin(request: web.Request) -> Member:
@@ -30,72 +27,60 @@ def _require_admin(request: web.Request) -> Member:
     return member
 
 
+def _read_settings(form: forms.Form) -> tuple[dict[str, str], list[str]]:
+    """What was typed, as text, and the ticked condition tags: kept to show again if refused."""
+    typed = {field: form.text(field, default) for field, default in group_settings.DEFAULTS.items()}
+    tags = [t for t in form.data.getall("tags", []) if isinstance(t, str)]
+    return typed, tags
+
+
+def _settings_context(
+    typed: dict[str, str], tags: list[str], problems: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "form": typed,
+        "chosen_tags": tags,
+        "problems": problems,
+        "choices": group_settings.CHOICES,
+        "numbers": group_settings.NUMBERS,
+        "tags": group_settings.TAGS,
+        "slug_rule": group_settings.SLUG_RULE,
+    }
+
+
 async def _groups_page(
-    request: web.Request, *, form: dict[str, str], errors: list[str], status: int = 200
+    request: web.Request,
+    *,
+    typed: dict[str, str],
+    tags: list[str],
+    problems: dict[str, str],
+    status: int = 200,
 ) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
-        found = await groups.list_directory(conn, None)
-    return render(
-        request,
-        "admin/groups.html",
-        {
-            "groups": found,
-            "form": form,
-            "errors": errors,
-            "choices": CHOICES,
-        },
-        status=status,
-    )
+        found = await group_health.list_group_summaries(conn)
+    context = {"groups": found, **_settings_context(typed, tags, problems)}
+    return render(request, "admin/groups.html", context, status=status)
 
 
 async def groups_page(request: web.Request) -> web.Response:
     _require_admin(request)
-    return await _groups_page(request, form={}, errors=[])
-
-
-def _group_problems(values: dict[str, str]) -> list[str]:
-    from forum import demo  # the slug rule lives with the CLI's, in one place
-
-    problems = []
-    if not demo.SLUG.match(values["slug"]) or len(values["slug"]) > 64:
-        problems.append(f"The address must be {SLUG_RULE}, at most 64 characters.")
-    if not values["name"] or len(values["name"]) > 100:
-        problems.append("Please give the group a name of 1 to 100 characters.")
-    if len(values["description"]) > 2000:
-        problems.append("The description can be at most 2,000 characters.")
-    for field, allowed in CHOICES.items():
-        if values[field] not in allowed:
-            problems.append(f"Choose a {field} setting from the list.")
-    return problems
+    return await _groups_page(request, typed=dict(group_settings.DEFAULTS), tags=[], problems={})
 
 
 async def create_group(request: web.Request) -> web.Response:
     admin = _require_admin(request)
-    form = await forms.read(request)
-    values = {
-        "slug": form.text("slug").strip(),
-        "name": form.text("name").strip(),
-        "description": form.text("description").strip(),
-        **{field: form.text(field, allowed[0]) for field, allowed in CHOICES.items()},
-    }
-    problems = _group_problems(values)
-    if problems:
-        return await _groups_page(request, form=values, errors=problems, status=400)
-    async with request.app[pool_key].acquire() as conn, conn.transaction():
+    typed, tags = _read_settings(await forms.read(request))
+    checked, problems = group_settings.parse(typed, tags)
+    if checked is None:
+        return await _groups_page(request, typed=typed, tags=tags, problems=problems, status=400)
+    async with request.app[pool_key].acquire() as conn:
         try:
-            group = await groups.create_group(conn, **values)
-        except groups.SlugTaken:
+            group = await group_admin.create(conn, checked, actor_id=admin.id)
+        except group_admin.SettingsRefused as exc:
+            problems = {exc.field: str(exc)}
             return await _groups_page(
-                request,
-                form=values,
-                status=400,
-                errors=[
-                    f"There is already a group at /g/{values['slug']}. Please choose another address."
-                ],
+                request, typed=typed, tags=tags, problems=problems, status=400
             )
-        await audit.record(
-            conn, actor_id=admin.id, action="create-group", group_id=group.id, reason=group.name
-        )
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 
@@ -107,21 +92,39 @@ async def _group_or_404(request: web.Request) -> groups.Group:
     return group
 
 
+def _form_of(group: groups.Group) -> dict[str, str]:
+    return {
+        f: "" if getattr(group, f) is None else str(getattr(group, f))
+        for f in group_settings.DEFAULTS
+    }
+
+
 async def _group_page(
     request: web.Request,
     group: groups.Group,
     *,
+    typed: dict[str, str] | None = None,
+    tags: list[str] | None = None,
+    problems: dict[str, str] | None = None,
     error: str | None = None,
     pseudonym: str = "",
     status: int = 200,
 ) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
-        mods = await moderators.list_for_group(conn, group.id)
+        load = await group_health.list_moderator_load(conn, group.id)
+        slug_settled = await groups.has_posts(conn, group.id)
     context: dict[str, Any] = {
         "group": group,
-        "moderators": mods,
+        "moderators": load,
         "error": error,
         "pseudonym": pseudonym,
+        "slug_settled": slug_settled,
+        "saved": request.method == "GET" and request.query.get("saved") == "1",
+        **_settings_context(
+            typed or _form_of(group),
+            group.condition_tags if tags is None else tags,
+            problems or {},
+        ),
     }
     return render(request, "admin/group.html", context, status=status)
 
@@ -129,6 +132,43 @@ async def _group_page(
 async def group_page(request: web.Request) -> web.Response:
     _require_admin(request)
     return await _group_page(request, await _group_or_404(request))
+
+
+async def save_group(request: web.Request) -> web.Response:
+    admin = _require_admin(request)
+    group = await _group_or_404(request)
+    typed, tags = _read_settings(await forms.read(request))
+    checked, problems = group_settings.parse(typed, tags)
+    if checked is None:
+        return await _group_page(
+            request, group, typed=typed, tags=tags, problems=problems, status=400
+        )
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            saved = await group_admin.save(conn, group, checked, actor_id=admin.id)
+        except group_admin.SettingsRefused as exc:
+            return await _group_page(
+                request, group, typed=typed, tags=tags, problems={exc.field: str(exc)}, status=400
+            )
+    url = request.app.router["admin_group"].url_for(slug=saved.slug).with_query(saved="1")
+    raise web.HTTPSeeOther(url)
+
+
+async def archive_group(request: web.Request) -> web.Response:
+    """An archived group stays readable, takes no new posts and leaves the directory."""
+    return await _set_archived(request, archived=True)
+
+
+async def restore_group(request: web.Request) -> web.Response:
+    return await _set_archived(request, archived=False)
+
+
+async def _set_archived(request: web.Request, *, archived: bool) -> web.Response:
+    admin = _require_admin(request)
+    group = await _group_or_404(request)
+    async with request.app[pool_key].acquire() as conn:
+        await group_admin.set_archived(conn, group, archived, actor_id=admin.id)
+    raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 
 async def appoint_moderator(request: web.Request) -> web.Response:

@@ -7,14 +7,15 @@ Every change is written to the audit log.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from forum import forms, webhooks
+from forum import forms, group_settings, webhooks
 from forum.handlers.admin import _group_or_404, _require_admin
 from forum.keys import pool_key, settings_key
+from forum.moderation import crisis_impact
 from forum.moderation.crisis import Lexicon
+from forum.moderation.crisis_lexicon import load_sources
 from forum.pages import render
 from forum.storage import audit
 from forum.storage import crisis as crisis_store
@@ -29,11 +30,6 @@ RESOURCE_FIELDS = {
     "url": 300,
     "hours": 60,
 }
-
-
-def _valid_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
 
 
 async def _page(
@@ -61,6 +57,27 @@ async def _page(
     return render(request, "admin/crisis.html", context, status=status)
 
 
+def _preview(
+    request: web.Request,
+    group: Group,
+    impact: crisis_impact.Impact,
+    *,
+    adding: dict[str, str] | None = None,
+    removing: crisis_store.Phrase | None = None,
+) -> web.Response:
+    context = {"group": group, "impact": impact, "adding": adding, "removing": removing}
+    return render(request, "admin/crisis_preview.html", context)
+
+
+async def lexicon_page(request: web.Request) -> web.Response:
+    """The forum-wide lexicon every group starts from, by level and category."""
+    _require_admin(request)
+    by_level: dict[str, dict[str, list[str]]] = {"urgent": {}, "concern": {}, "ignore": {}}
+    for phrase, level, category in load_sources().rules:
+        by_level.setdefault(level, {}).setdefault(category, []).append(phrase)
+    return render(request, "admin/lexicon.html", {"by_level": by_level})
+
+
 async def crisis_page(request: web.Request) -> web.Response:
     _require_admin(request)
     return await _page(request, await _group_or_404(request))
@@ -80,8 +97,9 @@ async def save_settings(request: web.Request) -> web.Response:
     if not (minutes.isascii() and minutes.isdigit() and 1 <= int(minutes) <= 1440):
         errors.append("Re-escalation must be a number of minutes from 1 to 1440.")
     url = typed["webhook_url"]
-    if url and (len(url) > 300 or not _valid_url(url)):
-        errors.append("The webhook address must be a full http:// or https:// URL.")
+    webhook_problem = group_settings.webhook_problem(url)
+    if webhook_problem:
+        errors.append(webhook_problem)
     if errors:
         return await _page(request, group, errors=errors, typed=typed, status=400)
     async with request.app[pool_key].acquire() as conn, conn.transaction():
@@ -127,6 +145,19 @@ async def add_phrase(request: web.Request) -> web.Response:
             status=400,
             errors=[f"That phrase can't be used as written ({exc}). Check brackets and symbols."],
         )
+    async with request.app[pool_key].acquire() as conn:
+        current = await crisis_store.list_group_phrases(conn, group.id)
+        if any(p.lower() == phrase.lower() for p, _ in current):
+            return await _page(
+                request,
+                group,
+                typed=typed,
+                status=400,
+                errors=[f"“{phrase}” is already on this group's list."],
+            )
+        if form.text("confirm") != "yes":  # first show what it would have done, then save
+            impact = await crisis_impact.preview(conn, group.id, [*current, (phrase, level)])
+            return _preview(request, group, impact, adding=typed)
     async with request.app[pool_key].acquire() as conn, conn.transaction():
         if not await crisis_store.add_phrase(conn, group.id, phrase, level, admin.id):
             return await _page(
@@ -150,6 +181,15 @@ async def remove_phrase(request: web.Request) -> web.Response:
     admin = _require_admin(request)
     group = await _group_or_404(request)
     phrase_id = forms.int_param(request, "id")
+    if (await forms.read(request)).text("confirm") != "yes":
+        async with request.app[pool_key].acquire() as conn:
+            phrases = await crisis_store.list_phrases(conn, group.id)
+            removing = next((p for p in phrases if p.id == phrase_id), None)
+            if removing is None:
+                raise web.HTTPNotFound()
+            kept = [(p.phrase, p.level) for p in phrases if p.id != phrase_id]
+            impact = await crisis_impact.preview(conn, group.id, kept)
+        return _preview(request, group, impact, removing=removing)
     async with request.app[pool_key].acquire() as conn, conn.transaction():
         if await crisis_store.remove_phrase(conn, group.id, phrase_id):
             await audit.record(
@@ -176,7 +216,7 @@ async def add_resource(request: web.Request) -> web.Response:
         errors.append("Please give the resource a name.")
     if not (typed["phone"] or typed["text_number"] or typed["url"]):
         errors.append("Give at least a phone number, a text number or a web address.")
-    if typed["url"] and not _valid_url(typed["url"]):
+    if typed["url"] and not group_settings.valid_url(typed["url"]):
         errors.append("The web address must start with http:// or https://.")
     if errors:
         return await _page(request, group, errors=errors, typed=typed, status=400)

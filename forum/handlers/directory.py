@@ -1,10 +1,12 @@
-"""The group directory at `/`, with search over names and descriptions."""
+"""The group directory at `/`, with search over names and descriptions and a filter by
+condition tag (`?tag=grief`, a plain link that works without JavaScript)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from forum import auth
+from forum.group_settings import TAGS
 from forum.keys import pool_key
 from forum.pages import render
 from forum.storage import groups
@@ -13,6 +15,13 @@ from forum.storage import groups
 async def directory_page(request: web.Request) -> web.Response:
     viewer = auth.viewer(request)
     query = request.query.get("q", "")[:100]
+    tag = request.query.get("tag", "")
+    if tag and tag not in TAGS:
+        raise web.HTTPNotFound()
     async with request.app[pool_key].acquire() as conn:
-        found = await groups.list_directory(conn, viewer.id if viewer else None, query)
-    return render(request, "directory/index.html", {"groups": found, "query": query.strip()})
+        found = await groups.list_directory(conn, viewer.id if viewer else None, query, tag)
+    return render(
+        request,
+        "directory/index.html",
+        {"groups": found, "query": query.strip(), "tag": tag, "tags": TAGS},
+    )

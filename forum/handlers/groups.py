@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from forum import accounts, auth, forms
+from forum import accounts, auth, forms, group_about
 from forum.keys import pool_key
-from forum.moderation import sanctions
 from forum.pages import render
 from forum.storage import groups, topics
 
@@ -39,6 +38,11 @@ async def visible_group_or_404(request: web.Request, slug: str) -> groups.GroupV
         found = await groups.get_visible_group(
             conn, slug, viewer.id if viewer else None, bool(viewer and viewer.is_admin)
         )
+        if found is None:  # an address a group had before it was renamed: send people on
+            renamed = await groups.get_redirect(conn, slug)
+            if renamed is not None:
+                url = request.app.router["group"].url_for(slug=renamed)
+                raise web.HTTPMovedPermanently(url.with_query(request.query))
     if found is None:
         raise web.HTTPNotFound()
     return found
@@ -68,6 +72,9 @@ async def _group_page(
             if viewer and view.joined
             else None
         )
+        about = await group_about.about(
+            conn, view.group, viewer.id if viewer and view.joined else None
+        )
     older = encode_cursor(found[PAGE_SIZE - 1]) if len(found) > PAGE_SIZE else None
     return render(
         request,
@@ -81,27 +88,10 @@ async def _group_page(
             "own_name": own_name,
             "typed_name": own_name or "" if typed_name is None else typed_name,
             "name_error": name_error,
+            "about": about,
         },
         status=status,
     )
-
-
-async def join_group(request: web.Request) -> web.Response:
-    member = auth.require_member(request)
-    slug = request.match_info["slug"]
-    async with request.app[pool_key].acquire() as conn:
-        group = await groups.get_group_by_slug(conn, slug)
-        if group is None or group.archived_at is not None:
-            raise web.HTTPNotFound()
-        removed = await sanctions.removal(conn, member.id, group)
-        if removed is not None:  # removed by a moderator: rejoining would undo their decision
-            return render(
-                request, "groups/join_refused.html", {"group": group, "why": removed}, status=400
-            )
-        state = await groups.join_group(conn, group, member.id)
-    if state == "pending":
-        raise web.HTTPSeeOther(request.app.router["directory"].url_for().with_query(requested=slug))
-    raise web.HTTPSeeOther(request.app.router["group"].url_for(slug=slug))
 
 
 async def set_group_name(request: web.Request) -> web.Response:

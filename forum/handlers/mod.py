@@ -17,7 +17,7 @@ from forum.keys import pool_key
 from forum.moderation import events, sanctions
 from forum.moderation import queue as mod_queue
 from forum.pages import render
-from forum.storage import audit, groups, queue, topics
+from forum.storage import audit, group_health, groups, memberships, queue, topics
 from forum.storage import sanctions as sanction_store
 from forum.storage.members import Member
 from forum.storage.queue import Item
@@ -25,6 +25,7 @@ from forum.storage.queue import Item
 KIND_LABELS = {"crisis": "Crisis", "held": "Waiting for approval", "report": "Reported"}
 LOG_PAGE = 100
 PING_SECONDS = 10
+UNANSWERED_SHOWN = 20
 
 
 async def _moderator_scope(request: web.Request) -> tuple[Member, list[int] | None]:
@@ -50,6 +51,8 @@ async def queue_page(request: web.Request) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         items = await queue.list_open(conn, scope)
         counts = await queue.count_open_by_kind(conn, scope)
+        join_requests = await memberships.list_pending(conn, scope)
+        unanswered = await group_health.list_unanswered(conn, scope, limit=UNANSWERED_SHOWN)
     sections = [
         (kind, KIND_LABELS[kind], [i for i in items if i.kind == kind])
         for kind in ("crisis", "held", "report")
@@ -63,6 +66,9 @@ async def queue_page(request: web.Request) -> web.Response:
             "total": sum(counts.values()),
             "now": datetime.now(UTC),
             "member": member,
+            "join_requests": join_requests,
+            "unanswered": unanswered,
+            "unanswered_hours": group_health.UNANSWERED_HOURS,
         },
     )
 

@@ -9,11 +9,13 @@ from forum.handlers import (
     account,
     accounts,
     admin,
+    admin_console,
     admin_crisis,
     directory,
     drafts,
     groups,
     health,
+    joining,
     mod,
     notifications,
     preferences,
@@ -35,7 +37,14 @@ def setup(app: web.Application) -> None:
     r.add_post("/login", accounts.login)
     r.add_post("/logout", accounts.logout, name="logout")
     r.add_get("/g/{slug}", groups.group_page, name="group")
-    r.add_post("/g/{slug}/join", groups.join_group, name="join_group")
+    r.add_post("/g/{slug}/join", joining.join_group, name="join_group")
+    r.add_get("/g/{slug}/join", joining.join_page, name="join_page")
+    r.add_post("/g/{slug}/guidelines", joining.accept_guidelines, name="accept_guidelines")
+    r.add_post(
+        "/mod/join-requests/{group_id}/{member_id}/{action}",
+        joining.decide_request,
+        name="mod_join_request",
+    )
     r.add_post("/g/{slug}/name", groups.set_group_name, name="group_name")
     r.add_get("/m/{pseudonym}", profiles.profile_page, name="profile")
     r.add_get("/account", account.account_page, name="account")
@@ -58,9 +67,18 @@ def setup(app: web.Application) -> None:
     r.add_get("/notifications", notifications.notifications_page, name="notifications")
     r.add_post("/notifications/read", notifications.mark_read, name="notifications_read")
     mod.setup_routes(app)
+    r.add_get("/admin", admin_console.index, name="admin")
+    r.add_get("/admin/moderators", admin_console.moderators_page, name="admin_moderator_load")
+    r.add_get("/admin/members", admin_console.members_page, name="admin_members")
+    r.add_get("/admin/log", admin_console.log_page, name="admin_log")
+    r.add_get("/admin/lexicon", admin_crisis.lexicon_page, name="admin_lexicon")
     r.add_get("/admin/groups", admin.groups_page, name="admin_groups")
     r.add_post("/admin/groups", admin.create_group)
     r.add_get("/admin/groups/{slug}", admin.group_page, name="admin_group")
+    r.add_post("/admin/groups/{slug}", admin.save_group)
+    r.add_post("/admin/groups/{slug}/archive", admin.archive_group, name="admin_archive")
+    r.add_post("/admin/groups/{slug}/restore", admin.restore_group, name="admin_restore")
+    r.add_get("/admin/groups/{slug}/health", admin_console.health_page, name="admin_health")
     r.add_post("/admin/groups/{slug}/moderators", admin.appoint_moderator, name="admin_moderators")
     r.add_post(
         "/admin/groups/{slug}/moderators/{member_id}/remove",

@@ -246,3 +246,18 @@ async def save_settings(
         reescalate_minutes,
         webhook_url,
     )
+
+
+async def recent_post_texts(conn: Conn, group_id: int, limit: int) -> list[tuple[int, str]]:
+    """The group's newest posts (any state but deleted) as the scanner read them at publishing:
+    a topic's first post with its title, a reply on its own."""
+    rows = await conn.fetch(
+        "SELECT p.id, CASE WHEN p.id = (SELECT min(f.id) FROM posts f WHERE f.topic_id = t.id)"
+        "   THEN t.title ELSE '' END || E'\\n' || p.body_source AS text"
+        " FROM posts p JOIN topics t ON t.id = p.topic_id"
+        " WHERE t.group_id = $1 AND p.state <> 'deleted'"
+        " ORDER BY p.id DESC LIMIT $2",
+        group_id,
+        limit,
+    )
+    return [(r["id"], r["text"]) for r in rows]

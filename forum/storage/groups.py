@@ -7,12 +7,17 @@ through it, so "may this viewer see this group?" has one answer everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import asyncpg
 
 from forum.storage.db import Conn
+
+if TYPE_CHECKING:
+    from forum.group_settings import GroupSettings
 
 
 class SlugTaken(Exception):
@@ -40,6 +45,9 @@ class Group:
     crisis_policy: str = "hold"  # an urgent post: "hold" for a moderator, or "publish" and flag
     crisis_reescalate_minutes: int = 10
     webhook_url: str | None = None
+    condition_tags: list[str] = field(default_factory=list)
+    join_question: str = ""
+    guidelines: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +65,8 @@ class GroupView:
 _COLUMNS = (
     "g.id, g.slug, g.name, g.description, g.visibility, g.membership, g.anonymous, g.moderation,"
     " g.moderation_first_posts, g.created_at, g.archived_at, g.report_hide_threshold,"
-    " g.crisis_policy, g.crisis_reescalate_minutes, g.webhook_url"
+    " g.crisis_policy, g.crisis_reescalate_minutes, g.webhook_url, g.condition_tags,"
+    " g.join_question, g.guidelines"
 )
 # $1 is the viewer's member id (NULL for a visitor), $2 whether the viewer is an admin.
 _VISIBLE = "(g.visibility = 'public' OR gm.state = 'active' OR $2::boolean)"
@@ -84,11 +93,22 @@ async def create_group(
     membership: str = "open",
     anonymous: str = "off",
     moderation: str = "open",
+    moderation_first_posts: int = 3,
+    report_hide_threshold: int = 3,
+    crisis_policy: str = "hold",
+    crisis_reescalate_minutes: int = 10,
+    webhook_url: str | None = None,
+    condition_tags: Sequence[str] = (),
+    join_question: str = "",
+    guidelines: str = "",
 ) -> Group:
     try:
         row = await conn.fetchrow(
-            f"INSERT INTO groups AS g (slug, name, description, visibility, membership, anonymous,"
-            f" moderation) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_COLUMNS}",
+            "INSERT INTO groups AS g (slug, name, description, visibility, membership, anonymous,"
+            " moderation, moderation_first_posts, report_hide_threshold, crisis_policy,"
+            " crisis_reescalate_minutes, webhook_url, condition_tags, join_question, guidelines)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            f" RETURNING {_COLUMNS}",
             slug,
             name,
             description,
@@ -96,11 +116,100 @@ async def create_group(
             membership,
             anonymous,
             moderation,
+            moderation_first_posts,
+            report_hide_threshold,
+            crisis_policy,
+            crisis_reescalate_minutes,
+            webhook_url,
+            list(condition_tags),
+            join_question,
+            guidelines,
         )
     except asyncpg.UniqueViolationError:
         raise SlugTaken(slug) from None
     assert row is not None
+    # A new group may take an address another group once had: the live group wins from now on.
+    await conn.execute("DELETE FROM group_slug_redirects WHERE old_slug = $1", slug)
     return Group(**row)
+
+
+async def save_settings(conn: Conn, group: Group, settings: GroupSettings) -> Group:
+    """Every setting at once; a changed slug leaves a redirect behind. Raises SlugTaken."""
+    try:
+        row = await conn.fetchrow(
+            "UPDATE groups AS g SET slug = $2, name = $3, description = $4, visibility = $5,"
+            " membership = $6, anonymous = $7, moderation = $8, moderation_first_posts = $9,"
+            " report_hide_threshold = $10, crisis_policy = $11, crisis_reescalate_minutes = $12,"
+            " webhook_url = $13, condition_tags = $14, join_question = $15, guidelines = $16"
+            f" WHERE g.id = $1 RETURNING {_COLUMNS}",
+            group.id,
+            settings.slug,
+            settings.name,
+            settings.description,
+            settings.visibility,
+            settings.membership,
+            settings.anonymous,
+            settings.moderation,
+            settings.moderation_first_posts,
+            settings.report_hide_threshold,
+            settings.crisis_policy,
+            settings.crisis_reescalate_minutes,
+            settings.webhook_url,
+            settings.condition_tags,
+            settings.join_question,
+            settings.guidelines,
+        )
+    except asyncpg.UniqueViolationError:
+        raise SlugTaken(settings.slug) from None
+    assert row is not None
+    if settings.slug != group.slug:
+        await conn.execute("DELETE FROM group_slug_redirects WHERE old_slug = $1", settings.slug)
+        await conn.execute(
+            "INSERT INTO group_slug_redirects (old_slug, group_id) VALUES ($1, $2)"
+            " ON CONFLICT (old_slug) DO UPDATE SET group_id = EXCLUDED.group_id",
+            group.slug,
+            group.id,
+        )
+    return Group(**row)
+
+
+async def has_posts(conn: Conn, group_id: int) -> bool:
+    """Has anything ever been posted here (held or removed too)? Then its slug is settled."""
+    return bool(
+        await conn.fetchval("SELECT EXISTS (SELECT 1 FROM topics WHERE group_id = $1)", group_id)
+    )
+
+
+async def set_archived(conn: Conn, group_id: int, archived: bool) -> bool:
+    """True when this changed something, so repeating it is harmless."""
+    status = await conn.execute(
+        "UPDATE groups SET archived_at = CASE WHEN $2 THEN now() END"
+        " WHERE id = $1 AND (archived_at IS NOT NULL) <> $2",
+        group_id,
+        archived,
+    )
+    return status == "UPDATE 1"
+
+
+async def get_redirect(conn: Conn, old_slug: str) -> str | None:
+    """The current slug of the group that was once at `old_slug`."""
+    slug = await conn.fetchval(
+        "SELECT g.slug FROM group_slug_redirects r JOIN groups g ON g.id = r.group_id"
+        " WHERE r.old_slug = $1",
+        old_slug,
+    )
+    return None if slug is None else str(slug)
+
+
+async def posts_this_week(conn: Conn, group_id: int) -> int:
+    """Posts made visible in the last seven days: at most seven rows of a maintained counter."""
+    return int(
+        await conn.fetchval(
+            "SELECT coalesce(sum(posts), 0) FROM group_daily_posts"
+            " WHERE group_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - 7",
+            group_id,
+        )
+    )
 
 
 async def get_group_by_slug(conn: Conn, slug: str) -> Group | None:
@@ -134,7 +243,9 @@ async def get_visible_group_by_id(
     return _view(row) if row else None
 
 
-async def list_directory(conn: Conn, viewer_id: int | None, query: str = "") -> list[GroupView]:
+async def list_directory(
+    conn: Conn, viewer_id: int | None, query: str = "", tag: str = ""
+) -> list[GroupView]:
     """Every group that is not archived, with the viewer's membership; `query` searches.
 
     Members-only groups are listed too (name and description only) so that people can find them
@@ -149,10 +260,12 @@ async def list_directory(conn: Conn, viewer_id: int | None, query: str = "") -> 
         "   AND ($2 = '' OR g.search @@ websearch_to_tsquery('english', $2)"
         "        OR g.name ILIKE '%' || $3 || '%' ESCAPE '\\'"
         "        OR g.description ILIKE '%' || $3 || '%' ESCAPE '\\')"
+        "   AND ($4::text = '' OR g.condition_tags @> ARRAY[$4::text])"
         " ORDER BY g.name, g.id",
         viewer_id,
         query,
         _escape_like(query),
+        tag,
     )
     return [_view(r) for r in rows]
 
@@ -161,16 +274,26 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def join_group(conn: Conn, group: Group, member_id: int) -> str:
+async def join_group(
+    conn: Conn,
+    group: Group,
+    member_id: int,
+    *,
+    answer: str = "",
+    accepted_guidelines: bool = False,
+) -> str:
     """Join an open group, or ask to join an approval group; returns the resulting state."""
     state = "active" if group.membership == "open" else "pending"
     row = await conn.fetchrow(
-        "INSERT INTO group_members (group_id, member_id, state) VALUES ($1, $2, $3)"
+        "INSERT INTO group_members (group_id, member_id, state, join_answer,"
+        " guidelines_accepted_at) VALUES ($1, $2, $3, $4, CASE WHEN $5::boolean THEN now() END)"
         " ON CONFLICT (group_id, member_id) DO UPDATE SET state = group_members.state"
         " RETURNING state",
         group.id,
         member_id,
         state,
+        answer,
+        accepted_guidelines,
     )
     assert row is not None
     return str(row["state"])

@@ -73,7 +73,8 @@ async def test_invalid_settings_answer_400_keep_what_was_typed_and_change_nothin
 
 async def test_an_admin_adds_and_removes_a_group_phrase(admin_client, grief, db):
     resp = await admin_client.post_form(
-        "/admin/groups/grief/crisis/phrases", {"phrase": "going to the bridge", "level": "urgent"}
+        "/admin/groups/grief/crisis/phrases",
+        {"phrase": "going to the bridge", "level": "urgent", "confirm": "yes"},
     )
     assert resp.status == 303
     phrase_id = await db.fetchval("SELECT id FROM crisis_phrases WHERE group_id = $1", grief.id)
@@ -82,7 +83,9 @@ async def test_an_admin_adds_and_removes_a_group_phrase(admin_client, grief, db)
     )
     assert again.status == 400
     assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 1
-    gone = await admin_client.post_form(f"/admin/groups/grief/crisis/phrases/{phrase_id}/remove")
+    gone = await admin_client.post_form(
+        f"/admin/groups/grief/crisis/phrases/{phrase_id}/remove", {"confirm": "yes"}
+    )
     assert gone.status == 303
     assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 0
 

@@ -1,0 +1,379 @@
+"""The admin console (issue 6): every /admin route is 404 for non-admins, every form validates on
+the server, keeps what was typed and changes nothing when refused, and every change is audited."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from forum.handlers import routes
+from forum.storage import groups
+from tests.moderation.conftest import audit_count
+
+GROUP = {
+    "slug": "dementia-carers",
+    "name": "Carers of people with dementia",
+    "description": "For anyone caring for someone with dementia.",
+    "visibility": "members",
+    "membership": "approval",
+    "join_question": "Who are you caring for?",
+    "anonymous": "optional",
+    "moderation": "new-members",
+    "moderation_first_posts": "2",
+    "report_hide_threshold": "4",
+    "crisis_policy": "publish",
+    "crisis_reescalate_minutes": "15",
+    "webhook_url": "https://hooks.example.org/crisis",
+    "guidelines": "Be kind.\nNo medical advice.",
+}
+
+
+@pytest.fixture
+async def admin(make_client, make_member):
+    return await make_client(await make_member("overseer", is_admin=True))
+
+
+@pytest.fixture
+async def grief(make_group):
+    return await make_group("grief", name="Grief and loss")
+
+
+async def group_row(db, slug):
+    return await db.fetchrow("SELECT * FROM groups WHERE slug = $1", slug)
+
+
+def admin_routes():
+    """Every /admin route of the real router, so a route added later cannot be forgotten."""
+    from aiohttp import web
+
+    app = web.Application()
+    routes.setup(app)
+    found = []
+    for route in app.router.routes():
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("path") or info.get("formatter", "")
+        if path.startswith("/admin") and route.method in ("GET", "POST"):
+            found.append((route.method, path))
+    return sorted(set(found))
+
+
+def test_the_admin_routes_are_found_in_the_router():
+    paths = {path for _, path in admin_routes()}
+    assert {"/admin", "/admin/groups", "/admin/members", "/admin/log"} <= paths
+    assert len(paths) >= 15
+
+
+@pytest.mark.parametrize("who", ["member", "moderator"])
+async def test_a_non_admin_gets_404_on_every_admin_route_and_nothing_changes(
+    db, make_client, make_member, grief, appoint, publish, who
+):
+    moderator = await make_member("keeper")
+    await appoint(grief, moderator)
+    post = await publish(moderator, grief)
+    await db.execute(
+        "INSERT INTO crisis_phrases (group_id, phrase, level) VALUES ($1, 'the quarry', 'urgent')",
+        grief.id,
+    )
+    client = await make_client(moderator if who == "moderator" else await make_member("willow"))
+    before = (await group_row(db, "grief"), await db.fetchval("SELECT count(*) FROM audit_log"))
+    ids = {"slug": "grief", "member_id": str(moderator.id), "id": "1"}
+    for method, path in admin_routes():
+        url = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
+        if "reveal" in url and "posts" in url:
+            url = url.replace("/1/", f"/{post.post_id}/")
+        if method == "GET":
+            resp = await client.get(url)
+        else:
+            resp = await client.post_form(
+                url,
+                {
+                    **GROUP,
+                    "slug": "grief",
+                    "pseudonym": "willow",
+                    "reason": "because",
+                    "confirm": "yes",
+                    "phrase": "the bridge",
+                    "level": "urgent",
+                    "name": "Taken over",
+                },
+            )
+        assert resp.status == 404, (method, url)
+    after = (await group_row(db, "grief"), await db.fetchval("SELECT count(*) FROM audit_log"))
+    assert after == before
+    assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 1
+    assert await db.fetchval("SELECT count(*) FROM group_moderators") == 1
+
+
+async def test_every_admin_page_answers_an_admin(admin, grief):
+    for path in (
+        "/admin",
+        "/admin/groups",
+        "/admin/groups/grief",
+        "/admin/groups/grief/health",
+        "/admin/groups/grief/crisis",
+        "/admin/moderators",
+        "/admin/members",
+        "/admin/log",
+        "/admin/lexicon",
+    ):
+        resp = await admin.get(path)
+        assert resp.status == 200, path
+
+
+# -- Creating ----------------------------------------------------------------------------------
+
+
+async def test_an_admin_creates_a_group_with_every_setting_and_it_is_audited(db, admin):
+    resp = await admin.post_form("/admin/groups", GROUP | {"tags": "dementia"})
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/admin/groups/dementia-carers"
+    row = await group_row(db, "dementia-carers")
+    assert row["visibility"] == "members"
+    assert row["membership"] == "approval"
+    assert row["join_question"] == "Who are you caring for?"
+    assert row["anonymous"] == "optional"
+    assert (row["moderation"], row["moderation_first_posts"]) == ("new-members", 2)
+    assert row["report_hide_threshold"] == 4
+    assert (row["crisis_policy"], row["crisis_reescalate_minutes"]) == ("publish", 15)
+    assert row["webhook_url"] == "https://hooks.example.org/crisis"
+    assert row["condition_tags"] == ["dementia"]
+    assert row["guidelines"] == "Be kind.\nNo medical advice."
+    assert await audit_count(db, "create-group") == 1
+
+
+async def test_several_condition_tags_are_kept_in_the_directory_order(db, admin):
+    data = [(k, v) for k, v in GROUP.items()] + [("tags", "caring"), ("tags", "dementia")]
+    resp = await admin.http.post(
+        "/admin/groups", data=[*data, ("csrf_token", admin.csrf_token)], allow_redirects=False
+    )
+    assert resp.status == 303
+    assert (await group_row(db, "dementia-carers"))["condition_tags"] == ["dementia", "caring"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "Please give the group a name"),
+        ("name", "   ", "Please give the group a name"),
+        ("slug", "Not A Slug", "The address must be"),
+        ("webhook_url", "javascript:alert(1)", "webhook address must be a full http"),
+        ("webhook_url", "not a url", "webhook address must be a full http"),
+        ("moderation_first_posts", "0", "from 1 to 100"),
+        ("report_hide_threshold", "many", "from 1 to 100"),
+        ("crisis_reescalate_minutes", "9999", "from 1 to 1440"),
+        ("visibility", "secret", "from the list"),
+        ("join_question", "?" * 501, "at most 500"),
+    ],
+)
+async def test_an_invalid_new_group_is_refused_with_a_clear_message_and_nothing_created(
+    db, admin, field, value, message
+):
+    resp = await admin.post_form("/admin/groups", GROUP | {field: value})
+    assert resp.status == 400
+    text = await resp.text()
+    assert message in text
+    assert "Carers of people with dementia" in text or field == "name"
+    assert "Who are you caring for?" in text or field == "join_question"
+    assert await db.fetchval("SELECT count(*) FROM groups") == 0
+    assert await audit_count(db, "create-group") == 0
+
+
+async def test_an_unknown_condition_tag_is_refused(db, admin):
+    resp = await admin.post_form("/admin/groups", GROUP | {"tags": "astrology"})
+    assert resp.status == 400
+    assert "Unknown condition tag" in await resp.text()
+    assert await db.fetchval("SELECT count(*) FROM groups") == 0
+
+
+async def test_a_duplicate_slug_is_refused_and_the_first_group_is_untouched(db, admin, grief):
+    resp = await admin.post_form("/admin/groups", GROUP | {"slug": "grief"})
+    assert resp.status == 400
+    text = await resp.text()
+    assert "There is already a group at /g/grief" in text
+    assert "Carers of people with dementia" in text
+    assert (await group_row(db, "grief"))["name"] == "Grief and loss"
+    assert await db.fetchval("SELECT count(*) FROM groups") == 1
+
+
+# -- Editing -----------------------------------------------------------------------------------
+
+
+async def test_an_admin_edits_settings_and_the_change_is_audited(db, admin, grief):
+    resp = await admin.post_form("/admin/groups/grief", GROUP | {"slug": "grief", "tags": "grief"})
+    assert resp.status == 303
+    row = await group_row(db, "grief")
+    assert row["name"] == "Carers of people with dementia"
+    assert row["moderation"] == "new-members"
+    assert row["condition_tags"] == ["grief"]
+    reason = await db.fetchval("SELECT reason FROM audit_log WHERE action = 'edit-group'")
+    assert "name" in reason
+    assert "moderation" in reason
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "Please give the group a name"),
+        ("webhook_url", "ftp://example.org/x", "webhook address must be a full http"),
+        ("slug", "cancer", "There is already a group at /g/cancer"),
+    ],
+)
+async def test_an_invalid_edit_is_refused_keeps_what_was_typed_and_changes_nothing(
+    db, admin, grief, make_group, field, value, message
+):
+    await make_group("cancer", name="Living with cancer")
+    before = await group_row(db, "grief")
+    resp = await admin.post_form("/admin/groups/grief", GROUP | {"slug": "grief", field: value})
+    assert resp.status == 400
+    text = await resp.text()
+    assert message in text
+    assert "Who are you caring for?" in text
+    assert await group_row(db, "grief") == before
+    assert await audit_count(db, "edit-group") == 0
+
+
+async def test_a_slug_renamed_before_the_first_post_redirects_from_the_old_address(
+    db, admin, client, grief
+):
+    form = {"slug": "grief-and-loss", "name": "Grief and loss"}
+    resp = await admin.post_form("/admin/groups/grief", form)
+    assert resp.status == 303
+    old = await client.get("/g/grief?before=")
+    assert old.status == 301
+    assert old.headers["Location"].startswith("/g/grief-and-loss")
+    assert (await client.get("/g/grief-and-loss")).status == 200
+
+
+async def test_a_slug_cannot_change_after_the_first_post(db, admin, grief, author, publish):
+    await groups.join_group(db, grief, author.id)
+    await publish(author, grief)
+    resp = await admin.post_form("/admin/groups/grief", {"slug": "grief-2", "name": "Grief"})
+    assert resp.status == 400
+    assert "The address stays /g/grief" in await resp.text()
+    assert (await group_row(db, "grief"))["name"] == "Grief and loss"
+
+
+async def test_a_new_group_may_take_an_old_address_and_wins_over_the_redirect(
+    db, admin, client, grief
+):
+    await admin.post_form("/admin/groups/grief", {"slug": "grief-and-loss", "name": "Grief"})
+    resp = await admin.post_form("/admin/groups", {"slug": "grief", "name": "Newer grief"})
+    assert resp.status == 303
+    page = await client.get("/g/grief")
+    assert page.status == 200
+    assert "Newer grief" in await page.text()
+
+
+# -- Archiving ---------------------------------------------------------------------------------
+
+
+async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_no_posts(
+    db, admin, make_client, grief, author, make_draft
+):
+    from forum import posting
+
+    await groups.join_group(db, grief, author.id)
+    resp = await admin.post_form("/admin/groups/grief/archive")
+    assert resp.status == 303
+    visitor = await make_client()
+    assert "Grief and loss" not in await (await visitor.get("/")).text()
+    page = await visitor.get("/g/grief")
+    assert page.status == 200
+    assert "Archived" in await page.text()
+    draft = await make_draft(author, grief)
+    with pytest.raises(posting.PublishRefused):
+        await posting.publish(db, draft)
+    assert await audit_count(db, "archive-group") == 1
+    await admin.post_form("/admin/groups/grief/restore")
+    assert "Grief and loss" in await (await visitor.get("/")).text()
+    assert await audit_count(db, "restore-group") == 1
+
+
+# -- Moderators, health, members, log, lexicon ------------------------------------------------
+
+
+async def test_the_moderators_page_shows_load_and_groups_with_too_few_moderators(
+    admin, grief, keeper, appoint
+):
+    await appoint(grief, keeper)
+    text = await (await admin.get("/admin/moderators")).text()
+    assert "keeper" in text
+    assert "fewer than two moderators" in text
+
+
+async def test_group_health_lists_topics_with_no_reply_after_a_day_and_weekly_posts(
+    db, admin, grief, author, publish
+):
+    await groups.join_group(db, grief, author.id)
+    lonely = await publish(author, grief, title="Is anyone there")
+    await db.execute(
+        "UPDATE topics SET created_at = now() - interval '30 hours' WHERE id = $1", lonely.topic_id
+    )
+    text = await (await admin.get("/admin/groups/grief/health")).text()
+    assert "Is anyone there" in text
+    assert f'href="/t/{lonely.topic_id}"' in text
+    assert await db.fetchval("SELECT sum(posts) FROM group_daily_posts") == 1
+
+
+async def test_the_members_page_finds_a_member_and_shows_sanctions_but_no_anonymous_link(
+    db, admin, author, grief
+):
+    await db.execute(
+        "INSERT INTO sanctions (member_id, group_id, kind, reason, created_by)"
+        " VALUES ($1, $2, 'mute', 'cooling off', $1)",
+        author.id,
+        grief.id,
+    )
+    text = await (await admin.get("/admin/members?q=WILL")).text()
+    assert "willow" in text
+    assert "mute in Grief and loss" in text
+    assert "overseer" not in text.split("<table")[1]
+
+
+async def test_the_audit_log_shows_admin_actions(admin, grief):
+    await admin.post_form("/admin/groups/grief/archive")
+    text = await (await admin.get("/admin/log")).text()
+    assert "archive-group" in text
+
+
+async def test_the_base_lexicon_is_shown(admin):
+    text = await (await admin.get("/admin/lexicon")).text()
+    assert "kill myself" in text
+
+
+async def test_adding_a_phrase_first_shows_how_recent_posts_would_change_and_saves_nothing(
+    db, admin, grief, author, publish
+):
+    await groups.join_group(db, grief, author.id)
+    flagged = await publish(author, grief, body="Tomorrow I am walking to the old quarry again.")
+    await publish(author, grief, body="The weather was lovely today.")
+    resp = await admin.post_form(
+        "/admin/groups/grief/crisis/phrases", {"phrase": "old quarry", "level": "urgent"}
+    )
+    assert resp.status == 200
+    text = await resp.text()
+    assert "1 post would change" in text
+    assert f"Post #{flagged.post_id}" in text
+    assert "none → urgent" in text
+    assert "Tomorrow I am walking" not in text  # ids and levels only, never the post text
+    assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 0
+    assert await audit_count(db, "crisis-phrase-add") == 0
+
+
+async def test_removing_a_phrase_first_shows_the_preview(db, admin, grief):
+    phrase_id = await db.fetchval(
+        "INSERT INTO crisis_phrases (group_id, phrase, level) VALUES ($1, 'the quarry', 'urgent')"
+        " RETURNING id",
+        grief.id,
+    )
+    resp = await admin.post_form(f"/admin/groups/grief/crisis/phrases/{phrase_id}/remove")
+    assert resp.status == 200
+    assert "Remove “the quarry”" in await resp.text()
+    assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 1
+
+
+async def test_the_members_page_lists_members_only_when_searched(admin, author):
+    text = await (await admin.get("/admin/members")).text()
+    assert "willow" not in text
+    assert "Type part of a pseudonym" in text
