@@ -53,6 +53,15 @@ PAGES: list[tuple[str, str]] = [
     ("{report}", "admin"),
     ("/no-such-page", "visitor"),
     ("/safety", "visitor"),
+    ("/search?q=evening", "visitor"),
+    ("/search?q=evening&group=grief", "admin"),
+    ("/?tag=grief", "visitor"),
+    ("/admin", "admin"),
+    ("/admin/groups/grief/health", "admin"),
+    ("/admin/moderators", "admin"),
+    ("/admin/members?q=axe", "admin"),
+    ("/admin/log", "admin"),
+    ("/admin/lexicon", "admin"),
 ]
 #: Pages checked in the dark theme too (colour contrast differs; the structure does not).
 DARK_TOO = {
