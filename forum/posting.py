@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from forum import markup
 from forum.moderation import crisis, escalation, sanctions
 from forum.moderation import queue as mod_queue
-from forum.storage import drafts, groups, topics
+from forum.storage import drafts, groups, inbox, topics
 from forum.storage.db import Conn
 from forum.storage.drafts import Draft
 
@@ -83,6 +83,10 @@ async def scan_draft(conn: Conn, draft: Draft) -> crisis.ScanResult:
 
 async def publish(conn: Conn, draft: Draft) -> Published:
     """Publish `draft` exactly as read (its version); raises PublishRefused or StaleDraft."""
+    if draft.edits_post_id is not None:
+        from forum import editing  # editing builds on this module: imported when needed
+
+        return await editing.publish_edit(conn, draft)
     problems = publish_problems(draft)
     if problems:
         raise PublishRefused(" ".join(problems))
@@ -139,6 +143,10 @@ async def publish(conn: Conn, draft: Draft) -> Published:
                     "This topic is no longer open for replies. Your draft is kept."
                 )
             new = reply
+        # Starting or replying follows the topic; a published reply reaches its followers.
+        await inbox.follow_by_default(conn, new.topic_id, draft.author_id)
+        if not held and draft.topic_id is not None:
+            await inbox.deliver(conn, new.post_id)
         if scanned.level != "none":
             await escalation.flag(
                 conn,

@@ -14,8 +14,10 @@ from forum.handlers import (
     drafts,
     groups,
     health,
+    inbox,
     mod,
     notifications,
+    own_posts,
     profiles,
     reports,
     topics,
@@ -51,6 +53,8 @@ def setup(app: web.Application) -> None:
     r.add_get("/notifications", notifications.notifications_page, name="notifications")
     r.add_post("/notifications/read", notifications.mark_read, name="notifications_read")
     mod.setup_routes(app)
+    inbox.setup_routes(app)
+    own_posts.setup_routes(app)
     r.add_get("/admin/groups", admin.groups_page, name="admin_groups")
     r.add_post("/admin/groups", admin.create_group)
     r.add_get("/admin/groups/{slug}", admin.group_page, name="admin_group")

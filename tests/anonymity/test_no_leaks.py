@@ -66,6 +66,9 @@ class World:
             f"/t/{self.recovery_topic}",
             f"/t/{self.persona_topic}",
             f"/mod/items/{self.items['persona']}",
+            # The other member started the check-in topic: the signed reply reaches their inbox
+            # under the name it was published with, as on the topic page.
+            "/inbox",
         }
 
     def seeds(self) -> list[str]:
@@ -95,6 +98,9 @@ class World:
             "/drafts",
             f"/drafts/{self.author_draft}",
             "/notifications",
+            "/inbox",
+            "/account/posts",
+            "/account/helped",
             "/mod",
             "/mod/log",
             *(f"/mod/items/{i}" for i in self.items.values()),
