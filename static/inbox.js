@@ -33,6 +33,9 @@
       .then(function () { refreshing = false; });
   }
 
+  // Marks the link while the stream is open (for assistive styling, and for tests to wait on).
+  source.addEventListener("ready", function () { link.setAttribute("data-live", "on"); });
+  source.addEventListener("error", function () { link.removeAttribute("data-live"); });
   source.addEventListener("inbox", function (message) {
     var data = {};
     try { data = JSON.parse(message.data); } catch (e) { data = {}; }
