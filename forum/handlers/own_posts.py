@@ -36,9 +36,7 @@ async def own_posts_page(request: web.Request) -> web.Response:
     member = auth.require_member(request)
     before_id = _before(request)
     async with request.app[pool_key].acquire() as conn:
-        found = await own_posts.list_own_posts(
-            conn, member.id, before_id=before_id, limit=PAGE + 1
-        )
+        found = await own_posts.list_own_posts(conn, member.id, before_id=before_id, limit=PAGE + 1)
         own_drafts = await drafts.list_own_drafts(conn, member.id) if before_id is None else []
     older = found[PAGE - 1].id if len(found) > PAGE else None
     return render(

@@ -101,9 +101,7 @@ async def get_badges(conn: Conn, member: Member) -> Badges:
         member.id,
     )
     assert row is not None
-    return Badges(
-        int(row["unread"]), bool(row["moderates"]) or member.is_admin, int(row["inbox"])
-    )
+    return Badges(int(row["unread"]), bool(row["moderates"]) or member.is_admin, int(row["inbox"]))
 
 
 async def pseudonym_in_use(conn: Conn, name: str, *, other_than: int) -> bool:

@@ -1,4 +1,4 @@
-""""This helped me" and "me too": private thanks from readers to a post's author.
+""" "This helped me" and "me too": private thanks from readers to a post's author.
 
 Only the author ever reads them back, and only as counts per post: who responded is never
 selected for display, and there are no totals across posts, rankings or streaks. A member may

@@ -138,9 +138,7 @@ async def test_a_held_reply_reaches_the_inbox_only_when_approved(
     assert await inbox_rows(db, starter) == [held.post_id]
 
 
-async def test_a_removed_reply_leaves_the_inbox(
-    db, starter, replier, grief, publish, make_client
-):
+async def test_a_removed_reply_leaves_the_inbox(db, starter, replier, grief, publish, make_client):
     topic = await publish(starter, grief, title="Evenings")
     reply = await publish(replier, grief, topic_id=topic.topic_id, body="soon removed")
     await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", reply.post_id)
@@ -152,9 +150,7 @@ async def test_a_removed_reply_leaves_the_inbox(
 async def test_leaving_a_members_only_group_empties_its_part_of_the_inbox(
     db, starter, replier, make_group, publish, make_client
 ):
-    private = await make_group(
-        "private", visibility="members", members_=[starter, replier]
-    )
+    private = await make_group("private", visibility="members", members_=[starter, replier])
     topic = await publish(starter, private, title="Behind the door")
     await publish(replier, private, topic_id=topic.topic_id, body="inside words")
     await groups.leave_group(db, private.id, starter.id)
@@ -179,9 +175,7 @@ async def test_a_muted_members_anonymous_reply_still_arrives_so_the_mute_reveals
     """Dropping it would tell the muter which anonymous replies are the muted member's."""
     topic = await publish(starter, grief, title="Evenings")
     await inbox.mute_member(db, starter.id, replier.id)
-    reply = await publish(
-        replier, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True
-    )
+    reply = await publish(replier, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True)
     assert await inbox_rows(db, starter) == [reply.post_id]
 
 
@@ -212,9 +206,7 @@ async def test_one_statement_reaches_every_follower(db, starter, make_member, gr
         await groups.add_member(db, grief.id, follower.id)
         await inbox.set_follow(db, topic.topic_id, follower.id, following=True)
     reply = await publish(starter, grief, topic_id=topic.topic_id, body="to all of you")
-    count = await db.fetchval(
-        "SELECT count(*) FROM inbox_items WHERE post_id = $1", reply.post_id
-    )
+    count = await db.fetchval("SELECT count(*) FROM inbox_items WHERE post_id = $1", reply.post_id)
     assert count == 30
 
 
@@ -262,9 +254,7 @@ async def test_the_live_stream_carries_only_your_own_replies(
     mine = await publish(starter, grief, title="Evenings")
     await publish(replier, grief, topic_id=mine.topic_id, body="for willow")
     raw = await asyncio.wait_for(next_event(starter_stream, "inbox"), HANG_GUARD)
-    item_id = await db.fetchval(
-        "SELECT id FROM inbox_items WHERE member_id = $1", starter.id
-    )
+    item_id = await db.fetchval("SELECT id FROM inbox_items WHERE member_id = $1", starter.id)
     assert json.loads(raw)["item"] == item_id
 
 

@@ -1,4 +1,4 @@
-""""This helped me" and "me too": counts shown to the post's author alone, responders never named."""
+""" "This helped me" and "me too": counts shown to the post's author alone, responders never named."""
 
 from __future__ import annotations
 
@@ -38,9 +38,7 @@ async def test_helped_counts_are_visible_to_the_author_alone(
         assert "Only you see this" not in page
 
 
-async def test_the_author_is_never_told_who_responded(
-    opening, starter, replier, make_client
-):
+async def test_the_author_is_never_told_who_responded(opening, starter, replier, make_client):
     client = await make_client(replier)
     await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
     await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "me-too"})
@@ -77,9 +75,7 @@ async def test_you_cannot_respond_to_your_own_post(opening, starter, make_client
 
 async def test_responding_needs_the_csrf_token(opening, replier, make_client, db):
     client = await make_client(replier)
-    resp = await client.post_form(
-        f"/p/{opening.post_id}/respond", {"kind": "helped"}, csrf=False
-    )
+    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"}, csrf=False)
     assert resp.status == 403
     assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
 
@@ -109,9 +105,7 @@ async def test_people_you_helped_lists_your_marked_posts_only(
     await (await make_client(replier)).post_form(
         f"/p/{opening.post_id}/respond", {"kind": "me-too"}
     )
-    await (await make_client(starter)).post_form(
-        f"/p/{theirs.post_id}/respond", {"kind": "helped"}
-    )
+    await (await make_client(starter)).post_form(f"/p/{theirs.post_id}/respond", {"kind": "helped"})
     page = await (await (await make_client(starter)).get("/account/helped")).text()
     assert "What helps me at night" in page
     assert "1 person said they've been there too." in page
