@@ -19,7 +19,7 @@ async def profile_page(request: web.Request) -> web.Response:
         posts = await profiles.list_public_posts(
             conn, profile.id, viewer.id if viewer else None, bool(viewer and viewer.is_admin)
         )
-        muted = bool(viewer) and await inbox.has_muted(conn, viewer.id, profile.id)  # type: ignore[union-attr]
+        muted = viewer is not None and await inbox.has_muted(conn, viewer.id, profile.id)
     return render(
         request, "profiles/profile.html", {"profile": profile, "posts": posts, "muted": muted}
     )

@@ -62,7 +62,9 @@ async def topic_page(request: web.Request) -> web.Response:
             else []
         )
         marks = (
-            await viewer_marks.get_marks(conn, viewer.id, topic.id, [p.id for p in posts])
+            await viewer_marks.get_marks(
+                conn, viewer.id, topic.id, [p.id for p in posts], is_admin=viewer.is_admin
+            )
             if viewer and topic.state == "published"
             else None
         )

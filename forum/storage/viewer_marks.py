@@ -19,14 +19,21 @@ class ViewerMarks:
     muted: frozenset[int] = frozenset()
     responded: frozenset[tuple[int, str]] = frozenset()  # (post id, kind)
     counts: dict[int, dict[str, int]] = field(default_factory=dict)  # own posts only
+    moderates: bool = False  # a moderator of the topic's group: may read edit histories
 
     def count(self, post_id: int, kind: str) -> int:
         return self.counts.get(post_id, {}).get(kind, 0)
 
 
-async def get_marks(conn: Conn, member_id: int, topic_id: int, post_ids: list[int]) -> ViewerMarks:
+async def get_marks(
+    conn: Conn, member_id: int, topic_id: int, post_ids: list[int], *, is_admin: bool = False
+) -> ViewerMarks:
     rows = await conn.fetch(
-        "SELECT 'following' AS what, NULL::bigint AS post_id, NULL::text AS kind, 1::bigint AS n"
+        "SELECT 'moderates' AS what, NULL::bigint AS post_id, NULL::text AS kind, 1::bigint AS n"
+        " FROM group_moderators gmod JOIN topics t ON t.group_id = gmod.group_id"
+        " WHERE t.id = $2 AND gmod.member_id = $1"
+        " UNION ALL"
+        " SELECT 'following' AS what, NULL::bigint AS post_id, NULL::text AS kind, 1::bigint AS n"
         " FROM topic_follows WHERE topic_id = $2 AND member_id = $1 AND state = 'following'"
         " UNION ALL"
         " SELECT 'muted', p.id, NULL, 1 FROM posts p"
@@ -44,11 +51,14 @@ async def get_marks(conn: Conn, member_id: int, topic_id: int, post_ids: list[in
         post_ids,
     )
     following = False
+    moderates = is_admin
     muted: set[int] = set()
     responded: set[tuple[int, str]] = set()
     counts: defaultdict[int, dict[str, int]] = defaultdict(dict)
     for r in rows:
-        if r["what"] == "following":
+        if r["what"] == "moderates":
+            moderates = True
+        elif r["what"] == "following":
             following = True
         elif r["what"] == "muted":
             muted.add(r["post_id"])
@@ -56,4 +66,4 @@ async def get_marks(conn: Conn, member_id: int, topic_id: int, post_ids: list[in
             responded.add((r["post_id"], r["kind"]))
         else:
             counts[r["post_id"]][r["kind"]] = int(r["n"])
-    return ViewerMarks(following, frozenset(muted), frozenset(responded), dict(counts))
+    return ViewerMarks(following, frozenset(muted), frozenset(responded), dict(counts), moderates)

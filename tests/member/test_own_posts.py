@@ -161,3 +161,17 @@ async def test_a_moderator_of_another_group_does_not_see_the_history(
     await appoint(elsewhere, keeper)
     resp = await (await make_client(keeper)).get(f"/mod/posts/{reply.post_id}/history")
     assert resp.status == 404
+
+
+async def test_the_topic_page_links_moderators_alone_to_the_history(
+    reply, replier, starter, grief, appoint, make_member, make_client
+):
+    await edit(await make_client(replier), reply.post_id, "second words")
+    keeper = await make_member("keeper")
+    await appoint(grief, keeper)
+    link = f'href="/mod/posts/{reply.post_id}/history"'
+    page = await (await (await make_client(keeper)).get(f"/t/{reply.topic_id}")).text()
+    assert link in page
+    for viewer in (replier, starter, None):
+        page = await (await (await make_client(viewer)).get(f"/t/{reply.topic_id}")).text()
+        assert link not in page
