@@ -27,6 +27,8 @@ LOGIN_PER_ADDRESS = Policy("login-address", 30, timedelta(minutes=15))
 REGISTER_PER_ADDRESS = Policy("register-address", 10, timedelta(hours=1))
 PUBLISH_PER_MEMBER = Policy("publish-member", 20, timedelta(minutes=10))
 DRAFTS_PER_MEMBER = Policy("draft-member", 60, timedelta(minutes=10))
+#: "This helped me" / "me too" presses: generous for reading a long thread, not for a script.
+RESPONSES_PER_MEMBER = Policy("respond-member", 120, timedelta(minutes=10))
 
 
 class Limited(Exception):

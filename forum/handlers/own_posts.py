@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum import auth, forms
+from forum import auth, forms, limits
 from forum.handlers.topics import post_url, visible_topic_or_404
-from forum.keys import pool_key
+from forum.keys import pool_key, settings_key
 from forum.moderation import queue as mod_queue
 from forum.pages import render
 from forum.storage import drafts, own_posts, posts, responses, topics
@@ -99,6 +99,14 @@ async def respond(request: web.Request) -> web.Response:
     if kind not in responses.KINDS:
         raise web.HTTPBadRequest(reason="Unknown response")
     async with request.app[pool_key].acquire() as conn:
+        try:
+            await limits.spend(
+                conn,
+                limits.RESPONSES_PER_MEMBER,
+                limits.key(request.app[settings_key].secret, f"m:{member.id}"),
+            )
+        except limits.Limited as exc:
+            raise web.HTTPTooManyRequests(headers={"Retry-After": str(exc.retry_after)}) from None
         changed = await responses.toggle(conn, post_id, member.id, kind)
     if changed is None:
         raise web.HTTPNotFound()  # their own post: there is nothing to respond to

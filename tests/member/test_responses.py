@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from forum import limits
 from forum.storage import groups
 from tests.member.conftest import SECRET
 
@@ -127,3 +128,13 @@ async def test_anonymous_posts_can_be_thanked_without_naming_their_author(
     own = await (await (await make_client(replier)).get("/account/helped")).text()
     assert "unsigned help" in own
     assert "posted anonymously" in own
+
+
+async def test_pressing_too_often_is_slowed_down(opening, replier, make_client, db):
+    client = await make_client(replier)
+    for _ in range(limits.RESPONSES_PER_MEMBER.limit):
+        resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+        assert resp.status == 303
+    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+    assert resp.status == 429
+    assert "Retry-After" in resp.headers
