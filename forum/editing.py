@@ -30,6 +30,11 @@ async def publish_edit(conn: Conn, draft: Draft) -> posting.Published:
             "This post can no longer be edited: it was taken down or deleted. Your text is kept"
             " in this draft."
         )
+    if (draft.body, draft.content_warning.strip()) == (post.body_source, post.content_warning):
+        # Nothing changed: no "edited" mark, no history entry, no new scan; the draft goes.
+        if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
+            raise posting.StaleDraft()
+        return posting.Published(topics.NewPost(post.topic_id, post.id, post.number), "none")
     group = await groups.get_group_by_slug(conn, draft.group_slug)
     if group is None or group.archived_at is not None:
         raise posting.PublishRefused("This group is closed to new posts. Your draft is kept.")

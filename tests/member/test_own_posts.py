@@ -175,3 +175,11 @@ async def test_the_topic_page_links_moderators_alone_to_the_history(
     for viewer in (replier, starter, None):
         page = await (await (await make_client(viewer)).get(f"/t/{reply.topic_id}")).text()
         assert link not in page
+
+
+async def test_an_unchanged_edit_leaves_no_mark_and_no_history(reply, replier, make_client, db):
+    _, resp = await edit(await make_client(replier), reply.post_id, "first words")
+    assert resp.status == 303
+    assert await db.fetchval("SELECT edited_at FROM posts WHERE id = $1", reply.post_id) is None
+    assert await db.fetchval("SELECT count(*) FROM post_versions") == 0
+    assert await db.fetchval("SELECT count(*) FROM drafts") == 0
