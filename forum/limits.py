@@ -30,6 +30,8 @@ DRAFTS_PER_MEMBER = Policy("draft-member", 60, timedelta(minutes=10))
 #: Searches are the heaviest reads: per member, or per address for visitors. Far above what a
 #: person types and pages through; well below a scraper trying words.
 SEARCH_PER_READER = Policy("search-reader", 30, timedelta(minutes=1))
+#: "This helped me" / "me too" presses: generous for reading a long thread, not for a script.
+RESPONSES_PER_MEMBER = Policy("respond-member", 120, timedelta(minutes=10))
 
 
 class Limited(Exception):

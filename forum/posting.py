@@ -4,7 +4,9 @@ Saving is lenient (a draft may be half-written: no title yet, an empty body) but
 draft is never refused for being unfinished, only for being larger than any post may be.
 Publishing checks the finished shape, renders once (the same `markup.render` as the preview)
 and, in one transaction, turns the draft into a topic or reply and removes the draft. If the
-draft changed since the author looked at it (another tab), nothing is published.
+draft changed since the author looked at it (another tab), nothing is published. A draft that
+names a published post (`edits_post_id`) is an edit: it goes through the same editor, preview,
+checks and scan, and ends by updating that post instead of adding one.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from forum import markup
 from forum.moderation import crisis, escalation, sanctions
 from forum.moderation import queue as mod_queue
-from forum.storage import drafts, groups, memberships, topics
+from forum.storage import drafts, groups, inbox, memberships, own_posts, posts, topics
 from forum.storage.db import Conn
 from forum.storage.drafts import Draft
 
@@ -94,6 +96,8 @@ async def _require_guidelines_accepted(conn: Conn, group: groups.Group, author_i
 
 async def publish(conn: Conn, draft: Draft) -> Published:
     """Publish `draft` exactly as read (its version); raises PublishRefused or StaleDraft."""
+    if draft.edits_post_id is not None:
+        return await _publish_edit(conn, draft)
     problems = publish_problems(draft)
     if problems:
         raise PublishRefused(" ".join(problems))
@@ -151,6 +155,10 @@ async def publish(conn: Conn, draft: Draft) -> Published:
                     "This topic is no longer open for replies. Your draft is kept."
                 )
             new = reply
+        # Starting or replying follows the topic; a published reply reaches its followers.
+        await inbox.follow_by_default(conn, new.topic_id, draft.author_id)
+        if not held and draft.topic_id is not None:
+            await inbox.deliver(conn, new.post_id)
         if scanned.level != "none":
             await escalation.flag(
                 conn,
@@ -163,3 +171,65 @@ async def publish(conn: Conn, draft: Draft) -> Published:
         elif held:
             await mod_queue.hold(conn, group=group, post_id=new.post_id, author_id=draft.author_id)
         return Published(new, scanned.level)
+
+
+async def _publish_edit(conn: Conn, draft: Draft) -> Published:
+    """Apply an edit draft (`drafts.edits_post_id`) to its post, in place.
+
+    The same checks, render and crisis scan as a new post; the post keeps its place, number and
+    anonymity, its old text goes to `post_versions`, and it is marked edited. An edit that turns
+    urgent under a "hold" policy, or that pre-moderation would have held, takes the post down
+    (`hidden`) until a moderator has looked, as a new post would wait; approving puts it back.
+    """
+    assert draft.edits_post_id is not None
+    problems = publish_problems(draft)
+    if problems:
+        raise PublishRefused(" ".join(problems))
+    post = await own_posts.get_own_post(conn, draft.edits_post_id, draft.author_id)
+    if post is None or post.state != "published":
+        raise PublishRefused(
+            "This post can no longer be edited: it was taken down or deleted. Your text is kept"
+            " in this draft."
+        )
+    if (draft.body, draft.content_warning.strip()) == (post.body_source, post.content_warning):
+        # Nothing changed: no "edited" mark, no history entry, no new scan; the draft goes.
+        if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
+            raise StaleDraft()
+        return Published(topics.NewPost(post.topic_id, post.id, post.number), "none")
+    group = await groups.get_group_by_slug(conn, draft.group_slug)
+    if group is None or group.archived_at is not None:
+        raise PublishRefused("This group is closed to new posts. Your draft is kept.")
+    blocked = await sanctions.posting_block(conn, draft.author_id, group)
+    if blocked:
+        raise PublishRefused(blocked + " Your draft is kept.")
+    if not await groups.is_active_member(conn, group.id, draft.author_id):
+        raise PublishRefused(f"Join “{group.name}” to edit your post. Your draft is kept.")
+    scanned = crisis.scan(draft.body, await escalation.lexicon_for(conn, group.id))
+    urgent_hold = scanned.level == "urgent" and group.crisis_policy == "hold"
+    held = urgent_hold or await mod_queue.needs_review(conn, group, draft.author_id)
+    async with conn.transaction():
+        if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
+            raise StaleDraft()
+        if not await own_posts.apply_edit(
+            conn,
+            post.id,
+            draft.author_id,
+            body_source=draft.body,
+            body_html=markup.render(draft.body),
+            content_warning=draft.content_warning.strip(),
+        ):
+            raise PublishRefused("This post can no longer be edited. Your draft is kept.")
+        if held:
+            await posts.hide(conn, post.id)
+        if scanned.level != "none":
+            await escalation.flag(
+                conn,
+                group=group,
+                post_id=post.id,
+                author_id=draft.author_id,
+                result=scanned,
+                held=held,
+            )
+        elif held:
+            await mod_queue.hold(conn, group=group, post_id=post.id, author_id=draft.author_id)
+    return Published(topics.NewPost(post.topic_id, post.id, post.number, held=held), scanned.level)

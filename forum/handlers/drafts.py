@@ -201,7 +201,10 @@ async def _save(
             version=form.int("version"),
             title=fields.title,
             body=fields.body,
-            anonymous=fields.anonymous and target["anonymous_allowed"],
+            # An edit keeps the anonymity the post was published with.
+            anonymous=draft.anonymous
+            if draft.edits_post_id
+            else fields.anonymous and target["anonymous_allowed"],
             content_warning=fields.content_warning,
         )
         current = await drafts.get_own_draft(conn, draft.id, member.id)

@@ -7,7 +7,7 @@ from aiohttp import web
 from forum import auth
 from forum.keys import pool_key
 from forum.pages import render
-from forum.storage import profiles
+from forum.storage import inbox, profiles
 
 
 async def profile_page(request: web.Request) -> web.Response:
@@ -19,4 +19,7 @@ async def profile_page(request: web.Request) -> web.Response:
         posts = await profiles.list_public_posts(
             conn, profile.id, viewer.id if viewer else None, bool(viewer and viewer.is_admin)
         )
-    return render(request, "profiles/profile.html", {"profile": profile, "posts": posts})
+        muted = viewer is not None and await inbox.has_muted(conn, viewer.id, profile.id)
+    return render(
+        request, "profiles/profile.html", {"profile": profile, "posts": posts, "muted": muted}
+    )

@@ -15,9 +15,11 @@ from forum.handlers import (
     drafts,
     groups,
     health,
+    inbox,
     joining,
     mod,
     notifications,
+    own_posts,
     preferences,
     profiles,
     reports,
@@ -72,6 +74,8 @@ def setup(app: web.Application) -> None:
     r.add_get("/admin/members", admin_console.members_page, name="admin_members")
     r.add_get("/admin/log", admin_console.log_page, name="admin_log")
     r.add_get("/admin/lexicon", admin_crisis.lexicon_page, name="admin_lexicon")
+    inbox.setup_routes(app)
+    own_posts.setup_routes(app)
     r.add_get("/admin/groups", admin.groups_page, name="admin_groups")
     r.add_post("/admin/groups", admin.create_group)
     r.add_get("/admin/groups/{slug}", admin.group_page, name="admin_group")

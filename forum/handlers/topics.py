@@ -8,7 +8,7 @@ from forum import auth, forms
 from forum.keys import pool_key
 from forum.pages import render
 from forum.storage import crisis as crisis_store
-from forum.storage import groups, topics
+from forum.storage import groups, topics, viewer_marks
 
 PAGE_SIZE = 20
 
@@ -61,6 +61,13 @@ async def topic_page(request: web.Request) -> web.Response:
             if viewer and page == last_page
             else []
         )
+        marks = (
+            await viewer_marks.get_marks(
+                conn, viewer.id, topic.id, [p.id for p in posts], is_admin=viewer.is_admin
+            )
+            if viewer and topic.state == "published"
+            else None
+        )
         # After publishing words the scanner flagged, the author's page opens with support.
         support = (
             await crisis_store.list_resources(conn, view.group.id)
@@ -79,6 +86,7 @@ async def topic_page(request: web.Request) -> web.Response:
             "support": support,
             "page": page,
             "last_page": last_page,
+            "marks": marks,
         },
     )
 

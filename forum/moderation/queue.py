@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from forum import markup
 from forum.moderation import events
 from forum.moderation.events import Event
-from forum.storage import audit, moderators, notifications, posts, queue
+from forum.storage import audit, inbox, moderators, notifications, posts, queue
 from forum.storage.db import Conn
 from forum.storage.groups import Group
 from forum.storage.members import Member
@@ -196,6 +196,7 @@ async def approve(
         await posts.unhide(conn, item.post_id)
         await _record(conn, item, moderator, "edit-approve" if new_body is not None else "approve")
         if was_held:
+            await inbox.deliver(conn, item.post_id)  # replies reach followers once visible
             await notifications.notify(
                 conn,
                 item.author_id,

@@ -29,6 +29,7 @@ class Draft:
     version: int
     created_at: datetime
     updated_at: datetime
+    edits_post_id: int | None = None  # an edit of this published post, not a new one
 
     @property
     def is_reply(self) -> bool:
@@ -38,7 +39,8 @@ class Draft:
 _SELECT = """
     SELECT d.id, d.author_id, d.group_id, g.slug AS group_slug, g.name AS group_name,
            g.anonymous AS group_anonymous, d.topic_id, t.title AS topic_title, d.title, d.body,
-           d.anonymous, d.content_warning, d.version, d.created_at, d.updated_at
+           d.anonymous, d.content_warning, d.version, d.created_at, d.updated_at,
+           d.edits_post_id
     FROM drafts d
     JOIN groups g ON g.id = d.group_id
     LEFT JOIN topics t ON t.id = d.topic_id

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
+from forum.storage import inbox
 from forum.storage.db import Conn
 
 
@@ -80,10 +81,12 @@ async def count_members(conn: Conn) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Badges:
-    """What the page header shows a signed-in member: unread notifications, a Moderate link."""
+    """What the page header shows a signed-in member: unread notifications, a Moderate link,
+    unread replies in their inbox."""
 
     unread: int
     moderates: bool
+    inbox: int = 0
 
 
 NO_BADGES = Badges(0, False)
@@ -93,11 +96,12 @@ async def get_badges(conn: Conn, member: Member) -> Badges:
     row = await conn.fetchrow(
         "SELECT (SELECT count(*) FROM (SELECT 1 FROM notifications WHERE member_id = $1"
         "          AND read_at IS NULL LIMIT 99) unread) AS unread,"
-        "       EXISTS (SELECT 1 FROM group_moderators WHERE member_id = $1) AS moderates",
+        "       EXISTS (SELECT 1 FROM group_moderators WHERE member_id = $1) AS moderates,"
+        f"      ({inbox.UNREAD_COUNT_SQL}) AS inbox",
         member.id,
     )
     assert row is not None
-    return Badges(int(row["unread"]), bool(row["moderates"]) or member.is_admin)
+    return Badges(int(row["unread"]), bool(row["moderates"]) or member.is_admin, int(row["inbox"]))
 
 
 async def pseudonym_in_use(conn: Conn, name: str, *, other_than: int) -> bool:

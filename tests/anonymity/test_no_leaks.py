@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from forum.storage import topics
+from forum.storage import inbox, topics
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.anonymity.conftest import own_marks, set_name
@@ -36,7 +36,7 @@ AUTHOR_ID = 48613
 ID_PATTERN = re.compile(rf"(?<![\w.]){AUTHOR_ID}(?!\w)")
 #: Everything the author wrote anonymously: readable by others, but never next to a name of theirs.
 ANONYMOUS_TEXTS = ("unsigned opening words", "unsigned late words", "unsigned recovery words")
-SKIP = ("/static/", "/mod/events", "/admin/reveals/", "/logout")
+SKIP = ("/static/", "/mod/events", "/inbox/events", "/admin/reveals/", "/logout")
 MAX_PAGES = 1000
 
 
@@ -66,6 +66,9 @@ class World:
             f"/t/{self.recovery_topic}",
             f"/t/{self.persona_topic}",
             f"/mod/items/{self.items['persona']}",
+            # The other member started the check-in topic: the signed reply reaches their inbox
+            # under the name it was published with, as on the topic page.
+            "/inbox",
         }
 
     def seeds(self) -> list[str]:
@@ -99,6 +102,9 @@ class World:
             "/drafts",
             f"/drafts/{self.author_draft}",
             "/notifications",
+            "/inbox",
+            "/account/posts",
+            "/account/helped",
             "/mod",
             "/mod/log",
             *(f"/mod/items/{i}" for i in self.items.values()),
@@ -237,6 +243,24 @@ async def world(db, make_member, make_group, make_client, make_draft, appoint, p
     )
     assert resp.status == 303
     w.reveal_path = resp.headers["Location"]
+
+    # Issue 9: the other member thanks the anonymous posts and mutes the author by pseudonym;
+    # the author edits the anonymous opening post (moderators get its history) and deletes one.
+    thanking = await make_client(other)
+    for post in (opening, unsigned):
+        resp = await thanking.post_form(f"/p/{post.post_id}/respond", {"kind": "helped"})
+        assert resp.status == 303
+    await inbox.mute_member(db, other.id, author.id)  # not over HTTP: the URL names them
+    writing = await make_client(author)
+    resp = await writing.post_form(f"/p/{opening.post_id}/edit")
+    assert resp.status == 303
+    edit_url = resp.headers["Location"]
+    resp = await writing.post_form(
+        edit_url + "/publish", {"body": ANONYMOUS_TEXTS[0] + ", edited", "version": 1}
+    )
+    assert resp.status == 303, await resp.text()
+    spare = await publish(author, grief, topic_id=w.named_topic, body="soon gone", anonymous=True)
+    assert (await writing.post_form(f"/p/{spare.post_id}/delete")).status == 303
 
     # Unpublished words: the author's anonymous draft, and one of the other member's.
     draft = await make_draft(
@@ -391,6 +415,18 @@ async def test_the_crawl_reached_the_pages_that_matter(world, make_client, viewe
         assert pages[f"/drafts/{world.author_draft}"].status == (
             200 if member is world.author else 404
         )
+    if member is not None:
+        assert "/inbox" in ok
+    if member in (world.author, world.other):  # each replied where the other wrote later
+        opened = [url for url, visit in pages.items() if url.startswith("/inbox/")]
+        assert opened, "no inbox item was followed"
+        assert all(pages[url].status == 303 for url in opened)
+    if member is world.author:
+        assert "/account/helped" in ok
+        assert ANONYMOUS_TEXTS[0] in pages["/account/helped"].text
+        assert "/account/posts" in ok
+    if member in (world.keeper, world.overseer):
+        assert f"/mod/posts/{world.author_posts[0]}/history" in ok
     if member in (world.keeper, world.overseer):
         assert "/mod/log" in ok
         assert all(f"/mod/items/{i}" in ok for i in world.items.values())

@@ -1,0 +1,82 @@
+"""Live inbox events cross processes: a reply published through server A reaches /inbox/events
+of the topic's author connected to server B, through PostgreSQL's LISTEN/NOTIFY alone."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import asyncpg
+
+from forum import posting
+from forum.storage import drafts, groups, members, sessions
+from tests.conftest import csrf_for
+from tests.moderation.test_events_across_processes import (
+    EVENT_DEADLINE,
+    _next_event,
+    two_servers,
+)
+
+__all__ = ["two_servers"]  # the fixture, used here
+
+
+async def _setup(url: str, password_hash: str) -> tuple[str, str, int]:
+    """The author's and the replier's sessions, and the author's topic."""
+    conn = await asyncpg.connect(url)
+    try:
+        author = await members.create_member(conn, "willow", password_hash)
+        replier = await members.create_member(conn, "quietheron", password_hash)
+        group = await groups.create_group(conn, "grief", "Grief", anonymous="optional")
+        for member in (author, replier):
+            await groups.join_group(conn, group, member.id)
+        draft_id = await drafts.create_draft(
+            conn, author.id, group.id, None, title="Evenings", body="How are yours"
+        )
+        draft = await drafts.get_own_draft(conn, draft_id, author.id)
+        assert draft is not None
+        topic_id = (await posting.publish(conn, draft)).post.topic_id
+        return (
+            (await sessions.create_session(conn, author)).token,
+            (await sessions.create_session(conn, replier)).token,
+            topic_id,
+        )
+    finally:
+        await conn.close()
+
+
+async def test_a_reply_through_one_process_reaches_the_authors_stream_on_another(
+    two_servers: tuple[str, str, str], password_hash: str
+) -> None:
+    url, base_a, base_b = two_servers
+    author_token, replier_token, topic_id = await _setup(url, password_hash)
+    async with (
+        aiohttp.ClientSession(cookies={"forum_session": author_token}) as author,
+        aiohttp.ClientSession(cookies={"forum_session": replier_token}) as replier,
+    ):
+        events = await author.get(f"{base_b}/inbox/events")
+        assert events.status == 200
+        await asyncio.wait_for(_next_event(events.content, "ready"), timeout=10)
+        csrf = csrf_for(replier_token)
+        made = await replier.post(
+            f"{base_a}/drafts",
+            allow_redirects=False,
+            data={"csrf_token": csrf, "topic": str(topic_id), "body": "me too", "anonymous": "on"},
+        )
+        assert made.status == 303
+        published = await replier.post(
+            base_a + made.headers["Location"] + "/publish",
+            allow_redirects=False,
+            data={"csrf_token": csrf, "version": "1"},
+        )
+        assert published.status == 303
+        started = time.monotonic()
+        event = await asyncio.wait_for(_next_event(events.content, "inbox"), EVENT_DEADLINE)
+        assert time.monotonic() - started < EVENT_DEADLINE
+        assert set(event) == {"item", "unread"}
+        assert event["unread"] == 1
+        page = await (await author.get(f"{base_b}/inbox")).text()
+        assert f'href="/inbox/{event["item"]}"' in page
+        assert "Anonymous 1 replied" in page
+        assert "quietheron" not in page
+        events.close()

@@ -1,0 +1,185 @@
+"""Your own posts: edit through a draft (history kept, "edited" mark, crisis scan), delete with a
+placeholder, the list of your posts and drafts, and the moderators' view of an edit history."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.member.conftest import SECRET, version_of
+from tests.moderation.conftest import post_state
+
+URGENT = "I have the pills in front of me and I am going to take them all tonight. Goodbye."
+
+
+@pytest.fixture
+async def reply(starter, replier, grief, publish):
+    topic = await publish(starter, grief, title="Evenings", body="How are your evenings")
+    return await publish(replier, grief, topic_id=topic.topic_id, body="first words")
+
+
+async def edit(client, post_id, body):
+    """Open the edit draft of a post and publish `body` from the editor."""
+    resp = await client.post_form(f"/p/{post_id}/edit")
+    assert resp.status == 303, await resp.text()
+    draft_url = resp.headers["Location"]
+    page = await (await client.get(draft_url)).text()
+    return draft_url, await client.post_form(
+        draft_url + "/publish", {"body": body, "version": version_of(page)}
+    )
+
+
+async def test_an_edit_opens_a_draft_with_the_post_text(reply, replier, make_client):
+    client = await make_client(replier)
+    resp = await client.post_form(f"/p/{reply.post_id}/edit")
+    page = await (await client.get(resp.headers["Location"])).text()
+    assert "Editing your post in “Evenings”" in page
+    assert "first words</textarea>" in page
+    again = await client.post_form(f"/p/{reply.post_id}/edit")
+    assert again.headers["Location"] == resp.headers["Location"]  # one open edit per post
+
+
+async def test_publishing_an_edit_updates_the_post_in_place_and_keeps_the_old_text(
+    reply, replier, make_client, db
+):
+    client = await make_client(replier)
+    _, resp = await edit(client, reply.post_id, "second **words**")
+    assert resp.status == 303
+    row = await db.fetchrow("SELECT * FROM posts WHERE id = $1", reply.post_id)
+    assert row["body_html"] == "<p>second <strong>words</strong></p>"
+    assert row["number"] == reply.number
+    assert row["edited_at"] is not None
+    old = await db.fetch("SELECT body_source FROM post_versions WHERE post_id = $1", reply.post_id)
+    assert [r["body_source"] for r in old] == ["first words"]
+    page = await (await client.get(f"/t/{reply.topic_id}")).text()
+    assert '<span class="post__edited">edited</span>' in page
+    assert await db.fetchval("SELECT count(*) FROM posts") == 2  # no new post
+
+
+async def test_an_edit_is_sanitised_like_a_new_post(reply, replier, make_client, db):
+    _, resp = await edit(await make_client(replier), reply.post_id, "<script>x()</script> hi")
+    assert resp.status == 303
+    html = await db.fetchval("SELECT body_html FROM posts WHERE id = $1", reply.post_id)
+    assert "<script" not in html
+
+
+async def test_an_edit_that_turns_urgent_goes_to_the_crisis_queue(reply, replier, make_client, db):
+    _, resp = await edit(await make_client(replier), reply.post_id, URGENT)
+    assert resp.status == 303
+    assert "support=1" in resp.headers["Location"]
+    item = await db.fetchrow(
+        "SELECT kind, crisis_level FROM queue_items WHERE post_id = $1", reply.post_id
+    )
+    assert (item["kind"], item["crisis_level"]) == ("crisis", "urgent")
+    assert await post_state(db, reply.post_id) == "hidden"  # the group's policy is "hold"
+
+
+async def test_an_anonymous_post_stays_anonymous_when_edited(
+    starter, replier, grief, publish, make_client, db
+):
+    topic = await publish(starter, grief, title="Evenings")
+    unsigned = await publish(
+        replier, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True
+    )
+    client = await make_client(replier)
+    await edit(client, unsigned.post_id, "still unsigned")
+    row = await db.fetchrow(
+        "SELECT anonymous, anon_label FROM posts WHERE id = $1", unsigned.post_id
+    )
+    assert (row["anonymous"], row["anon_label"]) == (True, 1)
+    page = await (await (await make_client(starter)).get(f"/t/{topic.topic_id}")).text()
+    assert "still unsigned" in page
+    assert SECRET not in page
+
+
+async def test_another_members_post_cannot_be_edited_or_deleted(reply, starter, make_client):
+    client = await make_client(starter)
+    assert (await client.post_form(f"/p/{reply.post_id}/edit")).status == 404
+    assert (await client.get(f"/p/{reply.post_id}/delete")).status == 404
+    assert (await client.post_form(f"/p/{reply.post_id}/delete")).status == 404
+
+
+async def test_deleting_leaves_a_placeholder_so_the_thread_reads_on(
+    reply, replier, make_client, db
+):
+    client = await make_client(replier)
+    assert (await client.get(f"/p/{reply.post_id}/delete")).status == 200
+    resp = await client.post_form(f"/p/{reply.post_id}/delete")
+    assert resp.status == 303
+    assert await post_state(db, reply.post_id) == "deleted"
+    page = await (await client.get(f"/t/{reply.topic_id}")).text()
+    assert "This post was deleted by its author." in page
+    assert "first words" not in page
+
+
+async def test_deleting_needs_the_csrf_token(reply, replier, make_client, db):
+    client = await make_client(replier)
+    resp = await client.post_form(f"/p/{reply.post_id}/delete", csrf=False)
+    assert resp.status == 403
+    assert await post_state(db, reply.post_id) == "published"
+
+
+async def test_a_deleted_post_cannot_be_edited(reply, replier, make_client):
+    client = await make_client(replier)
+    await client.post_form(f"/p/{reply.post_id}/delete")
+    assert (await client.post_form(f"/p/{reply.post_id}/edit")).status == 404
+
+
+async def test_your_posts_lists_your_posts_anonymous_ones_too_and_your_drafts(
+    starter, replier, grief, publish, make_draft, make_client
+):
+    topic = await publish(starter, grief, title="Evenings", body="starter words")
+    await publish(replier, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True)
+    await make_draft(replier, grief, title="Half written", body="not yet")
+    page = await (await (await make_client(replier)).get("/account/posts")).text()
+    assert "unsigned" in page
+    assert "anonymous" in page
+    assert "Half written" in page
+    assert "starter words" not in page
+
+
+async def test_moderators_see_the_edit_history_and_no_one_else_does(
+    reply, replier, starter, grief, appoint, make_member, make_client
+):
+    await edit(await make_client(replier), reply.post_id, "second words")
+    keeper = await make_member("keeper")
+    await appoint(grief, keeper)
+    path = f"/mod/posts/{reply.post_id}/history"
+    page = await (await (await make_client(keeper)).get(path)).text()
+    assert "first words" in page
+    assert "second words" in page
+    for viewer in (replier, starter):
+        assert (await (await make_client(viewer)).get(path)).status == 404
+    assert (await (await make_client()).get(path)).status == 303  # to sign in
+
+
+async def test_a_moderator_of_another_group_does_not_see_the_history(
+    reply, replier, make_group, appoint, make_member, make_client
+):
+    await edit(await make_client(replier), reply.post_id, "second words")
+    elsewhere = await make_group("elsewhere")
+    keeper = await make_member("keeper")
+    await appoint(elsewhere, keeper)
+    resp = await (await make_client(keeper)).get(f"/mod/posts/{reply.post_id}/history")
+    assert resp.status == 404
+
+
+async def test_the_topic_page_links_moderators_alone_to_the_history(
+    reply, replier, starter, grief, appoint, make_member, make_client
+):
+    await edit(await make_client(replier), reply.post_id, "second words")
+    keeper = await make_member("keeper")
+    await appoint(grief, keeper)
+    link = f'href="/mod/posts/{reply.post_id}/history"'
+    page = await (await (await make_client(keeper)).get(f"/t/{reply.topic_id}")).text()
+    assert link in page
+    for viewer in (replier, starter, None):
+        page = await (await (await make_client(viewer)).get(f"/t/{reply.topic_id}")).text()
+        assert link not in page
+
+
+async def test_an_unchanged_edit_leaves_no_mark_and_no_history(reply, replier, make_client, db):
+    _, resp = await edit(await make_client(replier), reply.post_id, "first words")
+    assert resp.status == 303
+    assert await db.fetchval("SELECT edited_at FROM posts WHERE id = $1", reply.post_id) is None
+    assert await db.fetchval("SELECT count(*) FROM post_versions") == 0
+    assert await db.fetchval("SELECT count(*) FROM drafts") == 0

@@ -1,0 +1,140 @@
+""" "This helped me" and "me too": counts shown to the post's author alone, responders never named."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from forum import limits
+from forum.storage import groups
+from tests.member.conftest import SECRET
+
+HELPED_NOTE = re.compile(r"(\d+) (?:person|people) said this helped them")
+
+
+@pytest.fixture
+async def opening(starter, grief, publish):
+    return await publish(starter, grief, title="Evenings", body="What helps me at night")
+
+
+async def test_helped_counts_are_visible_to_the_author_alone(
+    opening, starter, replier, make_member, make_client, db, grief
+):
+    """Issue 9's "What it must show": the author sees the count; responders, other members and
+    visitors see no count at all."""
+    second = await make_member("second")
+    await groups.add_member(db, grief.id, second.id)
+    for member in (replier, second):
+        client = await make_client(member)
+        resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+        assert resp.status == 303
+    topic = f"/t/{opening.topic_id}"
+    author_page = await (await (await make_client(starter)).get(topic)).text()
+    assert HELPED_NOTE.findall(author_page) == ["2"]
+    assert "Only you see this" in author_page
+    for viewer in (replier, second, None):
+        page = await (await (await make_client(viewer)).get(topic)).text()
+        assert not HELPED_NOTE.search(page)
+        assert "Only you see this" not in page
+
+
+async def test_the_author_is_never_told_who_responded(opening, starter, replier, make_client):
+    client = await make_client(replier)
+    await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+    await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "me-too"})
+    author = await make_client(starter)
+    for path in (f"/t/{opening.topic_id}", "/account/helped"):
+        page = await (await author.get(path)).text()
+        assert "1 person said this helped them" in page
+        assert SECRET not in page
+
+
+async def test_a_second_press_takes_the_response_back(opening, replier, make_client, db):
+    client = await make_client(replier)
+    for _ in range(2):
+        await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+    assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
+
+
+async def test_the_responder_sees_their_own_choice_pressed(opening, replier, make_client):
+    client = await make_client(replier)
+    await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "me-too"})
+    page = await (await client.get(f"/t/{opening.topic_id}")).text()
+    assert 'aria-pressed="true">Me too ✓</button>' in page
+    assert 'aria-pressed="false">This helped me</button>' in page
+
+
+async def test_you_cannot_respond_to_your_own_post(opening, starter, make_client, db):
+    client = await make_client(starter)
+    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+    assert resp.status == 404
+    assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
+    page = await (await client.get(f"/t/{opening.topic_id}")).text()
+    assert "This helped me</button>" not in page
+
+
+async def test_responding_needs_the_csrf_token(opening, replier, make_client, db):
+    client = await make_client(replier)
+    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"}, csrf=False)
+    assert resp.status == 403
+    assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
+
+
+async def test_an_unknown_kind_is_refused(opening, replier, make_client):
+    client = await make_client(replier)
+    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "love"})
+    assert resp.status == 400
+
+
+async def test_a_post_you_may_not_see_cannot_be_responded_to(
+    starter, make_group, make_member, make_client, publish
+):
+    outsider = await make_member("outsider")
+    private = await make_group("private", visibility="members", members_=[starter])
+    post = await publish(starter, private, title="Behind the door")
+    client = await make_client(outsider)
+    resp = await client.post_form(f"/p/{post.post_id}/respond", {"kind": "helped"})
+    assert resp.status == 404
+
+
+async def test_people_you_helped_lists_your_marked_posts_only(
+    opening, starter, replier, grief, publish, make_client
+):
+    await publish(starter, grief, topic_id=opening.topic_id, body="nobody marked this one")
+    theirs = await publish(replier, grief, topic_id=opening.topic_id, body="their own words")
+    await (await make_client(replier)).post_form(
+        f"/p/{opening.post_id}/respond", {"kind": "me-too"}
+    )
+    await (await make_client(starter)).post_form(f"/p/{theirs.post_id}/respond", {"kind": "helped"})
+    page = await (await (await make_client(starter)).get("/account/helped")).text()
+    assert "What helps me at night" in page
+    assert "1 person said they've been there too." in page
+    assert "nobody marked this one" not in page
+    assert "their own words" not in page
+
+
+async def test_anonymous_posts_can_be_thanked_without_naming_their_author(
+    starter, replier, grief, publish, make_client
+):
+    topic = await publish(starter, grief, title="Evenings")
+    unsigned = await publish(
+        replier, grief, topic_id=topic.topic_id, body="unsigned help", anonymous=True
+    )
+    thanker = await make_client(starter)
+    await thanker.post_form(f"/p/{unsigned.post_id}/respond", {"kind": "helped"})
+    page = await (await thanker.get(f"/t/{topic.topic_id}")).text()
+    assert SECRET not in page
+    own = await (await (await make_client(replier)).get("/account/helped")).text()
+    assert "unsigned help" in own
+    assert "posted anonymously" in own
+
+
+async def test_pressing_too_often_is_slowed_down(opening, replier, make_client, db):
+    client = await make_client(replier)
+    for _ in range(limits.RESPONSES_PER_MEMBER.limit):
+        resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+        assert resp.status == 303
+    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+    assert resp.status == 429
+    assert "Retry-After" in resp.headers
