@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 
 AXE_JS = Path(__file__).resolve().parents[2] / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 ADMIN = "axe_admin"
+FRIEND = "axe_friend"
 #: WCAG 2.0-2.2 A and AA rules, plus axe's best practices (only serious/critical ones fail).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
@@ -62,6 +63,9 @@ PAGES: list[tuple[str, str]] = [
     ("/admin/members?q=axe", "admin"),
     ("/admin/log", "admin"),
     ("/admin/lexicon", "admin"),
+    ("/inbox", "admin"),
+    ("/account/posts", "admin"),
+    ("/account/helped", "admin"),
 ]
 #: Pages checked in the dark theme too (colour contrast differs; the structure does not).
 DARK_TOO = {
@@ -72,6 +76,7 @@ DARK_TOO = {
     ("{mod_item}", "admin"),
     ("/account/preferences", "admin"),
     ("/safety", "visitor"),
+    ("/inbox", "admin"),
 }
 CHECKS = [(p, w, "light") for p, w in PAGES] + [
     (p, w, "dark") for p, w in PAGES if (p, w) in DARK_TOO
@@ -91,6 +96,7 @@ def site(
     """Something of every kind to look at: a topic, a draft, a report in the queue; and the
     admin's signed-in browser state."""
     forum_cli("create-admin", ADMIN, "--password-stdin", stdin=PASSWORD + "\n")
+    forum_cli("create-admin", FRIEND, "--password-stdin", stdin=PASSWORD + "\n")
     context = chromium.new_context(base_url=forum_url)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
@@ -112,6 +118,8 @@ def site(
         page.get_by_role("button", name="Publish", exact=True).click()
         expect(page).to_have_url(re.compile(r"/t/\d+"))
         topic = page.url.split("#")[0].removeprefix(forum_url)
+        reply_as_friend(chromium, forum_url, topic)  # members report others' posts, not their own
+        page.goto(topic)
         page.get_by_role("link", name="Report this post").first.click()
         report = page.url.removeprefix(forum_url)
         page.get_by_role("radio").first.check()
@@ -134,6 +142,28 @@ def site(
                 "pseudonym": ADMIN,
             },
         }
+    finally:
+        context.close()
+
+
+def reply_as_friend(chromium: Browser, forum_url: str, topic: str) -> None:
+    """A second member joins the group and replies, so the admin has someone else's post."""
+    context = chromium.new_context(base_url=forum_url)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Pseudonym").fill(FRIEND)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("navigation", name="Your account")).to_contain_text(FRIEND)
+        page.goto("/g/grief")
+        page.get_by_role("button", name="Join Grief and loss").click()
+        page.goto(topic)
+        page.get_by_label("Your reply").fill("Thinking of you tonight.")
+        page.get_by_role("button", name="Continue to preview").click()
+        page.get_by_role("button", name="Publish", exact=True).click()
+        expect(page).to_have_url(re.compile(r"/t/\d+"))
     finally:
         context.close()
 
