@@ -159,18 +159,26 @@ async def publish(conn: Conn, draft: Draft) -> Published:
         await inbox.follow_by_default(conn, new.topic_id, draft.author_id)
         if not held and draft.topic_id is not None:
             await inbox.deliver(conn, new.post_id)
-        if scanned.level != "none":
-            await escalation.flag(
-                conn,
-                group=group,
-                post_id=new.post_id,
-                author_id=draft.author_id,
-                result=scanned,
-                held=held,
-            )
-        elif held:
-            await mod_queue.hold(conn, group=group, post_id=new.post_id, author_id=draft.author_id)
+        await _queue_for_moderators(conn, group, new.post_id, draft.author_id, scanned, held)
         return Published(new, scanned.level)
+
+
+async def _queue_for_moderators(
+    conn: Conn,
+    group: groups.Group,
+    post_id: int,
+    author_id: int,
+    scanned: crisis.ScanResult,
+    held: bool,
+) -> None:
+    """A crisis match goes to the crisis queue (held or not); otherwise a held post waits in the
+    pre-moderation queue. New posts and edits take the same road."""
+    if scanned.level != "none":
+        await escalation.flag(
+            conn, group=group, post_id=post_id, author_id=author_id, result=scanned, held=held
+        )
+    elif held:
+        await mod_queue.hold(conn, group=group, post_id=post_id, author_id=author_id)
 
 
 async def _publish_edit(conn: Conn, draft: Draft) -> Published:
@@ -221,15 +229,5 @@ async def _publish_edit(conn: Conn, draft: Draft) -> Published:
             raise PublishRefused("This post can no longer be edited. Your draft is kept.")
         if held:
             await posts.hide(conn, post.id)
-        if scanned.level != "none":
-            await escalation.flag(
-                conn,
-                group=group,
-                post_id=post.id,
-                author_id=draft.author_id,
-                result=scanned,
-                held=held,
-            )
-        elif held:
-            await mod_queue.hold(conn, group=group, post_id=post.id, author_id=draft.author_id)
+        await _queue_for_moderators(conn, group, post.id, draft.author_id, scanned, held)
     return Published(topics.NewPost(post.topic_id, post.id, post.number, held=held), scanned.level)
