@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from forum import accounts, auth, forms
+from forum import accounts, auth, forms, page_cache
 from forum.keys import pool_key
 from forum.moderation import sanctions
 from forum.pages import render
@@ -44,8 +44,10 @@ async def visible_group_or_404(request: web.Request, slug: str) -> groups.GroupV
     return found
 
 
+@page_cache.visitor_page("before")
 async def group_page(request: web.Request) -> web.Response:
     view = await visible_group_or_404(request, request.match_info["slug"])
+    page_cache.depends_on(request, view.group.id)
     return await _group_page(request, view)
 
 
