@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -11,9 +12,17 @@ from asyncpg.pool import PoolConnectionProxy
 Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    init: Callable[[asyncpg.Connection[asyncpg.Record]], Coroutine[Any, Any, None]] | None = None,
+) -> asyncpg.Pool:
+    """`init` runs on each new connection (the query-count tests attach a query logger)."""
     pool = await asyncpg.create_pool(
         url,
+        init=init,
         min_size=min_size,
         max_size=max_size,
         command_timeout=30,
