@@ -88,6 +88,12 @@ def serve(settings: Settings, workers: int) -> None:
         f"worker{'s' if workers > 1 else ''}",
         flush=True,
     )
+    if settings.benchmark_no_rate_limits:
+        print(
+            "forum: FORUM_BENCHMARK_NO_RATE_LIMITS=1: posting limits are lifted (benchmarks only)",
+            file=sys.stderr,
+            flush=True,
+        )
     if workers == 1:
         run_worker(settings, reuse_port=False)
         return

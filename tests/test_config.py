@@ -151,3 +151,15 @@ def test_empty_secret_file_is_refused_naming_the_variable(env, tmp_path):
     (tmp_path / "data" / "secret").write_text("")
     with pytest.raises(ConfigError, match="FORUM_DATA_DIR"):
         load(env)
+
+
+def test_benchmark_rate_limit_lift_is_off_unless_asked(tmp_path):
+    assert not load({"FORUM_DATA_DIR": str(tmp_path)}).benchmark_no_rate_limits
+    env = {"FORUM_DATA_DIR": str(tmp_path), "FORUM_BENCHMARK_NO_RATE_LIMITS": "1"}
+    assert load(env).benchmark_no_rate_limits
+
+
+def test_a_bad_benchmark_flag_names_the_variable(tmp_path):
+    env = {"FORUM_DATA_DIR": str(tmp_path), "FORUM_BENCHMARK_NO_RATE_LIMITS": "yes"}
+    with pytest.raises(ConfigError, match="FORUM_BENCHMARK_NO_RATE_LIMITS"):
+        load(env)
