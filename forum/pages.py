@@ -39,6 +39,9 @@ def setup(app: web.Application) -> None:
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        # Templates are read once per process: checking every file's mtime on every render
+        # costs more than some pages' queries. Restart to pick up an edited template.
+        auto_reload=False,
         autoescape=jinja2.select_autoescape(default=True),
         context_processors=[_context],
         undefined=jinja2.StrictUndefined,
@@ -47,6 +50,25 @@ def setup(app: web.Application) -> None:
     )
     env.filters["ago"] = ago
     env.filters["iso"] = iso
+    env.globals["url"] = _cached_static(env.globals["url"])
+
+
+def _cached_static(url: Any) -> Any:
+    """`url('static', filename=...)` with its answer kept: the static route appends a hash of the
+    file (so browsers may cache it for ever), which aiohttp computes by reading the whole file on
+    every call, twice per page. Files change only with a deploy, which restarts the process."""
+    known: dict[str, str] = {}
+
+    @jinja2.pass_context
+    def cached(context: Any, route: str, **parts: Any) -> Any:
+        if route != "static" or set(parts) != {"filename"}:
+            return url(context, route, **parts)
+        key = str(parts["filename"])
+        if key not in known:
+            known[key] = str(url(context, route, **parts))
+        return known[key]
+
+    return cached
 
 
 def render(

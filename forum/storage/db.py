@@ -23,6 +23,7 @@ async def create_pool(
     pool = await asyncpg.create_pool(
         url,
         init=init,
+        reset=_keep_session,
         min_size=min_size,
         max_size=max_size,
         command_timeout=30,
@@ -35,6 +36,14 @@ async def create_pool(
     )
     assert pool is not None
     return pool
+
+
+async def _keep_session(conn: asyncpg.Connection[asyncpg.Record]) -> None:
+    """Release without asyncpg's default reset query (advisory unlock, CLOSE ALL, UNLISTEN *,
+    RESET ALL): it costs a round trip on every release, three or four per page, and pooled code
+    leaves nothing to reset. Nothing here takes session-level locks or settings (migrations and
+    the LISTEN connections use connections of their own), and asyncpg still rolls back any
+    transaction left open before this runs."""
 
 
 async def ping(conn: Conn) -> None:
