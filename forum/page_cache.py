@@ -43,6 +43,8 @@ from forum.keys import settings_key
 log = logging.getLogger(__name__)
 
 CHANNEL = "page_cache"
+#: How the LISTEN connection shows in pg_stat_activity.
+APPLICATION_NAME = "forum-page-cache"
 ALL = "*"
 MAX_ENTRIES = 2000
 #: Human times on pages ("just now", "3 minutes ago") move on even when nothing is written.
@@ -203,7 +205,9 @@ async def listen(app: web.Application) -> AsyncIterator[None]:
     async def keep_listening() -> None:
         while True:
             try:
-                conn = await asyncpg.connect(url)
+                conn = await asyncpg.connect(
+                    url, server_settings={"application_name": APPLICATION_NAME}
+                )
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("page cache: cannot connect (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(2)
