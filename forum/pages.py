@@ -29,7 +29,9 @@ def base_context(request: web.Request) -> dict[str, Any]:
 async def _context(request: web.Request) -> dict[str, Any]:
     context = base_context(request)
     viewer = context["viewer"]
-    if viewer is not None:
+    # aiohttp-jinja2 runs this before every handler, rendering or not: a form POST (which
+    # answers 303) or an event stream has no page header to fill, so it skips the query.
+    if viewer is not None and request.method in ("GET", "HEAD"):
         async with request.app[pool_key].acquire() as conn:
             context["badges"] = await members.get_badges(conn, viewer)
     return context

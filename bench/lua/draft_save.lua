@@ -1,6 +1,8 @@
 -- Draft autosave: each wrk thread has one connection, one member and that member's own draft,
 -- and saves it over and over with the version the last save returned (a stale one gets 409).
--- The data file has one line per thread: "session_token csrf_token draft_id".
+-- The data file has one line per thread: "session_token csrf_token draft_id". An optional
+-- second argument paces each writer: one save every that many milliseconds on average, as an
+-- autosave would, instead of saving again the moment the last one answered.
 local counter = 0
 setup = function(thread)
   counter = counter + 1
@@ -8,6 +10,8 @@ setup = function(thread)
 end
 
 init = function(args)
+  pace = tonumber(args[2] or "0")
+  math.randomseed(index)
   local n = 0
   for line in io.lines(args[1]) do
     n = n + 1
@@ -21,6 +25,11 @@ init = function(args)
     ["Cookie"] = "forum_session=" .. token,
     ["Content-Type"] = "application/x-www-form-urlencoded",
   }
+end
+
+delay = function()
+  if pace > 0 then return math.random(pace / 2, pace * 3 / 2) end
+  return 0
 end
 
 request = function()
