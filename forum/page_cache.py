@@ -51,6 +51,8 @@ MAX_ENTRIES = 2000
 MAX_AGE = 30.0
 
 _group_key = web.RequestKey("page_cache_group", int)
+#: Set afresh for every response (or never stored: Set-Cookie makes a page uncacheable).
+_NOT_REPLAYED = frozenset({"content-type", "content-length", "date", "server", "set-cookie"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ class Entry:
     charset: str | None
     group_id: int | None  # None: depends on every group (the directory)
     expires: float
+    headers: tuple[tuple[str, str], ...] = ()  # what the handler set beyond the body's type
 
 
 @dataclass(eq=False)
@@ -149,7 +152,9 @@ def visitor_page(*query: str) -> Callable[[Page], Page]:
             key = request.path_qs
             entry = cache.get(key)
             if entry is not None:
-                response = web.Response(body=entry.body, content_type=entry.content_type)
+                response = web.Response(
+                    body=entry.body, content_type=entry.content_type, headers=entry.headers
+                )
                 if entry.charset:
                     response.charset = entry.charset
                 return response
@@ -169,6 +174,11 @@ def visitor_page(*query: str) -> Callable[[Page], Page]:
                         response.charset,
                         request.get(_group_key),
                         time.monotonic() + cache.max_age,
+                        tuple(
+                            (name, value)
+                            for name, value in response.headers.items()
+                            if name.lower() not in _NOT_REPLAYED
+                        ),
                     ),
                     generation,
                 )
