@@ -44,6 +44,26 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- For any table whose rows hang off a post and show on public pages (reactions, edits history,
+-- attachments...): attach it with
+--   CREATE TRIGGER <t>_page_cache_insert AFTER INSERT ON <t> REFERENCING NEW TABLE AS new_rows
+--       FOR EACH STATEMENT EXECUTE FUNCTION page_cache_notify_post_rows();
+-- (and the same for UPDATE with OLD and NEW TABLE, and DELETE with OLD TABLE).
+CREATE FUNCTION page_cache_notify_post_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM pg_notify('page_cache', t.group_id::text)
+        FROM (SELECT DISTINCT post_id FROM new_rows) r
+        JOIN posts p ON p.id = r.post_id JOIN topics t ON t.id = p.topic_id;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM pg_notify('page_cache', t.group_id::text)
+        FROM (SELECT DISTINCT post_id FROM old_rows) r
+        JOIN posts p ON p.id = r.post_id JOIN topics t ON t.id = p.topic_id;
+    END IF;
+    RETURN NULL;
+END $$;
+
 CREATE FUNCTION page_cache_notify_all() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('page_cache', '*');

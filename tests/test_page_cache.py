@@ -269,3 +269,25 @@ async def test_a_reply_published_elsewhere_appears_on_both_instances(
     for server, v in zip((a, b), visitors, strict=True):
         await page_cache.sync(server.app)
         assert "<p>a new reply</p>" in (await page(v, f"/t/{topic_id}"))[1]
+
+
+async def test_a_table_hanging_off_posts_can_invalidate_through_the_ready_made_trigger(
+    client, server, db, member, grief
+):
+    """What a reactions table (or any other per-post table) attaches to stay correct."""
+    topic_id, posts = await make_thread(db, grief, member, replies=1)
+    await db.execute("CREATE TABLE post_marks (post_id bigint NOT NULL REFERENCES posts)")
+    try:
+        await db.execute(
+            "CREATE TRIGGER post_marks_page_cache AFTER INSERT ON post_marks"
+            " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+            " EXECUTE FUNCTION page_cache_notify_post_rows()"
+        )
+        await page_cache.sync(server.app)
+        await page(client, f"/t/{topic_id}")
+        assert f"/t/{topic_id}" in cache_of(server).entries
+        await db.execute("INSERT INTO post_marks VALUES ($1)", posts[1].post_id)
+        await page_cache.sync(server.app)
+        assert f"/t/{topic_id}" not in cache_of(server).entries
+    finally:
+        await db.execute("DROP TABLE post_marks")
