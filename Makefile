@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint fmt migrate browser-deps clean
+.PHONY: help run test test-fast lint fmt migrate browser-deps bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,8 +40,11 @@ fmt: $(STAMP) ## format and sort imports
 	$(BIN)/ruff check --fix --select I forum tests
 	$(BIN)/ruff format forum tests
 
+bench: $(STAMP) ## load-test the forum beside a same-bytes aiohttp baseline at 10k and 1M posts (slow; see bench/README.md)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 migrate: $(STAMP) ## apply pending migrations
 	$(BIN)/forum migrate
 
 clean: ## remove the virtualenv and local data (the embedded database too!)
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var bench/.data

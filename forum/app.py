@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from forum import auth, background, errors, inbox_events, pages, security
+from forum import auth, background, errors, inbox_events, page_cache, pages, security
 from forum.config import Settings
 from forum.handlers import routes
 from forum.keys import pool_key, settings_key
@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_response_prepare.append(security.add_headers)
     app[settings_key] = settings
     app.cleanup_ctx.extend([_database, events.listen, _housekeeping, background.watch])
-    app.cleanup_ctx.append(inbox_events.listen)
+    app.cleanup_ctx.extend([inbox_events.listen, page_cache.listen])
     pages.setup(app)
     routes.setup(app)
     return app

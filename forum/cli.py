@@ -1,4 +1,5 @@
-"""The `forum` command: serve, migrate, create-admin, create-group, seed-demo, crisis-scan.
+"""The `forum` command: serve, migrate, create-admin, create-group, seed-demo, seed-bench,
+crisis-scan.
 
 Every failure ends in one line on stderr and an exit status: 2 for bad usage or configuration,
 1 for anything else. No traceback reaches the terminal.
@@ -98,6 +99,19 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--guidelines", default="", help="accepted once before a first post")
 
     sub.add_parser("seed-demo", help="create the demo groups and a few posts (idempotent)")
+
+    bench = sub.add_parser(
+        "seed-bench",
+        help="bulk-load benchmark data with COPY (see bench/README.md)",
+        description="Bulk-load realistic benchmark data with COPY. Refuses a database that holds"
+        " members other than benchmark ones unless --force.",
+    )
+    bench.add_argument("--posts", type=int, required=True, help="about how many posts to load")
+    bench.add_argument("--groups", type=int, default=10, help="how many groups (default 10)")
+    bench.add_argument("--members", type=int, default=2000, help="how many members (default 2000)")
+    bench.add_argument(
+        "--force", action="store_true", help="load even into a database with real members"
+    )
 
     scan = sub.add_parser(
         "crisis-scan",
@@ -290,7 +304,42 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | Non
 
     if args.command == "seed-demo":
         return _with_conn(settings, demo.seed)
+
+    if args.command == "seed-bench":
+        return _seed_bench(args, parser, settings)
     raise AssertionError(args.command)
+
+
+def _seed_bench(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, settings: Settings
+) -> str:
+    from forum import passwords, seed_bench
+
+    if not 1 <= args.posts <= 100_000_000:
+        parser.error("--posts must be from 1 to 100000000")
+    if not 1 <= args.groups <= 10_000:
+        parser.error("--groups must be from 1 to 10000")
+    if not 1 <= args.members <= 10_000_000:
+        parser.error("--members must be from 1 to 10000000")
+    plan = seed_bench.Plan(posts=args.posts, groups=args.groups, members=args.members)
+
+    async def load(conn: Conn) -> str:
+        password_hash = await passwords.hash_password(seed_bench.PASSWORD)
+        try:
+            counts = await seed_bench.seed(
+                conn,
+                plan,
+                password_hash,
+                force=args.force,
+                report=lambda line: print(line, file=sys.stderr, flush=True),
+            )
+        except seed_bench.SeedRefused as exc:
+            raise CommandError(str(exc)) from None
+        seconds = counts.pop("seconds")
+        rows = ", ".join(f"{n} {table}" for table, n in counts.items())
+        return f"seeded in {seconds} s: {rows}"
+
+    return _with_conn(settings, load)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

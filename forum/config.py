@@ -32,6 +32,9 @@ class Settings:
     secret: bytes
     #: Where the quick-exit button sends a reader who needs to leave at once: a neutral site.
     quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
+    #: FORUM_BENCHMARK_NO_RATE_LIMITS=1: for `make bench` only, never a real forum. Lifts the
+    #: per-member draft and publish limits, which a load test would otherwise hit in seconds.
+    benchmark_no_rate_limits: bool = False
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)
@@ -112,4 +115,12 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         port=port,
         secret=_secret(env, data_dir),
         quick_exit_url=quick_exit_url,
+        benchmark_no_rate_limits=_flag(env, "FORUM_BENCHMARK_NO_RATE_LIMITS"),
     )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name) or "0"
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name} must be 0 or 1, got {raw!r}")
+    return raw == "1"

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from forum import TEMPLATES_DIR, auth, reading, security
 from forum.keys import pool_key, settings_key
-from forum.storage import members, preferences
+from forum.storage import members
 from forum.timefmt import ago, iso
 
 
@@ -32,12 +32,12 @@ def base_context(request: web.Request) -> dict[str, Any]:
 async def _context(request: web.Request) -> dict[str, Any]:
     context = base_context(request)
     viewer = context["viewer"]
-    if viewer is not None:
+    # aiohttp-jinja2 runs this before every handler, rendering or not: a form POST (which
+    # answers 303) or an event stream has no page header to fill, so it skips the query.
+    if viewer is not None and request.method in ("GET", "HEAD"):
         async with request.app[pool_key].acquire() as conn:
-            context["badges"] = await members.get_badges(conn, viewer)
-            context["reader"] = reading.reader_for(
-                await preferences.get_preferences(conn, viewer.id)
-            )
+            context["badges"], prefs = await members.get_page_header(conn, viewer)
+        context["reader"] = reading.reader_for(prefs)
     return context
 
 
@@ -45,6 +45,9 @@ def setup(app: web.Application) -> None:
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        # Templates are read once per process: checking every file's mtime on every render
+        # costs more than some pages' queries. Restart to pick up an edited template.
+        auto_reload=False,
         autoescape=jinja2.select_autoescape(default=True),
         context_processors=[_context],
         undefined=jinja2.StrictUndefined,
@@ -53,6 +56,25 @@ def setup(app: web.Application) -> None:
     )
     env.filters["ago"] = ago
     env.filters["iso"] = iso
+    env.globals["url"] = _cached_static(env.globals["url"])
+
+
+def _cached_static(url: Any) -> Any:
+    """`url('static', filename=...)` with its answer kept: the static route appends a hash of the
+    file (so browsers may cache it for ever), which aiohttp computes by reading the whole file on
+    every call, twice per page. Files change only with a deploy, which restarts the process."""
+    known: dict[str, str] = {}
+
+    @jinja2.pass_context
+    def cached(context: Any, route: str, **parts: Any) -> Any:
+        if route != "static" or set(parts) != {"filename"}:
+            return url(context, route, **parts)
+        key = str(parts["filename"])
+        if key not in known:
+            known[key] = str(url(context, route, **parts))
+        return known[key]
+
+    return cached
 
 
 def render(

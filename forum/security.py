@@ -86,6 +86,11 @@ def _bound_value(request: web.Request) -> str | None:
     return request.get(SESSION_TOKEN_KEY) or request.cookies.get(CSRF_COOKIE) or None
 
 
+def token_issued(request: web.Request) -> bool:
+    """Whether this response carries a CSRF token (a page holding one is per-browser)."""
+    return _binding_key in request
+
+
 def csrf_token(request: web.Request) -> str:
     secret = request.app[settings_key].secret
     return hmac.new(secret, b"csrf:" + _binding(request).encode(), hashlib.sha256).hexdigest()

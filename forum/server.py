@@ -21,6 +21,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from forum.app import create_app
 from forum.config import Settings
+from forum.moderation import crisis
 from forum.runtime import StartupError
 
 SHUTDOWN_SECONDS = 5.0
@@ -64,6 +65,9 @@ async def _serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
         create_app(settings), access_log_class=AccessLogger, shutdown_timeout=SHUTDOWN_SECONDS
     )
     await runner.setup()
+    # Compiled before the first request rather than by it: otherwise the first member to publish
+    # in each process waits a second or more for the crisis lexicon.
+    await asyncio.to_thread(crisis.Lexicon.base)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -88,6 +92,12 @@ def serve(settings: Settings, workers: int) -> None:
         f"worker{'s' if workers > 1 else ''}",
         flush=True,
     )
+    if settings.benchmark_no_rate_limits:
+        print(
+            "forum: FORUM_BENCHMARK_NO_RATE_LIMITS=1: posting limits are lifted (benchmarks only)",
+            file=sys.stderr,
+            flush=True,
+        )
     if workers == 1:
         run_worker(settings, reuse_port=False)
         return

@@ -178,3 +178,15 @@ def test_quick_exit_url_that_is_not_an_absolute_web_address_is_refused_in_one_li
     with pytest.raises(ConfigError, match="FORUM_QUICK_EXIT_URL") as caught:
         load({**env, "FORUM_QUICK_EXIT_URL": url})
     assert "\n" not in str(caught.value)
+
+
+def test_benchmark_rate_limit_lift_is_off_unless_asked(tmp_path):
+    assert not load({"FORUM_DATA_DIR": str(tmp_path)}).benchmark_no_rate_limits
+    env = {"FORUM_DATA_DIR": str(tmp_path), "FORUM_BENCHMARK_NO_RATE_LIMITS": "1"}
+    assert load(env).benchmark_no_rate_limits
+
+
+def test_a_bad_benchmark_flag_names_the_variable(tmp_path):
+    env = {"FORUM_DATA_DIR": str(tmp_path), "FORUM_BENCHMARK_NO_RATE_LIMITS": "yes"}
+    with pytest.raises(ConfigError, match="FORUM_BENCHMARK_NO_RATE_LIMITS"):
+        load(env)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum import auth
+from forum import auth, page_cache
 from forum.group_settings import TAGS
 from forum.keys import pool_key
 from forum.pages import render
 from forum.storage import groups
 
 
+@page_cache.visitor_page("tag")
 async def directory_page(request: web.Request) -> web.Response:
     viewer = auth.viewer(request)
     query = request.query.get("q", "")[:100]

@@ -140,7 +140,7 @@ async def create_draft(request: web.Request) -> web.Response:
         try:
             await limits.spend(
                 conn,
-                limits.DRAFTS_PER_MEMBER,
+                limits.as_configured(request.app[settings_key], limits.DRAFTS_PER_MEMBER),
                 limits.key(request.app[settings_key].secret, f"m:{member.id}"),
             )
         except limits.Limited as exc:
@@ -267,7 +267,7 @@ async def publish_draft(request: web.Request) -> web.Response:
         try:
             await limits.spend(
                 conn,
-                limits.PUBLISH_PER_MEMBER,
+                limits.as_configured(request.app[settings_key], limits.PUBLISH_PER_MEMBER),
                 limits.key(request.app[settings_key].secret, f"m:{member.id}"),
             )
             published = await posting.publish(conn, draft)

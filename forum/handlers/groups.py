@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from forum import accounts, auth, forms, group_about
+from forum import accounts, auth, forms, group_about, page_cache
 from forum.keys import pool_key
 from forum.pages import render
 from forum.storage import groups, topics
@@ -48,8 +48,10 @@ async def visible_group_or_404(request: web.Request, slug: str) -> groups.GroupV
     return found
 
 
+@page_cache.visitor_page("before")
 async def group_page(request: web.Request) -> web.Response:
     view = await visible_group_or_404(request, request.match_info["slug"])
+    page_cache.depends_on(request, view.group.id)
     return await _group_page(request, view)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum import auth, forms
+from forum import auth, forms, page_cache
 from forum.keys import pool_key
 from forum.pages import render
 from forum.storage import crisis as crisis_store
@@ -41,8 +41,10 @@ async def visible_topic_or_404(
     return topic, view
 
 
+@page_cache.visitor_page("page")
 async def topic_page(request: web.Request) -> web.Response:
     topic, view = await visible_topic_or_404(request, forms.int_param(request, "id"))
+    page_cache.depends_on(request, view.group.id)
     raw_page = request.query.get("page", "1")
     if not (raw_page.isascii() and raw_page.isdigit()) or len(raw_page) > 9 or int(raw_page) < 1:
         raise web.HTTPNotFound()

@@ -7,8 +7,9 @@ from datetime import datetime
 
 import asyncpg
 
-from forum.storage import inbox
+from forum.storage import inbox, preferences
 from forum.storage.db import Conn
+from forum.storage.preferences import DEFAULTS, Preferences
 
 
 class PseudonymTaken(Exception):
@@ -92,16 +93,23 @@ class Badges:
 NO_BADGES = Badges(0, False)
 
 
-async def get_badges(conn: Conn, member: Member) -> Badges:
+async def get_page_header(conn: Conn, member: Member) -> tuple[Badges, Preferences]:
+    """Everything a signed-in page's header and post rendering need, in one round trip: the
+    badges and the member's reading preferences."""
     row = await conn.fetchrow(
         "SELECT (SELECT count(*) FROM (SELECT 1 FROM notifications WHERE member_id = $1"
         "          AND read_at IS NULL LIMIT 99) unread) AS unread,"
         "       EXISTS (SELECT 1 FROM group_moderators WHERE member_id = $1) AS moderates,"
-        f"      ({inbox.UNREAD_COUNT_SQL}) AS inbox",
+        f"      ({inbox.UNREAD_COUNT_SQL}) AS inbox,"
+        "       p.text_size, p.open_warnings, p.collapse_words, p.hide_words"
+        " FROM (SELECT 1) one LEFT JOIN reader_preferences p ON p.member_id = $1",
         member.id,
     )
     assert row is not None
-    return Badges(int(row["unread"]), bool(row["moderates"]) or member.is_admin, int(row["inbox"]))
+    badges = Badges(
+        int(row["unread"]), bool(row["moderates"]) or member.is_admin, int(row["inbox"])
+    )
+    return badges, preferences.from_row(row) if row["text_size"] is not None else DEFAULTS
 
 
 async def pseudonym_in_use(conn: Conn, name: str, *, other_than: int) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import asyncpg
+
 from forum.storage.db import Conn
 
 
@@ -24,8 +26,10 @@ async def get_preferences(conn: Conn, member_id: int) -> Preferences:
         " FROM reader_preferences WHERE member_id = $1",
         member_id,
     )
-    if row is None:
-        return DEFAULTS
+    return DEFAULTS if row is None else from_row(row)
+
+
+def from_row(row: asyncpg.Record) -> Preferences:
     return Preferences(
         text_size=row["text_size"],
         open_warnings=row["open_warnings"],
