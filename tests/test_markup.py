@@ -414,7 +414,9 @@ def test_hostile_input_never_yields_an_event_handler_attribute(source):
 def test_hostile_input_never_yields_a_script_link(source):
     for attrs in links(render(source)):
         href = re.sub(r"[\x00-\x20\x7f]", "", attrs.get("href") or "").lower()
-        assert "javascript:" not in href
+        # "javascript:" may sit harmlessly inside an http URL's path (hypothesis found
+        # http://[x](javascript:alert(1))); what matters is the scheme the browser acts on.
+        assert not href.startswith(("javascript:", "vbscript:", "data:"))
         scheme = _scheme(href)
         assert scheme is None or scheme in ALLOWED_PROTOCOLS
 
