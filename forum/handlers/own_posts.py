@@ -123,8 +123,14 @@ async def history_page(request: web.Request) -> web.Response:
         if where is None or (scope is not None and where[0] not in scope):
             raise web.HTTPNotFound()
         post = await topics.get_post_for_moderation(conn, post_id)
-        versions = await own_posts.list_versions(conn, post_id)
-    return render(request, "own_posts/history.html", {"post": post, "versions": versions})
+        # Its author was promised that a deleted post's words are no longer shown to anyone.
+        deleted = post is not None and post.state == "deleted"
+        versions = [] if deleted else await own_posts.list_versions(conn, post_id)
+    return render(
+        request,
+        "own_posts/history.html",
+        {"post": post, "versions": versions, "deleted": deleted},
+    )
 
 
 def setup_routes(app: web.Application) -> None:

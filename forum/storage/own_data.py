@@ -75,6 +75,11 @@ async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> N
     await conn.execute("DELETE FROM group_members WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM group_moderators WHERE member_id = $1", member_id)
     if remove_posts:
+        # Earlier texts of edited posts too: moderators could otherwise still read them.
+        await conn.execute(
+            "DELETE FROM post_versions WHERE post_id IN (SELECT id FROM posts WHERE author_id = $1)",
+            member_id,
+        )
         await conn.execute(
             "UPDATE posts SET state = 'deleted', body_source = '-', body_html = '',"
             " content_warning = '' WHERE author_id = $1",

@@ -15,7 +15,7 @@ import pytest
 from forum.storage import own_data, sessions
 from tests.anonymity.conftest import post_authors, set_name
 from tests.conftest import PASSWORD
-from tests.moderation.conftest import item_for
+from tests.moderation.conftest import item_for, version_of
 
 SECRET = "quietheron"
 NAME = "stillwater"
@@ -412,3 +412,23 @@ async def test_a_newcomer_with_a_released_pseudonym_is_not_given_the_old_posts(
 async def test_a_tombstone_name_cannot_be_registered(db, client, pseudonym):
     assert (await register(client, pseudonym)).status == 400
     assert await db.fetchval("SELECT count(*) FROM members") == 0
+
+
+async def test_removing_posts_also_removes_their_earlier_versions(
+    db, make_client, make_member, appoint, grief, writer, written
+):
+    """An edited post's old text is kept for moderators; "remove my posts" must take it too."""
+    post_id = written["named"].post_id
+    resp = await writer.post_form(f"/p/{post_id}/edit")
+    draft_url = resp.headers["Location"]
+    page = await (await writer.get(draft_url)).text()
+    resp = await writer.post_form(
+        draft_url + "/publish", {"body": "signed reply, edited", "version": version_of(page)}
+    )
+    assert resp.status == 303
+    await delete(writer, remove_posts="on")
+    keeper = await make_member("keeper")
+    await appoint(grief, keeper)
+    page = await (await (await make_client(keeper)).get(f"/mod/posts/{post_id}/history")).text()
+    assert "signed reply words" not in page
+    assert await db.fetchval("SELECT count(*) FROM post_versions WHERE post_id = $1", post_id) == 0

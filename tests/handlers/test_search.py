@@ -334,3 +334,15 @@ async def test_each_member_has_their_own_search_allowance(make_client, make_memb
         await search(first, "sleep")
     assert (await search(first, "sleep"))[0] == 429
     assert (await search(second, "sleep"))[0] == 200
+
+
+async def test_a_snippet_holding_a_readers_hidden_word_is_folded_away(
+    member_client, grief, author, publish
+):
+    await publish(author, grief, title="Sleep", body="Sleep came back after the relapse ended")
+    await member_client.post_form("/account/preferences", {"hide_words": "relapse"})
+    _, page = await search(member_client, "sleep")
+    found = re.search(r'<details class="search-result__warning">(.*?)</details>', page, re.S)
+    assert found is not None
+    assert "Folded away for you" in found.group(1)
+    assert "relapse" in found.group(1)  # still there, behind the fold, for the reader to open

@@ -260,3 +260,16 @@ async def test_the_live_stream_carries_only_your_own_replies(
 
 async def test_a_visitor_has_no_inbox_stream(client):
     assert (await client.get("/inbox/events")).status == 404
+
+
+async def test_an_inbox_excerpt_holding_a_hidden_word_is_folded_away(
+    starter, replier, grief, publish, make_client
+):
+    """A member who asked never to be shown a word unasked must not meet it in their inbox."""
+    topic = await publish(starter, grief, title="Evenings")
+    await publish(replier, grief, topic_id=topic.topic_id, body="Day 3 after a relapse")
+    client = await make_client(starter)
+    await client.post_form("/account/preferences", {"hide_words": "RELAPSE"})
+    page = await (await client.get("/inbox")).text()
+    assert "Day 3 after a relapse" not in page
+    assert "Folded away for you" in page

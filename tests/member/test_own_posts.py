@@ -183,3 +183,20 @@ async def test_an_unchanged_edit_leaves_no_mark_and_no_history(reply, replier, m
     assert await db.fetchval("SELECT edited_at FROM posts WHERE id = $1", reply.post_id) is None
     assert await db.fetchval("SELECT count(*) FROM post_versions") == 0
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
+
+
+async def test_a_deleted_posts_earlier_versions_are_no_longer_shown_to_moderators(
+    reply, replier, grief, appoint, make_member, make_client
+):
+    """Deleting promises "your words will no longer be shown to anyone": the history too."""
+    client = await make_client(replier)
+    await edit(client, reply.post_id, "second words")
+    await client.post_form(f"/p/{reply.post_id}/delete")
+    keeper = await make_member("keeper")
+    await appoint(grief, keeper)
+    page = await (
+        await (await make_client(keeper)).get(f"/mod/posts/{reply.post_id}/history")
+    ).text()
+    assert "first words" not in page
+    assert "second words" not in page
+    assert "deleted this post" in page
