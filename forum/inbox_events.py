@@ -10,17 +10,16 @@ post text, and never who wrote the reply.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-import asyncpg
 from aiohttp import web
 
 from forum.keys import settings_key
+from forum.listening import listening
 from forum.storage import inbox
 
 log = logging.getLogger(__name__)
@@ -77,34 +76,12 @@ async def listen(app: web.Application) -> AsyncIterator[None]:
     url = app[settings_key].database_url
     assert url is not None
 
-    def on_notification(_conn: object, _pid: int, _channel: str, payload: object) -> None:
-        parsed = _parse(str(payload))
+    def on_payload(payload: str) -> None:
+        parsed = _parse(payload)
         if parsed is not None:
             hub.publish(*parsed)
 
-    async def keep_listening() -> None:
-        while True:
-            try:
-                conn = await asyncpg.connect(url)
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("inbox events: cannot connect (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(2)
-                continue
-            try:
-                closed = asyncio.Event()
-                conn.add_termination_listener(lambda _conn, ended=closed: ended.set())
-                await conn.add_listener(inbox.CHANNEL, on_notification)
-                ready.set()
-                await closed.wait()
-            finally:
-                with contextlib.suppress(Exception):
-                    await conn.close()
-
-    ready = asyncio.Event()
-    task = asyncio.create_task(keep_listening())
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(ready.wait(), timeout=10)
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with listening(
+        url, inbox.CHANNEL, on_payload, what="inbox events", application_name="forum-inbox-events"
+    ):
+        yield

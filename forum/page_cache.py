@@ -26,7 +26,6 @@ Correctness before speed:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -39,6 +38,7 @@ from aiohttp import web
 
 from forum import auth, security
 from forum.keys import settings_key
+from forum.listening import listening
 
 log = logging.getLogger(__name__)
 
@@ -209,42 +209,21 @@ async def listen(app: web.Application) -> AsyncIterator[None]:
     url = app[settings_key].database_url
     assert url is not None
 
-    def on_notification(_conn: object, _pid: int, _channel: str, payload: object) -> None:
-        cache.invalidate(str(payload))
+    def up(conn: asyncpg.Connection) -> None:
+        holder[0] = conn
+        cache.switch(on=True)
 
-    async def keep_listening() -> None:
-        while True:
-            try:
-                conn = await asyncpg.connect(
-                    url, server_settings={"application_name": APPLICATION_NAME}
-                )
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("page cache: cannot connect (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(2)
-                continue
-            try:
-                closed = asyncio.Event()
-                conn.add_termination_listener(lambda _conn, ended=closed: ended.set())
-                await conn.add_listener(CHANNEL, on_notification)
-                holder[0] = conn
-                cache.switch(on=True)
-                ready.set()
-                await closed.wait()
-                log.warning("page cache: LISTEN connection lost; cache off until it is back")
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("page cache: listening failed (%s); retrying", type(exc).__name__)
-            finally:
-                cache.switch(on=False)
-                holder[0] = None
-                with contextlib.suppress(Exception):
-                    await conn.close()
-            await asyncio.sleep(0.5)
+    def down() -> None:
+        cache.switch(on=False)
+        holder[0] = None
 
-    ready = asyncio.Event()
-    task = asyncio.create_task(keep_listening())
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(ready.wait(), timeout=10)
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with listening(
+        url,
+        CHANNEL,
+        cache.invalidate,
+        what="page cache",
+        application_name=APPLICATION_NAME,
+        on_up=up,
+        on_down=down,
+    ):
+        yield
