@@ -33,16 +33,17 @@ def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
 
 
 async def visible_group_or_404(request: web.Request, slug: str) -> groups.GroupView:
+    """The group at `slug`, or at the slug it had before it was renamed, if the viewer may see
+    it. Following old slugs here, not by redirecting, keeps a form posted with an old slug (a
+    draft, a join) working, and answers 404 for a hidden group at its old address too."""
     viewer = auth.viewer(request)
+    viewer_id, is_admin = (viewer.id if viewer else None), bool(viewer and viewer.is_admin)
     async with request.app[pool_key].acquire() as conn:
-        found = await groups.get_visible_group(
-            conn, slug, viewer.id if viewer else None, bool(viewer and viewer.is_admin)
-        )
-        if found is None:  # an address a group had before it was renamed: send people on
+        found = await groups.get_visible_group(conn, slug, viewer_id, is_admin)
+        if found is None:
             renamed = await groups.get_redirect(conn, slug)
             if renamed is not None:
-                url = request.app.router["group"].url_for(slug=renamed)
-                raise web.HTTPMovedPermanently(url.with_query(request.query))
+                found = await groups.get_visible_group(conn, renamed, viewer_id, is_admin)
     if found is None:
         raise web.HTTPNotFound()
     return found
@@ -51,6 +52,9 @@ async def visible_group_or_404(request: web.Request, slug: str) -> groups.GroupV
 @page_cache.visitor_page("before")
 async def group_page(request: web.Request) -> web.Response:
     view = await visible_group_or_404(request, request.match_info["slug"])
+    if view.group.slug != request.match_info["slug"]:  # an old address: send people on
+        url = request.app.router["group"].url_for(slug=view.group.slug)
+        raise web.HTTPMovedPermanently(url.with_query(request.query))
     page_cache.depends_on(request, view.group.id)
     return await _group_page(request, view)
 

@@ -245,6 +245,32 @@ async def test_a_slug_renamed_before_the_first_post_redirects_from_the_old_addre
     assert (await client.get("/g/grief-and-loss")).status == 200
 
 
+async def test_a_members_only_group_answers_404_at_its_old_address_too(
+    db, admin, client, make_group
+):
+    await make_group("quiet-room", name="Quiet room", visibility="members")
+    form = {"slug": "quiet-place", "name": "Quiet room", "visibility": "members"}
+    assert (await admin.post_form("/admin/groups/quiet-room", form)).status == 303
+    # A redirect would tell a visitor that the hidden group exists, and its new address.
+    assert (await client.get("/g/quiet-room")).status == 404
+    assert (await admin.get("/g/quiet-room", allow_redirects=False)).status == 301
+
+
+async def test_a_draft_started_from_a_page_with_the_old_slug_is_kept(
+    db, admin, grief, make_client, author
+):
+    await groups.join_group(db, grief, author.id)
+    page_opened_before_rename = await make_client(author)
+    form = {"slug": "grief-and-loss", "name": "Grief and loss"}
+    assert (await admin.post_form("/admin/groups/grief", form)).status == 303
+    resp = await page_opened_before_rename.post_form(
+        "/drafts", {"group": "grief", "title": "Still here", "body": "Words I typed."}
+    )
+    assert resp.status == 303
+    assert re.match(r"/drafts/\d+", resp.headers["Location"])
+    assert await db.fetchval("SELECT body FROM drafts") == "Words I typed."
+
+
 async def test_a_slug_cannot_change_after_the_first_post(db, admin, grief, author, publish):
     await groups.join_group(db, grief, author.id)
     await publish(author, grief)
@@ -316,9 +342,7 @@ async def test_group_health_lists_topics_with_no_reply_after_a_day_and_weekly_po
     assert await db.fetchval("SELECT sum(posts) FROM group_daily_posts") == 1
 
 
-async def test_the_members_page_finds_a_member_but_lists_no_sanctions(
-    db, admin, author, grief
-):
+async def test_the_members_page_finds_a_member_but_lists_no_sanctions(db, admin, author, grief):
     await db.execute(
         "INSERT INTO sanctions (member_id, group_id, kind, reason, created_by)"
         " VALUES ($1, $2, 'mute', 'cooling off', $1)",
