@@ -21,8 +21,10 @@ from forum.storage.members import Member
 
 
 def _require_admin(request: web.Request) -> Member:
-    member = auth.require_member(request)
-    if not member.is_admin:
+    """Anyone but a signed-in admin, visitors included, gets 404: not even a sign-in prompt
+    says that an admin page is there."""
+    member = auth.viewer(request)
+    if member is None or not member.is_admin:
         raise web.HTTPNotFound()
     return member
 

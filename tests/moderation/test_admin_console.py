@@ -64,7 +64,7 @@ def test_the_admin_routes_are_found_in_the_router():
     assert len(paths) >= 15
 
 
-@pytest.mark.parametrize("who", ["member", "moderator"])
+@pytest.mark.parametrize("who", ["visitor", "member", "moderator"])
 async def test_a_non_admin_gets_404_on_every_admin_route_and_nothing_changes(
     db, make_client, make_member, grief, appoint, publish, who
 ):
@@ -75,7 +75,10 @@ async def test_a_non_admin_gets_404_on_every_admin_route_and_nothing_changes(
         "INSERT INTO crisis_phrases (group_id, phrase, level) VALUES ($1, 'the quarry', 'urgent')",
         grief.id,
     )
-    client = await make_client(moderator if who == "moderator" else await make_member("willow"))
+    if who == "visitor":
+        client = await make_client()
+    else:
+        client = await make_client(moderator if who == "moderator" else await make_member("willow"))
     before = (await group_row(db, "grief"), await db.fetchval("SELECT count(*) FROM audit_log"))
     ids = {"slug": "grief", "member_id": str(moderator.id), "id": "1"}
     for method, path in admin_routes():
