@@ -20,7 +20,7 @@ from forum.storage import audit, group_health, groups, members, moderators, post
 from forum.storage.members import Member
 
 
-def _require_admin(request: web.Request) -> Member:
+def require_admin(request: web.Request) -> Member:
     """Anyone but a signed-in admin, visitors included, gets 404: not even a sign-in prompt
     says that an admin page is there."""
     member = auth.viewer(request)
@@ -65,12 +65,12 @@ async def _groups_page(
 
 
 async def groups_page(request: web.Request) -> web.Response:
-    _require_admin(request)
+    require_admin(request)
     return await _groups_page(request, typed=dict(group_settings.DEFAULTS), tags=[], problems={})
 
 
 async def create_group(request: web.Request) -> web.Response:
-    admin = _require_admin(request)
+    admin = require_admin(request)
     typed, tags = _read_settings(await forms.read(request))
     checked, problems = group_settings.parse(typed, tags)
     if checked is None:
@@ -86,7 +86,7 @@ async def create_group(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 
-async def _group_or_404(request: web.Request) -> groups.Group:
+async def group_or_404(request: web.Request) -> groups.Group:
     async with request.app[pool_key].acquire() as conn:
         group = await groups.get_group_by_slug(conn, request.match_info["slug"])
     if group is None:
@@ -132,13 +132,13 @@ async def _group_page(
 
 
 async def group_page(request: web.Request) -> web.Response:
-    _require_admin(request)
-    return await _group_page(request, await _group_or_404(request))
+    require_admin(request)
+    return await _group_page(request, await group_or_404(request))
 
 
 async def save_group(request: web.Request) -> web.Response:
-    admin = _require_admin(request)
-    group = await _group_or_404(request)
+    admin = require_admin(request)
+    group = await group_or_404(request)
     typed, tags = _read_settings(await forms.read(request))
     checked, problems = group_settings.parse(typed, tags)
     if checked is None:
@@ -166,16 +166,16 @@ async def restore_group(request: web.Request) -> web.Response:
 
 
 async def _set_archived(request: web.Request, *, archived: bool) -> web.Response:
-    admin = _require_admin(request)
-    group = await _group_or_404(request)
+    admin = require_admin(request)
+    group = await group_or_404(request)
     async with request.app[pool_key].acquire() as conn:
         await group_admin.set_archived(conn, group, archived, actor_id=admin.id)
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 
 async def appoint_moderator(request: web.Request) -> web.Response:
-    admin = _require_admin(request)
-    group = await _group_or_404(request)
+    admin = require_admin(request)
+    group = await group_or_404(request)
     pseudonym = (await forms.read(request)).text("pseudonym").strip()[:64]
     async with request.app[pool_key].acquire() as conn:
         found = await members.get_credentials(conn, pseudonym) if pseudonym else None
@@ -202,8 +202,8 @@ async def appoint_moderator(request: web.Request) -> web.Response:
 
 
 async def remove_moderator(request: web.Request) -> web.Response:
-    admin = _require_admin(request)
-    group = await _group_or_404(request)
+    admin = require_admin(request)
+    group = await group_or_404(request)
     member_id = forms.int_param(request, "member_id")
     async with request.app[pool_key].acquire() as conn, conn.transaction():
         if await moderators.remove(conn, group.id, member_id):
@@ -219,7 +219,7 @@ async def remove_moderator(request: web.Request) -> web.Response:
 
 async def reveal_author(request: web.Request) -> web.Response:
     """Unmask one anonymous post's author, with a reason; then show the audit entry."""
-    admin = _require_admin(request)
+    admin = require_admin(request)
     post_id = forms.int_param(request, "id")
     reason = (await forms.read(request)).text("reason")
     async with request.app[pool_key].acquire() as conn:
@@ -238,7 +238,7 @@ async def reveal_author(request: web.Request) -> web.Response:
 
 
 async def reveal_page(request: web.Request) -> web.Response:
-    _require_admin(request)
+    require_admin(request)
     async with request.app[pool_key].acquire() as conn:
         found = await audit.get_reveal(conn, forms.int_param(request, "id"))
     if found is None:

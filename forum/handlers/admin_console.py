@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum.handlers.admin import _group_or_404, _require_admin
+from forum.handlers.admin import group_or_404, require_admin
 from forum.keys import pool_key
 from forum.pages import render
 from forum.storage import audit, group_health, member_list
@@ -31,15 +31,15 @@ def _duration(seconds: float | None) -> str:
 
 
 async def index(request: web.Request) -> web.Response:
-    _require_admin(request)
+    require_admin(request)
     async with request.app[pool_key].acquire() as conn:
         summaries = await group_health.list_group_summaries(conn)
     return render(request, "admin/index.html", {"groups": summaries})
 
 
 async def health_page(request: web.Request) -> web.Response:
-    _require_admin(request)
-    group = await _group_or_404(request)
+    require_admin(request)
+    group = await group_or_404(request)
     async with request.app[pool_key].acquire() as conn:
         health = await group_health.get_health(conn, group.id)
     return render(
@@ -56,7 +56,7 @@ async def health_page(request: web.Request) -> web.Response:
 
 
 async def moderators_page(request: web.Request) -> web.Response:
-    _require_admin(request)
+    require_admin(request)
     async with request.app[pool_key].acquire() as conn:
         load = await group_health.list_moderator_load(conn)
         summaries = await group_health.list_group_summaries(conn)
@@ -75,7 +75,7 @@ async def moderators_page(request: web.Request) -> web.Response:
 
 
 async def members_page(request: web.Request) -> web.Response:
-    _require_admin(request)
+    require_admin(request)
     search = request.query.get("q", "").strip()[:32]
     after = request.query.get("after", "")[:32].lower() or None
     found: list[member_list.ListedMember] = []
@@ -94,7 +94,7 @@ async def members_page(request: web.Request) -> web.Response:
 
 async def log_page(request: web.Request) -> web.Response:
     """The whole audit log, admin actions and moderation alike, newest first."""
-    _require_admin(request)
+    require_admin(request)
     before = request.query.get("before", "")
     before_id = int(before) if before.isascii() and before.isdigit() and len(before) < 18 else None
     async with request.app[pool_key].acquire() as conn:

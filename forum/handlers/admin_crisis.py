@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from forum import forms, group_settings, webhooks
-from forum.handlers.admin import _group_or_404, _require_admin
+from forum.handlers.admin import group_or_404, require_admin
 from forum.keys import pool_key, settings_key
 from forum.moderation import crisis_impact
 from forum.moderation.crisis import Lexicon
@@ -71,7 +71,7 @@ def _preview(
 
 async def lexicon_page(request: web.Request) -> web.Response:
     """The forum-wide lexicon every group starts from, by level and category."""
-    _require_admin(request)
+    require_admin(request)
     by_level: dict[str, dict[str, list[str]]] = {"urgent": {}, "concern": {}, "ignore": {}}
     for phrase, level, category in load_sources().rules:
         by_level.setdefault(level, {}).setdefault(category, []).append(phrase)
@@ -79,13 +79,13 @@ async def lexicon_page(request: web.Request) -> web.Response:
 
 
 async def crisis_page(request: web.Request) -> web.Response:
-    _require_admin(request)
-    return await _page(request, await _group_or_404(request))
+    require_admin(request)
+    return await _page(request, await group_or_404(request))
 
 
 async def save_settings(request: web.Request) -> web.Response:
-    admin = _require_admin(request)
-    group = await _group_or_404(request)
+    admin = require_admin(request)
+    group = await group_or_404(request)
     form = await forms.read(request)
     typed = {
         k: form.text(k).strip() for k in ("crisis_policy", "reescalate_minutes", "webhook_url")
@@ -122,8 +122,8 @@ async def save_settings(request: web.Request) -> web.Response:
 
 
 async def add_phrase(request: web.Request) -> web.Response:
-    admin = _require_admin(request)
-    group = await _group_or_404(request)
+    admin = require_admin(request)
+    group = await group_or_404(request)
     form = await forms.read(request)
     phrase, level = " ".join(form.text("phrase").split()), form.text("level")
     typed = {"phrase": phrase, "level": level}
@@ -178,8 +178,8 @@ async def add_phrase(request: web.Request) -> web.Response:
 
 
 async def remove_phrase(request: web.Request) -> web.Response:
-    admin = _require_admin(request)
-    group = await _group_or_404(request)
+    admin = require_admin(request)
+    group = await group_or_404(request)
     phrase_id = forms.int_param(request, "id")
     if (await forms.read(request)).text("confirm") != "yes":
         async with request.app[pool_key].acquire() as conn:
@@ -203,8 +203,8 @@ async def remove_phrase(request: web.Request) -> web.Response:
 
 
 async def add_resource(request: web.Request) -> web.Response:
-    admin = _require_admin(request)
-    group = await _group_or_404(request)
+    admin = require_admin(request)
+    group = await group_or_404(request)
     form = await forms.read(request)
     typed = {k: " ".join(form.text(k).split()) for k in RESOURCE_FIELDS}
     errors = [
@@ -233,8 +233,8 @@ async def add_resource(request: web.Request) -> web.Response:
 
 
 async def remove_resource(request: web.Request) -> web.Response:
-    admin = _require_admin(request)
-    group = await _group_or_404(request)
+    admin = require_admin(request)
+    group = await group_or_404(request)
     resource_id = forms.int_param(request, "id")
     async with request.app[pool_key].acquire() as conn, conn.transaction():
         if await crisis_store.remove_resource(conn, group.id, resource_id):
