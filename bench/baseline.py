@@ -24,8 +24,15 @@ def _serve(port: int, body: bytes) -> None:
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", page)
-    web.run_app(app, host="127.0.0.1", port=port, reuse_port=True, access_log=None,
-                print=None, handle_signals=True)
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=port,
+        reuse_port=True,
+        access_log=None,
+        print=None,
+        handle_signals=True,
+    )
 
 
 def main() -> None:
@@ -36,9 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     body = args.body.read_bytes()
     context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_serve, args=(args.port, body)) for _ in range(args.workers)
-    ]
+    workers = [context.Process(target=_serve, args=(args.port, body)) for _ in range(args.workers)]
     for worker in workers:
         worker.start()
 

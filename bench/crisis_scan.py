@@ -26,7 +26,8 @@ import statistics
 import time
 from pathlib import Path
 
-from forum.moderation import crisis, crisis_lexicon
+from forum.moderation.crisis import lexicon as crisis_lexicon
+from forum.moderation.crisis import scanner as crisis
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "crisis_corpus.jsonl"

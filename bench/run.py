@@ -63,7 +63,7 @@ EVENTS = 5
 AUTOSAVE_MS = 2000
 
 sys.path.insert(0, str(ROOT))
-from forum.embedded_pg import EmbeddedPostgres  # noqa: E402
+from forum.ops.embedded_pg import EmbeddedPostgres
 
 
 def log(line: str) -> None:
@@ -199,8 +199,16 @@ def start_baseline(body: bytes, workers: int = 2) -> Process:
     with tempfile.NamedTemporaryFile(delete=False, suffix=".html") as f:
         f.write(body)
     popen = subprocess.Popen(
-        [PYTHON, str(BENCH / "baseline.py"), "--port", str(port), "--body", f.name,
-         "--workers", str(workers)],
+        [
+            PYTHON,
+            str(BENCH / "baseline.py"),
+            "--port",
+            str(port),
+            "--body",
+            f.name,
+            "--workers",
+            str(workers),
+        ],
         cwd=ROOT,
     )
     process = Process(popen, port)
@@ -229,8 +237,14 @@ def wrk(
         f.write((LUA / "report.lua").read_text())
         lua = f.name
     command = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-        "-s", lua,
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        lua,
     ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
@@ -283,30 +297,46 @@ async def prepare(url: str, workdir: Path) -> Fixtures:
     conn = await asyncpg.connect(url)
     try:
         fx = Fixtures()
-        members = [r["id"] for r in await conn.fetch(
-            "SELECT id FROM members WHERE pseudonym LIKE 'bench\\_%' ORDER BY id")]
-        moderators = [r["member_id"] for r in await conn.fetch(
-            "SELECT member_id FROM group_moderators gm JOIN groups g ON g.id = gm.group_id"
-            " WHERE g.slug = 'bench-1' ORDER BY member_id")]
+        members = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM members WHERE pseudonym LIKE 'bench\\_%' ORDER BY id"
+            )
+        ]
+        moderators = [
+            r["member_id"]
+            for r in await conn.fetch(
+                "SELECT member_id FROM group_moderators gm JOIN groups g ON g.id = gm.group_id"
+                " WHERE g.slug = 'bench-1' ORDER BY member_id"
+            )
+        ]
         writers = [m for m in members if m not in set(moderators)]
         main = await conn.fetchval("SELECT id FROM groups WHERE slug = 'bench-1'")
         topic = await conn.fetchval(
             "SELECT id FROM topics WHERE group_id = $1 AND last_post_number = 21 ORDER BY id"
-            " LIMIT 1", main)
+            " LIMIT 1",
+            main,
+        )
         fx.topic_path = f"/t/{topic}"
         fx.group_path = "/g/bench-1"
         count = await conn.fetchval(
-            "SELECT count(*) FROM topics WHERE group_id = $1 AND state = 'published'", main)
+            "SELECT count(*) FROM topics WHERE group_id = $1 AND state = 'published'", main
+        )
         # A cursor 90% of the way down the group (found once here; the page itself never counts).
         row = await conn.fetchrow(
             "SELECT id, last_posted_at FROM topics WHERE group_id = $1 AND state = 'published'"
-            " ORDER BY last_posted_at DESC, id DESC OFFSET $2 LIMIT 1", main, int(count * 0.9))
+            " ORDER BY last_posted_at DESC, id DESC OFFSET $2 LIMIT 1",
+            main,
+            int(count * 0.9),
+        )
         micros = (row["last_posted_at"] - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(
-            microseconds=1)
+            microseconds=1
+        )
         fx.deep_group_path = f"/g/bench-1?before={micros}-{row['id']}"
         fx.posts = await conn.fetchval("SELECT count(*) FROM posts")
         fx.open_items = await conn.fetchval(
-            "SELECT count(*) FROM queue_items WHERE state = 'open' AND group_id = $1", main)
+            "SELECT count(*) FROM queue_items WHERE state = 'open' AND group_id = $1", main
+        )
 
         fx.reader_token, fx.writer_token = await new_sessions(conn, writers[:2])
         (fx.moderator_token,) = await new_sessions(conn, moderators[:1])
@@ -314,19 +344,27 @@ async def prepare(url: str, workdir: Path) -> Fixtures:
         # Draft autosave: 200 writers, each with a reply draft of their own.
         draft_writers = writers[2 : 2 + DRAFT_WRITERS]
         tokens = await new_sessions(conn, draft_writers)
-        public_topics = [r["id"] for r in await conn.fetch(
-            "SELECT t.id FROM topics t JOIN groups g ON g.id = t.group_id"
-            " WHERE g.visibility = 'public' AND g.moderation = 'open' AND t.state = 'published'"
-            " ORDER BY t.id LIMIT 5000")]
-        topic_group = dict(await conn.fetch(
-            "SELECT id, group_id FROM topics WHERE id = ANY($1)", public_topics))
+        public_topics = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT t.id FROM topics t JOIN groups g ON g.id = t.group_id"
+                " WHERE g.visibility = 'public' AND g.moderation = 'open' AND t.state = 'published'"
+                " ORDER BY t.id LIMIT 5000"
+            )
+        ]
+        topic_group = dict(
+            await conn.fetch("SELECT id, group_id FROM topics WHERE id = ANY($1)", public_topics)
+        )
         lines = []
         for n, (member, token) in enumerate(zip(draft_writers, tokens, strict=True)):
             tid = public_topics[n % len(public_topics)]
             draft = await conn.fetchval(
                 "INSERT INTO drafts (author_id, group_id, topic_id, body)"
                 " VALUES ($1, $2, $3, 'A first line') RETURNING id",
-                member, topic_group[tid], tid)
+                member,
+                topic_group[tid],
+                tid,
+            )
             lines.append(f"{token} {csrf_for(token)} {draft}")
         fx.draft_file = str(workdir / "drafts.txt")
         Path(fx.draft_file).write_text("\n".join(lines) + "\n")
@@ -341,13 +379,21 @@ async def prepare(url: str, workdir: Path) -> Fixtures:
             for n in range(DRAFTS_PER_PUBLISHER):
                 tid = public_topics[(p * DRAFTS_PER_PUBLISHER + n) % len(public_topics)]
                 new_topic = n % 5 == 0
-                rows.append((member, topic_group[tid], None if new_topic else tid,
-                             "A new topic tonight" if new_topic else "", f"{body} ({n})"))
+                rows.append(
+                    (
+                        member,
+                        topic_group[tid],
+                        None if new_topic else tid,
+                        "A new topic tonight" if new_topic else "",
+                        f"{body} ({n})",
+                    )
+                )
             ids = await conn.fetch(
                 "INSERT INTO drafts (author_id, group_id, topic_id, title, body)"
                 " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],"
                 " $5::text[]) RETURNING id",
-                *[list(col) for col in zip(*rows, strict=True)])
+                *[list(col) for col in zip(*rows, strict=True)],
+            )
             lines.append(f"{token} {csrf_for(token)} " + ",".join(str(r["id"]) for r in ids))
         fx.publish_file = str(workdir / "publish.txt")
         Path(fx.publish_file).write_text("\n".join(lines) + "\n")
@@ -355,14 +401,18 @@ async def prepare(url: str, workdir: Path) -> Fixtures:
         # Live events: a pre-moderated group whose 1,000 moderators all listen.
         live = await conn.fetchval(
             "INSERT INTO groups (slug, name, moderation) VALUES ($1, 'Benchmark live', 'all')"
-            " RETURNING id", fx.live_slug)
+            " RETURNING id",
+            fx.live_slug,
+        )
         listeners = moderators[:LISTENERS]
         await conn.executemany(
             "INSERT INTO group_moderators (group_id, member_id) VALUES ($1, $2)",
-            [(live, m) for m in listeners])
+            [(live, m) for m in listeners],
+        )
         await conn.executemany(
             "INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)",
-            [(live, m) for m in [*listeners, writers[1]]])
+            [(live, m) for m in [*listeners, writers[1]]],
+        )
         fx.listener_tokens = await new_sessions(conn, listeners)
         await conn.execute("ANALYZE")
         return fx
@@ -379,8 +429,9 @@ async def live_events(forum: Process, fx: Fixtures) -> dict[str, Any]:
     workers = forum.worker_pids()
     async with aiohttp.ClientSession() as warm:  # first streams: code paths, statements, pools
         for token in fx.listener_tokens[:40]:
-            async with warm.get(f"{base}/mod/events",
-                                headers={"Cookie": f"forum_session={token}"}) as resp:
+            async with warm.get(
+                f"{base}/mod/events", headers={"Cookie": f"forum_session={token}"}
+            ) as resp:
                 await resp.content.readline()
     await asyncio.sleep(1)
     before = sum(rss_kib(p) for p in workers)
@@ -419,14 +470,22 @@ async def live_events(forum: Process, fx: Fixtures) -> dict[str, Any]:
         sent: list[float] = []
         for n in range(EVENTS):
             async with http.post(
-                f"{base}/drafts", headers=writer, allow_redirects=False,
-                data={"csrf_token": csrf, "group": fx.live_slug, "title": f"Live event {n}",
-                      "body": "Is anyone awake? It is a hard night."},
+                f"{base}/drafts",
+                headers=writer,
+                allow_redirects=False,
+                data={
+                    "csrf_token": csrf,
+                    "group": fx.live_slug,
+                    "title": f"Live event {n}",
+                    "body": "Is anyone awake? It is a hard night.",
+                },
             ) as resp:
                 draft_url = resp.headers["Location"].split("#")[0]
             start = time.perf_counter()
             async with http.post(
-                f"{base}{draft_url}/publish", headers=writer, allow_redirects=False,
+                f"{base}{draft_url}/publish",
+                headers=writer,
+                allow_redirects=False,
                 data={"csrf_token": csrf, "version": "1"},
             ) as resp:
                 assert resp.status == 303, resp.status
@@ -472,15 +531,32 @@ def run_scale(posts: int, duration: int) -> dict[str, Any]:
     result: dict[str, Any] = {"posts_requested": posts}
     forum: Process | None = None
     try:
-        subprocess.run([PYTHON, "-m", "forum", "migrate"], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [PYTHON, "-m", "forum", "migrate"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         members = max(2000, posts // 50)
         started = time.monotonic()
         log(f"seeding {posts:,} posts, {members:,} members")
         subprocess.run(
-            [PYTHON, "-m", "forum", "seed-bench", "--posts", str(posts), "--members",
-             str(members), "--groups", "20"],
-            env=env, cwd=ROOT, check=True,
+            [
+                PYTHON,
+                "-m",
+                "forum",
+                "seed-bench",
+                "--posts",
+                str(posts),
+                "--members",
+                str(members),
+                "--groups",
+                "20",
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
         )
         result["seed_seconds"] = round(time.monotonic() - started, 1)
         fx = asyncio.run(prepare(url, data))
@@ -511,30 +587,62 @@ def run_scale(posts: int, duration: int) -> dict[str, Any]:
             measured = wrk(forum.port, path, duration=duration, headers=headers)
             # One connection, one request at a time: the time a page takes to serve, without
             # the queueing of 64 connections on two processes (what the scale growth compares).
-            alone = wrk(forum.port, path, duration=max(duration // 2, 2), connections=1,
-                        threads=1, headers=headers)
-            row = {"page": name, "viewer": viewer, "path": path, "bytes": len(body),
-                   "forum": measured, "baseline": base, "one_connection": alone,
-                   "ratio": round(measured["rps"] / base["rps"], 3) if base["rps"] else None}
+            alone = wrk(
+                forum.port,
+                path,
+                duration=max(duration // 2, 2),
+                connections=1,
+                threads=1,
+                headers=headers,
+            )
+            row = {
+                "page": name,
+                "viewer": viewer,
+                "path": path,
+                "bytes": len(body),
+                "forum": measured,
+                "baseline": base,
+                "one_connection": alone,
+                "ratio": round(measured["rps"] / base["rps"], 3) if base["rps"] else None,
+            }
             log(f"{name} ({viewer}): {measured['rps']} req/s vs {base['rps']} baseline")
             rows.append(row)
         result["pages"] = rows
         result["worker_rss_kib"] = [rss_kib(p) for p in forum.worker_pids()]
 
-        save = wrk(forum.port, "/", duration=duration, connections=DRAFT_WRITERS,
-                   threads=DRAFT_WRITERS, script="draft_save.lua",
-                   script_args=[fx.draft_file, str(AUTOSAVE_MS)])
+        save = wrk(
+            forum.port,
+            "/",
+            duration=duration,
+            connections=DRAFT_WRITERS,
+            threads=DRAFT_WRITERS,
+            script="draft_save.lua",
+            script_args=[fx.draft_file, str(AUTOSAVE_MS)],
+        )
         log(f"draft save, paced: p99 {save['p99_ms']} ms, {save['rps']}/s")
         result["draft_save"] = save
         asyncio.run(reset_drafts(url, fx.draft_file))  # the next run starts again at version 1
-        flat_out = wrk(forum.port, "/", duration=duration, connections=DRAFT_WRITERS,
-                       threads=DRAFT_WRITERS, script="draft_save.lua",
-                       script_args=[fx.draft_file, "0"])
+        flat_out = wrk(
+            forum.port,
+            "/",
+            duration=duration,
+            connections=DRAFT_WRITERS,
+            threads=DRAFT_WRITERS,
+            script="draft_save.lua",
+            script_args=[fx.draft_file, "0"],
+        )
         log(f"draft save, flat out: p99 {flat_out['p99_ms']} ms, {flat_out['rps']}/s")
         result["draft_save_flat_out"] = flat_out
         published_before = asyncio.run(count_posts(url))
-        publish = wrk(forum.port, "/", duration=duration, connections=PUBLISHERS,
-                      threads=PUBLISHERS, script="publish.lua", script_args=[fx.publish_file])
+        publish = wrk(
+            forum.port,
+            "/",
+            duration=duration,
+            connections=PUBLISHERS,
+            threads=PUBLISHERS,
+            script="publish.lua",
+            script_args=[fx.publish_file],
+        )
         publish["posts_created"] = asyncio.run(count_posts(url)) - published_before
         log(f"publish: {publish['rps']}/s ({publish['posts_created']} posts created)")
         result["publish"] = publish
@@ -554,8 +662,9 @@ def run_scale(posts: int, duration: int) -> dict[str, Any]:
 
 async def fetch(port: int, path: str, headers: dict[str, str]) -> bytes:
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"http://127.0.0.1:{port}{path}", headers=headers,
-                            allow_redirects=False) as resp:
+        async with http.get(
+            f"http://127.0.0.1:{port}{path}", headers=headers, allow_redirects=False
+        ) as resp:
             if resp.status != 200:
                 raise RuntimeError(f"{path} answered {resp.status}")
             return await resp.read()
@@ -599,44 +708,73 @@ def table(scale: dict[str, Any]) -> str:
             f"{r['one_connection']['p50_ms']:>10.2f}"
         )
     s, p, e = scale["draft_save"], scale["publish"], scale["live_events"]
-    out.append(f"draft save, {DRAFT_WRITERS} writers saving every ~{AUTOSAVE_MS / 1000:.0f} s:"
-               f" {s['rps']:.0f}/s, p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms"
-               f" (target p99 < 20 ms), errors {s['errors']}")
+    out.append(
+        f"draft save, {DRAFT_WRITERS} writers saving every ~{AUTOSAVE_MS / 1000:.0f} s:"
+        f" {s['rps']:.0f}/s, p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms"
+        f" (target p99 < 20 ms), errors {s['errors']}"
+    )
     f = scale["draft_save_flat_out"]
-    out.append(f"draft save, {DRAFT_WRITERS} writers flat out: {f['rps']:.0f}/s,"
-               f" p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, errors {f['errors']}")
-    out.append(f"publish, {PUBLISHERS} members: {p['rps']:.0f}/s ({p['posts_created']} posts),"
-               f" p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms (target >= 300/s),"
-               f" errors {p['errors']}")
-    out.append(f"live events: {e['connected']}/{e['listeners']} streams, reached"
-               f" {e['reached_per_event']}, p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms,"
-               f" max {e['max_ms']} ms (target p99 < 2000 ms); {e['kib_per_stream']} KiB per"
-               " stream (target < 64 KiB)")
+    out.append(
+        f"draft save, {DRAFT_WRITERS} writers flat out: {f['rps']:.0f}/s,"
+        f" p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, errors {f['errors']}"
+    )
+    out.append(
+        f"publish, {PUBLISHERS} members: {p['rps']:.0f}/s ({p['posts_created']} posts),"
+        f" p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms (target >= 300/s),"
+        f" errors {p['errors']}"
+    )
+    out.append(
+        f"live events: {e['connected']}/{e['listeners']} streams, reached"
+        f" {e['reached_per_event']}, p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms,"
+        f" max {e['max_ms']} ms (target p99 < 2000 ms); {e['kib_per_stream']} KiB per"
+        " stream (target < 64 KiB)"
+    )
     return "\n".join(out)
 
 
 def growth(small: dict[str, Any], large: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    out = [f"== median latency, {small['posts']:,} -> {large['posts']:,} posts (target: +30% at most);"
-           " pages: one connection at a time; draft save: paced; publish: 64 connections"]
+    out = [
+        f"== median latency, {small['posts']:,} -> {large['posts']:,} posts (target: +30% at most);"
+        " pages: one connection at a time; draft save: paced; publish: 64 connections"
+    ]
     rows = []
-    pairs = [(a, b) for a in small["pages"] for b in large["pages"]
-             if (a["page"], a["viewer"]) == (b["page"], b["viewer"])]
+    pairs = [
+        (a, b)
+        for a in small["pages"]
+        for b in large["pages"]
+        if (a["page"], a["viewer"]) == (b["page"], b["viewer"])
+    ]
     measured = [(a, b, a["one_connection"], b["one_connection"]) for a, b in pairs]
-    measured += [({"page": k, "viewer": ""}, {}, small[k], large[k])
-                 for k in ("draft_save", "publish")]
+    measured += [
+        ({"page": k, "viewer": ""}, {}, small[k], large[k]) for k in ("draft_save", "publish")
+    ]
     for a, _b, fa, fb in measured:
         p50a, p50b = fa["p50_ms"], fb["p50_ms"]
         change = (p50b - p50a) / p50a * 100 if p50a else 0.0
-        rows.append({"page": a["page"], "viewer": a["viewer"], "p50_small_ms": p50a,
-                     "p50_large_ms": p50b, "growth_percent": round(change, 1)})
-        out.append(f"{a['page']:<24}{a['viewer']:<11}{p50a:>8.2f} ms{p50b:>8.2f} ms{change:>+8.0f}%")
+        rows.append(
+            {
+                "page": a["page"],
+                "viewer": a["viewer"],
+                "p50_small_ms": p50a,
+                "p50_large_ms": p50b,
+                "growth_percent": round(change, 1),
+            }
+        )
+        out.append(
+            f"{a['page']:<24}{a['viewer']:<11}{p50a:>8.2f} ms{p50b:>8.2f} ms{change:>+8.0f}%"
+        )
     return "\n".join(out), rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Benchmark the forum beside a same-bytes baseline.")
-    parser.add_argument("--scales", default="10000,1000000",
-                        help="posts per scale, comma-separated (default 10000,1000000)")
+    parser = argparse.ArgumentParser(
+        description="Benchmark the forum beside a same-bytes baseline."
+    )
+    parser.add_argument(
+        "--scales",
+        default="10000,1000000",
+        help="posts per scale, comma-separated (default 10000,1000000)",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
@@ -644,9 +782,13 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     ensure_wrk()
     raise_open_files()
-    report: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
-                              "machine": machine(), "duration_s": args.duration,
-                              "connections": CONNECTIONS, "scales": []}
+    report: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "duration_s": args.duration,
+        "connections": CONNECTIONS,
+        "scales": [],
+    }
     for posts in scales:
         report["scales"].append(run_scale(posts, args.duration))
     report["load_average_at_end"] = os.getloadavg()
@@ -659,9 +801,11 @@ def main() -> None:
     name = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     name.write_text(json.dumps(report, indent=2) + "\n")
     m = report["machine"]
-    print(f"machine: {m['cpus']} CPUs, {m['cpu']}, {m['memory']}, Python {m['python']};"
-          f" load average {m['load_average_at_start'][0]:.2f} at start,"
-          f" {report['load_average_at_end'][0]:.2f} at end")
+    print(
+        f"machine: {m['cpus']} CPUs, {m['cpu']}, {m['memory']}, Python {m['python']};"
+        f" load average {m['load_average_at_start'][0]:.2f} at start,"
+        f" {report['load_average_at_end'][0]:.2f} at end"
+    )
     print("\n\n".join(texts))
     print(f"\nwritten: {name.relative_to(ROOT)}")
 

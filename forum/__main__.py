@@ -1,5 +1,5 @@
 """`python -m forum` is the same as the `forum` console script."""
 
-from forum.cli import main
+from forum.ops.cli import main
 
 raise SystemExit(main())

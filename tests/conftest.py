@@ -24,14 +24,14 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from forum import passwords
-from forum.app import create_app
 from forum.config import Settings
-from forum.embedded_pg import EmbeddedPostgres
-from forum.security import CSRF_COOKIE, SESSION_COOKIE
+from forum.members import passwords
+from forum.ops.embedded_pg import EmbeddedPostgres
 from forum.storage import drafts, groups, members, migrations, sessions
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from forum.web.app import create_app
+from forum.web.security import CSRF_COOKIE, SESSION_COOKIE
 
 TEST_SECRET = b"test-secret-for-signing-cookies-and-tokens"
 PASSWORD = "correct horse battery staple"

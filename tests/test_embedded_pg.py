@@ -10,8 +10,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from forum import embedded_pg
-from forum.embedded_pg import EmbeddedPostgres, EmbeddedUnavailable
+from forum.ops import embedded_pg
+from forum.ops.embedded_pg import EmbeddedPostgres, EmbeddedUnavailable
 
 DEBIAN_PG_CTL = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
 

@@ -16,10 +16,10 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 
-from forum import page_cache
-from forum.app import create_app
-from forum.security import CSRF_COOKIE
 from forum.storage import sessions
+from forum.web import page_cache
+from forum.web.app import create_app
+from forum.web.security import CSRF_COOKIE
 from tests.conftest import ForumClient
 from tests.handlers.test_topics import make_thread
 

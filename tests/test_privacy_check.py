@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from forum.posting import BODY_MAX
-from forum.privacy_check import KINDS, Finding, find
+from forum.posting.privacy_check import KINDS, Finding, find
+from forum.posting.publishing import BODY_MAX
 
 
 def kinds(text: str) -> list[tuple[str, str]]:

@@ -14,12 +14,14 @@ from typing import Any
 import asyncpg
 import pytest
 
-from forum import app as forum_app
-from forum import background, page_cache, posting
-from forum.app import create_app
+from forum.live import background
+from forum.posting import publishing as posting
 from forum.storage import db as storage_db
 from forum.storage import groups, moderators, sessions, topics
 from forum.storage.members import Member
+from forum.web import app as forum_app
+from forum.web import page_cache
+from forum.web.app import create_app
 from tests.conftest import ForumClient
 from tests.handlers.test_topics import make_thread
 

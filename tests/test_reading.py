@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forum import reading
+from forum.members import reading
 from forum.storage.preferences import Preferences
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from forum.app import MAX_REQUEST_BYTES
-from forum.security import CSRF_COOKIE, SESSION_COOKIE
+from forum.web.app import MAX_REQUEST_BYTES
+from forum.web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import PASSWORD, csrf_for
 
 

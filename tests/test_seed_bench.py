@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forum import seed_bench
+from forum.ops import seed_bench
 
 
 async def test_seeding_loads_about_the_asked_number_of_posts(db, password_hash):

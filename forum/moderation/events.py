@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from forum.keys import settings_key
-from forum.listening import listening
+from forum.live.listening import listening
 from forum.storage.db import Conn
+from forum.web.keys import settings_key
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import asyncpg
 from forum.storage.db import Conn
 
 if TYPE_CHECKING:
-    from forum.group_settings import GroupSettings
+    from forum.groups.settings import GroupSettings
 
 
 class SlugTaken(Exception):

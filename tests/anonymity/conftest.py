@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from forum import accounts
+from forum.members import accounts
 from forum.storage import groups
 from forum.storage.groups import Group
 from forum.storage.members import Member

@@ -8,8 +8,8 @@ import re
 import pytest
 from argon2 import PasswordHasher
 
-from forum.security import SESSION_COOKIE
 from forum.storage import members
+from forum.web.security import SESSION_COOKIE
 from tests.conftest import PASSWORD
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forum.keys import pool_key
+from forum.web.keys import pool_key
 
 
 async def test_healthz_says_ok_when_the_database_answers(client):

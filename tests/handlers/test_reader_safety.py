@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from forum.app import create_app
 from forum.storage import own_data, topics
+from forum.web.app import create_app
 
 
 async def make_topic(db, group, author, *, body="Opening post", warning=""):

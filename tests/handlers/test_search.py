@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from forum import limits, posting
+from forum.members import limits
+from forum.posting import publishing as posting
 from forum.storage import groups
 from tests.moderation.conftest import appoint, item_for, publish
 

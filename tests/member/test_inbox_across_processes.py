@@ -9,7 +9,7 @@ import time
 import aiohttp
 import asyncpg
 
-from forum import posting
+from forum.posting import publishing as posting
 from forum.storage import drafts, groups, members, sessions
 from tests.conftest import csrf_for
 from tests.moderation.test_events_across_processes import (

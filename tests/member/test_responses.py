@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from forum import limits
+from forum.members import limits
 from forum.storage import groups
 from tests.member.conftest import SECRET
 

@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from forum import posting
+from forum.posting import publishing as posting
 from forum.storage import groups, moderators, topics
 from forum.storage.groups import Group
 from forum.storage.members import Member

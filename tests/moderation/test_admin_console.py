@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from forum.handlers import routes
 from forum.storage import groups
+from forum.web.handlers import routes
 from tests.moderation.conftest import audit_count
 
 GROUP = {
@@ -300,7 +300,7 @@ async def test_a_new_group_may_take_an_old_address_and_wins_over_the_redirect(
 async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_no_posts(
     db, admin, make_client, grief, author, make_draft
 ):
-    from forum import posting
+    from forum.posting import publishing as posting
 
     await groups.join_group(db, grief, author.id)
     resp = await admin.post_form("/admin/groups/grief/archive")

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp import web
 
-from forum import webhooks
-from forum.moderation import escalation
+from forum.live import webhooks
+from forum.moderation.crisis import escalation
 from forum.storage import crisis as crisis_store
 from tests.conftest import TEST_SECRET
 from tests.moderation.conftest import version_of

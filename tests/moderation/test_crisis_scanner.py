@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forum.moderation import crisis_eval
-from forum.moderation.crisis import Lexicon, Match, ScanResult, scan
+from forum.moderation.crisis import evaluation as crisis_eval
+from forum.moderation.crisis.scanner import Lexicon, Match, ScanResult, scan
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "crisis_corpus.jsonl"
 

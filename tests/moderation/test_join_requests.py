@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from forum import posting
+from forum.posting import publishing as posting
 from forum.storage import groups
 from tests.moderation.conftest import audit_count, notification_kinds
 

@@ -1,0 +1,88 @@
+"""Creating, changing and archiving groups: what `forum create-group` and `/admin` both call.
+
+Settings arrive already checked by `group_settings.parse`; this adds the rules that need the
+database (a slug must be free, and it is settled once the group has its first post) and writes
+each change to the audit log in the same transaction, so no change goes unrecorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from forum.groups.settings import GroupSettings
+from forum.storage import audit, groups
+from forum.storage.db import Conn
+from forum.storage.groups import Group
+
+
+class SettingsRefused(Exception):
+    """A setting cannot be saved as given; `field` says which, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _taken(slug: str) -> SettingsRefused:
+    return SettingsRefused(
+        "slug", f"There is already a group at /g/{slug}. Please choose another address."
+    )
+
+
+async def create(conn: Conn, settings: GroupSettings, *, actor_id: int | None) -> Group:
+    fields = asdict(settings)
+    slug, name = fields.pop("slug"), fields.pop("name")
+    async with conn.transaction():
+        try:
+            group = await groups.create_group(conn, slug, name, **fields)
+        except groups.SlugTaken:
+            raise _taken(slug) from None
+        await audit.record(
+            conn, actor_id=actor_id, action="create-group", group_id=group.id, reason=group.name
+        )
+    return group
+
+
+def changed_fields(group: Group, settings: GroupSettings) -> list[str]:
+    return [f for f, value in asdict(settings).items() if getattr(group, f) != value]
+
+
+async def save(conn: Conn, group: Group, settings: GroupSettings, *, actor_id: int) -> Group:
+    """Save every setting; raises SettingsRefused. Saving what is already there changes nothing
+    and records nothing."""
+    changed = changed_fields(group, settings)
+    if not changed:
+        return group
+    async with conn.transaction():
+        if settings.slug != group.slug and await groups.has_posts(conn, group.id):
+            raise SettingsRefused(
+                "slug",
+                f"The address stays /g/{group.slug} now that people have posted in the group,"
+                " so that every link to their posts keeps working.",
+            )
+        try:
+            saved = await groups.save_settings(conn, group, settings)
+        except groups.SlugTaken:
+            raise _taken(settings.slug) from None
+        await audit.record(
+            conn,
+            actor_id=actor_id,
+            action="edit-group",
+            group_id=group.id,
+            reason="changed " + ", ".join(f.replace("_", " ") for f in changed),
+        )
+    return saved
+
+
+async def set_archived(conn: Conn, group: Group, archived: bool, *, actor_id: int) -> bool:
+    async with conn.transaction():
+        changed = await groups.set_archived(conn, group.id, archived)
+        if changed:
+            await audit.record(
+                conn,
+                actor_id=actor_id,
+                action="archive-group" if archived else "restore-group",
+                group_id=group.id,
+                reason=group.name,
+            )
+    return changed

@@ -1,0 +1,1 @@
+"""Members: accounts, passwords, rate limits and reading preferences."""

@@ -1,0 +1,176 @@
+"""Registering and signing in: the rules for pseudonyms and passwords, and login throttling.
+
+Failed sign-ins are counted per pseudonym (guessing one member's password) and per client
+address (trying many pseudonyms); either limit answers "try again in N seconds". The wrong-password
+and no-such-member answers are identical, in words and in time, so the form cannot be used to
+find out who is a member.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from forum.members import limits, passwords
+from forum.storage import groups, members, own_data
+from forum.storage.db import Conn
+from forum.storage.groups import Group
+from forum.storage.members import Member
+
+PSEUDONYM = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
+PASSWORD_MIN = 10
+PASSWORD_MAX = 1024
+#: Names that would let someone pass as staff, the system, or another member's state.
+RESERVED = frozenset(
+    {
+        "admin",
+        "admins",
+        "administrator",
+        "anonymous",
+        "anon",
+        "deleted",
+        "deleted-member",
+        "moderator",
+        "moderators",
+        "mod",
+        "mods",
+        "staff",
+        "system",
+        "root",
+        "support",
+        "help",
+        "forum",
+        "official",
+        "team",
+        "null",
+        "undefined",
+        "none",
+        "guest",
+        "visitor",
+        "member",
+        "everyone",
+        "here",
+        "you",
+        "me",
+        "crisis",
+        "security",
+        "abuse",
+        "webmaster",
+        "postmaster",
+    }
+)
+
+
+class AccountError(Exception):
+    """A refusal to show the member as it is."""
+
+
+def check_pseudonym(pseudonym: str) -> str:
+    if not PSEUDONYM.match(pseudonym):
+        raise AccountError(
+            "A pseudonym needs 3 to 32 characters: letters, digits, '_' or '-', with no spaces."
+        )
+    folded = pseudonym.lower().replace("_", "-")
+    if pseudonym.lower() in RESERVED or folded in RESERVED or folded.startswith("deleted-"):
+        raise AccountError(f"“{pseudonym}” is reserved. Please choose another pseudonym.")
+    return pseudonym
+
+
+def check_password(password: str, pseudonym: str) -> str:
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(
+            f"Your password needs at least {PASSWORD_MIN} characters; this one has"
+            f" {len(password)}. A short sentence you will remember works well."
+        )
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"Your password can be at most {PASSWORD_MAX} characters.")
+    if password.lower() == pseudonym.lower():
+        raise AccountError("Your password must not be the same as your pseudonym.")
+    return password
+
+
+async def register(conn: Conn, pseudonym: str, password: str, *, is_admin: bool = False) -> Member:
+    check_pseudonym(pseudonym)
+    check_password(password, pseudonym)
+    if await groups.display_name_in_use(conn, pseudonym):
+        raise AccountError(_taken(pseudonym))
+    password_hash = await passwords.hash_password(password)
+    try:
+        return await members.create_member(conn, pseudonym, password_hash, is_admin=is_admin)
+    except members.PseudonymTaken:
+        raise AccountError(_taken(pseudonym)) from None
+
+
+def _taken(name: str) -> str:
+    return (
+        f"The name “{name}” is taken (names are the same whatever their capital letters)."
+        " Please choose another."
+    )
+
+
+async def set_group_name(conn: Conn, group: Group, member: Member, name: str) -> str | None:
+    """Choose (or with "" drop) the name a member goes by in one group.
+
+    A group name follows the pseudonym rules, is unique within the group, and may not be anyone
+    else's pseudonym, so nobody can pass as another member. It is never linked to the member's
+    pseudonym on any page: that is the point of having it.
+    """
+    name = name.strip()
+    if not name:
+        await groups.set_display_name(conn, group.id, member.id, None)
+        return None
+    check_pseudonym(name)
+    if name.lower() != member.pseudonym.lower() and await members.pseudonym_in_use(
+        conn, name, other_than=member.id
+    ):
+        raise AccountError(_taken(name))
+    if await groups.name_on_others_posts(conn, group.id, name, member.id):
+        raise AccountError(_taken(name))
+    try:
+        if not await groups.set_display_name(conn, group.id, member.id, name):
+            raise AccountError(f"Join {group.name} first, then choose your name there.")
+    except groups.DisplayNameTaken:
+        raise AccountError(_taken(name)) from None
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    pseudonym_key: bytes
+    address_key: bytes
+
+
+async def sign_in(
+    conn: Conn, secret: bytes, pseudonym: str, password: str, address: str
+) -> Member | None:
+    """The member, or None for a wrong pseudonym/password; raises limits.Limited when throttled."""
+    attempt = Attempt(limits.key(secret, "p:" + pseudonym[:64]), limits.key(secret, "a:" + address))
+    await limits.check(conn, limits.LOGIN_PER_PSEUDONYM, attempt.pseudonym_key)
+    await limits.check(conn, limits.LOGIN_PER_ADDRESS, attempt.address_key)
+    credentials = (
+        await members.get_credentials(conn, pseudonym) if PSEUDONYM.match(pseudonym) else None
+    )
+    ok, needs_rehash = await passwords.verify(
+        credentials.password_hash if credentials else None, password[:PASSWORD_MAX]
+    )
+    if not ok or credentials is None:
+        await limits.spend(conn, limits.LOGIN_PER_PSEUDONYM, attempt.pseudonym_key)
+        await limits.spend(conn, limits.LOGIN_PER_ADDRESS, attempt.address_key)
+        return None
+    if needs_rehash:
+        await members.save_password_hash(
+            conn, credentials.member.id, await passwords.hash_password(password)
+        )
+    return credentials.member
+
+
+async def delete_account(conn: Conn, member: Member, password: str, *, remove_posts: bool) -> None:
+    """Close the member's own account after they confirm with their password."""
+    credentials = await members.get_credentials(conn, member.pseudonym)
+    ok, _ = await passwords.verify(
+        credentials.password_hash if credentials else None, password[:PASSWORD_MAX]
+    )
+    if not ok:
+        raise AccountError("That password isn't right, so nothing was deleted.")
+    async with conn.transaction():
+        await own_data.delete_account(conn, member.id, remove_posts=remove_posts)

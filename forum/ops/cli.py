@@ -1,0 +1,369 @@
+"""The `forum` command: serve, migrate, create-admin, create-group, seed-demo, seed-bench,
+crisis-scan.
+
+Every failure ends in one line on stderr and an exit status: 2 for bad usage or configuration,
+1 for anything else. No traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from typing import IO, Any, TypeVar
+
+import asyncpg
+
+from forum import config
+from forum.config import ConfigError, Settings
+from forum.groups import admin as group_admin
+from forum.groups import settings as group_settings
+from forum.groups.settings import TAGS
+from forum.members import accounts
+from forum.ops import demo
+from forum.ops.runtime import StartupError, database
+from forum.storage import groups, migrations
+from forum.storage.db import Conn
+
+#: How `create-group` names each setting in an error (the form names them by their label).
+CLI_NAMES = {
+    "slug": "SLUG",
+    "name": "--name",
+    "description": "--description",
+    "join_question": "--question",
+    "moderation_first_posts": "--first-posts",
+    "report_hide_threshold": "--report-threshold",
+    "crisis_reescalate_minutes": "--reescalate-minutes",
+    "webhook_url": "--webhook-url",
+    "guidelines": "--guidelines",
+    "tags": "--tags",
+}
+SLUG_HELP = "lower-case letters, digits and single hyphens, e.g. 'grief' or 'lost-a-parent'"
+
+
+class CommandError(Exception):
+    """The command could not do what was asked; exit status 1."""
+
+
+class InputError(Exception):
+    """What came in on standard input is not what the command reads; exit status 2."""
+
+
+T = TypeVar("T")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forum", description="A support-group forum server.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve HTTP")
+    serve.add_argument("--host", help="address to listen on (default: FORUM_HOST or 127.0.0.1)")
+    serve.add_argument("--port", help="port to listen on (default: FORUM_PORT or 8080)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the port and the database (default 1)",
+    )
+
+    sub.add_parser("migrate", help="apply pending SQL migrations")
+
+    admin = sub.add_parser("create-admin", help="create a site admin")
+    admin.add_argument("pseudonym")
+    admin.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting",
+    )
+
+    group = sub.add_parser("create-group", help="create a group")
+    group.add_argument("slug", help=SLUG_HELP)
+    group.add_argument("--name", required=True)
+    group.add_argument("--description", default="")
+    group.add_argument("--anonymous", choices=["off", "optional"], default="off")
+    group.add_argument("--moderation", choices=["open", "new-members", "all"], default="open")
+    group.add_argument("--visibility", choices=["public", "members"], default="public")
+    group.add_argument("--membership", choices=["open", "approval"], default="open")
+    group.add_argument(
+        "--tags", default="", help="condition tags, comma-separated: " + ", ".join(TAGS)
+    )
+    group.add_argument("--question", default="", help="asked of people applying to join")
+    group.add_argument(
+        "--first-posts", default="3", help="with --moderation new-members: how many are reviewed"
+    )
+    group.add_argument("--report-threshold", default="3", help="reports that hide a post")
+    group.add_argument("--crisis-policy", choices=["hold", "publish"], default="hold")
+    group.add_argument("--reescalate-minutes", default="10")
+    group.add_argument("--webhook-url", default="")
+    group.add_argument("--guidelines", default="", help="accepted once before a first post")
+
+    sub.add_parser("seed-demo", help="create the demo groups and a few posts (idempotent)")
+
+    bench = sub.add_parser(
+        "seed-bench",
+        help="bulk-load benchmark data with COPY (see bench/README.md)",
+        description="Bulk-load realistic benchmark data with COPY. Refuses a database that holds"
+        " members other than benchmark ones unless --force.",
+    )
+    bench.add_argument("--posts", type=int, required=True, help="about how many posts to load")
+    bench.add_argument("--groups", type=int, default=10, help="how many groups (default 10)")
+    bench.add_argument("--members", type=int, default=2000, help="how many members (default 2000)")
+    bench.add_argument(
+        "--force", action="store_true", help="load even into a database with real members"
+    )
+
+    scan = sub.add_parser(
+        "crisis-scan",
+        help="scan JSON lines on stdin with the crisis scanner",
+        description='Read JSON lines {"id": ..., "text": ...} on stdin; write one JSON line per'
+        ' input, in order: {"id": ..., "level": "none"|"concern"|"urgent", "matches": [...]}.',
+    )
+    scan.add_argument(
+        "--group", metavar="SLUG", help="add this group's crisis phrases (needs the database)"
+    )
+    scan.add_argument(
+        "--summary",
+        action="store_true",
+        help='print recall and false-positive figures to stderr for lines that carry "label"',
+    )
+    return parser
+
+
+def _with_conn(
+    settings: Settings,
+    work: Callable[[asyncpg.Connection], Awaitable[T]],
+    *,
+    migrate: bool = True,
+) -> T:
+    with database(settings, migrate=migrate) as url:
+
+        async def run() -> T:
+            conn = await asyncpg.connect(url)
+            try:
+                return await work(conn)
+            finally:
+                await conn.close()
+
+        return asyncio.run(run())
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def _crisis_scan(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str]) -> str | None:
+    """Stream: each line is scanned and written before the next is read."""
+    from forum.moderation.crisis import evaluation as crisis_eval
+    from forum.moderation.crisis import scanner as crisis
+    from forum.storage import crisis as crisis_store
+
+    lexicon = crisis.Lexicon.base()
+    if args.group:  # only then is a database needed
+
+        async def group_phrases(conn: Conn) -> list[tuple[str, str]]:
+            group = await groups.get_group_by_slug(conn, args.group)
+            if group is None:
+                raise CommandError(f"no group with the slug {args.group!r}")
+            return await crisis_store.list_group_phrases(conn, group.id)
+
+        try:
+            lexicon = lexicon.with_phrases(_with_conn(config.load(), group_phrases))
+        except ValueError as exc:
+            raise CommandError(
+                f"group {args.group!r} has a phrase the scanner cannot read: {exc}"
+            ) from None
+    labelled: list[tuple[str, str]] = []
+    for number, raw in enumerate(stdin, 1):
+        line = _decode(raw, number).strip()
+        if not line:
+            continue
+        row = _read_row(line, number)
+        if "label" in row and row["label"] not in crisis_eval.LABELS:
+            raise InputError(f'line {number}: "label" must be none, concern or urgent')
+        result = crisis.scan(row["text"], lexicon)
+        out = {"id": row.get("id"), "level": result.level, "matches": result.to_json()}
+        try:
+            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            stdout.flush()
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+            return None
+        if "label" in row:
+            labelled.append((row["label"], result.level))
+    if args.summary:
+        if labelled:
+            figures = crisis_eval.evaluate(labelled)
+            print(f"crisis-scan: {len(labelled)} labelled lines", file=sys.stderr)
+            for text in figures.lines():
+                print(f"crisis-scan: {text}", file=sys.stderr)
+        else:
+            print('crisis-scan: no line carried a "label"', file=sys.stderr)
+    return None
+
+
+def _decode(raw: bytes, number: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"line {number}: not UTF-8") from None
+
+
+def _read_row(line: str, number: int) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except ValueError as exc:
+        raise InputError(f"line {number}: not valid JSON ({exc.args[0].split(':')[0]})") from None
+    if not isinstance(row, dict):
+        raise InputError(f"line {number}: expected a JSON object")
+    if not isinstance(row.get("text"), str):
+        raise InputError(f'line {number}: expected a "text" string')
+    return row
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+    if args.command == "crisis-scan":
+        return _crisis_scan(args, sys.stdin.buffer, sys.stdout)
+    settings = config.load()
+    if args.command == "serve":
+        from forum.ops import server
+
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        if args.host:
+            settings = replace(settings, host=args.host)
+        if args.port:
+            settings = replace(settings, port=config.parse_port("--port", args.port))
+        with database(settings) as url:
+            server.serve(settings.with_database(url), args.workers)
+        return None
+
+    if args.command == "migrate":
+
+        async def migrate(conn: Conn) -> str:
+            applied = await migrations.apply_pending(conn)
+            return "migrations are up to date" if not applied else "applied " + ", ".join(applied)
+
+        return _with_conn(settings, migrate, migrate=False)
+
+    if args.command == "create-admin":
+        try:
+            accounts.check_pseudonym(args.pseudonym)
+        except accounts.AccountError as exc:
+            parser.error(str(exc))
+        password = _read_password(args.password_stdin)
+
+        async def create_admin(conn: Conn) -> str:
+            try:
+                await accounts.register(conn, args.pseudonym, password, is_admin=True)
+            except accounts.AccountError as exc:
+                raise CommandError(str(exc)) from None
+            return f"admin {args.pseudonym} created"
+
+        return _with_conn(settings, create_admin)
+
+    if args.command == "create-group":
+        checked, problems = group_settings.parse(
+            {
+                "slug": args.slug,
+                "name": args.name,
+                "description": args.description,
+                "visibility": args.visibility,
+                "membership": args.membership,
+                "join_question": args.question,
+                "anonymous": args.anonymous,
+                "moderation": args.moderation,
+                "moderation_first_posts": args.first_posts,
+                "report_hide_threshold": args.report_threshold,
+                "crisis_policy": args.crisis_policy,
+                "crisis_reescalate_minutes": args.reescalate_minutes,
+                "webhook_url": args.webhook_url,
+                "guidelines": args.guidelines,
+            },
+            group_settings.parse_tags(args.tags),
+        )
+        if checked is None:
+            parser.error(
+                " ".join(f"{CLI_NAMES.get(f, f)}: {message}" for f, message in problems.items())
+            )
+
+        new_group = checked
+
+        async def create_group(conn: Conn) -> str:
+            try:
+                await group_admin.create(conn, new_group, actor_id=None)
+            except group_admin.SettingsRefused:
+                raise CommandError(f"a group with the slug {args.slug!r} already exists") from None
+            return f"group {args.slug} created"
+
+        return _with_conn(settings, create_group)
+
+    if args.command == "seed-demo":
+        return _with_conn(settings, demo.seed)
+
+    if args.command == "seed-bench":
+        return _seed_bench(args, parser, settings)
+    raise AssertionError(args.command)
+
+
+def _seed_bench(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, settings: Settings
+) -> str:
+    from forum.members import passwords
+    from forum.ops import seed_bench
+
+    if not 1 <= args.posts <= 100_000_000:
+        parser.error("--posts must be from 1 to 100000000")
+    if not 1 <= args.groups <= 10_000:
+        parser.error("--groups must be from 1 to 10000")
+    if not 1 <= args.members <= 10_000_000:
+        parser.error("--members must be from 1 to 10000000")
+    plan = seed_bench.Plan(posts=args.posts, groups=args.groups, members=args.members)
+
+    async def load(conn: Conn) -> str:
+        password_hash = await passwords.hash_password(seed_bench.PASSWORD)
+        try:
+            counts = await seed_bench.seed(
+                conn,
+                plan,
+                password_hash,
+                force=args.force,
+                report=lambda line: print(line, file=sys.stderr, flush=True),
+            )
+        except seed_bench.SeedRefused as exc:
+            raise CommandError(str(exc)) from None
+        seconds = counts.pop("seconds")
+        rows = ", ".join(f"{n} {table}" for table, n in counts.items())
+        return f"seeded in {seconds} s: {rows}"
+
+    return _with_conn(settings, load)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        message = _run(args, parser)
+    except ConfigError as exc:
+        print(f"forum: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"forum: {exc}", file=sys.stderr)
+        return 2
+    except (StartupError, CommandError) as exc:
+        print(f"forum: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    if message:
+        print(message)
+    return 0

@@ -1,0 +1,79 @@
+"""Who is asking: the session cookie resolved to a member once per request.
+
+`load_member` puts the signed-in Member (or None) on the request; handlers ask `viewer()` or
+`require_member()`. An unknown or expired session cookie is cleared on the response and the
+request is treated as a visitor's, so an old cookie never breaks a page or a CSRF check.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from yarl import URL
+
+from forum.storage import sessions
+from forum.storage.members import Member
+from forum.web.keys import pool_key
+from forum.web.security import SESSION_COOKIE, SESSION_TOKEN_KEY, Handler, set_cookie
+
+_member_key = web.RequestKey("member", Member)
+
+
+@web.middleware
+async def load_member(request: web.Request, handler: Handler) -> web.StreamResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    member = None
+    if token and not request.path.startswith("/static/"):
+        async with request.app[pool_key].acquire() as conn:
+            member = await sessions.get_session_member(conn, token[:200])
+        if member is not None:
+            request[SESSION_TOKEN_KEY] = token
+    if member is not None:
+        request[_member_key] = member
+    response = await handler(request)
+    if (
+        token
+        and member is None
+        and not response.prepared
+        and not request.path.startswith("/static/")
+    ):
+        response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def viewer(request: web.Request) -> Member | None:
+    return request.get(_member_key)
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go back to after signing in; anything else (another site) becomes '/'.
+
+    Control characters are refused too: URL parsers (yarl, browsers) drop tabs and newlines, so
+    "/<tab>/evil.example" would otherwise reach the Location header as "//evil.example".
+    """
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(c < " " or c == "\x7f" for c in target)
+    ):
+        return "/"
+    return target
+
+
+def require_member(request: web.Request) -> Member:
+    member = viewer(request)
+    if member is None:
+        back = request.path_qs if request.method == "GET" else "/"
+        raise web.HTTPSeeOther(URL("/login").with_query(next=back))
+    return member
+
+
+def start_session(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    set_cookie(
+        response, request, SESSION_COOKIE, token, max_age=int(sessions.LIFETIME.total_seconds())
+    )
+
+
+def end_session(response: web.StreamResponse) -> None:
+    response.del_cookie(SESSION_COOKIE, path="/")

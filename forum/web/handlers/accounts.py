@@ -1,0 +1,130 @@
+"""Registering, signing in and signing out."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from forum.members import accounts, limits
+from forum.storage import sessions
+from forum.web import auth, forms
+from forum.web.keys import pool_key, settings_key
+from forum.web.pages import render
+from forum.web.security import SESSION_COOKIE
+
+
+def _address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def _signed_in_redirect(request: web.Request, token: str, target: str) -> web.HTTPSeeOther:
+    response = web.HTTPSeeOther(auth.safe_next(target))
+    auth.start_session(request, response, token)
+    return response
+
+
+async def register_page(request: web.Request) -> web.Response:
+    return render(
+        request,
+        "accounts/register.html",
+        {"pseudonym": "", "error": None, "next": auth.safe_next(request.query.get("next"))},
+    )
+
+
+async def register(request: web.Request) -> web.Response:
+    form = await forms.read(request)
+    pseudonym = form.text("pseudonym").strip()
+    target = auth.safe_next(form.text("next"))
+    secret = request.app[settings_key].secret
+    context = {"pseudonym": pseudonym[:64], "next": target}
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            accounts.check_pseudonym(pseudonym)
+            accounts.check_password(form.text("password"), pseudonym)
+            await limits.spend(
+                conn, limits.REGISTER_PER_ADDRESS, limits.key(secret, "r:" + _address(request))
+            )
+            member = await accounts.register(conn, pseudonym, form.text("password"))
+        except accounts.AccountError as exc:
+            return render(
+                request, "accounts/register.html", {**context, "error": str(exc)}, status=400
+            )
+        except limits.Limited as exc:
+            response = render(
+                request,
+                "accounts/register.html",
+                {
+                    **context,
+                    "error": "Too many new accounts have been made from here recently."
+                    f" Please try again in {_minutes(exc.retry_after)}.",
+                },
+                status=429,
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        session = await sessions.create_session(conn, member)
+    raise _signed_in_redirect(request, session.token, target)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return render(
+        request,
+        "accounts/login.html",
+        {"pseudonym": "", "error": None, "next": auth.safe_next(request.query.get("next"))},
+    )
+
+
+async def login(request: web.Request) -> web.Response:
+    form = await forms.read(request)
+    pseudonym = form.text("pseudonym").strip()
+    target = auth.safe_next(form.text("next"))
+    context = {"pseudonym": pseudonym[:64], "next": target}
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            member = await accounts.sign_in(
+                conn,
+                request.app[settings_key].secret,
+                pseudonym,
+                form.text("password"),
+                _address(request),
+            )
+        except limits.Limited as exc:
+            response = render(
+                request,
+                "accounts/login.html",
+                {
+                    **context,
+                    "error": "Too many sign-in attempts. For your safety, please wait"
+                    f" {_minutes(exc.retry_after)} and try again.",
+                },
+                status=429,
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        if member is None:
+            return render(
+                request,
+                "accounts/login.html",
+                {
+                    **context,
+                    "error": "That pseudonym and password don't match. Please check both"
+                    " and try again.",
+                },
+                status=400,
+            )
+        session = await sessions.create_session(conn, member)
+    raise _signed_in_redirect(request, session.token, target)
+
+
+async def logout(request: web.Request) -> web.Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        async with request.app[pool_key].acquire() as conn:
+            await sessions.delete_session(conn, token[:200])
+    response = web.HTTPSeeOther("/")
+    auth.end_session(response)
+    raise response
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"

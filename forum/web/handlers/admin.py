@@ -1,0 +1,248 @@
+"""Admin pages for groups (create, edit, archive) and their moderators, and the audited reveal.
+
+Everyone but an admin gets 404. The group forms are checked by `group_settings.parse`, the same
+function `forum create-group` uses; a refused form comes back with what was typed and a message
+beside each field at fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from forum.groups import admin as group_admin
+from forum.groups import settings as group_settings
+from forum.moderation import queue as mod_queue
+from forum.moderation import reveal
+from forum.storage import audit, group_health, groups, members, moderators, posts
+from forum.storage.members import Member
+from forum.web import auth, forms
+from forum.web.keys import pool_key
+from forum.web.pages import render
+
+
+def require_admin(request: web.Request) -> Member:
+    """Anyone but a signed-in admin, visitors included, gets 404: not even a sign-in prompt
+    says that an admin page is there."""
+    member = auth.viewer(request)
+    if member is None or not member.is_admin:
+        raise web.HTTPNotFound()
+    return member
+
+
+def _read_settings(form: forms.Form) -> tuple[dict[str, str], list[str]]:
+    """What was typed, as text, and the ticked condition tags: kept to show again if refused."""
+    typed = {field: form.text(field, default) for field, default in group_settings.DEFAULTS.items()}
+    tags = [t for t in form.data.getall("tags", []) if isinstance(t, str)]
+    return typed, tags
+
+
+def _settings_context(
+    typed: dict[str, str], tags: list[str], problems: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "form": typed,
+        "chosen_tags": tags,
+        "problems": problems,
+        "choices": group_settings.CHOICES,
+        "numbers": group_settings.NUMBERS,
+        "tags": group_settings.TAGS,
+        "slug_rule": group_settings.SLUG_RULE,
+    }
+
+
+async def _groups_page(
+    request: web.Request,
+    *,
+    typed: dict[str, str],
+    tags: list[str],
+    problems: dict[str, str],
+    status: int = 200,
+) -> web.Response:
+    async with request.app[pool_key].acquire() as conn:
+        found = await group_health.list_group_summaries(conn)
+    context = {"groups": found, **_settings_context(typed, tags, problems)}
+    return render(request, "admin/groups.html", context, status=status)
+
+
+async def groups_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    return await _groups_page(request, typed=dict(group_settings.DEFAULTS), tags=[], problems={})
+
+
+async def create_group(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    typed, tags = _read_settings(await forms.read(request))
+    checked, problems = group_settings.parse(typed, tags)
+    if checked is None:
+        return await _groups_page(request, typed=typed, tags=tags, problems=problems, status=400)
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            group = await group_admin.create(conn, checked, actor_id=admin.id)
+        except group_admin.SettingsRefused as exc:
+            problems = {exc.field: str(exc)}
+            return await _groups_page(
+                request, typed=typed, tags=tags, problems=problems, status=400
+            )
+    raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
+
+
+async def group_or_404(request: web.Request) -> groups.Group:
+    async with request.app[pool_key].acquire() as conn:
+        group = await groups.get_group_by_slug(conn, request.match_info["slug"])
+    if group is None:
+        raise web.HTTPNotFound()
+    return group
+
+
+def _form_of(group: groups.Group) -> dict[str, str]:
+    return {
+        f: "" if getattr(group, f) is None else str(getattr(group, f))
+        for f in group_settings.DEFAULTS
+    }
+
+
+async def _group_page(
+    request: web.Request,
+    group: groups.Group,
+    *,
+    typed: dict[str, str] | None = None,
+    tags: list[str] | None = None,
+    problems: dict[str, str] | None = None,
+    error: str | None = None,
+    pseudonym: str = "",
+    status: int = 200,
+) -> web.Response:
+    async with request.app[pool_key].acquire() as conn:
+        load = await group_health.list_moderator_load(conn, group.id)
+        slug_settled = await groups.has_posts(conn, group.id)
+    context: dict[str, Any] = {
+        "group": group,
+        "moderators": load,
+        "error": error,
+        "pseudonym": pseudonym,
+        "slug_settled": slug_settled,
+        "saved": request.method == "GET" and request.query.get("saved") == "1",
+        **_settings_context(
+            typed or _form_of(group),
+            group.condition_tags if tags is None else tags,
+            problems or {},
+        ),
+    }
+    return render(request, "admin/group.html", context, status=status)
+
+
+async def group_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    return await _group_page(request, await group_or_404(request))
+
+
+async def save_group(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    group = await group_or_404(request)
+    typed, tags = _read_settings(await forms.read(request))
+    checked, problems = group_settings.parse(typed, tags)
+    if checked is None:
+        return await _group_page(
+            request, group, typed=typed, tags=tags, problems=problems, status=400
+        )
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            saved = await group_admin.save(conn, group, checked, actor_id=admin.id)
+        except group_admin.SettingsRefused as exc:
+            return await _group_page(
+                request, group, typed=typed, tags=tags, problems={exc.field: str(exc)}, status=400
+            )
+    url = request.app.router["admin_group"].url_for(slug=saved.slug).with_query(saved="1")
+    raise web.HTTPSeeOther(url)
+
+
+async def archive_group(request: web.Request) -> web.Response:
+    """An archived group stays readable, takes no new posts and leaves the directory."""
+    return await _set_archived(request, archived=True)
+
+
+async def restore_group(request: web.Request) -> web.Response:
+    return await _set_archived(request, archived=False)
+
+
+async def _set_archived(request: web.Request, *, archived: bool) -> web.Response:
+    admin = require_admin(request)
+    group = await group_or_404(request)
+    async with request.app[pool_key].acquire() as conn:
+        await group_admin.set_archived(conn, group, archived, actor_id=admin.id)
+    raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
+
+
+async def appoint_moderator(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    group = await group_or_404(request)
+    pseudonym = (await forms.read(request)).text("pseudonym").strip()[:64]
+    async with request.app[pool_key].acquire() as conn:
+        found = await members.get_credentials(conn, pseudonym) if pseudonym else None
+        if found is None:
+            return await _group_page(
+                request,
+                group,
+                pseudonym=pseudonym,
+                status=400,
+                error=f"No member is called “{pseudonym}”. Check the spelling.",
+            )
+        async with conn.transaction():
+            if await moderators.appoint(conn, group.id, found.member.id, admin.id):
+                await groups.add_member(conn, group.id, found.member.id)
+                await audit.record(
+                    conn,
+                    actor_id=admin.id,
+                    action="appoint-moderator",
+                    group_id=group.id,
+                    subject_id=found.member.id,
+                    reason=found.member.pseudonym,
+                )
+    raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
+
+
+async def remove_moderator(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    group = await group_or_404(request)
+    member_id = forms.int_param(request, "member_id")
+    async with request.app[pool_key].acquire() as conn, conn.transaction():
+        if await moderators.remove(conn, group.id, member_id):
+            await audit.record(
+                conn,
+                actor_id=admin.id,
+                action="remove-moderator",
+                group_id=group.id,
+                subject_id=member_id,
+            )
+    raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
+
+
+async def reveal_author(request: web.Request) -> web.Response:
+    """Unmask one anonymous post's author, with a reason; then show the audit entry."""
+    admin = require_admin(request)
+    post_id = forms.int_param(request, "id")
+    reason = (await forms.read(request)).text("reason")
+    async with request.app[pool_key].acquire() as conn:
+        if await posts.get_post_group(conn, post_id) is None:
+            raise web.HTTPNotFound()
+        try:
+            entry_id = await reveal.reveal_author(conn, admin, post_id, reason)
+        except mod_queue.ActionRefused as exc:
+            return render(
+                request,
+                "admin/reveal_refused.html",
+                {"error": str(exc), "post_id": post_id, "reason": reason},
+                status=400,
+            )
+    raise web.HTTPSeeOther(request.app.router["admin_reveal"].url_for(id=str(entry_id)))
+
+
+async def reveal_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    async with request.app[pool_key].acquire() as conn:
+        found = await audit.get_reveal(conn, forms.int_param(request, "id"))
+    if found is None:
+        raise web.HTTPNotFound()
+    return render(request, "admin/reveal.html", {"reveal": found})

@@ -1,0 +1,248 @@
+"""The moderator queue (`/mod`), item pages and actions, the audit log and live events.
+
+Everything here is for moderators of the item's group (or admins); anyone else gets 404, the
+same answer as for an item that does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from aiohttp import web
+from aiohttp_sse import sse_response
+
+from forum.moderation import events, sanctions
+from forum.moderation import queue as mod_queue
+from forum.storage import audit, group_health, groups, memberships, queue, topics
+from forum.storage import sanctions as sanction_store
+from forum.storage.members import Member
+from forum.storage.queue import Item
+from forum.web import auth, forms
+from forum.web.keys import pool_key
+from forum.web.pages import render
+
+KIND_LABELS = {"crisis": "Crisis", "held": "Waiting for approval", "report": "Reported"}
+LOG_PAGE = 100
+PING_SECONDS = 10
+UNANSWERED_SHOWN = 20
+
+
+async def _moderator_scope(request: web.Request) -> tuple[Member, list[int] | None]:
+    member = auth.require_member(request)
+    async with request.app[pool_key].acquire() as conn:
+        scope = await mod_queue.scope(conn, member)
+    if scope is not None and not scope:
+        raise web.HTTPNotFound()
+    return member, scope
+
+
+async def _item_or_404(request: web.Request, member: Member) -> Item:
+    item_id = forms.int_param(request, "id")
+    async with request.app[pool_key].acquire() as conn:
+        item = await mod_queue.get_visible_item(conn, item_id, member)
+    if item is None:
+        raise web.HTTPNotFound()
+    return item
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    member, scope = await _moderator_scope(request)
+    async with request.app[pool_key].acquire() as conn:
+        items = await queue.list_open(conn, scope)
+        counts = await queue.count_open_by_kind(conn, scope)
+        join_requests = await memberships.list_pending(conn, scope)
+        unanswered = await group_health.list_unanswered(conn, scope, limit=UNANSWERED_SHOWN)
+    sections = [
+        (kind, KIND_LABELS[kind], [i for i in items if i.kind == kind])
+        for kind in ("crisis", "held", "report")
+    ]
+    return render(
+        request,
+        "mod/queue.html",
+        {
+            "sections": sections,
+            "counts": counts,
+            "total": sum(counts.values()),
+            "now": datetime.now(UTC),
+            "member": member,
+            "join_requests": join_requests,
+            "unanswered": unanswered,
+            "unanswered_hours": group_health.UNANSWERED_HOURS,
+        },
+    )
+
+
+async def item_page(request: web.Request) -> web.Response:
+    member, _ = await _moderator_scope(request)
+    item = await _item_or_404(request, member)
+    return await _render_item(request, member, item)
+
+
+async def _render_item(
+    request: web.Request,
+    member: Member,
+    item: Item,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    conflict: bool = False,
+    form: dict[str, str] | None = None,
+) -> web.Response:
+    async with request.app[pool_key].acquire() as conn:
+        post = await topics.get_post_for_moderation(conn, item.post_id)
+        source = await topics.get_post_source(conn, item.post_id)
+        context_posts = await topics.list_context(conn, item.topic_id, item.post_number)
+        reports = await queue.list_reports(conn, item.post_id, item.created_at)
+        history = await queue.author_history(conn, item.author_id, item.group_id)
+        past = await sanction_store.list_in_group(conn, item.author_id, item.group_id)
+    return render(
+        request,
+        "mod/item.html",
+        {
+            "item": item,
+            "post": post,
+            "source": source or "",
+            "context_posts": context_posts,
+            "reports": reports,
+            "history": history,
+            "sanctions": past,
+            "reasons": mod_queue.REPORT_REASONS,
+            "kind_label": KIND_LABELS[item.kind],
+            "error": error,
+            "conflict": conflict,
+            "now": datetime.now(UTC),
+            "member": member,
+            "form": form or {},
+            "durations": sanctions.DURATIONS,
+        },
+        status=status,
+    )
+
+
+async def item_action(request: web.Request) -> web.Response:
+    member, _ = await _moderator_scope(request)
+    item = await _item_or_404(request, member)
+    action = request.match_info["action"]
+    form = await forms.read(request)
+    text = form.text("reason")[:1000]
+    try:
+        async with request.app[pool_key].acquire() as conn:
+            if action == "claim":
+                await mod_queue.claim(conn, item, member)
+            elif action == "approve":
+                await mod_queue.approve(conn, item, member)
+            elif action == "edit-approve":
+                body = form.text("body")
+                if not body.strip() or len(body) > 20_000:
+                    raise mod_queue.ActionRefused("The edited post must be 1 to 20,000 characters.")
+                await mod_queue.approve(conn, item, member, new_body=body)
+            elif action == "reject":
+                await mod_queue.reject(conn, item, member, text)
+            elif action == "resolve":
+                await mod_queue.resolve(conn, item, member, text)
+            elif action == "escalate":
+                await mod_queue.escalate(conn, item, member, text)
+            else:
+                raise web.HTTPNotFound()
+    except mod_queue.ActionConflict as exc:
+        return await _render_item(
+            request,
+            member,
+            exc.item or item,
+            status=409,
+            conflict=True,
+            form={"reason": text, "body": form.text("body")},
+        )
+    except mod_queue.ActionRefused as exc:
+        return await _render_item(
+            request,
+            member,
+            item,
+            status=400,
+            error=str(exc),
+            form={"reason": text, "body": form.text("body")},
+        )
+    if action == "claim":
+        raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
+    raise web.HTTPSeeOther(request.app.router["mod"].url_for())
+
+
+async def sanction_author(request: web.Request) -> web.Response:
+    member, _ = await _moderator_scope(request)
+    item = await _item_or_404(request, member)
+    form = await forms.read(request)
+    kind = form.text("kind")
+    duration_key = form.text("duration", "7d")
+    reason = form.text("reason")
+    if duration_key not in sanctions.DURATIONS:
+        raise web.HTTPBadRequest(reason="unknown duration")
+    try:
+        async with request.app[pool_key].acquire() as conn:
+            group = await groups.get_group_by_slug(conn, item.group_slug)
+            assert group is not None
+            await sanctions.apply(
+                conn,
+                moderator=member,
+                group=group,
+                author_id=item.author_id,
+                kind=kind,
+                reason=reason,
+                duration=sanctions.DURATIONS[duration_key],
+                post_id=item.post_id,
+            )
+    except mod_queue.ActionRefused as exc:
+        return await _render_item(
+            request, member, item, status=400, error=str(exc), form={"sanction_reason": reason}
+        )
+    raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
+
+
+async def log_page(request: web.Request) -> web.Response:
+    _, scope = await _moderator_scope(request)
+    before = request.query.get("before")
+    before_id = int(before) if before and before.isdigit() and len(before) < 18 else None
+    async with request.app[pool_key].acquire() as conn:
+        entries = await audit.list_entries(conn, scope, before_id=before_id, limit=LOG_PAGE + 1)
+    older = entries[LOG_PAGE - 1].id if len(entries) > LOG_PAGE else None
+    return render(request, "mod/log.html", {"entries": entries[:LOG_PAGE], "older": older})
+
+
+async def event_stream(request: web.Request) -> web.StreamResponse:
+    """Server-sent events for the moderator's groups: one event per new or changed item.
+
+    Ends when the browser goes away (noticed by aiohttp-sse's pings) or when this subscriber
+    falls too far behind; either way the browser's EventSource reconnects by itself.
+    """
+    _, scope = await _moderator_scope(request)
+    hub = request.app[events.hub_key]
+    subscription = hub.subscribe(None if scope is None else frozenset(scope))
+    try:
+        async with sse_response(
+            request, headers={"Cache-Control": "no-store"}, ping_interval=PING_SECONDS
+        ) as stream:
+            await stream.send("{}", event="ready")
+            closed = asyncio.ensure_future(stream.wait())
+            while True:
+                getter = asyncio.ensure_future(subscription.queue.get())
+                await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    break
+                event = getter.result()
+                await stream.send(event.to_json(), event="queue", id=str(event.item_id))
+        return stream
+    except ConnectionResetError:
+        return web.Response(status=204)
+    finally:
+        hub.unsubscribe(subscription)
+
+
+def setup_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/mod", queue_page, name="mod")
+    r.add_get("/mod/log", log_page, name="mod_log")
+    r.add_get("/mod/events", event_stream, name="mod_events")
+    r.add_get("/mod/items/{id}", item_page, name="mod_item")
+    r.add_post("/mod/items/{id}/sanction", sanction_author, name="mod_sanction")
+    r.add_post("/mod/items/{id}/{action}", item_action, name="mod_action")

@@ -1,0 +1,103 @@
+"""A topic and its replies, paged by post number; `/p/{id}` links to one post."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from forum.storage import crisis as crisis_store
+from forum.storage import groups, topics, viewer_marks
+from forum.web import auth, forms, page_cache
+from forum.web.keys import pool_key
+from forum.web.pages import render
+
+PAGE_SIZE = 20
+
+
+def page_of(number: int) -> int:
+    return (number - 1) // PAGE_SIZE + 1
+
+
+def post_url(request: web.Request, topic_id: int, number: int) -> str:
+    url = request.app.router["topic"].url_for(id=str(topic_id))
+    page = page_of(number)
+    if page > 1:
+        url = url.with_query(page=page)
+    return f"{url}#post-{number}"
+
+
+async def visible_topic_or_404(
+    request: web.Request, topic_id: int
+) -> tuple[topics.Topic, groups.GroupView]:
+    viewer = auth.viewer(request)
+    async with request.app[pool_key].acquire() as conn:
+        topic = await topics.get_topic(conn, topic_id, viewer.id if viewer else None)
+        if topic is None:
+            raise web.HTTPNotFound()
+        view = await groups.get_visible_group_by_id(
+            conn, topic.group_id, viewer.id if viewer else None, bool(viewer and viewer.is_admin)
+        )
+    if view is None:
+        raise web.HTTPNotFound()
+    return topic, view
+
+
+@page_cache.visitor_page("page")
+async def topic_page(request: web.Request) -> web.Response:
+    topic, view = await visible_topic_or_404(request, forms.int_param(request, "id"))
+    page_cache.depends_on(request, view.group.id)
+    raw_page = request.query.get("page", "1")
+    if not (raw_page.isascii() and raw_page.isdigit()) or len(raw_page) > 9 or int(raw_page) < 1:
+        raise web.HTTPNotFound()
+    page = int(raw_page)
+    last_page = page_of(max(topic.last_post_number, 1))
+    if page > last_page:
+        raise web.HTTPNotFound()
+    first = (page - 1) * PAGE_SIZE + 1
+    viewer = auth.viewer(request)
+    async with request.app[pool_key].acquire() as conn:
+        posts = await topics.list_posts(
+            conn, topic.id, first, first + PAGE_SIZE - 1, viewer.id if viewer else None
+        )
+        own_held = (
+            await topics.list_own_held(conn, topic.id, viewer.id)
+            if viewer and page == last_page
+            else []
+        )
+        marks = (
+            await viewer_marks.get_marks(
+                conn, viewer.id, topic.id, [p.id for p in posts], is_admin=viewer.is_admin
+            )
+            if viewer and topic.state == "published"
+            else None
+        )
+        # After publishing words the scanner flagged, the author's page opens with support.
+        support = (
+            await crisis_store.list_resources(conn, view.group.id)
+            if viewer and request.query.get("support") == "1"
+            else None
+        )
+    return render(
+        request,
+        "topics/topic.html",
+        {
+            "topic": topic,
+            "view": view,
+            "group": view.group,
+            "posts": posts,
+            "own_held": own_held,
+            "support": support,
+            "page": page,
+            "last_page": last_page,
+            "marks": marks,
+        },
+    )
+
+
+async def post_permalink(request: web.Request) -> web.Response:
+    post_id = forms.int_param(request, "id")
+    async with request.app[pool_key].acquire() as conn:
+        location = await topics.get_post_location(conn, post_id)
+    if location is None:
+        raise web.HTTPNotFound()
+    await visible_topic_or_404(request, location[0])
+    raise web.HTTPSeeOther(post_url(request, *location))

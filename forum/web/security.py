@@ -1,0 +1,137 @@
+"""CSRF protection, security headers and cookie flags.
+
+CSRF: the token is an HMAC, under the forum secret, of something only this browser holds: the
+session token when signed in, otherwise a random `forum_csrf` cookie. Nothing is stored, every
+process can check it (they share the secret), and a token lifted from another browser is useless
+here. Every unsafe request must carry it in the `csrf_token` field or the X-CSRF-Token header;
+without it the answer is 403 and the handler never runs.
+
+Headers: a strict CSP (no inline script, no third-party anything: the forum works offline), no
+framing, no referrer (a link out of a grief group should not tell the other site where the reader
+came from), and `no-store` on anything personal so a shared computer's Back button shows nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from forum.web.keys import settings_key
+
+SESSION_COOKIE = "forum_session"
+CSRF_COOKIE = "forum_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+#: Set by the auth middleware to the session token, only when that session is valid.
+SESSION_TOKEN_KEY = web.RequestKey("session_token", str)
+_binding_key = web.RequestKey("csrf_binding", str)
+_new_cookie_key = web.RequestKey("csrf_new_cookie", str)
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def is_https(request: web.Request) -> bool:
+    return request.secure
+
+
+def set_cookie(
+    response: web.StreamResponse,
+    request: web.Request,
+    name: str,
+    value: str,
+    max_age: int | None = None,
+) -> None:
+    # SameSite=Lax keeps the cookie off cross-site POSTs; HttpOnly keeps it from any script.
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=is_https(request),
+    )
+
+
+def _binding(request: web.Request) -> str:
+    """What the CSRF token is bound to for this browser, creating a cookie value if needed."""
+    if _binding_key not in request:
+        value = _bound_value(request)
+        if not value:
+            value = secrets.token_urlsafe(32)
+            request[_new_cookie_key] = value
+        request[_binding_key] = value
+    return request[_binding_key]
+
+
+def _bound_value(request: web.Request) -> str | None:
+    return request.get(SESSION_TOKEN_KEY) or request.cookies.get(CSRF_COOKIE) or None
+
+
+def token_issued(request: web.Request) -> bool:
+    """Whether this response carries a CSRF token (a page holding one is per-browser)."""
+    return _binding_key in request
+
+
+def csrf_token(request: web.Request) -> str:
+    secret = request.app[settings_key].secret
+    return hmac.new(secret, b"csrf:" + _binding(request).encode(), hashlib.sha256).hexdigest()
+
+
+@web.middleware
+async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        sent = request.headers.get(CSRF_HEADER)
+        if sent is None and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            try:
+                sent = (await request.post()).get(CSRF_FIELD)  # type: ignore[assignment]
+            except (ValueError, LookupError):  # not UTF-8, or an unknown charset
+                raise web.HTTPBadRequest(reason="The form could not be read") from None
+        if (
+            not _bound_value(request)
+            or not isinstance(sent, str)
+            or not hmac.compare_digest(sent, csrf_token(request))
+        ):
+            raise web.HTTPForbidden(reason="CSRF token missing or wrong")
+    response = await handler(request)
+    new_cookie = request.get(_new_cookie_key)
+    if new_cookie and not response.prepared:
+        set_cookie(response, request, CSRF_COOKIE, new_cookie)
+    return response
+
+
+async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    if is_https(request):
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    personal = SESSION_TOKEN_KEY in request or "Set-Cookie" in headers
+    if personal and not request.path.startswith("/static/"):
+        headers["Cache-Control"] = "private, no-store"
