@@ -26,8 +26,7 @@ import statistics
 import time
 from pathlib import Path
 
-from forum.moderation.crisis import lexicon as crisis_lexicon
-from forum.moderation.crisis import scanner as crisis
+from forum.moderation.crisis import scanner, sources
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "crisis_corpus.jsonl"
@@ -176,14 +175,14 @@ def invented_phrases(count: int) -> list[tuple[str, str]]:
     return [(p, "concern") for p in sorted(phrases)]
 
 
-def lexicons() -> dict[str, crisis.Lexicon]:
-    sources = crisis_lexicon.load_sources()
-    phrases = [r for r in sources.rules if r[1] != "ignore"]
-    small = crisis.Lexicon(dataclasses.replace(sources, rules=tuple(phrases[:50])))
+def lexicons() -> dict[str, scanner.Lexicon]:
+    loaded = sources.load_sources()
+    phrases = [r for r in loaded.rules if r[1] != "ignore"]
+    small = scanner.Lexicon(dataclasses.replace(loaded, rules=tuple(phrases[:50])))
     ordinary = generated_phrases(5000 - len(phrases), {p for p, _l, _c in phrases})
-    large = crisis.Lexicon(dataclasses.replace(sources, rules=tuple(phrases)), tuple(ordinary))
+    large = scanner.Lexicon(dataclasses.replace(loaded, rules=tuple(phrases)), tuple(ordinary))
     invented = invented_phrases(5000 - 50)
-    rare = crisis.Lexicon(dataclasses.replace(sources, rules=tuple(phrases[:50])), tuple(invented))
+    rare = scanner.Lexicon(dataclasses.replace(loaded, rules=tuple(phrases[:50])), tuple(invented))
     return {
         f"{small.size}": small,
         f"{rare.size} invented": rare,
@@ -191,16 +190,16 @@ def lexicons() -> dict[str, crisis.Lexicon]:
     }
 
 
-def measure(post: str, lexicon: crisis.Lexicon, runs: int) -> tuple[float, float, str]:
+def measure(post: str, lexicon: scanner.Lexicon, runs: int) -> tuple[float, float, str]:
     for _ in range(20):
-        result = crisis.scan(post, lexicon)
+        result = scanner.scan(post, lexicon)
     times = []
     gc.collect()
     gc.disable()  # as timeit does: a collection in one run is noise, not scanning
     try:
         for _ in range(runs):
             start = time.perf_counter()
-            result = crisis.scan(post, lexicon)
+            result = scanner.scan(post, lexicon)
             times.append(time.perf_counter() - start)
     finally:
         gc.enable()
@@ -232,8 +231,8 @@ def main() -> None:
     print("-" * len(header))
     medians: dict[tuple[str, str], float] = {}
     for post_name, post in posts.items():
-        for lex_name, lexicon in built.items():
-            median, p99, result = measure(post, lexicon, args.runs)
+        for lex_name, compiled in built.items():
+            median, p99, result = measure(post, compiled, args.runs)
             medians[post_name, lex_name] = median
             print(f"{post_name:<10} {lex_name:<15} {median:>10.3f} {p99:>8.3f}  {result}")
     small, *large = built

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real PostgreSQL per test worker, a fresh schema state per test, factories.
+"""Shared fixtures: a real PostgreSQL per test worker, a fresh schema state per test, clients.
 
 The server is the embedded one (the same code `forum serve` uses) unless TEST_DATABASE_URL names
 an external server; either way each xdist worker gets its own database, migrated once, and every
@@ -27,8 +27,7 @@ from aiohttp.test_utils import TestClient
 from forum.config import Settings
 from forum.members import passwords
 from forum.ops.embedded_pg import EmbeddedPostgres
-from forum.storage import drafts, groups, members, migrations, sessions
-from forum.storage.groups import Group
+from forum.storage import migrations, sessions
 from forum.storage.members import Member
 from forum.web.app import create_app
 from forum.web.security import CSRF_COOKIE, SESSION_COOKIE
@@ -203,70 +202,4 @@ async def client(make_client: ClientFactory) -> ForumClient:
     return await make_client()
 
 
-@pytest.fixture
-def make_member(db: asyncpg.Connection, password_hash: str) -> Callable[..., Awaitable[Member]]:
-    counter = iter(range(1, 10_000))
-
-    async def make(pseudonym: str | None = None, *, is_admin: bool = False) -> Member:
-        return await members.create_member(
-            db, pseudonym or f"member{next(counter)}", password_hash, is_admin=is_admin
-        )
-
-    return make
-
-
-@pytest.fixture
-async def member(make_member: Callable[..., Awaitable[Member]]) -> Member:
-    return await make_member("river")
-
-
-@pytest.fixture
-async def member_client(make_client: ClientFactory, member: Member) -> ForumClient:
-    return await make_client(member)
-
-
-@pytest.fixture
-def make_group(db: asyncpg.Connection) -> Callable[..., Awaitable[Group]]:
-    counter = iter(range(1, 10_000))
-
-    async def make(
-        slug: str | None = None, *, members_: list[Member] = (), **options: Any
-    ) -> Group:  # type: ignore[assignment]
-        n = next(counter)
-        group = await groups.create_group(
-            db, slug or f"group-{n}", options.pop("name", f"Group {n}"), **options
-        )
-        for m in members_:
-            await groups.join_group(db, group, m.id)
-        return group
-
-    return make
-
-
-@pytest.fixture
-def make_draft(db: asyncpg.Connection) -> Callable[..., Awaitable[drafts.Draft]]:
-    async def make(
-        author: Member,
-        group: Group,
-        *,
-        topic_id: int | None = None,
-        title: str = "A title",
-        body: str = "A body",
-        anonymous: bool = False,
-        content_warning: str = "",
-    ) -> drafts.Draft:
-        draft_id = await drafts.create_draft(
-            db,
-            author.id,
-            group.id,
-            topic_id,
-            title=title,
-            body=body,
-            anonymous=anonymous,
-            content_warning=content_warning,
-        )
-        draft = await drafts.get_own_draft(db, draft_id, author.id)
-        assert draft is not None
-        return draft
-
-    return make
+pytest_plugins = ["tests.factories"]

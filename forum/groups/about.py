@@ -33,7 +33,7 @@ def moderation_words(group: groups.Group) -> str:
     return "Posts appear at once; moderators look at anything members report."
 
 
-async def about(conn: Conn, group: groups.Group, member_id: int | None) -> About:
+async def describe(conn: Conn, group: groups.Group, member_id: int | None) -> About:
     """`member_id` is the viewer if they are an active member, else None."""
     must_accept = bool(group.guidelines) and member_id is not None
     if must_accept:

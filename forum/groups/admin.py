@@ -1,6 +1,6 @@
 """Creating, changing and archiving groups: what `forum create-group` and `/admin` both call.
 
-Settings arrive already checked by `group_settings.parse`; this adds the rules that need the
+Settings arrive already checked by `GroupSettings.parse`; this adds the rules that need the
 database (a slug must be free, and it is settled once the group has its first post) and writes
 each change to the audit log in the same transaction, so no change goes unrecorded.
 """

@@ -1,7 +1,7 @@
 """A group's settings and the one set of rules that checks them.
 
 `forum create-group` and the admin console's create and edit forms all pass what they were given,
-as text, to `parse`; it answers with the checked settings or with every problem, in words a
+as text, to `GroupSettings.parse`; it answers with the checked settings or with every problem, in words a
 person can act on. So "the same rules" from the command line and the browser is one function,
 not two copies kept in step.
 """
@@ -96,6 +96,65 @@ class GroupSettings:
         values = {field: getattr(self, field) for field in DEFAULTS}
         return {field: "" if value is None else str(value) for field, value in values.items()}
 
+    @classmethod
+    def parse(
+        cls, raw: Mapping[str, str], tags: Sequence[str]
+    ) -> tuple[GroupSettings | None, dict[str, str]]:
+        """Check every setting; missing fields take their defaults. The settings, or the problems
+        keyed by field (so the form can say which, and the CLI can name its flag)."""
+        values = {field: raw.get(field, default).strip() for field, default in DEFAULTS.items()}
+        values["name"] = " ".join(values["name"].split())
+        problems: dict[str, str] = {}
+        if not SLUG.match(values["slug"]) or len(values["slug"]) > 64:
+            problems["slug"] = f"The address must be {SLUG_RULE}, at most 64 characters."
+        if not values["name"] or len(values["name"]) > LIMITS["name"]:
+            problems["name"] = "Please give the group a name of 1 to 100 characters."
+        for field, words in (
+            ("description", "The description"),
+            ("join_question", "The question for people asking to join"),
+            ("guidelines", "The guidelines"),
+        ):
+            if len(values[field]) > LIMITS[field]:
+                problems[field] = f"{words} can be at most {LIMITS[field]:,} characters."
+        for field, allowed in CHOICES.items():
+            if values[field] not in allowed:
+                problems[field] = f"Choose {_CHOICE_WORDS[field]} from the list."
+        for field in NUMBERS:
+            problem = number_problem(field, values[field])
+            if problem:
+                problems[field] = problem
+        unknown = [t for t in tags if t not in TAGS]
+        if unknown:
+            problems["tags"] = (
+                f"Unknown condition tag “{unknown[0]}”: choose from {', '.join(TAGS)}."
+            )
+        webhook = webhook_problem(values["webhook_url"])
+        if webhook:
+            problems["webhook_url"] = webhook
+        if problems:
+            return None, problems
+        chosen = [t for t in TAGS if t in set(tags)]
+        return (
+            cls(
+                slug=values["slug"],
+                name=values["name"],
+                description=values["description"],
+                condition_tags=chosen,
+                visibility=values["visibility"],
+                membership=values["membership"],
+                join_question=values["join_question"],
+                anonymous=values["anonymous"],
+                moderation=values["moderation"],
+                moderation_first_posts=int(values["moderation_first_posts"]),
+                report_hide_threshold=int(values["report_hide_threshold"]),
+                crisis_policy=values["crisis_policy"],
+                crisis_reescalate_minutes=int(values["crisis_reescalate_minutes"]),
+                webhook_url=values["webhook_url"] or None,
+                guidelines=values["guidelines"],
+            ),
+            {},
+        )
+
 
 def valid_url(url: str) -> bool:
     parts = urlsplit(url)
@@ -118,60 +177,3 @@ def number_problem(field: str, raw: str) -> str | None:
 def parse_tags(raw: str) -> list[str]:
     """`--tags "grief, cancer"` from the command line: the same list the form's boxes send."""
     return [t for t in re.split(r"[\s,]+", raw.strip().lower()) if t]
-
-
-def parse(
-    raw: Mapping[str, str], tags: Sequence[str]
-) -> tuple[GroupSettings | None, dict[str, str]]:
-    """Check every setting; missing fields take their defaults. The settings, or the problems
-    keyed by field (so the form can say which, and the CLI can name its flag)."""
-    values = {field: raw.get(field, default).strip() for field, default in DEFAULTS.items()}
-    values["name"] = " ".join(values["name"].split())
-    problems: dict[str, str] = {}
-    if not SLUG.match(values["slug"]) or len(values["slug"]) > 64:
-        problems["slug"] = f"The address must be {SLUG_RULE}, at most 64 characters."
-    if not values["name"] or len(values["name"]) > LIMITS["name"]:
-        problems["name"] = "Please give the group a name of 1 to 100 characters."
-    for field, words in (
-        ("description", "The description"),
-        ("join_question", "The question for people asking to join"),
-        ("guidelines", "The guidelines"),
-    ):
-        if len(values[field]) > LIMITS[field]:
-            problems[field] = f"{words} can be at most {LIMITS[field]:,} characters."
-    for field, allowed in CHOICES.items():
-        if values[field] not in allowed:
-            problems[field] = f"Choose {_CHOICE_WORDS[field]} from the list."
-    for field in NUMBERS:
-        problem = number_problem(field, values[field])
-        if problem:
-            problems[field] = problem
-    unknown = [t for t in tags if t not in TAGS]
-    if unknown:
-        problems["tags"] = f"Unknown condition tag “{unknown[0]}”: choose from {', '.join(TAGS)}."
-    webhook = webhook_problem(values["webhook_url"])
-    if webhook:
-        problems["webhook_url"] = webhook
-    if problems:
-        return None, problems
-    chosen = [t for t in TAGS if t in set(tags)]
-    return (
-        GroupSettings(
-            slug=values["slug"],
-            name=values["name"],
-            description=values["description"],
-            condition_tags=chosen,
-            visibility=values["visibility"],
-            membership=values["membership"],
-            join_question=values["join_question"],
-            anonymous=values["anonymous"],
-            moderation=values["moderation"],
-            moderation_first_posts=int(values["moderation_first_posts"]),
-            report_hide_threshold=int(values["report_hide_threshold"]),
-            crisis_policy=values["crisis_policy"],
-            crisis_reescalate_minutes=int(values["crisis_reescalate_minutes"]),
-            webhook_url=values["webhook_url"] or None,
-            guidelines=values["guidelines"],
-        ),
-        {},
-    )

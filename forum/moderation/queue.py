@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from forum import markup
 from forum.moderation import events
 from forum.moderation.events import Event
-from forum.storage import audit, inbox, moderators, notifications, posts, queue
+from forum.storage import audit, inbox, moderators, notifications, posts, queue_items
 from forum.storage.db import Conn
 from forum.storage.groups import Group
 from forum.storage.members import Member
-from forum.storage.queue import Item
+from forum.storage.queue_items import Item
 
 REPORT_REASONS = {
     "crisis": "Someone may be at risk",
@@ -56,7 +56,7 @@ async def is_moderator(conn: Conn, member: Member | None) -> bool:
 
 
 async def get_visible_item(conn: Conn, item_id: int, member: Member) -> Item | None:
-    item = await queue.get_item(conn, item_id)
+    item = await queue_items.get_item(conn, item_id)
     if item is None:
         return None
     allowed = await scope(conn, member)
@@ -79,8 +79,8 @@ async def needs_review(conn: Conn, group: Group, author_id: int) -> bool:
 
 async def hold(conn: Conn, *, group: Group, post_id: int, author_id: int) -> int:
     """Queue a just-written held post. Call inside the publishing transaction."""
-    item_id, _ = await queue.open_item(
-        conn, group_id=group.id, post_id=post_id, kind="held", priority=queue.PRIORITY["held"]
+    item_id, _ = await queue_items.open_item(
+        conn, group_id=group.id, post_id=post_id, kind="held", priority=queue_items.PRIORITY["held"]
     )
     await audit.record(
         conn,
@@ -124,18 +124,18 @@ async def report(
             # it (even one whose request began before another request opened the item).
             # "Someone may be at risk" goes to the crisis section, ahead of held posts.
             kind, priority = (
-                ("crisis", queue.PRIORITY["crisis-concern"])
+                ("crisis", queue_items.PRIORITY["crisis-concern"])
                 if reason == "crisis"
-                else ("report", queue.PRIORITY["report"])
+                else ("report", queue_items.PRIORITY["report"])
             )
-            item_id, opened = await queue.open_item(
+            item_id, opened = await queue_items.open_item(
                 conn, group_id=group.id, post_id=post_id, kind=kind, priority=priority
             )
-            if not await queue.create_report(conn, post_id, reporter.id, reason, details):
+            if not await queue_items.create_report(conn, post_id, reporter.id, reason, details):
                 raise _AlreadyReported
-            item = await queue.get_item(conn, item_id)
+            item = await queue_items.get_item(conn, item_id)
             assert item is not None
-            reporters = await queue.count_reporters_since(conn, post_id, item.created_at)
+            reporters = await queue_items.count_reporters_since(conn, post_id, item.created_at)
             hidden = reporters >= group.report_hide_threshold and await posts.hide(conn, post_id)
             if hidden:
                 await audit.record(
@@ -155,9 +155,11 @@ async def report(
 
 async def _decided(conn: Conn, item: Item, moderator: Member, outcome: str) -> None:
     """Close the item (or raise ActionConflict) and any other open items on the same post."""
-    if not await queue.close(conn, item.id, moderator.id, outcome):
-        raise ActionConflict(await queue.get_item(conn, item.id))
-    for other in await queue.close_other_open_items(conn, item.post_id, moderator.id, outcome):
+    if not await queue_items.close(conn, item.id, moderator.id, outcome):
+        raise ActionConflict(await queue_items.get_item(conn, item.id))
+    for other in await queue_items.close_other_open_items(
+        conn, item.post_id, moderator.id, outcome
+    ):
         await events.notify(conn, Event(other, item.group_id, "closed"))
     await events.notify(conn, Event(item.id, item.group_id, "closed"))
 
@@ -178,8 +180,8 @@ async def _record(conn: Conn, item: Item, moderator: Member, action: str, reason
 
 async def claim(conn: Conn, item: Item, moderator: Member) -> None:
     async with conn.transaction():
-        if not await queue.claim(conn, item.id, moderator.id):
-            raise ActionConflict(await queue.get_item(conn, item.id))
+        if not await queue_items.claim(conn, item.id, moderator.id):
+            raise ActionConflict(await queue_items.get_item(conn, item.id))
         await _record(conn, item, moderator, "claim")
         await events.notify(conn, Event(item.id, item.group_id, "claimed"))
 
@@ -235,8 +237,8 @@ async def resolve(conn: Conn, item: Item, moderator: Member, note: str) -> None:
 async def escalate(conn: Conn, item: Item, moderator: Member, note: str) -> None:
     """Ask the admins to look: they are notified and the item shows as escalated."""
     async with conn.transaction():
-        if not await queue.escalate(conn, item.id, moderator.id):
-            current = await queue.get_item(conn, item.id)
+        if not await queue_items.escalate(conn, item.id, moderator.id):
+            current = await queue_items.get_item(conn, item.id)
             if current is not None and current.state == "open" and current.escalated_at:
                 raise ActionRefused("This item has already been escalated to the admins.")
             raise ActionConflict(current)

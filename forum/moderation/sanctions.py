@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from forum.moderation import queue as mod_queue
+from forum.moderation import queue
 from forum.storage import audit, groups, notifications, sanctions
 from forum.storage.db import Conn
 from forum.storage.groups import Group
@@ -66,13 +66,13 @@ async def apply(
     post_id: int | None,
 ) -> None:
     if kind not in KINDS:
-        raise mod_queue.ActionRefused("Choose warn, mute, remove or suspend.")
+        raise queue.ActionRefused("Choose warn, mute, remove or suspend.")
     if kind == "suspend" and not moderator.is_admin:
-        raise mod_queue.ActionRefused("Only admins can suspend an account.")
+        raise queue.ActionRefused("Only admins can suspend an account.")
     if not reason.strip():
-        raise mod_queue.ActionRefused("Please give a reason: the member is told it.")
+        raise queue.ActionRefused("Please give a reason: the member is told it.")
     if author_id == moderator.id:
-        raise mod_queue.ActionRefused("You can't sanction yourself.")
+        raise queue.ActionRefused("You can't sanction yourself.")
     reason = reason.strip()[:1000]
     async with conn.transaction():
         sanction = await sanctions.create(

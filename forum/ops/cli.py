@@ -21,9 +21,8 @@ import asyncpg
 
 from forum import config
 from forum.config import ConfigError, Settings
-from forum.groups import admin as group_admin
-from forum.groups import settings as group_settings
-from forum.groups.settings import TAGS
+from forum.groups import admin
+from forum.groups.settings import TAGS, GroupSettings, parse_tags
 from forum.members import accounts
 from forum.ops import demo
 from forum.ops.runtime import StartupError, database
@@ -73,9 +72,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="apply pending SQL migrations")
 
-    admin = sub.add_parser("create-admin", help="create a site admin")
-    admin.add_argument("pseudonym")
-    admin.add_argument(
+    create_admin = sub.add_parser("create-admin", help="create a site admin")
+    create_admin.add_argument("pseudonym")
+    create_admin.add_argument(
         "--password-stdin",
         action="store_true",
         help="read the password from standard input instead of prompting",
@@ -163,18 +162,17 @@ def _read_password(from_stdin: bool) -> str:
 
 def _crisis_scan(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str]) -> str | None:
     """Stream: each line is scanned and written before the next is read."""
-    from forum.moderation.crisis import evaluation as crisis_eval
-    from forum.moderation.crisis import scanner as crisis
-    from forum.storage import crisis as crisis_store
+    from forum.moderation.crisis import evaluation, scanner
+    from forum.storage import crisis
 
-    lexicon = crisis.Lexicon.base()
+    lexicon = scanner.Lexicon.base()
     if args.group:  # only then is a database needed
 
         async def group_phrases(conn: Conn) -> list[tuple[str, str]]:
             group = await groups.get_group_by_slug(conn, args.group)
             if group is None:
                 raise CommandError(f"no group with the slug {args.group!r}")
-            return await crisis_store.list_group_phrases(conn, group.id)
+            return await crisis.list_group_phrases(conn, group.id)
 
         try:
             lexicon = lexicon.with_phrases(_with_conn(config.load(), group_phrases))
@@ -188,9 +186,9 @@ def _crisis_scan(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str]) ->
         if not line:
             continue
         row = _read_row(line, number)
-        if "label" in row and row["label"] not in crisis_eval.LABELS:
+        if "label" in row and row["label"] not in evaluation.LABELS:
             raise InputError(f'line {number}: "label" must be none, concern or urgent')
-        result = crisis.scan(row["text"], lexicon)
+        result = scanner.scan(row["text"], lexicon)
         out = {"id": row.get("id"), "level": result.level, "matches": result.to_json()}
         try:
             stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
@@ -202,7 +200,7 @@ def _crisis_scan(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str]) ->
             labelled.append((row["label"], result.level))
     if args.summary:
         if labelled:
-            figures = crisis_eval.evaluate(labelled)
+            figures = evaluation.evaluate(labelled)
             print(f"crisis-scan: {len(labelled)} labelled lines", file=sys.stderr)
             for text in figures.lines():
                 print(f"crisis-scan: {text}", file=sys.stderr)
@@ -272,7 +270,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | Non
         return _with_conn(settings, create_admin)
 
     if args.command == "create-group":
-        checked, problems = group_settings.parse(
+        checked, problems = GroupSettings.parse(
             {
                 "slug": args.slug,
                 "name": args.name,
@@ -289,7 +287,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | Non
                 "webhook_url": args.webhook_url,
                 "guidelines": args.guidelines,
             },
-            group_settings.parse_tags(args.tags),
+            parse_tags(args.tags),
         )
         if checked is None:
             parser.error(
@@ -300,8 +298,8 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | Non
 
         async def create_group(conn: Conn) -> str:
             try:
-                await group_admin.create(conn, new_group, actor_id=None)
-            except group_admin.SettingsRefused:
+                await admin.create(conn, new_group, actor_id=None)
+            except admin.SettingsRefused:
                 raise CommandError(f"a group with the slug {args.slug!r} already exists") from None
             return f"group {args.slug} created"
 

@@ -14,10 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forum import markup
-from forum.moderation import queue as mod_queue
-from forum.moderation import sanctions
-from forum.moderation.crisis import escalation
-from forum.moderation.crisis import scanner as crisis
+from forum.moderation import queue, sanctions
+from forum.moderation.crisis import escalation, scanner
 from forum.storage import drafts, groups, inbox, memberships, own_posts, posts, topics
 from forum.storage.db import Conn
 from forum.storage.drafts import Draft
@@ -79,10 +77,10 @@ class Published:
     crisis_level: str  # "none", "concern" or "urgent": the author is shown support at once
 
 
-async def scan_draft(conn: Conn, draft: Draft) -> crisis.ScanResult:
+async def scan_draft(conn: Conn, draft: Draft) -> scanner.ScanResult:
     """The same scan publishing will run, for the preview."""
     lexicon = await escalation.lexicon_for(conn, draft.group_id)
-    return crisis.scan(f"{draft.title}\n{draft.body}", lexicon)
+    return scanner.scan(f"{draft.title}\n{draft.body}", lexicon)
 
 
 async def _require_guidelines_accepted(conn: Conn, group: groups.Group, author_id: int) -> None:
@@ -117,11 +115,11 @@ async def publish(conn: Conn, draft: Draft) -> Published:
             f"{group.name} no longer allows anonymous posts. Untick “post anonymously” and check"
             " the preview if you want to publish under your pseudonym."
         )
-    scanned = crisis.scan(
+    scanned = scanner.scan(
         f"{draft.title}\n{draft.body}", await escalation.lexicon_for(conn, group.id)
     )
     urgent_hold = scanned.level == "urgent" and group.crisis_policy == "hold"
-    held = urgent_hold or await mod_queue.needs_review(conn, group, draft.author_id)
+    held = urgent_hold or await queue.needs_review(conn, group, draft.author_id)
     persona = await groups.get_display_name(conn, group.id, draft.author_id)
     body_html = markup.render(draft.body)
     async with conn.transaction():
@@ -170,7 +168,7 @@ async def _queue_for_moderators(
     group: groups.Group,
     post_id: int,
     author_id: int,
-    scanned: crisis.ScanResult,
+    scanned: scanner.ScanResult,
     held: bool,
 ) -> None:
     """A crisis match goes to the crisis queue (held or not); otherwise a held post waits in the
@@ -180,7 +178,7 @@ async def _queue_for_moderators(
             conn, group=group, post_id=post_id, author_id=author_id, result=scanned, held=held
         )
     elif held:
-        await mod_queue.hold(conn, group=group, post_id=post_id, author_id=author_id)
+        await queue.hold(conn, group=group, post_id=post_id, author_id=author_id)
 
 
 async def _publish_edit(conn: Conn, draft: Draft) -> Published:
@@ -214,9 +212,9 @@ async def _publish_edit(conn: Conn, draft: Draft) -> Published:
         raise PublishRefused(blocked + " Your draft is kept.")
     if not await groups.is_active_member(conn, group.id, draft.author_id):
         raise PublishRefused(f"Join “{group.name}” to edit your post. Your draft is kept.")
-    scanned = crisis.scan(draft.body, await escalation.lexicon_for(conn, group.id))
+    scanned = scanner.scan(draft.body, await escalation.lexicon_for(conn, group.id))
     urgent_hold = scanned.level == "urgent" and group.crisis_policy == "hold"
-    held = urgent_hold or await mod_queue.needs_review(conn, group, draft.author_id)
+    held = urgent_hold or await queue.needs_review(conn, group, draft.author_id)
     async with conn.transaction():
         if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
             raise StaleDraft()

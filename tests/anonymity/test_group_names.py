@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from forum.storage import groups
-from tests.anonymity.conftest import post_authors, publish_http, set_name
+from tests.anonymity.threads import post_authors, publish_http, set_name
 from tests.conftest import PASSWORD
-from tests.moderation.conftest import item_for
+from tests.factories import item_for
 
 SECRET = "quietheron"
 NAME = "stillwater"

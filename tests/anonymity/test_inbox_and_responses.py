@@ -10,7 +10,7 @@ import re
 import pytest
 
 from forum.storage import groups
-from tests.member.test_inbox import HANG_GUARD, next_event
+from tests.members.test_inbox import HANG_GUARD, next_event
 
 PSEUDONYM = "quietheron"
 AUTHOR_ID = 48613

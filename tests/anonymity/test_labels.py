@@ -11,8 +11,8 @@ import asyncio
 import pytest
 
 from forum.storage import posts
-from tests.anonymity.conftest import own_marks, post_authors, publish_http, set_name
-from tests.moderation.conftest import version_of
+from tests.anonymity.threads import own_marks, post_authors, publish_http, set_name
+from tests.factories import version_of
 
 SECRET = "quietheron"
 STARTER = "Anonymous 1 (started this topic)"

@@ -27,8 +27,8 @@ import pytest
 from forum.storage import inbox, topics
 from forum.storage.groups import Group
 from forum.storage.members import Member
-from tests.anonymity.conftest import own_marks, set_name
-from tests.moderation.conftest import item_for
+from tests.anonymity.threads import own_marks, set_name
+from tests.factories import item_for
 
 PSEUDONYM = "quietheron"
 PERSONA = "stillwater"

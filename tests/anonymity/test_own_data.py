@@ -13,9 +13,9 @@ import json
 import pytest
 
 from forum.storage import own_data, sessions
-from tests.anonymity.conftest import post_authors, set_name
+from tests.anonymity.threads import post_authors, set_name
 from tests.conftest import PASSWORD
-from tests.moderation.conftest import item_for, version_of
+from tests.factories import item_for, version_of
 
 SECRET = "quietheron"
 NAME = "stillwater"

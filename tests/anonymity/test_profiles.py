@@ -11,7 +11,7 @@ import re
 import pytest
 
 from forum.storage import groups, posts
-from tests.anonymity.conftest import set_name
+from tests.anonymity.threads import set_name
 
 SECRET = "quietheron"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from forum.storage import groups
-from tests.anonymity.conftest import set_name
-from tests.moderation.conftest import item_for
+from tests.anonymity.threads import set_name
+from tests.factories import item_for
 
 SECRET = "quietheron"
 REASON = "A credible threat to another member's safety was reported."

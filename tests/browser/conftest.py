@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response, sync_playwright
 
-from tests.test_cli import COMMAND_TIMEOUT, forum_argv, forum_env
-from tests.test_serve import free_port, stop, wait_until_healthy
+from tests.ops.test_cli import COMMAND_TIMEOUT, forum_argv, forum_env
+from tests.ops.test_serve import free_port, stop, wait_until_healthy
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

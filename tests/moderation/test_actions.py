@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.moderation.conftest import item_for, item_row, notification_kinds, post_state
+from tests.factories import item_for, item_row, notification_kinds, post_state
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.moderation.conftest import SECRET_PSEUDONYM, item_for
+from tests.factories import SECRET, item_for
 
 
 @pytest.fixture
 async def author(make_member):
-    return await make_member(SECRET_PSEUDONYM)
+    return await make_member(SECRET)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ async def admin(make_client, make_member):
 
 
 def assert_anonymous(page: str) -> None:
-    assert SECRET_PSEUDONYM not in page.lower()
+    assert SECRET not in page.lower()
 
 
 async def test_the_queue_does_not_name_an_anonymous_author(mod, item_id):

@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 
 from forum.storage import audit
-from tests.moderation.conftest import audit_count, item_for
+from tests.factories import audit_count, item_for
 
 
 @pytest.fixture

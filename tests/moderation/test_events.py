@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.moderation.conftest import item_for
+from tests.factories import item_for
 
 HANG_GUARD = 10  # seconds
 

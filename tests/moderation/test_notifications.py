@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.moderation.conftest import item_for
+from tests.factories import item_for
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from forum.moderation import queue as mod_queue
-from tests.moderation.conftest import (
+from forum.moderation import queue
+from tests.factories import (
     item_for,
     notification_kinds,
     post_state,
@@ -14,8 +14,8 @@ from tests.moderation.conftest import (
 
 
 async def approve(db, post_id, moderator):
-    item = await mod_queue.get_visible_item(db, await item_for(db, post_id), moderator)
-    await mod_queue.approve(db, item, moderator)
+    item = await queue.get_visible_item(db, await item_for(db, post_id), moderator)
+    await queue.approve(db, item, moderator)
 
 
 # -- Each mode -----------------------------------------------------------------------------------
@@ -106,8 +106,8 @@ async def test_a_new_members_group_does_not_count_rejected_posts(
     await appoint(group, keeper)
     for _ in range(3):
         new = await publish(author, group)
-        item = await mod_queue.get_visible_item(db, await item_for(db, new.post_id), keeper)
-        await mod_queue.reject(db, item, keeper, "Off topic")
+        item = await queue.get_visible_item(db, await item_for(db, new.post_id), keeper)
+        await queue.reject(db, item, keeper, "Off topic")
     assert (await publish(author, group)).held
 
 

@@ -8,9 +8,9 @@ import re
 import asyncpg
 import pytest
 
-from forum.moderation import queue as mod_queue
-from forum.storage import groups, queue
-from tests.moderation.conftest import item_for, post_state
+from forum.moderation import queue
+from forum.storage import groups, queue_items
+from tests.factories import item_for, post_state
 
 
 @pytest.fixture
@@ -345,17 +345,17 @@ async def test_a_report_begun_before_another_opened_the_item_still_counts(
     late = await asyncpg.connect(database_url)
     try:
         async with late.transaction():
-            await mod_queue.report(
+            await queue.report(
                 db, post_id=post.post_id, group=group, reporter=second, reason="spam", details=""
             )
-            await mod_queue.report(
+            await queue.report(
                 late, post_id=post.post_id, group=group, reporter=first, reason="hate", details=""
             )
     finally:
         await late.close()
-    item = await queue.get_item(db, await item_for(db, post.post_id, "report"))
+    item = await queue_items.get_item(db, await item_for(db, post.post_id, "report"))
     assert item.report_count == 2
-    assert len(await queue.list_reports(db, post.post_id, item.created_at)) == 2
+    assert len(await queue_items.list_reports(db, post.post_id, item.created_at)) == 2
     assert await post_state(db, post.post_id) == "hidden"
 
 

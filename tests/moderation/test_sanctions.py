@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from forum.storage import groups
-from tests.moderation.conftest import item_for, notification_kinds, publish_over_http
+from tests.factories import item_for, notification_kinds, publish_over_http
 
 
 @pytest.fixture

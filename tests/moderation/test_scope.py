@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.moderation.conftest import item_for, item_row, post_state
+from tests.factories import item_for, item_row, post_state
 
 
 @pytest.fixture

@@ -5,41 +5,37 @@ group's webhook.
 `reescalate_due(conn, now)` is a plain function of the clock it is given, so tests drive it with
 a fake clock; every process runs it in a loop and SKIP LOCKED lets exactly one of them act on each
 item. The webhook call is written to an outbox in the same transaction and delivered afterwards
-(`forum.webhooks`), so a slow receiver never holds anything up.
+(`forum.live.webhooks`), so a slow receiver never holds anything up.
 """
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
 from forum.moderation import events
 from forum.moderation.crisis.scanner import Lexicon, ScanResult
 from forum.moderation.events import Event
-from forum.storage import audit, crisis, moderators, notifications, queue
+from forum.storage import audit, crisis, moderators, notifications, queue_items
 from forum.storage.db import Conn
 from forum.storage.groups import Group
 
-PRIORITY = {"urgent": queue.PRIORITY["crisis-urgent"], "concern": queue.PRIORITY["crisis-concern"]}
-
-
-@functools.lru_cache(maxsize=64)
-def _lexicon_with(extra: tuple[tuple[str, str], ...]) -> Lexicon:
-    """Compiled once per distinct set of group additions, per process (a pure function of them)."""
-    return Lexicon.base().with_phrases(extra)
+PRIORITY = {
+    "urgent": queue_items.PRIORITY["crisis-urgent"],
+    "concern": queue_items.PRIORITY["crisis-concern"],
+}
 
 
 async def lexicon_for(conn: Conn, group_id: int) -> Lexicon:
-    """The repository lexicon plus the group's own phrases, as admins saved them."""
-    extra = tuple(await crisis.list_group_phrases(conn, group_id))
-    return _lexicon_with(extra) if extra else Lexicon.base()
+    """The repository lexicon plus the group's own phrases, as admins saved them (compiled once
+    per process for each distinct set of phrases: `Lexicon.with_phrases` keeps them)."""
+    return Lexicon.base().with_phrases(await crisis.list_group_phrases(conn, group_id))
 
 
 async def flag(
     conn: Conn, *, group: Group, post_id: int, author_id: int, result: ScanResult, held: bool
 ) -> int:
     """Queue a post the scanner flagged. Call inside the publishing transaction."""
-    item_id, _ = await queue.open_item(
+    item_id, _ = await queue_items.open_item(
         conn, group_id=group.id, post_id=post_id, kind="crisis", priority=PRIORITY[result.level]
     )
     await crisis.record_scan(conn, item_id, result.level, result.to_json())

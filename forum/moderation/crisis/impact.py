@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forum.moderation.crisis import escalation
-from forum.moderation.crisis import scanner as crisis
+from forum.moderation.crisis import escalation, scanner
 from forum.moderation.crisis.scanner import Lexicon
-from forum.storage import crisis as crisis_store
+from forum.storage import crisis
 from forum.storage.db import Conn
 
 SAMPLE = 1000
@@ -42,14 +41,14 @@ async def preview(conn: Conn, group_id: int, phrases_after: list[tuple[str, str]
     """Raises ValueError when a phrase would not compile (the caller says so plainly)."""
     after_lexicon = Lexicon.base().with_phrases(phrases_after) if phrases_after else Lexicon.base()
     before_lexicon = await escalation.lexicon_for(conn, group_id)
-    texts = await crisis_store.recent_post_texts(conn, group_id, SAMPLE)
+    texts = await crisis.recent_post_texts(conn, group_id, SAMPLE)
     before = dict.fromkeys(LEVELS, 0)
     after = dict.fromkeys(LEVELS, 0)
     changes: list[Change] = []
     changed = 0
     for post_id, text in texts:
-        old = crisis.scan(text, before_lexicon)
-        new = crisis.scan(text, after_lexicon)
+        old = scanner.scan(text, before_lexicon)
+        new = scanner.scan(text, after_lexicon)
         before[old.level] += 1
         after[new.level] += 1
         if old.level != new.level:

@@ -1,8 +1,8 @@
 """Compiling the crisis lexicon: files to one token trie, plus the canonical form of words.
 
-`Lexicon` (re-exported by `crisis`) reads `lexicons/*.txt` once per process: each phrase
-pattern is inserted slot by slot into a trie of canonical words (so "(a|b) c" shares nodes rather
-than multiplying), each with the ways of writing it from variants.txt ("gonna", "kms"). A text
+`Lexicon` compiles what `sources.load_sources` read from `lexicons/*.txt`, once per process:
+each phrase pattern is inserted slot by slot into a trie of canonical words (so "(a|b) c" shares
+nodes rather than multiplying), each with the ways of writing it from variants.txt ("gonna", "kms"). A text
 word's canonical form is found on first sight and remembered: known spelling, then the word as
 written, then with stretched letters cut back ("kiiill"), then one typo away from a word marked
 [fuzzy]. A word stretched so that it reads two ways ("tooo") keeps both, and the walk tries each.
@@ -19,7 +19,16 @@ from itertools import product
 from operator import or_
 from typing import Any
 
-from forum.moderation.crisis import text as ct
+from forum.moderation.crisis.sources import (
+    PatternError,
+    Sources,
+    apply_equivalents,
+    expand_sets,
+    load_sources,
+    merge_fixed,
+    parse_pattern,
+)
+from forum.moderation.crisis.text import CHAT_LETTERS, SQUEEZE3, plain_form, squeeze, words
 
 RANK = {"none": 0, "concern": 1, "urgent": 2, "ignore": 3}
 # "kill yourself", "kys": said to someone else, unless as advice ("if you want to ...").
@@ -67,7 +76,7 @@ class Cues:
                 seq = tuple(
                     canon(w)
                     for part in line.split()
-                    for w in (["#"] if part == "#" else ct.words(part))
+                    for w in (["#"] if part == "#" else words(part))
                 )
                 if seq:
                     out.setdefault(seq[0], []).append(seq)
@@ -75,7 +84,7 @@ class Cues:
             return out
 
         def flat(name: str) -> frozenset[str]:
-            return frozenset(canon(w) for line in sections.get(name, []) for w in ct.words(line))
+            return frozenset(canon(w) for line in sections.get(name, []) for w in words(line))
 
         self.negation = flat("negation")
         self.negation_exceptions = seqs("negation-exceptions")
@@ -103,88 +112,44 @@ class Cues:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Sources:
-    rules: tuple[tuple[str, str, str], ...]  # (phrase, level, category) from the files
-    spellings: tuple[tuple[str, str], ...]
-    equivalents: tuple[tuple[str, ...], ...]
-    fuzzy: tuple[str, ...]
-    sets: dict[str, str]
-    cues: dict[str, list[str]]
-
-
-@lru_cache(maxsize=1)
-def load_sources() -> Sources:
-    rules: list[tuple[str, str, str, str]] = []
-    for name in ct.lexicon_files():
-        for number, line in ct.read_lines(name):
-            parts = line.split(None, 2)
-            if len(parts) < 3 or parts[0] not in ("concern", "urgent"):
-                raise ValueError(f"{name}:{number}: expected 'LEVEL CATEGORY PHRASE'")
-            rules.append((parts[2], parts[0], parts[1], f"{name}:{number}"))
-    for number, line in ct.read_lines("idioms.txt"):
-        parts = line.split(None, 1)
-        if len(parts) < 2:
-            raise ValueError(f"idioms.txt:{number}: expected 'REASON PHRASE'")
-        rules.append((parts[1], "ignore", parts[0], f"idioms.txt:{number}"))
-    variants = ct.read_sections("variants.txt")
-    spellings: list[tuple[str, str]] = []
-    for line in variants.get("spellings", []):
-        right, _, wrongs = line.partition("=")
-        spellings.extend((w.strip(), right.strip()) for w in wrongs.split("|") if w.strip())
-    equivalents = tuple(
-        tuple(p.strip() for p in line.replace("=", "|").split("|") if p.strip())
-        for line in variants.get("equivalents", [])
-    )
-    fuzzy = tuple(w for line in variants.get("fuzzy", []) for w in line.split())
-    sets = {}
-    for line in variants.get("sets", []):
-        name, _, members = line.partition("=")
-        sets[name.strip()] = "|".join(m.strip() for m in members.split("|") if m.strip())
-    for phrase, _level, _category, where in rules:
-        try:
-            ct.parse_pattern(ct.expand_sets(phrase, sets))
-        except ct.PatternError as exc:
-            raise ValueError(f"{where}: {exc}") from None
-    checked = [(phrase, level, category) for phrase, level, category, _where in rules]
-    return Sources(
-        tuple(checked), tuple(spellings), equivalents, fuzzy, sets, ct.read_sections("cues.txt")
-    )
-
-
 class Lexicon:
-    """Compiled phrases and context cues; immutable once built (its word cache is a memo)."""
+    """Compiled phrases and context cues; immutable once built (its word cache is a memo).
+
+    What the scanner reads: `words` (raw text word -> canonical word, filled on first sight),
+    `trie` (canonical word -> child node; "" holds the Entry a phrase ends in, "*" any one word,
+    "#" a number), `start_codes` (canonical word -> one character saying whether a phrase can
+    start there, see `scanner._STARTS`) and `cues`. Every compiled lexicon comes from one
+    per-process cache: `Lexicon.base()` and `with_phrases` never compile the same phrases twice.
+    """
 
     def __init__(self, sources: Sources, extra: tuple[tuple[str, str], ...] = ()) -> None:
         self._extra = extra
         self._sets = sources.sets
-        self._spell = {
-            ct.plain_form(w.lower()): ct.plain_form(r.lower()) for w, r in sources.spellings
-        }
+        self._spell = {plain_form(w.lower()): plain_form(r.lower()) for w, r in sources.spellings}
         self.cues = Cues(sources.cues, self._canon_word)
         starts: dict[str, list[tuple[str, ...]]] = {}
         classes: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         for line in sources.equivalents:
-            members = [tuple(self._canon_word(w) for w in ct.words(m)) for m in line]
+            members = [tuple(self._canon_word(w) for w in words(m)) for m in line]
             members = [m for m in members if m]
             for member in members:
                 starts.setdefault(member[0], []).append(member)
                 classes[member] = members
-        self._root: dict[str, Any] = {}
+        self.trie: dict[str, Any] = {}
         rules = [*sources.rules, *((p, level, "group") for p, level in extra)]
         for phrase, level, category in rules:
             if level not in RANK or level == "none":
                 raise ValueError(f"level must be 'concern' or 'urgent', not {level!r}")
             self._add(phrase, level, category, starts, classes)
         self.size = len(rules)
-        self._vocab = self._vocabulary(self._root)
+        self._vocab = self._vocabulary(self.trie)
         # Every word the scanner cares about, and the same words with repeats squeezed out,
         # so "kiiiill" finds "kill" while "of" and "off" stay apart.
         self._known = self._vocab | self.cues.words | frozenset(self._spell.values())
         self._squeezed: dict[str, set[str]] = {}
         for word in self._known:
-            self._squeezed.setdefault(ct.squeeze(word), set()).add(word)
-        self._spell_squeezed = {ct.squeeze(w): r for w, r in self._spell.items()}
+            self._squeezed.setdefault(squeeze(word), set()).add(word)
+        self._spell_squeezed = {squeeze(w): r for w, r in self._spell.items()}
         fuzzy = {self._canon_word(w) for w in sources.fuzzy} & self._vocab
         self._deletes: dict[str, set[str]] = {}
         for word in fuzzy:
@@ -195,7 +160,7 @@ class Lexicon:
         # One character per word for `crisis._STARTS`: 1 = a phrase on its own (or followed by a
         # wildcard), 2 = first word of a longer phrase, 4 = may come second (or is a filler).
         bits: dict[str, int] = {}
-        for token, node in self._root.items():
+        for token, node in self.trie.items():
             alone = "" in node or "*" in node or "#" in node
             bits[token] = bits.get(token, 0) | (1 if alone else 0) | 2
             for second in node:
@@ -203,7 +168,7 @@ class Lexicon:
                     bits[second] = bits.get(second, 0) | 4
         for filler in self.cues.fillers:
             bits[filler] = bits.get(filler, 0) | 4
-        self._codes = {token: str(b) for token, b in bits.items()}
+        self.start_codes = {token: str(b) for token, b in bits.items()}
         self.words = Words(self._canon_text_word)
 
     @classmethod
@@ -221,7 +186,7 @@ class Lexicon:
     def _canon_word(self, raw: str) -> str:
         if raw in ("*", "#"):
             return raw
-        word = ct.plain_form(raw)
+        word = plain_form(raw)
         return self._spell.get(word, word)
 
     def _add(
@@ -234,11 +199,11 @@ class Lexicon:
     ) -> None:
         """Insert a phrase slot by slot, so (a|b) x (c|d) shares nodes instead of multiplying."""
         slots: list[set[tuple[str, ...]]] = []
-        for slot in ct.merge_fixed(ct.parse_pattern(ct.expand_sets(phrase, self._sets))):
+        for slot in merge_fixed(parse_pattern(expand_sets(phrase, self._sets))):
             alternatives: set[tuple[str, ...]] = set()
             for raw in slot:
                 seq = tuple(w for w in map(self._canon_word, raw) if w)
-                alternatives |= ct.apply_equivalents(seq, starts, classes) if seq else {()}
+                alternatives |= apply_equivalents(seq, starts, classes) if seq else {()}
             slots.append(alternatives)
         self_words = self.cues.first_person
         entry = Entry(
@@ -252,9 +217,9 @@ class Lexicon:
                 all(not self.cues.negative_polarity.isdisjoint(a) for a in alts) for alts in slots
             ),
         )
-        ends = self._insert(self._root, slots)
-        if self._root in ends:
-            raise ct.PatternError(f"no words in phrase {phrase!r}")
+        ends = self._insert(self.trie, slots)
+        if self.trie in ends:
+            raise PatternError(f"no words in phrase {phrase!r}")
         count = 1
         for alts in slots:
             count *= len(alts)
@@ -262,7 +227,7 @@ class Lexicon:
             for choice in product(*slots):
                 seq = tuple(w for part in choice for w in part)
                 if 2 <= len(seq) <= 4 and "*" not in seq and "#" not in seq:
-                    ends.extend(self._insert(self._root, [{("".join(seq),)}]))
+                    ends.extend(self._insert(self.trie, [{("".join(seq),)}]))
         for node in ends:
             old = node.get("")
             if old is None or _precedence(old) < _precedence(entry):
@@ -301,7 +266,7 @@ class Lexicon:
         if (
             canonical not in self._known
             and "\x00" in raw
-            and raw[0] in ct.CHAT_LETTERS
+            and raw[0] in CHAT_LETTERS
             and len(raw.replace("\x00", "")) > 3
         ):  # "i k i l l": the spelled-out run swallowed the word "i" before it
             rest = self._canon_one_word(raw[1:])
@@ -318,21 +283,21 @@ class Lexicon:
             return spelled
         if "\x03" in word:
             return self._unstar(word)
-        plain = ct.plain_form(raw)
+        plain = plain_form(raw)
         if plain in self._known:
             return plain
         spelled = self._spell.get(plain)
         if spelled is not None:
             return spelled
-        squeezed = ct.squeeze(plain)
+        squeezed = squeeze(plain)
         if squeezed != plain:
             readings = self._readings(plain)
             if len(readings) == 1:
                 return readings[0]
             if readings:  # "tooo": to or too; the walk tries each
                 ambiguous = "|".join(readings)
-                self._codes[ambiguous] = str(
-                    functools.reduce(or_, (int(self._codes.get(r, "0")) for r in readings))
+                self.start_codes[ambiguous] = str(
+                    functools.reduce(or_, (int(self.start_codes.get(r, "0")) for r in readings))
                 )
                 return ambiguous
         found = self._squeezed.get(squeezed, ())
@@ -347,7 +312,7 @@ class Lexicon:
 
     def _readings(self, plain: str) -> list[str]:
         """Known words `plain` can be once each run of a repeated letter is one or two long."""
-        runs = ct.SQUEEZE3.split(plain)  # text, letter, text, letter, ... text
+        runs = SQUEEZE3.split(plain)  # text, letter, text, letter, ... text
         if len(runs) > 9:  # more than four stretched letters: take one of each
             return []
         options = [[part] if n % 2 == 0 else [part, part * 2] for n, part in enumerate(runs)]
@@ -355,10 +320,10 @@ class Lexicon:
 
     def _unstar(self, word: str) -> str:
         """'k*ll', 'su**ide': the one lexicon or cue word the stars can stand for."""
-        parts = [re.escape(ct.plain_form(p)) for p in word.split("\x03")]
+        parts = [re.escape(plain_form(p)) for p in word.split("\x03")]
         pattern = re.compile("[a-z]{0,2}".join(parts))
         found = [w for w in self._star_pool if pattern.fullmatch(w)]
-        return found[0] if len(found) == 1 else ct.plain_form(word)
+        return found[0] if len(found) == 1 else plain_form(word)
 
     def _one_typo(self, word: str) -> str | None:
         """A misspelling one edit away from exactly one word marked [fuzzy] in variants.txt."""
@@ -380,6 +345,6 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _compiled(extra: tuple[tuple[str, str], ...]) -> Lexicon:
     return Lexicon(load_sources(), extra)

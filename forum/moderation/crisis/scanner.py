@@ -7,9 +7,9 @@ the context words (negation, history, third person, medical talk, immediacy) and
 `variants.txt` the spellings and contractions to accept. Admins add per-group phrases
 (`Lexicon.with_phrases`).
 
-Design: the text is normalised once (`crisis_text`: one character for one character, so
+Design: the text is normalised once (`text`: one character for one character, so
 offsets stay those of the original), split into words, and each distinct word is mapped to a
-canonical form through a cache (`crisis_lexicon`). All phrases of all files live in ONE token
+canonical form through a cache (`lexicon`). All phrases of all files live in ONE token
 trie (the goto function of an Aho-Corasick automaton over words; up to two "filler" words such
 as "just" or "fucking" may sit between phrase words). Each word becomes one code character and
 one regex finds where a phrase can start (a one-word phrase, or a first word followed by a
@@ -33,8 +33,8 @@ from dataclasses import dataclass, replace
 from itertools import accumulate, repeat
 from typing import Any
 
-from forum.moderation.crisis import text as ct
 from forum.moderation.crisis.lexicon import CACHE_LIMIT, RANK, Cues, Entry, Lexicon
+from forum.moderation.crisis.text import SPLIT, is_disguised, normalise, separator_kind
 
 __all__ = ["LEVELS", "Lexicon", "Match", "ScanResult", "scan"]
 
@@ -106,20 +106,20 @@ NONE = ScanResult("none", ())
 
 def scan(text: str, lexicon: Lexicon | None = None) -> ScanResult:
     lex = lexicon if lexicon is not None else Lexicon.base()
-    norm = ct.normalise(text)
-    parts = ct.SPLIT.split(norm)
+    norm = normalise(text)
+    parts = SPLIT.split(norm)
     raw = parts[0::2]
     canon = list(map(lex.words.__getitem__, raw))
     # Walk only from words that can begin a phrase here: a phrase of one word, or a first word
     # followed by a possible second word (or a filler). Each word becomes one code character
     # and one regex finds the places, so this costs the same for 50 phrases or 5,000.
-    codes = "".join(map(lex._codes.get, canon, repeat("0")))
+    codes = "".join(map(lex.start_codes.get, canon, repeat("0")))
     starts = [m.start() for m in _STARTS.finditer(codes)]
     if not starts:
         return NONE
     kinds = list(map(_SEPARATORS.__getitem__, parts[1::2]))
     kinds.append(2)  # after the last word
-    found = _walk(canon, starts, lex._root, kinds, lex.cues)
+    found = _walk(canon, starts, lex.trie, kinds, lex.cues)
     if not found:
         return NONE
     offsets = list(accumulate(map(len, parts), initial=0))
@@ -161,7 +161,7 @@ class _SeparatorKinds(dict[str, int]):
     def __missing__(self, sep: str) -> int:
         if len(self) >= CACHE_LIMIT:
             self.clear()
-        kind = ct.separator_kind(sep)
+        kind = separator_kind(sep)
         self[sep] = kind
         return kind
 
@@ -284,7 +284,7 @@ class _Context:
         """The level this match stands at, or None when its context takes it back."""
         cues, canon = self.cues, self.canon
         if entry.category == "disguised-word" and not any(
-            ct.is_disguised(self.raw[k]) for k in range(s, e + 1)
+            is_disguised(self.raw[k]) for k in range(s, e + 1)
         ):
             return None
         for k in (

@@ -1,4 +1,4 @@
-"""Text normalisation and lexicon compilation for the crisis scanner (`crisis.py`).
+"""Text normalisation for the crisis scanner (`scanner.py`) and its lexicon (`lexicon.py`).
 
 Normalisation is split so that positions survive it. The first step is one `str.translate`
 that maps every character to exactly one character (case, accents, look-alike letters from
@@ -10,20 +10,12 @@ that changes a word's length (leetspeak, repeated letters, known misspellings, a
 happens per distinct word, once, in a cache on the lexicon. Lexicon phrases go through the
 same steps, so a phrase and the text meet in one canonical form.
 
-Lexicon files are plain text, one entry per line: ``LEVEL CATEGORY PHRASE`` (idioms.txt:
-``REASON PHRASE``). A phrase may hold ``(a|b c)`` alternatives, ``[optional words]``, ``*``
-for any one word and ``#`` for a number of ten or more ("took # pills").
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from importlib import resources
-
-LEXICON_PACKAGE = "forum.moderation.crisis"
-LEXICON_DIR = "lexicons"
 
 # Inside a word: letters, digits, the leet stand-ins $ and @, NUL (a dropped character) and
 # \x01-\x04, which stand for ! | * ' between two word characters (k!ll, ki||, su*cide, don't).
@@ -233,148 +225,3 @@ def is_disguised(raw: str) -> bool:
 def words(text: str) -> list[str]:
     """The raw words of `text` after normalisation (used for lexicon phrases and cues)."""
     return [w for w in SPLIT.split(normalise(text))[0::2] if w]
-
-
-# Lexicon files
-
-
-def read_lines(name: str) -> Iterator[tuple[int, str]]:
-    """(line number, line) for each non-blank, non-comment line of a lexicon file."""
-    path = resources.files(LEXICON_PACKAGE).joinpath(LEXICON_DIR, name)
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.strip()
-        if line and not line.startswith("#"):
-            yield number, line
-
-
-def lexicon_files() -> list[str]:
-    """The phrase files: every two-letter language file in the lexicon folder."""
-    folder = resources.files(LEXICON_PACKAGE).joinpath(LEXICON_DIR)
-    return sorted(p.name for p in folder.iterdir() if re.fullmatch(r"[a-z]{2}\.txt", p.name))
-
-
-def read_sections(name: str) -> dict[str, list[str]]:
-    """A file of ``[section]`` headers followed by one entry a line (a line starting # is a note)."""
-    sections: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for number, line in read_lines(name):
-        if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1].strip(), [])
-        elif current is None:
-            raise ValueError(f"{name}:{number}: entry before any [section]")
-        else:
-            current.append(line)
-    return sections
-
-
-# Phrase patterns
-
-PATTERN_TOKEN = re.compile(r"[()\[\]|]|[^\s()\[\]|]+")
-MAX_EXPANSIONS = 512
-
-
-class PatternError(ValueError):
-    pass
-
-
-def expand_sets(pattern: str, sets: dict[str, str]) -> str:
-    """Replace each ``{name}`` by its words: ``(a|b)`` at the top level, ``a|b`` inside a group."""
-    out, depth, i = [], 0, 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "{":
-            close = pattern.find("}", i)
-            name = pattern[i + 1 : close] if close > 0 else ""
-            if name not in sets:
-                raise PatternError(f"unknown set {{{name}}} in {pattern!r}")
-            out.append(sets[name] if depth else f"({sets[name]})")
-            i = close + 1
-            continue
-        depth += char in "(["
-        depth -= char in ")]"
-        out.append(char)
-        i += 1
-    return "".join(out)
-
-
-def parse_pattern(pattern: str) -> list[list[tuple[str, ...]]]:
-    """A phrase pattern as a sequence of slots, each a list of alternative raw-word tuples."""
-    pieces = PATTERN_TOKEN.findall(pattern.replace("#", " # ").replace("*", " * "))
-    slots: list[list[tuple[str, ...]]] = []
-    i = 0
-
-    def group(end: str) -> tuple[list[tuple[str, ...]], int]:
-        nonlocal i
-        alternatives: list[tuple[str, ...]] = []
-        current: list[str] = []
-        while i < len(pieces) and pieces[i] != end:
-            piece = pieces[i]
-            if piece == "|":
-                alternatives.append(tuple(current))
-                current = []
-            elif piece in "()[]":
-                raise PatternError(f"nested or unbalanced brackets in {pattern!r}")
-            else:
-                current.extend(_pattern_words(piece))
-            i += 1
-        if i == len(pieces):
-            raise PatternError(f"unclosed {'(' if end == ')' else '['} in {pattern!r}")
-        alternatives.append(tuple(current))
-        i += 1
-        return alternatives, i
-
-    while i < len(pieces):
-        piece = pieces[i]
-        i += 1
-        if piece == "(":
-            alternatives, i = group(")")
-            slots.append(alternatives)
-        elif piece == "[":
-            alternatives, i = group("]")
-            slots.append([(), *alternatives])
-        elif piece in ")]|":
-            raise PatternError(f"unexpected {piece!r} in {pattern!r}")
-        else:
-            slots.extend([[(w,)] for w in _pattern_words(piece)])
-    if not slots:
-        raise PatternError(f"empty phrase {pattern!r}")
-    return slots
-
-
-def _pattern_words(token: str) -> list[str]:
-    return [token] if token in ("*", "#") else words(token)
-
-
-def merge_fixed(slots: list[list[tuple[str, ...]]]) -> list[list[tuple[str, ...]]]:
-    """Join runs of plain words into one slot, so "kill myself" can be written "kms"."""
-    merged: list[list[tuple[str, ...]]] = []
-    for slot in slots:
-        if len(slot) == 1 and merged and len(merged[-1]) == 1:
-            merged[-1] = [merged[-1][0] + slot[0]]
-        else:
-            merged.append(slot)
-    return merged
-
-
-def apply_equivalents(
-    seq: tuple[str, ...],
-    starts: dict[str, list[tuple[str, ...]]],
-    classes: dict[tuple[str, ...], list[tuple[str, ...]]],
-) -> set[tuple[str, ...]]:
-    """Every way of writing `seq` when "going to" may be "gonna", "i am" may be "im", ..."""
-    results: set[tuple[str, ...]] = set()
-
-    def walk(i: int, done: tuple[str, ...]) -> None:
-        if len(results) >= MAX_EXPANSIONS:
-            return
-        if i == len(seq):
-            results.add(done)
-            return
-        walk(i + 1, (*done, seq[i]))
-        for member in starts.get(seq[i], ()):
-            if seq[i : i + len(member)] == member:
-                for alternative in classes[member]:
-                    walk(i + len(member), done + alternative)
-
-    walk(0, ())
-    return results

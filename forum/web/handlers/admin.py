@@ -1,6 +1,6 @@
 """Admin pages for groups (create, edit, archive) and their moderators, and the audited reveal.
 
-Everyone but an admin gets 404. The group forms are checked by `group_settings.parse`, the same
+Everyone but an admin gets 404. The group forms are checked by `GroupSettings.parse`, the same
 function `forum create-group` uses; a refused form comes back with what was typed and a message
 beside each field at fault.
 """
@@ -11,10 +11,9 @@ from typing import Any
 
 from aiohttp import web
 
-from forum.groups import admin as group_admin
-from forum.groups import settings as group_settings
-from forum.moderation import queue as mod_queue
-from forum.moderation import reveal
+from forum.groups import admin
+from forum.groups.settings import CHOICES, DEFAULTS, NUMBERS, SLUG_RULE, TAGS, GroupSettings
+from forum.moderation import queue, reveal
 from forum.storage import audit, group_health, groups, members, moderators, posts
 from forum.storage.members import Member
 from forum.web import auth, forms
@@ -33,7 +32,7 @@ def require_admin(request: web.Request) -> Member:
 
 def _read_settings(form: forms.Form) -> tuple[dict[str, str], list[str]]:
     """What was typed, as text, and the ticked condition tags: kept to show again if refused."""
-    typed = {field: form.text(field, default) for field, default in group_settings.DEFAULTS.items()}
+    typed = {field: form.text(field, default) for field, default in DEFAULTS.items()}
     tags = [t for t in form.data.getall("tags", []) if isinstance(t, str)]
     return typed, tags
 
@@ -45,10 +44,10 @@ def _settings_context(
         "form": typed,
         "chosen_tags": tags,
         "problems": problems,
-        "choices": group_settings.CHOICES,
-        "numbers": group_settings.NUMBERS,
-        "tags": group_settings.TAGS,
-        "slug_rule": group_settings.SLUG_RULE,
+        "choices": CHOICES,
+        "numbers": NUMBERS,
+        "tags": TAGS,
+        "slug_rule": SLUG_RULE,
     }
 
 
@@ -68,19 +67,19 @@ async def _groups_page(
 
 async def groups_page(request: web.Request) -> web.Response:
     require_admin(request)
-    return await _groups_page(request, typed=dict(group_settings.DEFAULTS), tags=[], problems={})
+    return await _groups_page(request, typed=dict(DEFAULTS), tags=[], problems={})
 
 
 async def create_group(request: web.Request) -> web.Response:
-    admin = require_admin(request)
+    actor = require_admin(request)
     typed, tags = _read_settings(await forms.read(request))
-    checked, problems = group_settings.parse(typed, tags)
+    checked, problems = GroupSettings.parse(typed, tags)
     if checked is None:
         return await _groups_page(request, typed=typed, tags=tags, problems=problems, status=400)
     async with request.app[pool_key].acquire() as conn:
         try:
-            group = await group_admin.create(conn, checked, actor_id=admin.id)
-        except group_admin.SettingsRefused as exc:
+            group = await admin.create(conn, checked, actor_id=actor.id)
+        except admin.SettingsRefused as exc:
             problems = {exc.field: str(exc)}
             return await _groups_page(
                 request, typed=typed, tags=tags, problems=problems, status=400
@@ -97,10 +96,7 @@ async def group_or_404(request: web.Request) -> groups.Group:
 
 
 def _form_of(group: groups.Group) -> dict[str, str]:
-    return {
-        f: "" if getattr(group, f) is None else str(getattr(group, f))
-        for f in group_settings.DEFAULTS
-    }
+    return {f: "" if getattr(group, f) is None else str(getattr(group, f)) for f in DEFAULTS}
 
 
 async def _group_page(
@@ -139,18 +135,18 @@ async def group_page(request: web.Request) -> web.Response:
 
 
 async def save_group(request: web.Request) -> web.Response:
-    admin = require_admin(request)
+    actor = require_admin(request)
     group = await group_or_404(request)
     typed, tags = _read_settings(await forms.read(request))
-    checked, problems = group_settings.parse(typed, tags)
+    checked, problems = GroupSettings.parse(typed, tags)
     if checked is None:
         return await _group_page(
             request, group, typed=typed, tags=tags, problems=problems, status=400
         )
     async with request.app[pool_key].acquire() as conn:
         try:
-            saved = await group_admin.save(conn, group, checked, actor_id=admin.id)
-        except group_admin.SettingsRefused as exc:
+            saved = await admin.save(conn, group, checked, actor_id=actor.id)
+        except admin.SettingsRefused as exc:
             return await _group_page(
                 request, group, typed=typed, tags=tags, problems={exc.field: str(exc)}, status=400
             )
@@ -168,15 +164,15 @@ async def restore_group(request: web.Request) -> web.Response:
 
 
 async def _set_archived(request: web.Request, *, archived: bool) -> web.Response:
-    admin = require_admin(request)
+    actor = require_admin(request)
     group = await group_or_404(request)
     async with request.app[pool_key].acquire() as conn:
-        await group_admin.set_archived(conn, group, archived, actor_id=admin.id)
+        await admin.set_archived(conn, group, archived, actor_id=actor.id)
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 
 async def appoint_moderator(request: web.Request) -> web.Response:
-    admin = require_admin(request)
+    actor = require_admin(request)
     group = await group_or_404(request)
     pseudonym = (await forms.read(request)).text("pseudonym").strip()[:64]
     async with request.app[pool_key].acquire() as conn:
@@ -190,11 +186,11 @@ async def appoint_moderator(request: web.Request) -> web.Response:
                 error=f"No member is called “{pseudonym}”. Check the spelling.",
             )
         async with conn.transaction():
-            if await moderators.appoint(conn, group.id, found.member.id, admin.id):
+            if await moderators.appoint(conn, group.id, found.member.id, actor.id):
                 await groups.add_member(conn, group.id, found.member.id)
                 await audit.record(
                     conn,
-                    actor_id=admin.id,
+                    actor_id=actor.id,
                     action="appoint-moderator",
                     group_id=group.id,
                     subject_id=found.member.id,
@@ -204,14 +200,14 @@ async def appoint_moderator(request: web.Request) -> web.Response:
 
 
 async def remove_moderator(request: web.Request) -> web.Response:
-    admin = require_admin(request)
+    actor = require_admin(request)
     group = await group_or_404(request)
     member_id = forms.int_param(request, "member_id")
     async with request.app[pool_key].acquire() as conn, conn.transaction():
         if await moderators.remove(conn, group.id, member_id):
             await audit.record(
                 conn,
-                actor_id=admin.id,
+                actor_id=actor.id,
                 action="remove-moderator",
                 group_id=group.id,
                 subject_id=member_id,
@@ -221,15 +217,15 @@ async def remove_moderator(request: web.Request) -> web.Response:
 
 async def reveal_author(request: web.Request) -> web.Response:
     """Unmask one anonymous post's author, with a reason; then show the audit entry."""
-    admin = require_admin(request)
+    actor = require_admin(request)
     post_id = forms.int_param(request, "id")
     reason = (await forms.read(request)).text("reason")
     async with request.app[pool_key].acquire() as conn:
         if await posts.get_post_group(conn, post_id) is None:
             raise web.HTTPNotFound()
         try:
-            entry_id = await reveal.reveal_author(conn, admin, post_id, reason)
-        except mod_queue.ActionRefused as exc:
+            entry_id = await reveal.reveal_author(conn, actor, post_id, reason)
+        except queue.ActionRefused as exc:
             return render(
                 request,
                 "admin/reveal_refused.html",

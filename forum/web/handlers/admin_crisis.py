@@ -10,13 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
-from forum.groups import settings as group_settings
+from forum.groups.settings import valid_url, webhook_problem
 from forum.live import webhooks
-from forum.moderation.crisis import impact as crisis_impact
-from forum.moderation.crisis.lexicon import load_sources
+from forum.moderation.crisis import impact
 from forum.moderation.crisis.scanner import Lexicon
-from forum.storage import audit
-from forum.storage import crisis as crisis_store
+from forum.moderation.crisis.sources import load_sources
+from forum.storage import audit, crisis
 from forum.storage.groups import Group
 from forum.web import forms
 from forum.web.handlers.admin import group_or_404, require_admin
@@ -43,8 +42,8 @@ async def _page(
     status: int = 200,
 ) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
-        phrases = await crisis_store.list_phrases(conn, group.id)
-        resources = await crisis_store.list_own_resources(conn, group.id)
+        phrases = await crisis.list_phrases(conn, group.id)
+        resources = await crisis.list_own_resources(conn, group.id)
     key = webhooks.group_key(request.app[settings_key].secret, group.id).hex()
     context: dict[str, Any] = {
         "group": group,
@@ -62,12 +61,12 @@ async def _page(
 def _preview(
     request: web.Request,
     group: Group,
-    impact: crisis_impact.Impact,
+    outcome: impact.Impact,
     *,
     adding: dict[str, str] | None = None,
-    removing: crisis_store.Phrase | None = None,
+    removing: crisis.Phrase | None = None,
 ) -> web.Response:
-    context = {"group": group, "impact": impact, "adding": adding, "removing": removing}
+    context = {"group": group, "impact": outcome, "adding": adding, "removing": removing}
     return render(request, "admin/crisis_preview.html", context)
 
 
@@ -99,13 +98,13 @@ async def save_settings(request: web.Request) -> web.Response:
     if not (minutes.isascii() and minutes.isdigit() and 1 <= int(minutes) <= 1440):
         errors.append("Re-escalation must be a number of minutes from 1 to 1440.")
     url = typed["webhook_url"]
-    webhook_problem = group_settings.webhook_problem(url)
-    if webhook_problem:
-        errors.append(webhook_problem)
+    problem = webhook_problem(url)
+    if problem:
+        errors.append(problem)
     if errors:
         return await _page(request, group, errors=errors, typed=typed, status=400)
     async with request.app[pool_key].acquire() as conn, conn.transaction():
-        await crisis_store.save_settings(
+        await crisis.save_settings(
             conn,
             group.id,
             policy=typed["crisis_policy"],
@@ -148,7 +147,7 @@ async def add_phrase(request: web.Request) -> web.Response:
             errors=[f"That phrase can't be used as written ({exc}). Check brackets and symbols."],
         )
     async with request.app[pool_key].acquire() as conn:
-        current = await crisis_store.list_group_phrases(conn, group.id)
+        current = await crisis.list_group_phrases(conn, group.id)
         if any(p.lower() == phrase.lower() for p, _ in current):
             return await _page(
                 request,
@@ -158,10 +157,10 @@ async def add_phrase(request: web.Request) -> web.Response:
                 errors=[f"“{phrase}” is already on this group's list."],
             )
         if form.text("confirm") != "yes":  # first show what it would have done, then save
-            impact = await crisis_impact.preview(conn, group.id, [*current, (phrase, level)])
-            return _preview(request, group, impact, adding=typed)
+            outcome = await impact.preview(conn, group.id, [*current, (phrase, level)])
+            return _preview(request, group, outcome, adding=typed)
     async with request.app[pool_key].acquire() as conn, conn.transaction():
-        if not await crisis_store.add_phrase(conn, group.id, phrase, level, admin.id):
+        if not await crisis.add_phrase(conn, group.id, phrase, level, admin.id):
             return await _page(
                 request,
                 group,
@@ -185,15 +184,15 @@ async def remove_phrase(request: web.Request) -> web.Response:
     phrase_id = forms.int_param(request, "id")
     if (await forms.read(request)).text("confirm") != "yes":
         async with request.app[pool_key].acquire() as conn:
-            phrases = await crisis_store.list_phrases(conn, group.id)
+            phrases = await crisis.list_phrases(conn, group.id)
             removing = next((p for p in phrases if p.id == phrase_id), None)
             if removing is None:
                 raise web.HTTPNotFound()
             kept = [(p.phrase, p.level) for p in phrases if p.id != phrase_id]
-            impact = await crisis_impact.preview(conn, group.id, kept)
-        return _preview(request, group, impact, removing=removing)
+            outcome = await impact.preview(conn, group.id, kept)
+        return _preview(request, group, outcome, removing=removing)
     async with request.app[pool_key].acquire() as conn, conn.transaction():
-        if await crisis_store.remove_phrase(conn, group.id, phrase_id):
+        if await crisis.remove_phrase(conn, group.id, phrase_id):
             await audit.record(
                 conn,
                 actor_id=admin.id,
@@ -218,12 +217,12 @@ async def add_resource(request: web.Request) -> web.Response:
         errors.append("Please give the resource a name.")
     if not (typed["phone"] or typed["text_number"] or typed["url"]):
         errors.append("Give at least a phone number, a text number or a web address.")
-    if typed["url"] and not group_settings.valid_url(typed["url"]):
+    if typed["url"] and not valid_url(typed["url"]):
         errors.append("The web address must start with http:// or https://.")
     if errors:
         return await _page(request, group, errors=errors, typed=typed, status=400)
     async with request.app[pool_key].acquire() as conn, conn.transaction():
-        await crisis_store.add_resource(conn, group.id, typed)
+        await crisis.add_resource(conn, group.id, typed)
         await audit.record(
             conn,
             actor_id=admin.id,
@@ -239,7 +238,7 @@ async def remove_resource(request: web.Request) -> web.Response:
     group = await group_or_404(request)
     resource_id = forms.int_param(request, "id")
     async with request.app[pool_key].acquire() as conn, conn.transaction():
-        if await crisis_store.remove_resource(conn, group.id, resource_id):
+        if await crisis.remove_resource(conn, group.id, resource_id):
             await audit.record(
                 conn,
                 actor_id=admin.id,

@@ -8,11 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from forum.members import limits
-from forum.posting import privacy_check
-from forum.posting import publishing as posting
+from forum.posting import privacy_check, publishing
 from forum.posting.publishing import DraftFields
-from forum.storage import crisis as crisis_store
-from forum.storage import drafts, groups, topics
+from forum.storage import crisis, drafts, groups, topics
 from forum.storage.drafts import Draft
 from forum.storage.members import Member
 from forum.web import auth, forms
@@ -62,9 +60,9 @@ async def _editor(
         group_name = await groups.get_display_name(conn, target["group_id"], member.id)
         if draft is not None and draft.body.strip():
             # Scanned at every preview, as publishing will: help comes before anything else.
-            scanned = await posting.scan_draft(conn, draft)
+            scanned = await publishing.scan_draft(conn, draft)
             if scanned.level != "none":
-                support = await crisis_store.list_resources(conn, target["group_id"])
+                support = await crisis.list_resources(conn, target["group_id"])
     show_preview = draft is not None and not errors and conflict is None and draft.body.strip()
     preview = None
     if show_preview and draft is not None:
@@ -76,7 +74,7 @@ async def _editor(
             author_name=None
             if draft.anonymous and draft.group_anonymous == "optional"
             else group_name or member.pseudonym,
-            body_html=posting.preview(draft),
+            body_html=publishing.preview(draft),
             content_warning=draft.content_warning.strip(),
             created_at=datetime.now(UTC),
             edited_at=None,
@@ -100,7 +98,7 @@ async def _editor(
             "version": conflict.version if conflict else draft.version if draft else None,
             "preview": preview,
             "support": support,
-            "limits": posting,
+            "limits": publishing,
             "privacy": privacy,
         },
         status=status,
@@ -136,7 +134,7 @@ async def create_draft(request: web.Request) -> web.Response:
         anonymous_allowed=view.group.anonymous == "optional",
     )
     fields = _fields(form)
-    problems = posting.save_problems(fields)
+    problems = publishing.save_problems(fields)
     if problems:
         return await _editor(request, member, target, fields, errors=problems, status=400)
     async with request.app[pool_key].acquire() as conn:
@@ -191,7 +189,7 @@ async def _save(
     """Save the submitted fields; the saved draft, or the page to show instead (400/409)."""
     fields = _fields(form)
     target = _target_of(draft)
-    problems = posting.save_problems(fields)
+    problems = publishing.save_problems(fields)
     if problems:
         return await _editor(
             request, member, target, fields, draft=draft, errors=problems, status=400
@@ -273,7 +271,7 @@ async def publish_draft(request: web.Request) -> web.Response:
                 limits.as_configured(request.app[settings_key], limits.PUBLISH_PER_MEMBER),
                 limits.key(request.app[settings_key].secret, f"m:{member.id}"),
             )
-            published = await posting.publish(conn, draft)
+            published = await publishing.publish(conn, draft)
         except limits.Limited as exc:
             return await _editor(
                 request,
@@ -287,7 +285,7 @@ async def publish_draft(request: web.Request) -> web.Response:
                     f" saved; please publish it in {exc.retry_after} seconds."
                 ],
             )
-        except posting.PublishRefused as exc:
+        except publishing.PublishRefused as exc:
             return await _editor(
                 request,
                 member,
@@ -297,7 +295,7 @@ async def publish_draft(request: web.Request) -> web.Response:
                 errors=[str(exc)],
                 status=400,
             )
-        except posting.StaleDraft:
+        except publishing.StaleDraft:
             current = await drafts.get_own_draft(conn, draft.id, member.id)
             if current is None:
                 raise web.HTTPNotFound() from None

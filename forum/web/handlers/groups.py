@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from forum.groups import about as group_about
+from forum.groups import about
 from forum.members import accounts
 from forum.storage import groups, topics
 from forum.web import auth, forms, page_cache
@@ -80,7 +80,7 @@ async def _group_page(
             if viewer and view.joined
             else None
         )
-        about = await group_about.about(
+        described = await about.describe(
             conn, view.group, viewer.id if viewer and view.joined else None
         )
     older = encode_cursor(found[PAGE_SIZE - 1]) if len(found) > PAGE_SIZE else None
@@ -96,7 +96,7 @@ async def _group_page(
             "own_name": own_name,
             "typed_name": own_name or "" if typed_name is None else typed_name,
             "name_error": name_error,
-            "about": about,
+            "about": described,
         },
         status=status,
     )

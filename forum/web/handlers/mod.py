@@ -12,12 +12,10 @@ from datetime import UTC, datetime
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from forum.moderation import events, sanctions
-from forum.moderation import queue as mod_queue
-from forum.storage import audit, group_health, groups, memberships, queue, topics
-from forum.storage import sanctions as sanction_store
+from forum.moderation import events, queue, review, sanctions
+from forum.storage import audit, group_health, groups, memberships, queue_items
 from forum.storage.members import Member
-from forum.storage.queue import Item
+from forum.storage.queue_items import Item
 from forum.web import auth, forms
 from forum.web.keys import pool_key
 from forum.web.pages import render
@@ -31,7 +29,7 @@ UNANSWERED_SHOWN = 20
 async def _moderator_scope(request: web.Request) -> tuple[Member, list[int] | None]:
     member = auth.require_member(request)
     async with request.app[pool_key].acquire() as conn:
-        scope = await mod_queue.scope(conn, member)
+        scope = await queue.scope(conn, member)
     if scope is not None and not scope:
         raise web.HTTPNotFound()
     return member, scope
@@ -40,7 +38,7 @@ async def _moderator_scope(request: web.Request) -> tuple[Member, list[int] | No
 async def _item_or_404(request: web.Request, member: Member) -> Item:
     item_id = forms.int_param(request, "id")
     async with request.app[pool_key].acquire() as conn:
-        item = await mod_queue.get_visible_item(conn, item_id, member)
+        item = await queue.get_visible_item(conn, item_id, member)
     if item is None:
         raise web.HTTPNotFound()
     return item
@@ -49,8 +47,8 @@ async def _item_or_404(request: web.Request, member: Member) -> Item:
 async def queue_page(request: web.Request) -> web.Response:
     member, scope = await _moderator_scope(request)
     async with request.app[pool_key].acquire() as conn:
-        items = await queue.list_open(conn, scope)
-        counts = await queue.count_open_by_kind(conn, scope)
+        items = await queue_items.list_open(conn, scope)
+        counts = await queue_items.count_open_by_kind(conn, scope)
         join_requests = await memberships.list_pending(conn, scope)
         unanswered = await group_health.list_unanswered(conn, scope, limit=UNANSWERED_SHOWN)
     sections = [
@@ -90,24 +88,19 @@ async def _render_item(
     form: dict[str, str] | None = None,
 ) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
-        post = await topics.get_post_for_moderation(conn, item.post_id)
-        source = await topics.get_post_source(conn, item.post_id)
-        context_posts = await topics.list_context(conn, item.topic_id, item.post_number)
-        reports = await queue.list_reports(conn, item.post_id, item.created_at)
-        history = await queue.author_history(conn, item.author_id, item.group_id)
-        past = await sanction_store.list_in_group(conn, item.author_id, item.group_id)
+        view = await review.load(conn, item)
     return render(
         request,
         "mod/item.html",
         {
             "item": item,
-            "post": post,
-            "source": source or "",
-            "context_posts": context_posts,
-            "reports": reports,
-            "history": history,
-            "sanctions": past,
-            "reasons": mod_queue.REPORT_REASONS,
+            "post": view.post,
+            "source": view.source,
+            "context_posts": view.context_posts,
+            "reports": view.reports,
+            "history": view.history,
+            "sanctions": view.sanctions,
+            "reasons": queue.REPORT_REASONS,
             "kind_label": KIND_LABELS[item.kind],
             "error": error,
             "conflict": conflict,
@@ -129,23 +122,23 @@ async def item_action(request: web.Request) -> web.Response:
     try:
         async with request.app[pool_key].acquire() as conn:
             if action == "claim":
-                await mod_queue.claim(conn, item, member)
+                await queue.claim(conn, item, member)
             elif action == "approve":
-                await mod_queue.approve(conn, item, member)
+                await queue.approve(conn, item, member)
             elif action == "edit-approve":
                 body = form.text("body")
                 if not body.strip() or len(body) > 20_000:
-                    raise mod_queue.ActionRefused("The edited post must be 1 to 20,000 characters.")
-                await mod_queue.approve(conn, item, member, new_body=body)
+                    raise queue.ActionRefused("The edited post must be 1 to 20,000 characters.")
+                await queue.approve(conn, item, member, new_body=body)
             elif action == "reject":
-                await mod_queue.reject(conn, item, member, text)
+                await queue.reject(conn, item, member, text)
             elif action == "resolve":
-                await mod_queue.resolve(conn, item, member, text)
+                await queue.resolve(conn, item, member, text)
             elif action == "escalate":
-                await mod_queue.escalate(conn, item, member, text)
+                await queue.escalate(conn, item, member, text)
             else:
                 raise web.HTTPNotFound()
-    except mod_queue.ActionConflict as exc:
+    except queue.ActionConflict as exc:
         return await _render_item(
             request,
             member,
@@ -154,7 +147,7 @@ async def item_action(request: web.Request) -> web.Response:
             conflict=True,
             form={"reason": text, "body": form.text("body")},
         )
-    except mod_queue.ActionRefused as exc:
+    except queue.ActionRefused as exc:
         return await _render_item(
             request,
             member,
@@ -191,7 +184,7 @@ async def sanction_author(request: web.Request) -> web.Response:
                 duration=sanctions.DURATIONS[duration_key],
                 post_id=item.post_id,
             )
-    except mod_queue.ActionRefused as exc:
+    except queue.ActionRefused as exc:
         return await _render_item(
             request, member, item, status=400, error=str(exc), form={"sanction_reason": reason}
         )

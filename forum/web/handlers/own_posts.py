@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from forum.members import limits
-from forum.moderation import queue as mod_queue
+from forum.moderation import queue
 from forum.storage import drafts, own_posts, posts, responses, topics
 from forum.storage.members import Member
 from forum.web import auth, forms
@@ -120,7 +120,7 @@ async def history_page(request: web.Request) -> web.Response:
     post_id = forms.int_param(request, "id")
     async with request.app[pool_key].acquire() as conn:
         where = await posts.get_post_group(conn, post_id)
-        scope = await mod_queue.scope(conn, member)
+        scope = await queue.scope(conn, member)
         if where is None or (scope is not None and where[0] not in scope):
             raise web.HTTPNotFound()
         post = await topics.get_post_for_moderation(conn, post_id)

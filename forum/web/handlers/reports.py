@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum.moderation import queue as mod_queue
+from forum.moderation import queue
 from forum.storage import topics
 from forum.web import auth, forms
 from forum.web.handlers.topics import visible_topic_or_404
@@ -33,7 +33,7 @@ async def report_page(request: web.Request) -> web.Response:
         {
             "post_id": post_id,
             "topic": topic,
-            "reasons": mod_queue.REPORT_REASONS,
+            "reasons": queue.REPORT_REASONS,
             "done": request.query.get("done") == "1",
             "error": None,
             "chosen": "",
@@ -47,14 +47,14 @@ async def report_post(request: web.Request) -> web.Response:
     post_id, topic, view = await _reportable(request)
     form = await forms.read(request)
     reason, details = form.text("reason"), form.text("details").strip()
-    if reason not in mod_queue.REPORT_REASONS or len(details) > DETAILS_MAX:
+    if reason not in queue.REPORT_REASONS or len(details) > DETAILS_MAX:
         return render(
             request,
             "posts/report.html",
             {
                 "post_id": post_id,
                 "topic": topic,
-                "reasons": mod_queue.REPORT_REASONS,
+                "reasons": queue.REPORT_REASONS,
                 "done": False,
                 "chosen": reason,
                 "details": details,
@@ -64,7 +64,7 @@ async def report_post(request: web.Request) -> web.Response:
             status=400,
         )
     async with request.app[pool_key].acquire() as conn:
-        await mod_queue.report(
+        await queue.report(
             conn,
             post_id=post_id,
             group=view.group,  # type: ignore[attr-defined]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum.storage import crisis as crisis_store
-from forum.storage import groups, topics, viewer_marks
+from forum.storage import crisis, groups, topics, viewer_marks
 from forum.web import auth, forms, page_cache
 from forum.web.keys import pool_key
 from forum.web.pages import render
@@ -72,7 +71,7 @@ async def topic_page(request: web.Request) -> web.Response:
         )
         # After publishing words the scanner flagged, the author's page opens with support.
         support = (
-            await crisis_store.list_resources(conn, view.group.id)
+            await crisis.list_resources(conn, view.group.id)
             if viewer and request.query.get("support") == "1"
             else None
         )

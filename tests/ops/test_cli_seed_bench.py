@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import forum_env, one_line, query, run_forum
+from tests.ops.test_cli import forum_env, one_line, query, run_forum
 
 
 @pytest.fixture

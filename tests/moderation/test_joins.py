@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from forum.posting import publishing as posting
+from forum.posting import publishing
 from forum.storage import groups
-from tests.moderation.conftest import audit_count, notification_kinds
+from tests.factories import audit_count, notification_kinds
 
 
 @pytest.fixture
@@ -98,15 +98,15 @@ async def test_a_first_post_waits_for_the_guidelines_to_be_accepted(
 ):
     group = await make_group("kind", guidelines="Be gentle with each other.")
     await groups.join_group(db, group, author.id)
-    with pytest.raises(posting.PublishRefused, match="guidelines"):
-        await posting.publish(db, await make_draft(author, group))
+    with pytest.raises(publishing.PublishRefused, match="guidelines"):
+        await publishing.publish(db, await make_draft(author, group))
     client = await make_client(author)
     page = await (await client.get("/g/kind")).text()
     assert "Be gentle with each other." in page
     assert "I accept the guidelines" in page
     assert (await client.post_form("/g/kind/guidelines")).status == 303
     assert "I accept the guidelines" not in await (await client.get("/g/kind")).text()
-    published = await posting.publish(db, await make_draft(author, group))
+    published = await publishing.publish(db, await make_draft(author, group))
     assert published.post.post_id
 
 
@@ -142,8 +142,8 @@ async def test_the_group_page_says_how_it_is_moderated_and_how_active_it_is(
 async def test_an_approved_held_post_counts_once_on_the_activity_counter(
     db, make_group, author, keeper, appoint, publish
 ):
-    from forum.moderation import queue as mod_queue
-    from forum.storage import members, queue
+    from forum.moderation import queue
+    from forum.storage import members, queue_items
 
     group = await make_group("all", moderation="all")
     await appoint(group, keeper)
@@ -151,10 +151,10 @@ async def test_an_approved_held_post_counts_once_on_the_activity_counter(
     post = await publish(author, group)
     assert await groups.posts_this_week(db, group.id) == 0
     item_id = await db.fetchval("SELECT id FROM queue_items WHERE post_id = $1", post.post_id)
-    item = await queue.get_item(db, item_id)
+    item = await queue_items.get_item(db, item_id)
     moderator = await members.get_member(db, keeper.id)
-    await mod_queue.claim(db, item, moderator)
-    await mod_queue.approve(db, item, moderator)
+    await queue.claim(db, item, moderator)
+    await queue.approve(db, item, moderator)
     assert await groups.posts_this_week(db, group.id) == 1
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.test_cli import forum_env, one_line, query, run_forum
+from tests import DATA
+from tests.ops.test_cli import forum_env, one_line, query, run_forum
 
-CORPUS = Path(__file__).resolve().parent / "data" / "crisis_corpus.jsonl"
+CORPUS = DATA / "crisis_corpus.jsonl"
 
 
 def lines(stdout: str) -> list[dict[str, Any]]:

@@ -7,16 +7,16 @@ evaluation test scores `tests/data/crisis_corpus.jsonl` and fails below the issu
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forum.moderation.crisis import evaluation as crisis_eval
+from forum.moderation.crisis import evaluation
 from forum.moderation.crisis.scanner import Lexicon, Match, ScanResult, scan
+from tests import DATA
 
-CORPUS = Path(__file__).resolve().parent.parent / "data" / "crisis_corpus.jsonl"
+CORPUS = DATA / "crisis_corpus.jsonl"
 
 
 def level(text: str) -> str:
@@ -463,7 +463,7 @@ def test_the_scanner_meets_the_recall_and_false_positive_targets_on_the_corpus()
     rows = load_corpus()
     lexicon = Lexicon.base()
 
-    figures = crisis_eval.evaluate((r["label"], scan(r["text"], lexicon).level) for r in rows)
+    figures = evaluation.evaluate((r["label"], scan(r["text"], lexicon).level) for r in rows)
 
     print(f"\ncrisis corpus: {len(rows)} posts")
     for line in figures.lines():

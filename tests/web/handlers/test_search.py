@@ -1,6 +1,6 @@
 """The search page `/search`: who finds what, paging by links, names, and hostile input.
 
-Posts are published with `posting.publish` and moderated over HTTP (report, reject), so the
+Posts are published with `publishing.publish` and moderated over HTTP (report, reject), so the
 states search must respect are reached the way members and moderators reach them.
 """
 
@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from forum.members import limits
-from forum.posting import publishing as posting
+from forum.posting import publishing
 from forum.storage import groups
-from tests.moderation.conftest import appoint, item_for, publish
+from tests.factories import appoint, item_for, publish
 
 __all__ = ["appoint", "publish"]  # fixtures
 
@@ -231,7 +231,7 @@ async def test_a_post_with_a_content_warning_keeps_its_snippet_behind_the_warnin
     draft = await make_draft(
         author, grief, title="Hard night", body="words about the ward", content_warning="hospital"
     )
-    await posting.publish(db, draft)
+    await publishing.publish(db, draft)
     _, page = await search(client, "ward")
     found = re.search(r'<details class="search-result__warning">(.*?)</details>', page, re.S)
     assert found is not None

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.test_cli import forum_argv, forum_env, postgres_processes_for
+from tests.ops.test_cli import forum_argv, forum_env, postgres_processes_for
 
 READY_WITHIN = 30
 STOP_WITHIN = 15

@@ -9,7 +9,7 @@ import time
 import aiohttp
 import asyncpg
 
-from forum.posting import publishing as posting
+from forum.posting import publishing
 from forum.storage import drafts, groups, members, sessions
 from tests.conftest import csrf_for
 from tests.moderation.test_events_across_processes import (
@@ -35,7 +35,7 @@ async def _setup(url: str, password_hash: str) -> tuple[str, str, int]:
         )
         draft = await drafts.get_own_draft(conn, draft_id, author.id)
         assert draft is not None
-        topic_id = (await posting.publish(conn, draft)).post.topic_id
+        topic_id = (await publishing.publish(conn, draft)).post.topic_id
         return (
             (await sessions.create_session(conn, author)).token,
             (await sessions.create_session(conn, replier)).token,

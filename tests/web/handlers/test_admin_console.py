@@ -9,7 +9,7 @@ import pytest
 
 from forum.storage import groups
 from forum.web.handlers import routes
-from tests.moderation.conftest import audit_count
+from tests.factories import audit_count
 
 GROUP = {
     "slug": "dementia-carers",
@@ -300,7 +300,7 @@ async def test_a_new_group_may_take_an_old_address_and_wins_over_the_redirect(
 async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_no_posts(
     db, admin, make_client, grief, author, make_draft
 ):
-    from forum.posting import publishing as posting
+    from forum.posting import publishing
 
     await groups.join_group(db, grief, author.id)
     resp = await admin.post_form("/admin/groups/grief/archive")
@@ -311,8 +311,8 @@ async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_n
     assert page.status == 200
     assert "Archived" in await page.text()
     draft = await make_draft(author, grief)
-    with pytest.raises(posting.PublishRefused):
-        await posting.publish(db, draft)
+    with pytest.raises(publishing.PublishRefused):
+        await publishing.publish(db, draft)
     assert await audit_count(db, "archive-group") == 1
     await admin.post_form("/admin/groups/grief/restore")
     assert "Grief and loss" in await (await visitor.get("/")).text()

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.member.conftest import SECRET, version_of
-from tests.moderation.conftest import post_state
+from tests.factories import SECRET, post_state, version_of
 
 URGENT = "I have the pills in front of me and I am going to take them all tonight. Goodbye."
 

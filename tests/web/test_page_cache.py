@@ -21,7 +21,7 @@ from forum.web import page_cache
 from forum.web.app import create_app
 from forum.web.security import CSRF_COOKIE
 from tests.conftest import ForumClient
-from tests.handlers.test_topics import make_thread
+from tests.web.handlers.test_topics import make_thread
 
 
 @pytest.fixture

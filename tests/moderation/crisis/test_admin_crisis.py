@@ -116,9 +116,9 @@ async def test_a_group_resource_is_shown_before_the_forum_wide_ones(admin_client
         },
     )
     assert resp.status == 303
-    from forum.storage import crisis as crisis_store
+    from forum.storage import crisis
 
-    resources = await crisis_store.list_resources(db, grief.id)
+    resources = await crisis.list_resources(db, grief.id)
     assert resources[0].name == "Grief line"
     assert len(resources) > 1  # the forum-wide lines follow
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from forum.storage import queue, topics
+from forum.storage import queue_items, topics
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ async def item_at(db, group, author, kind, minutes, priority=None):
         group.id,
         post_id,
         kind,
-        queue.PRIORITY[kind] if priority is None else priority,
+        queue_items.PRIORITY[kind] if priority is None else priority,
         BASE + timedelta(minutes=minutes),
     )
 
@@ -68,42 +68,44 @@ async def test_crisis_comes_before_held_before_reports(db, group, author):
     report = await item_at(db, group, author, "report", 0)
     held = await item_at(db, group, author, "held", 1)
     crisis = await item_at(db, group, author, "crisis", 2, priority=0)
-    assert [i.id for i in await queue.list_open(db, None)] == [crisis, held, report]
+    assert [i.id for i in await queue_items.list_open(db, None)] == [crisis, held, report]
 
 
 async def test_items_of_one_kind_come_oldest_first(db, group, author):
     newer = await item_at(db, group, author, "held", 10)
     oldest = await item_at(db, group, author, "held", 0)
     middle = await item_at(db, group, author, "held", 5)
-    assert [i.id for i in await queue.list_open(db, None)] == [oldest, middle, newer]
+    assert [i.id for i in await queue_items.list_open(db, None)] == [oldest, middle, newer]
 
 
 async def test_an_urgent_crisis_comes_before_a_concern(db, group, author):
     concern = await item_at(
-        db, group, author, "crisis", 0, priority=queue.PRIORITY["crisis-concern"]
+        db, group, author, "crisis", 0, priority=queue_items.PRIORITY["crisis-concern"]
     )
-    urgent = await item_at(db, group, author, "crisis", 5, priority=queue.PRIORITY["crisis-urgent"])
-    assert [i.id for i in await queue.list_open(db, None)] == [urgent, concern]
+    urgent = await item_at(
+        db, group, author, "crisis", 5, priority=queue_items.PRIORITY["crisis-urgent"]
+    )
+    assert [i.id for i in await queue_items.list_open(db, None)] == [urgent, concern]
 
 
 async def test_a_new_crisis_comes_before_an_old_held_post(db, group, author):
     old_held = await item_at(db, group, author, "held", 0)
     crisis = await item_at(db, group, author, "crisis", 600, priority=0)
-    assert [i.id for i in await queue.list_open(db, None)] == [crisis, old_held]
+    assert [i.id for i in await queue_items.list_open(db, None)] == [crisis, old_held]
 
 
 async def test_closed_items_are_not_listed(db, group, author, keeper):
     done = await item_at(db, group, author, "held", 0)
     waiting = await item_at(db, group, author, "held", 1)
-    assert await queue.close(db, done, keeper.id, "approved")
-    assert [i.id for i in await queue.list_open(db, None)] == [waiting]
+    assert await queue_items.close(db, done, keeper.id, "approved")
+    assert [i.id for i in await queue_items.list_open(db, None)] == [waiting]
 
 
 async def test_listing_is_limited_to_the_given_groups(db, make_group, group, author):
     other = await make_group("cancer")
     mine = await item_at(db, group, author, "held", 0)
     await item_at(db, other, author, "held", 0)
-    assert [i.id for i in await queue.list_open(db, [group.id])] == [mine]
+    assert [i.id for i in await queue_items.list_open(db, [group.id])] == [mine]
 
 
 async def test_open_items_are_counted_by_kind(db, make_group, group, author, keeper):
@@ -113,9 +115,9 @@ async def test_open_items_are_counted_by_kind(db, make_group, group, author, kee
     await item_at(db, group, author, "report", 2)
     await item_at(db, other, author, "crisis", 0, priority=0)
     closed = await item_at(db, group, author, "report", 3)
-    await queue.close(db, closed, keeper.id, "resolved")
-    assert await queue.count_open_by_kind(db, [group.id]) == {"held": 2, "report": 1}
-    assert await queue.count_open_by_kind(db, None) == {"held": 2, "report": 1, "crisis": 1}
+    await queue_items.close(db, closed, keeper.id, "resolved")
+    assert await queue_items.count_open_by_kind(db, [group.id]) == {"held": 2, "report": 1}
+    assert await queue_items.count_open_by_kind(db, None) == {"held": 2, "report": 1, "crisis": 1}
 
 
 # -- Opening items ---------------------------------------------------------------------------------
@@ -123,10 +125,10 @@ async def test_open_items_are_counted_by_kind(db, make_group, group, author, kee
 
 async def test_opening_an_item_twice_returns_the_open_one(db, group, author):
     post_id = await make_post(db, group, author)
-    first = await queue.open_item(
+    first = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="report", priority=30
     )
-    again = await queue.open_item(
+    again = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="report", priority=30
     )
     assert first == (first[0], True)
@@ -135,10 +137,10 @@ async def test_opening_an_item_twice_returns_the_open_one(db, group, author):
 
 async def test_a_post_can_have_open_items_of_different_kinds(db, group, author):
     post_id = await make_post(db, group, author)
-    held, _ = await queue.open_item(
+    held, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
     )
-    report, _ = await queue.open_item(
+    report, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="report", priority=30
     )
     assert held != report
@@ -146,11 +148,11 @@ async def test_a_post_can_have_open_items_of_different_kinds(db, group, author):
 
 async def test_a_closed_item_does_not_stop_a_new_one(db, group, author, keeper):
     post_id = await make_post(db, group, author)
-    first, _ = await queue.open_item(
+    first, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="report", priority=30
     )
-    await queue.close(db, first, keeper.id, "resolved")
-    second, opened = await queue.open_item(
+    await queue_items.close(db, first, keeper.id, "resolved")
+    second, opened = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="report", priority=30
     )
     assert opened
@@ -159,12 +161,12 @@ async def test_a_closed_item_does_not_stop_a_new_one(db, group, author, keeper):
 
 async def test_reopening_keeps_the_more_urgent_priority(db, group, author):
     post_id = await make_post(db, group, author)
-    item_id, _ = await queue.open_item(
+    item_id, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="crisis", priority=10
     )
-    await queue.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=0)
-    await queue.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=10)
-    assert (await queue.get_item(db, item_id)).priority == 0
+    await queue_items.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=0)
+    await queue_items.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=10)
+    assert (await queue_items.get_item(db, item_id)).priority == 0
 
 
 # -- Claims and closing ----------------------------------------------------------------------------
@@ -172,30 +174,30 @@ async def test_reopening_keeps_the_more_urgent_priority(db, group, author):
 
 async def test_a_claimed_item_cannot_be_claimed_by_another(db, group, author, keeper, warden):
     item_id = await item_at(db, group, author, "held", 0)
-    assert await queue.claim(db, item_id, keeper.id)
-    assert not await queue.claim(db, item_id, warden.id)
+    assert await queue_items.claim(db, item_id, keeper.id)
+    assert not await queue_items.claim(db, item_id, warden.id)
 
 
 async def test_a_claim_can_be_renewed_by_its_holder(db, group, author, keeper):
     item_id = await item_at(db, group, author, "held", 0)
-    assert await queue.claim(db, item_id, keeper.id)
-    assert await queue.claim(db, item_id, keeper.id)
+    assert await queue_items.claim(db, item_id, keeper.id)
+    assert await queue_items.claim(db, item_id, keeper.id)
 
 
 async def test_an_expired_claim_can_be_taken_over(db, group, author, keeper, warden):
     item_id = await item_at(db, group, author, "held", 0)
-    await queue.claim(db, item_id, keeper.id)
+    await queue_items.claim(db, item_id, keeper.id)
     await db.execute("UPDATE queue_items SET claimed_until = now() - interval '1 second'")
-    assert await queue.claim(db, item_id, warden.id)
-    assert (await queue.get_item(db, item_id)).claimed_by == warden.id
+    assert await queue_items.claim(db, item_id, warden.id)
+    assert (await queue_items.get_item(db, item_id)).claimed_by == warden.id
 
 
 async def test_the_first_claim_time_is_kept(db, group, author, keeper, warden):
     item_id = await item_at(db, group, author, "held", 0)
-    await queue.claim(db, item_id, keeper.id)
+    await queue_items.claim(db, item_id, keeper.id)
     first = await db.fetchval("SELECT first_claimed_at FROM queue_items WHERE id = $1", item_id)
     await db.execute("UPDATE queue_items SET claimed_until = now() - interval '1 second'")
-    await queue.claim(db, item_id, warden.id)
+    await queue_items.claim(db, item_id, warden.id)
     assert (
         await db.fetchval("SELECT first_claimed_at FROM queue_items WHERE id = $1", item_id)
         == first
@@ -204,42 +206,42 @@ async def test_the_first_claim_time_is_kept(db, group, author, keeper, warden):
 
 async def test_another_moderator_cannot_close_a_claimed_item(db, group, author, keeper, warden):
     item_id = await item_at(db, group, author, "held", 0)
-    await queue.claim(db, item_id, keeper.id)
-    assert not await queue.close(db, item_id, warden.id, "approved")
-    assert (await queue.get_item(db, item_id)).state == "open"
+    await queue_items.claim(db, item_id, keeper.id)
+    assert not await queue_items.close(db, item_id, warden.id, "approved")
+    assert (await queue_items.get_item(db, item_id)).state == "open"
 
 
 async def test_an_item_closes_only_once(db, group, author, keeper, warden):
     item_id = await item_at(db, group, author, "held", 0)
-    assert await queue.close(db, item_id, keeper.id, "approved")
-    assert not await queue.close(db, item_id, warden.id, "rejected")
-    item = await queue.get_item(db, item_id)
+    assert await queue_items.close(db, item_id, keeper.id, "approved")
+    assert not await queue_items.close(db, item_id, warden.id, "rejected")
+    item = await queue_items.get_item(db, item_id)
     assert (item.state, item.outcome, item.closed_by_name) == ("closed", "approved", "keeper")
 
 
 async def test_a_closed_item_cannot_be_claimed(db, group, author, keeper):
     item_id = await item_at(db, group, author, "held", 0)
-    await queue.close(db, item_id, keeper.id, "approved")
-    assert not await queue.claim(db, item_id, keeper.id)
+    await queue_items.close(db, item_id, keeper.id, "approved")
+    assert not await queue_items.claim(db, item_id, keeper.id)
 
 
 async def test_closing_the_other_items_of_a_post(db, group, author, keeper):
     post_id = await make_post(db, group, author)
-    held, _ = await queue.open_item(
+    held, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
     )
-    report, _ = await queue.open_item(
+    report, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="report", priority=30
     )
-    await queue.close(db, held, keeper.id, "approved")
-    assert await queue.close_other_open_items(db, post_id, keeper.id, "approved") == [report]
-    assert (await queue.get_item(db, report)).state == "closed"
+    await queue_items.close(db, held, keeper.id, "approved")
+    assert await queue_items.close_other_open_items(db, post_id, keeper.id, "approved") == [report]
+    assert (await queue_items.get_item(db, report)).state == "closed"
 
 
 async def test_an_item_can_be_escalated_once(db, group, author, keeper):
     item_id = await item_at(db, group, author, "held", 0)
-    assert await queue.escalate(db, item_id, keeper.id)
-    assert not await queue.escalate(db, item_id, keeper.id)
+    assert await queue_items.escalate(db, item_id, keeper.id)
+    assert not await queue_items.escalate(db, item_id, keeper.id)
 
 
 # -- Authors and reports ---------------------------------------------------------------------------
@@ -247,37 +249,37 @@ async def test_an_item_can_be_escalated_once(db, group, author, keeper):
 
 async def test_an_item_names_a_named_author(db, group, author):
     post_id = await make_post(db, group, author)
-    item_id, _ = await queue.open_item(
+    item_id, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
     )
-    assert (await queue.get_item(db, item_id)).author_name == "willow"
+    assert (await queue_items.get_item(db, item_id)).author_name == "willow"
 
 
 async def test_an_item_never_names_an_anonymous_author(db, group, author):
     post_id = await make_post(db, group, author, anonymous=True)
-    item_id, _ = await queue.open_item(
+    item_id, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
     )
-    item = await queue.get_item(db, item_id)
+    item = await queue_items.get_item(db, item_id)
     assert item.author_name is None
     assert item.author_id == author.id  # so sanctions can still reach them
-    assert all(i.author_name is None for i in await queue.list_open(db, None))
+    assert all(i.author_name is None for i in await queue_items.list_open(db, None))
 
 
 async def test_a_member_reports_a_post_once(db, group, author, keeper):
     post_id = await make_post(db, group, author)
-    assert await queue.create_report(db, post_id, keeper.id, "spam", "")
-    assert not await queue.create_report(db, post_id, keeper.id, "hate", "again")
+    assert await queue_items.create_report(db, post_id, keeper.id, "spam", "")
+    assert not await queue_items.create_report(db, post_id, keeper.id, "hate", "again")
 
 
 async def test_reporters_are_counted_since_a_time(db, group, author, keeper, warden):
     post_id = await make_post(db, group, author)
-    await queue.create_report(db, post_id, keeper.id, "spam", "")
+    await queue_items.create_report(db, post_id, keeper.id, "spam", "")
     await db.execute("UPDATE reports SET created_at = now() - interval '1 hour'")
-    await queue.create_report(db, post_id, warden.id, "spam", "")
+    await queue_items.create_report(db, post_id, warden.id, "spam", "")
     since = datetime.now(UTC) - timedelta(minutes=1)
-    assert await queue.count_reporters_since(db, post_id, since) == 1
-    assert await queue.count_reporters_since(db, post_id, since - timedelta(hours=2)) == 2
+    assert await queue_items.count_reporters_since(db, post_id, since) == 1
+    assert await queue_items.count_reporters_since(db, post_id, since - timedelta(hours=2)) == 2
 
 
 async def test_an_authors_history_counts_their_posts_in_the_group(db, make_group, group, author):
@@ -286,5 +288,5 @@ async def test_an_authors_history_counts_their_posts_in_the_group(db, make_group
     removed = await make_post(db, group, author)
     await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", removed)
     await make_post(db, await make_group("cancer"), author)
-    history = await queue.author_history(db, author.id, group.id)
+    history = await queue_items.author_history(db, author.id, group.id)
     assert (history.published_posts, history.removed_posts, history.held_posts) == (2, 1, 0)

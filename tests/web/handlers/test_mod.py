@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.moderation.conftest import item_for
+from tests.factories import item_for
 
 
 @pytest.fixture

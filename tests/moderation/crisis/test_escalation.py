@@ -13,9 +13,9 @@ from aiohttp import web
 
 from forum.live import webhooks
 from forum.moderation.crisis import escalation
-from forum.storage import crisis as crisis_store
+from forum.storage import crisis
 from tests.conftest import TEST_SECRET
-from tests.moderation.conftest import version_of
+from tests.factories import version_of
 
 URGENT = "I have the pills in front of me and I am going to take them all tonight. Goodbye."
 CONCERN = "Some days I wish I could just disappear and not wake up. Everything feels hopeless."
@@ -235,7 +235,7 @@ async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
 async def test_a_webhook_that_never_answers_is_given_up_after_the_last_attempt(grief, db):
     import aiohttp
 
-    await crisis_store.enqueue_webhook(db, grief.id, None, "http://127.0.0.1:9/hook", {"x": 1})
+    await crisis.enqueue_webhook(db, grief.id, None, "http://127.0.0.1:9/hook", {"x": 1})
     now = datetime.now(UTC)
     async with aiohttp.ClientSession() as http:
         for _ in range(webhooks.MAX_ATTEMPTS):

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 
 from forum.live import background
-from forum.posting import publishing as posting
+from forum.posting import publishing
 from forum.storage import db as storage_db
 from forum.storage import groups, moderators, sessions, topics
 from forum.storage.members import Member
@@ -23,7 +23,7 @@ from forum.web import app as forum_app
 from forum.web import page_cache
 from forum.web.app import create_app
 from tests.conftest import ForumClient
-from tests.handlers.test_topics import make_thread
+from tests.web.handlers.test_topics import make_thread
 
 
 class Counter:
@@ -196,7 +196,7 @@ async def test_the_moderation_queue_costs_the_same_with_more_items(
             draft = await make_draft(
                 writer, group, title=f"Held {n}", body="please look", anonymous=n % 2 == 0
             )
-            await posting.publish(db, draft)
+            await publishing.publish(db, draft)
 
     await held_posts(2)
     await assert_flat(counter, client, "/mod", lambda: held_posts(12))

@@ -8,8 +8,7 @@ import json
 import pytest
 
 from forum.storage import groups, inbox
-from tests.member.conftest import SECRET, inbox_rows
-from tests.moderation.conftest import item_for
+from tests.factories import SECRET, inbox_rows, item_for
 
 HANG_GUARD = 10  # seconds: turns a hang into a failure, measures nothing
 

@@ -8,7 +8,7 @@ import pytest
 
 from forum.members import limits
 from forum.storage import groups
-from tests.member.conftest import SECRET
+from tests.factories import SECRET
 
 HELPED_NOTE = re.compile(r"(\d+) (?:person|people) said this helped them")
 

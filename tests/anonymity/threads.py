@@ -1,9 +1,5 @@
-"""Shared pieces of the anonymity tests: the moderation factories, and reading a topic page the
-way a person does (who wrote post N, and is it marked "you (anonymous)").
-
-Posts are published with `posting.publish` (the `publish` fixture), so the per-group name and the
-anonymous label are chosen by the same code as when a member clicks "Publish".
-"""
+"""Reading a topic page the way a person does (who wrote post N, and is it marked "you
+(anonymous)"), and choosing a per-group name through the same rules as the form."""
 
 from __future__ import annotations
 
@@ -17,9 +13,7 @@ from forum.members import accounts
 from forum.storage import groups
 from forum.storage.groups import Group
 from forum.storage.members import Member
-from tests.moderation.conftest import appoint, publish, version_of
-
-__all__ = ["appoint", "publish"]  # fixtures, re-exported for this package's tests
+from tests.factories import version_of
 
 
 class _Thread(HTMLParser):
