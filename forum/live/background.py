@@ -1,7 +1,9 @@
-"""Background work every process runs: crisis re-escalation and webhook delivery.
+"""Background work every process runs: crisis re-escalation, webhook delivery and housekeeping.
 
-Both are safe to run in N processes at once (rows are taken with SKIP LOCKED), so no process is
-special and any of them can stop without the work stopping.
+All of it is safe to run in N processes at once (rows are taken with SKIP LOCKED, deletions are
+idempotent), so no process is special and any of them can stop without the work stopping. Each
+job is a plain function of a connection and the clock; `every` runs one in a loop, beside the
+server, for as long as its block lasts. A failed round is logged and the next one retries.
 """
 
 from __future__ import annotations
@@ -9,38 +11,55 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
-import aiohttp
-from aiohttp import web
+import asyncpg
 
 from forum.live import webhooks
 from forum.moderation.crisis import escalation
-from forum.web.keys import pool_key, settings_key
+from forum.storage import own_data, rate_limits, sessions
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 5.0
+CRISIS_EVERY = 5.0
+HOUSEKEEPING_EVERY = 3600.0
 
 
-async def watch(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: every process re-escalates overdue items and delivers the webhook outbox."""
+@contextlib.asynccontextmanager
+async def every(
+    seconds: float, work: Callable[[], Awaitable[object]], *, what: str
+) -> AsyncIterator[None]:
+    """Run `work` now and then every `seconds` in a task, until the block ends."""
 
     async def loop() -> None:
-        async with aiohttp.ClientSession() as http:
-            while True:
-                try:
-                    async with app[pool_key].acquire() as conn:
-                        now = datetime.now(UTC)
-                        await escalation.reescalate_due(conn, now)
-                        await webhooks.deliver_due(conn, http, app[settings_key].secret, now)
-                except Exception:  # keep watching; the next round retries
-                    log.exception("crisis escalation round failed")
-                await asyncio.sleep(POLL_SECONDS)
+        while True:
+            try:
+                await work()
+            except Exception:  # keep going; the next round retries
+                log.exception("%s failed", what)
+            await asyncio.sleep(seconds)
 
     task = asyncio.create_task(loop())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def crisis_round(pool: asyncpg.Pool, post: webhooks.Post, secret: bytes) -> None:
+    """Re-escalate overdue urgent items, then deliver the webhook outbox."""
+    async with pool.acquire() as conn:
+        now = datetime.now(UTC)
+        await escalation.reescalate_due(conn, now)
+        await webhooks.deliver_due(conn, post, secret, now)
+
+
+async def housekeeping(pool: asyncpg.Pool) -> None:
+    """Delete expired sessions and old rate-limit windows, and free released pseudonyms."""
+    async with pool.acquire() as conn:
+        await sessions.delete_expired(conn)
+        await rate_limits.delete_stale(conn, timedelta(days=1))
+        await own_data.release_old_pseudonyms(conn)

@@ -4,7 +4,8 @@ Each request carries `X-Forum-Timestamp` and `X-Forum-Signature: sha256=<hex>`, 
 over "<timestamp>.<body>" with the group's webhook key (derived from the forum secret, shown to
 admins on the group's admin page), so a receiver can check both origin and freshness. Failures are
 logged with the delivery id, host and status only; after MAX_ATTEMPTS the row is kept but no
-longer retried.
+longer retried. The HTTP client is a parameter (`Post`): the web layer lends its aiohttp client
+(`forum.web.outbound`), so this module knows the outbox and the signature, not the transport.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
-
-import aiohttp
 
 from forum.storage import crisis
 from forum.storage.db import Conn
@@ -26,7 +26,15 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 LEASE = timedelta(minutes=2)
-TIMEOUT = aiohttp.ClientTimeout(total=10)
+TIMEOUT_SECONDS = 10.0
+
+#: POST `body` with `headers` to `url`; the response's status. Raises DeliveryFailed (or
+#: OSError, TimeoutError) when there is no response.
+Post = Callable[[str, bytes, Mapping[str, str]], Awaitable[int]]
+
+
+class DeliveryFailed(Exception):
+    """No answer from the receiver; the message names the kind of failure, never the URL."""
 
 
 def group_key(forum_secret: bytes, group_id: int) -> bytes:
@@ -42,9 +50,7 @@ def backoff(attempts_so_far: int) -> timedelta:
     return min(FIRST_RETRY * (1 << min(attempts_so_far, 20)), LONGEST_WAIT)
 
 
-async def deliver_due(
-    conn: Conn, http: aiohttp.ClientSession, forum_secret: bytes, now: datetime
-) -> int:
+async def deliver_due(conn: Conn, post: Post, forum_secret: bytes, now: datetime) -> int:
     """Try every due delivery once; returns how many succeeded."""
     delivered = 0
     for delivery in await crisis.take_due_deliveries(conn, now, lease=LEASE):
@@ -57,9 +63,11 @@ async def deliver_due(
             "X-Forum-Signature": sign(group_key(forum_secret, delivery.group_id), timestamp, body),
         }
         try:
-            async with http.post(delivery.url, data=body, headers=headers, timeout=TIMEOUT) as r:
-                ok, error = 200 <= r.status < 300, f"HTTP {r.status}"
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            status = await post(delivery.url, body, headers)
+            ok, error = 200 <= status < 300, f"HTTP {status}"
+        except DeliveryFailed as exc:
+            ok, error = False, str(exc)
+        except (TimeoutError, OSError) as exc:
             ok, error = False, type(exc).__name__
         if ok:
             await crisis.mark_delivered(conn, delivery.id, now)

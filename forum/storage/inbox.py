@@ -13,6 +13,7 @@ which of those posts share an author (by what reaches them, or what is collapsed
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,16 @@ from forum.storage.db import Conn
 from forum.storage.topics import _NAME_EXPR
 
 CHANNEL = "member_inbox"
+
+
+def parse_delivery(payload: str) -> tuple[int, int]:
+    """(member id, inbox item id) from a `CHANNEL` payload, as `deliver` builds it in SQL.
+
+    Raises ValueError, KeyError or TypeError for anything else."""
+    data = json.loads(payload)
+    return int(data["member"]), int(data["item"])
+
+
 #: The header badge counts up to here ("99+" is enough to know there is a lot).
 UNREAD_CAP = 99
 

@@ -1,4 +1,5 @@
-"""The application factory: settings and pool on typed keys, middlewares, routes, housekeeping.
+"""The application factory: settings and pool on typed keys, middlewares, routes, live feeds and
+the background jobs.
 
 Middleware order matters: error pages wrap everything (so even a CSRF refusal is a page), the
 member is resolved before the CSRF check (the token is bound to a valid session), and security
@@ -7,27 +8,19 @@ headers are added in on_response_prepare so error pages and static files get the
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 from aiohttp import web
 
 from forum.config import Settings
 from forum.live import background
-from forum.moderation import events
-from forum.storage import db, own_data, rate_limits, sessions
-from forum.web import auth, errors, inbox_events, page_cache, pages, security
-from forum.web.handlers import routes
+from forum.storage import db
+from forum.web import auth, errors, outbound, page_cache, pages, security
+from forum.web.handlers import inbox, mod, routes
 from forum.web.keys import pool_key, settings_key
-
-log = logging.getLogger(__name__)
 
 #: A post is at most 20,000 characters (up to 80 KB of UTF-8) plus a few small fields.
 MAX_REQUEST_BYTES = 256 * 1024
-HOUSEKEEPING_EVERY = 3600
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -39,24 +32,28 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
-    """Deletes expired sessions and old rate-limit windows; harmless when every process does it."""
+    async with background.every(
+        background.HOUSEKEEPING_EVERY,
+        lambda: background.housekeeping(app[pool_key]),
+        what="housekeeping",
+    ):
+        yield
 
-    async def loop() -> None:
-        while True:
-            try:
-                async with app[pool_key].acquire() as conn:
-                    await sessions.delete_expired(conn)
-                    await rate_limits.delete_stale(conn, timedelta(days=1))
-                    await own_data.release_old_pseudonyms(conn)
-            except Exception:  # never let housekeeping take the server down
-                log.exception("housekeeping failed")
-            await asyncio.sleep(HOUSEKEEPING_EVERY)
 
-    task = asyncio.create_task(loop())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+async def _crisis_watch(app: web.Application) -> AsyncIterator[None]:
+    """Every process re-escalates overdue crisis items and delivers the webhook outbox."""
+    async with outbound.poster() as post:
+        secret = app[settings_key].secret
+        async with background.every(
+            background.CRISIS_EVERY,
+            lambda: background.crisis_round(app[pool_key], post, secret),
+            what="crisis escalation round",
+        ):
+            yield
+
+
+#: The timers (not requests) that write: tests that count a page's statements leave them out.
+BACKGROUND_JOBS = (_housekeeping, _crisis_watch)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -66,8 +63,8 @@ def create_app(settings: Settings) -> web.Application:
     )
     app.on_response_prepare.append(security.add_headers)
     app[settings_key] = settings
-    app.cleanup_ctx.extend([_database, events.listen, _housekeeping, background.watch])
-    app.cleanup_ctx.extend([inbox_events.listen, page_cache.listen])
+    app.cleanup_ctx.extend([_database, mod.listen, _housekeeping, _crisis_watch])
+    app.cleanup_ctx.extend([inbox.listen, page_cache.listen])
     pages.setup(app)
     routes.setup(app)
     return app

@@ -14,7 +14,6 @@ from typing import Any
 import asyncpg
 import pytest
 
-from forum.live import background
 from forum.posting import publishing
 from forum.storage import db as storage_db
 from forum.storage import groups, moderators, sessions, topics
@@ -50,8 +49,7 @@ async def counted(
     monkeypatch.setattr(storage_db, "create_pool", counting_pool)
     app = create_app(settings)
     # Only what requests run is counted: no timers (webhooks, escalation, housekeeping).
-    quiet = (background.watch, forum_app._housekeeping)
-    app.cleanup_ctx[:] = [ctx for ctx in app.cleanup_ctx if ctx not in quiet]
+    app.cleanup_ctx[:] = [c for c in app.cleanup_ctx if c not in forum_app.BACKGROUND_JOBS]
     server = await aiohttp_server(app)
     server.app[page_cache.page_cache_key].switch(on=False)
 

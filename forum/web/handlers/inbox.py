@@ -5,19 +5,17 @@ Every route is the signed-in member's own; an item, topic or member they may not
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
-from aiohttp_sse import sse_response
 
 from forum.storage import inbox, profiles
-from forum.web import auth, forms, inbox_events
+from forum.web import auth, forms, live
 from forum.web.handlers.topics import visible_topic_or_404
 from forum.web.keys import pool_key
 from forum.web.pages import render
 
 PAGE = 50
-PING_SECONDS = 10
+#: A member's stream that falls this far behind gets one "resync" (item 0) instead.
+MAX_BACKLOG = 50
 
 
 async def inbox_page(request: web.Request) -> web.Response:
@@ -52,30 +50,27 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     member = auth.viewer(request)
     if member is None:
         raise web.HTTPNotFound()
-    hub = request.app[inbox_events.hub_key]
-    queue = hub.subscribe(member.id)
-    try:
-        async with sse_response(
-            request, headers={"Cache-Control": "no-store"}, ping_interval=PING_SECONDS
-        ) as stream:
-            await stream.send("{}", event="ready")
-            closed = asyncio.ensure_future(stream.wait())
-            while True:
-                getter = asyncio.ensure_future(queue.get())
-                await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
-                if not getter.done():
-                    getter.cancel()
-                    break
-                item_id = getter.result()
-                async with request.app[pool_key].acquire() as conn:
-                    unread = await inbox.unread_count(conn, member.id)
-                data = f'{{"item": {item_id}, "unread": {unread}}}'
-                await stream.send(data, event="inbox", id=str(item_id))
-        return stream
-    except ConnectionResetError:
-        return web.Response(status=204)
-    finally:
-        hub.unsubscribe(member.id, queue)
+
+    async def inbox_message(item_id: int | live.Resync) -> live.Message:
+        shown = 0 if item_id is live.RESYNC else item_id  # 0: fell behind, reload the list
+        async with request.app[pool_key].acquire() as conn:
+            unread = await inbox.unread_count(conn, member.id)
+        return live.Message(f'{{"item": {shown}, "unread": {unread}}}', "inbox", str(shown))
+
+    hub = request.app[hub_key]
+    return await live.stream(request, hub, frozenset({member.id}), inbox_message)
+
+
+#: This process's inbox streams, keyed by member, fed from `inbox.CHANNEL`.
+hub_key = web.AppKey("inbox_events", live.Hub[int, int])
+listen = live.feed(
+    hub_key,
+    inbox.CHANNEL,
+    inbox.parse_delivery,
+    backlog=MAX_BACKLOG,
+    what="inbox events",
+    application_name="forum-inbox-events",
+)
 
 
 async def follow_topic(request: web.Request) -> web.Response:

@@ -6,23 +6,22 @@ same answer as for an item that does not exist.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from aiohttp import web
-from aiohttp_sse import sse_response
 
 from forum.moderation import events, queue, review, sanctions
 from forum.storage import audit, group_health, groups, memberships, queue_items
 from forum.storage.members import Member
 from forum.storage.queue_items import Item
-from forum.web import auth, forms
+from forum.web import auth, forms, live
 from forum.web.keys import pool_key
 from forum.web.pages import render
 
 KIND_LABELS = {"crisis": "Crisis", "held": "Waiting for approval", "report": "Reported"}
 LOG_PAGE = 100
-PING_SECONDS = 10
+#: A moderator's stream that falls this far behind gets one "resync" instead of the backlog.
+MAX_BACKLOG = 100
 UNANSWERED_SHOWN = 20
 
 
@@ -202,33 +201,33 @@ async def log_page(request: web.Request) -> web.Response:
 
 
 async def event_stream(request: web.Request) -> web.StreamResponse:
-    """Server-sent events for the moderator's groups: one event per new or changed item.
-
-    Ends when the browser goes away (noticed by aiohttp-sse's pings) or when this subscriber
-    falls too far behind; either way the browser's EventSource reconnects by itself.
-    """
+    """Server-sent events for the moderator's groups: one event per new or changed item."""
     _, scope = await _moderator_scope(request)
-    hub = request.app[events.hub_key]
-    subscription = hub.subscribe(None if scope is None else frozenset(scope))
-    try:
-        async with sse_response(
-            request, headers={"Cache-Control": "no-store"}, ping_interval=PING_SECONDS
-        ) as stream:
-            await stream.send("{}", event="ready")
-            closed = asyncio.ensure_future(stream.wait())
-            while True:
-                getter = asyncio.ensure_future(subscription.queue.get())
-                await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
-                if not getter.done():
-                    getter.cancel()
-                    break
-                event = getter.result()
-                await stream.send(event.to_json(), event="queue", id=str(event.item_id))
-        return stream
-    except ConnectionResetError:
-        return web.Response(status=204)
-    finally:
-        hub.unsubscribe(subscription)
+    keys = None if scope is None else frozenset(scope)
+    return await live.stream(request, request.app[hub_key], keys, _queue_message)
+
+
+async def _queue_message(event: events.Event | live.Resync) -> live.Message:
+    if event is live.RESYNC:  # fell behind: the page reloads the whole queue
+        return live.Message('{"item": 0, "change": "resync"}', "queue", "0")
+    return live.Message(event.to_json(), "queue", str(event.item_id))
+
+
+def _parse_event(payload: str) -> tuple[int, events.Event]:
+    event = events.Event.from_json(payload)
+    return event.group_id, event
+
+
+#: This process's moderators' streams, keyed by group, fed from `events.CHANNEL`.
+hub_key = web.AppKey("moderator_events", live.Hub[int, events.Event])
+listen = live.feed(
+    hub_key,
+    events.CHANNEL,
+    _parse_event,
+    backlog=MAX_BACKLOG,
+    what="moderator events",
+    application_name="forum-mod-events",
+)
 
 
 def setup_routes(app: web.Application) -> None:

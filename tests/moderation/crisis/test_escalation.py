@@ -14,6 +14,7 @@ from aiohttp import web
 from forum.live import webhooks
 from forum.moderation.crisis import escalation
 from forum.storage import crisis
+from forum.web import outbound
 from tests.conftest import TEST_SECRET
 from tests.factories import version_of
 
@@ -186,10 +187,9 @@ async def test_the_webhook_is_signed_and_carries_no_post_text_or_author(
     created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
     now = created + timedelta(minutes=11)
     await escalation.reescalate_due(db, now)
-    import aiohttp
 
-    async with aiohttp.ClientSession() as http:
-        assert await webhooks.deliver_due(db, http, TEST_SECRET, now) == 1
+    async with outbound.poster() as post:
+        assert await webhooks.deliver_due(db, post, TEST_SECRET, now) == 1
     headers, body = calls[0]
     key = webhooks.group_key(TEST_SECRET, grief.id)
     expected = hmac.new(
@@ -206,7 +206,6 @@ async def test_the_webhook_is_signed_and_carries_no_post_text_or_author(
 async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
     writer, grief, db, receiver
 ):
-    import aiohttp
 
     server, calls, state = receiver
     state["fail_first"] = 2
@@ -215,31 +214,30 @@ async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
     created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
     now = created + timedelta(minutes=11)
     await escalation.reescalate_due(db, now)
-    async with aiohttp.ClientSession() as http:
-        assert await webhooks.deliver_due(db, http, TEST_SECRET, now) == 0
+    async with outbound.poster() as post:
+        assert await webhooks.deliver_due(db, post, TEST_SECRET, now) == 0
         row = await db.fetchrow("SELECT attempts, next_attempt_at FROM webhook_deliveries")
         assert row["attempts"] == 1
         assert row["next_attempt_at"] == now + webhooks.backoff(0)
         # Not due yet: nothing is sent.
-        assert await webhooks.deliver_due(db, http, TEST_SECRET, now + timedelta(seconds=5)) == 0
+        assert await webhooks.deliver_due(db, post, TEST_SECRET, now + timedelta(seconds=5)) == 0
         assert len(calls) == 1
         later = row["next_attempt_at"]
-        assert await webhooks.deliver_due(db, http, TEST_SECRET, later) == 0
+        assert await webhooks.deliver_due(db, post, TEST_SECRET, later) == 0
         row = await db.fetchrow("SELECT attempts, next_attempt_at FROM webhook_deliveries")
         assert row["next_attempt_at"] == later + webhooks.backoff(1)
-        assert await webhooks.deliver_due(db, http, TEST_SECRET, row["next_attempt_at"]) == 1
+        assert await webhooks.deliver_due(db, post, TEST_SECRET, row["next_attempt_at"]) == 1
     assert len(calls) == 3
     assert await db.fetchval("SELECT delivered_at IS NOT NULL FROM webhook_deliveries")
 
 
 async def test_a_webhook_that_never_answers_is_given_up_after_the_last_attempt(grief, db):
-    import aiohttp
 
     await crisis.enqueue_webhook(db, grief.id, None, "http://127.0.0.1:9/hook", {"x": 1})
     now = datetime.now(UTC)
-    async with aiohttp.ClientSession() as http:
+    async with outbound.poster() as post:
         for _ in range(webhooks.MAX_ATTEMPTS):
-            await webhooks.deliver_due(db, http, TEST_SECRET, now)
+            await webhooks.deliver_due(db, post, TEST_SECRET, now)
             now = await db.fetchval("SELECT next_attempt_at FROM webhook_deliveries")
             if now == datetime.max.replace(tzinfo=UTC) or now.year > 9000:
                 break

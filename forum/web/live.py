@@ -1,0 +1,176 @@
+"""Live feeds: one bounded Hub per feed and one server-sent-events stream helper for all of them.
+
+A feed is a PostgreSQL channel (`live.listening` keeps one LISTEN connection per channel and
+process) whose payloads are parsed into `(key, event)` and handed to this process's `Hub`. Each
+open stream subscribes to the keys it may see (a moderator's groups, a member's own id; `None`
+means every key, for admins), so an event reaches only the streams that asked for its key, at a
+cost that does not grow with the other streams. A stream's queue is bounded: one that falls
+`backlog` events behind is emptied and given a single `RESYNC` instead, so memory per connection
+stays bounded and the browser refreshes the whole page once rather than replaying the backlog.
+
+`stream` is the one SSE loop: a "ready" event, then one message per event until the browser goes
+away (noticed by aiohttp-sse's pings) or the server stops. Payloads carry ids only, never text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from aiohttp import web
+from aiohttp_sse import sse_response
+
+from forum.live.listening import listening
+from forum.web.keys import settings_key
+
+log = logging.getLogger(__name__)
+
+K = TypeVar("K")
+E = TypeVar("E")
+PING_SECONDS = 10
+
+
+class Resync(Enum):
+    """Sent instead of a backlog the stream fell too far behind to receive."""
+
+    RESYNC = "resync"
+
+
+RESYNC = Resync.RESYNC
+
+
+@dataclass(eq=False)
+class Subscription(Generic[K, E]):
+    keys: frozenset[K] | None  # None: every key
+    queue: asyncio.Queue[E | Resync]
+
+
+@dataclass(eq=False)
+class Hub(Generic[K, E]):
+    """This process's open streams of one feed, by the keys they listen to."""
+
+    backlog: int
+    _by_key: defaultdict[K, set[Subscription[K, E]]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+    _everything: set[Subscription[K, E]] = field(default_factory=set)
+
+    def subscribe(self, keys: frozenset[K] | None) -> Subscription[K, E]:
+        subscription: Subscription[K, E] = Subscription(keys, asyncio.Queue(self.backlog))
+        if keys is None:
+            self._everything.add(subscription)
+        for key in keys or ():
+            self._by_key[key].add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription[K, E]) -> None:
+        self._everything.discard(subscription)
+        for key in subscription.keys or ():
+            subscribers = self._by_key.get(key)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._by_key[key]
+
+    def publish(self, key: K, event: E) -> None:
+        for subscription in [*self._by_key.get(key, ()), *self._everything]:
+            try:
+                subscription.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                while not subscription.queue.empty():
+                    subscription.queue.get_nowait()
+                subscription.queue.put_nowait(RESYNC)
+
+    def __len__(self) -> int:
+        """How many streams are open (each counted once)."""
+        keyed = {s for subscribers in self._by_key.values() for s in subscribers}
+        return len(keyed | self._everything)
+
+
+def feed(
+    hub_key: web.AppKey[Hub[K, E]],
+    channel: str,
+    parse: Callable[[str], tuple[K, E]],
+    *,
+    backlog: int,
+    what: str,
+    application_name: str,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup_ctx that puts a Hub on the app and fills it from `channel` while the app runs.
+
+    `parse` raises ValueError, KeyError or TypeError on a payload it cannot read; such a payload
+    is logged (by channel, never its content) and dropped.
+    """
+
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        hub = app[hub_key] = Hub(backlog)
+        url = app[settings_key].database_url
+        assert url is not None
+
+        def on_payload(payload: str) -> None:
+            try:
+                key, event = parse(payload)
+            except (ValueError, KeyError, TypeError):
+                log.warning("ignored a malformed %s notification", channel)
+                return
+            hub.publish(key, event)
+
+        async with listening(
+            url, channel, on_payload, what=what, application_name=application_name
+        ):
+            yield
+
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    data: str
+    event: str
+    id: str
+
+
+async def stream(
+    request: web.Request,
+    hub: Hub[K, E],
+    keys: frozenset[K] | None,
+    message: Callable[[E | Resync], Awaitable[Message]],
+) -> web.StreamResponse:
+    """Serve one SSE stream of `hub` for `keys`, each event turned into a `message`."""
+    subscription = hub.subscribe(keys)
+    try:
+        async with sse_response(
+            request, headers={"Cache-Control": "no-store"}, ping_interval=PING_SECONDS
+        ) as response:
+            await response.send("{}", event="ready")
+            closed = asyncio.ensure_future(response.wait())
+            async for event in _events(subscription, closed):
+                sent = await message(event)
+                await response.send(sent.data, event=sent.event, id=sent.id)
+        return response
+    except ConnectionResetError:
+        return web.Response(status=204)
+    finally:
+        hub.unsubscribe(subscription)
+
+
+async def _events(
+    subscription: Subscription[K, E], closed: asyncio.Future[None]
+) -> AsyncIterator[E | Resync]:
+    """The subscription's events, until the browser has gone away."""
+    while True:
+        getter = asyncio.ensure_future(subscription.queue.get())
+        waiting: list[asyncio.Future[Any]] = [getter, closed]
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if not getter.done():
+            getter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await getter
+            return
+        yield getter.result()
