@@ -15,8 +15,8 @@ from aiohttp import web
 from forum.config import Settings
 from forum.live import background
 from forum.storage import db
-from forum.web import auth, errors, outbound, page_cache, pages, security
-from forum.web.handlers import inbox, mod, routes
+from forum.web import auth, errors, handlers, outbound, page_cache, pages, security
+from forum.web.handlers import inbox, mod
 from forum.web.keys import pool_key, settings_key
 
 #: A post is at most 20,000 characters (up to 80 KB of UTF-8) plus a few small fields.
@@ -66,5 +66,5 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend([_database, mod.listen, _housekeeping, _crisis_watch])
     app.cleanup_ctx.extend([inbox.listen, page_cache.listen])
     pages.setup(app)
-    routes.setup(app)
+    handlers.setup(app)
     return app

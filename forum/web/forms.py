@@ -56,3 +56,10 @@ def int_param(request: web.Request, name: str) -> int:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise web.HTTPNotFound()
     return int(raw)
+
+
+def id_query(request: web.Request, name: str) -> int | None:
+    """An id from the query string (a keyset cursor from our own "older" link), or None for
+    anything that is not one: a mangled cursor shows the first page rather than an error."""
+    raw = request.query.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None

@@ -43,3 +43,9 @@ async def delete_account(request: web.Request) -> web.Response:
     response = web.HTTPSeeOther(request.app.router["directory"].url_for().with_query(bye="1"))
     auth.end_session(response)
     raise response
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/account", account_page, name="account")
+    r.add_get("/account/export", export_data, name="account_export")
+    r.add_post("/account/delete", delete_account, name="account_delete")

@@ -128,3 +128,11 @@ async def logout(request: web.Request) -> web.Response:
 def _minutes(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
     return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/register", register_page, name="register")
+    r.add_post("/register", register)
+    r.add_get("/login", login_page, name="login")
+    r.add_post("/login", login)
+    r.add_post("/logout", logout, name="logout")

@@ -15,19 +15,10 @@ from forum.groups import admin
 from forum.groups.settings import CHOICES, DEFAULTS, NUMBERS, SLUG_RULE, TAGS, GroupSettings
 from forum.moderation import queue, reveal
 from forum.storage import audit, group_health, groups, members, moderators, posts
-from forum.storage.members import Member
-from forum.web import auth, forms
+from forum.web import forms
+from forum.web.handlers._lookups import group_or_404, require_admin
 from forum.web.keys import pool_key
 from forum.web.pages import render
-
-
-def require_admin(request: web.Request) -> Member:
-    """Anyone but a signed-in admin, visitors included, gets 404: not even a sign-in prompt
-    says that an admin page is there."""
-    member = auth.viewer(request)
-    if member is None or not member.is_admin:
-        raise web.HTTPNotFound()
-    return member
 
 
 def _read_settings(form: forms.Form) -> tuple[dict[str, str], list[str]]:
@@ -85,14 +76,6 @@ async def create_group(request: web.Request) -> web.Response:
                 request, typed=typed, tags=tags, problems=problems, status=400
             )
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
-
-
-async def group_or_404(request: web.Request) -> groups.Group:
-    async with request.app[pool_key].acquire() as conn:
-        group = await groups.get_group_by_slug(conn, request.match_info["slug"])
-    if group is None:
-        raise web.HTTPNotFound()
-    return group
 
 
 def _form_of(group: groups.Group) -> dict[str, str]:
@@ -242,3 +225,20 @@ async def reveal_page(request: web.Request) -> web.Response:
     if found is None:
         raise web.HTTPNotFound()
     return render(request, "admin/reveal.html", {"reveal": found})
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/admin/groups", groups_page, name="admin_groups")
+    r.add_post("/admin/groups", create_group)
+    r.add_get("/admin/groups/{slug}", group_page, name="admin_group")
+    r.add_post("/admin/groups/{slug}", save_group)
+    r.add_post("/admin/groups/{slug}/archive", archive_group, name="admin_archive")
+    r.add_post("/admin/groups/{slug}/restore", restore_group, name="admin_restore")
+    r.add_post("/admin/groups/{slug}/moderators", appoint_moderator, name="admin_moderators")
+    r.add_post(
+        "/admin/groups/{slug}/moderators/{member_id}/remove",
+        remove_moderator,
+        name="admin_remove_moderator",
+    )
+    r.add_post("/admin/posts/{id}/reveal", reveal_author, name="admin_reveal_author")
+    r.add_get("/admin/reveals/{id}", reveal_page, name="admin_reveal")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from forum.storage import audit, group_health, member_list
-from forum.web.handlers.admin import group_or_404, require_admin
+from forum.web import forms
+from forum.web.handlers._lookups import group_or_404, require_admin
 from forum.web.keys import pool_key
 from forum.web.pages import render
 
@@ -95,9 +96,16 @@ async def members_page(request: web.Request) -> web.Response:
 async def log_page(request: web.Request) -> web.Response:
     """The whole audit log, admin actions and moderation alike, newest first."""
     require_admin(request)
-    before = request.query.get("before", "")
-    before_id = int(before) if before.isascii() and before.isdigit() and len(before) < 18 else None
+    before_id = forms.id_query(request, "before")
     async with request.app[pool_key].acquire() as conn:
         entries = await audit.list_entries(conn, None, before_id=before_id, limit=LOG_PAGE + 1)
     older = str(entries[LOG_PAGE - 1].id) if len(entries) > LOG_PAGE else None
     return render(request, "admin/log.html", {"entries": entries[:LOG_PAGE], "older": older})
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/admin", index, name="admin")
+    r.add_get("/admin/moderators", moderators_page, name="admin_moderator_load")
+    r.add_get("/admin/members", members_page, name="admin_members")
+    r.add_get("/admin/log", log_page, name="admin_log")
+    r.add_get("/admin/groups/{slug}/health", health_page, name="admin_health")

@@ -18,7 +18,7 @@ from forum.moderation.crisis.sources import load_sources
 from forum.storage import audit, crisis
 from forum.storage.groups import Group
 from forum.web import forms
-from forum.web.handlers.admin import group_or_404, require_admin
+from forum.web.handlers._lookups import group_or_404, require_admin
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
 
@@ -247,3 +247,25 @@ async def remove_resource(request: web.Request) -> web.Response:
                 reason=f"resource #{resource_id}",
             )
     raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/admin/lexicon", lexicon_page, name="admin_lexicon")
+    r.add_get("/admin/groups/{slug}/crisis", crisis_page, name="admin_crisis")
+    r.add_post("/admin/groups/{slug}/crisis", save_settings)
+    r.add_post("/admin/groups/{slug}/crisis/phrases", add_phrase, name="admin_crisis_phrases")
+    r.add_post(
+        "/admin/groups/{slug}/crisis/phrases/{id}/remove",
+        remove_phrase,
+        name="admin_crisis_phrase_remove",
+    )
+    r.add_post(
+        "/admin/groups/{slug}/crisis/resources",
+        add_resource,
+        name="admin_crisis_resources",
+    )
+    r.add_post(
+        "/admin/groups/{slug}/crisis/resources/{id}/remove",
+        remove_resource,
+        name="admin_crisis_resource_remove",
+    )

@@ -26,3 +26,7 @@ async def directory_page(request: web.Request) -> web.Response:
         "directory/index.html",
         {"groups": found, "query": query.strip(), "tag": tag, "tags": TAGS},
     )
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/", directory_page, name="directory")

@@ -14,8 +14,7 @@ from forum.storage import crisis, drafts, groups, topics
 from forum.storage.drafts import Draft
 from forum.storage.members import Member
 from forum.web import auth, forms
-from forum.web.handlers.groups import visible_group_or_404
-from forum.web.handlers.topics import post_url, visible_topic_or_404
+from forum.web.handlers._lookups import post_url, visible_group_or_404, visible_topic_or_404
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
 
@@ -324,3 +323,12 @@ async def delete_draft(request: web.Request) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         await drafts.delete_draft(conn, draft.id, member.id)
     raise web.HTTPSeeOther(request.app.router["drafts"].url_for())
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/drafts", drafts_page, name="drafts")
+    r.add_post("/drafts", create_draft)
+    r.add_get("/drafts/{id}", draft_page, name="draft")
+    r.add_post("/drafts/{id}", save_draft)
+    r.add_post("/drafts/{id}/publish", publish_draft, name="publish_draft")
+    r.add_post("/drafts/{id}/delete", delete_draft, name="delete_draft")

@@ -10,6 +10,7 @@ from forum.groups import about
 from forum.members import accounts
 from forum.storage import groups, topics
 from forum.web import auth, forms, page_cache
+from forum.web.handlers._lookups import visible_group_or_404
 from forum.web.keys import pool_key
 from forum.web.pages import render
 
@@ -32,23 +33,6 @@ def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
     if not plausible:
         raise web.HTTPNotFound()
     return _EPOCH + int(micros) * _MICRO, int(topic_id)
-
-
-async def visible_group_or_404(request: web.Request, slug: str) -> groups.GroupView:
-    """The group at `slug`, or at the slug it had before it was renamed, if the viewer may see
-    it. Following old slugs here, not by redirecting, keeps a form posted with an old slug (a
-    draft, a join) working, and answers 404 for a hidden group at its old address too."""
-    viewer = auth.viewer(request)
-    viewer_id, is_admin = (viewer.id if viewer else None), bool(viewer and viewer.is_admin)
-    async with request.app[pool_key].acquire() as conn:
-        found = await groups.get_visible_group(conn, slug, viewer_id, is_admin)
-        if found is None:
-            renamed = await groups.get_redirect(conn, slug)
-            if renamed is not None:
-                found = await groups.get_visible_group(conn, renamed, viewer_id, is_admin)
-    if found is None:
-        raise web.HTTPNotFound()
-    return found
 
 
 @page_cache.visitor_page("before")
@@ -115,3 +99,8 @@ async def set_group_name(request: web.Request) -> web.Response:
                 request, view, name_error=str(exc), typed_name=name, status=400
             )
     raise web.HTTPSeeOther(request.app.router["group"].url_for(slug=view.group.slug))
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/g/{slug}", group_page, name="group")
+    r.add_post("/g/{slug}/name", set_group_name, name="group_name")

@@ -18,3 +18,7 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception:  # any failure to answer means "not ok"; the reason goes to the log
         return web.json_response({"status": "unavailable"}, status=503)
     return web.json_response({"status": "ok"})
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/healthz", healthz, name="healthz")

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from forum.storage import inbox, profiles
 from forum.web import auth, forms, live
-from forum.web.handlers.topics import visible_topic_or_404
+from forum.web.handlers._lookups import visible_topic_or_404
 from forum.web.keys import pool_key
 from forum.web.pages import render
 
@@ -20,8 +20,7 @@ MAX_BACKLOG = 50
 
 async def inbox_page(request: web.Request) -> web.Response:
     member = auth.require_member(request)
-    before = request.query.get("before", "")
-    before_id = int(before) if before.isascii() and before.isdigit() and len(before) < 18 else None
+    before_id = forms.id_query(request, "before")
     async with request.app[pool_key].acquire() as conn:
         items = await inbox.list_items(conn, member.id, before_id=before_id, limit=PAGE + 1)
     older = items[PAGE - 1].id if len(items) > PAGE else None
@@ -100,8 +99,7 @@ async def mute_member(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"{url}#mute")
 
 
-def setup_routes(app: web.Application) -> None:
-    r = app.router
+def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/inbox", inbox_page, name="inbox")
     r.add_get("/inbox/events", event_stream, name="inbox_events")
     r.add_post("/inbox/read", mark_all_read, name="inbox_read")

@@ -130,3 +130,14 @@ async def decide_request(request: web.Request) -> web.Response:
                     subject_id=member_id,
                 )
     raise web.HTTPSeeOther(request.app.router["mod"].url_for().with_fragment("join-requests"))
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_post("/g/{slug}/join", join_group, name="join_group")
+    r.add_get("/g/{slug}/join", join_page, name="join_page")
+    r.add_post("/g/{slug}/guidelines", accept_guidelines, name="accept_guidelines")
+    r.add_post(
+        "/mod/join-requests/{group_id}/{member_id}/{action}",
+        decide_request,
+        name="mod_join_request",
+    )

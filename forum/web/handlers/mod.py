@@ -192,8 +192,7 @@ async def sanction_author(request: web.Request) -> web.Response:
 
 async def log_page(request: web.Request) -> web.Response:
     _, scope = await _moderator_scope(request)
-    before = request.query.get("before")
-    before_id = int(before) if before and before.isdigit() and len(before) < 18 else None
+    before_id = forms.id_query(request, "before")
     async with request.app[pool_key].acquire() as conn:
         entries = await audit.list_entries(conn, scope, before_id=before_id, limit=LOG_PAGE + 1)
     older = entries[LOG_PAGE - 1].id if len(entries) > LOG_PAGE else None
@@ -230,8 +229,7 @@ listen = live.feed(
 )
 
 
-def setup_routes(app: web.Application) -> None:
-    r = app.router
+def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/mod", queue_page, name="mod")
     r.add_get("/mod/log", log_page, name="mod_log")
     r.add_get("/mod/events", event_stream, name="mod_events")

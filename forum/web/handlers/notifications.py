@@ -22,3 +22,8 @@ async def mark_read(request: web.Request) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         await notifications.mark_all_read(conn, member.id)
     raise web.HTTPSeeOther(request.app.router["notifications"].url_for())
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/notifications", notifications_page, name="notifications")
+    r.add_post("/notifications/read", mark_read, name="notifications_read")

@@ -13,16 +13,11 @@ from forum.moderation import queue
 from forum.storage import drafts, own_posts, posts, responses, topics
 from forum.storage.members import Member
 from forum.web import auth, forms
-from forum.web.handlers.topics import post_url, visible_topic_or_404
+from forum.web.handlers._lookups import post_url, visible_topic_or_404
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
 
 PAGE = 50
-
-
-def _before(request: web.Request) -> int | None:
-    raw = request.query.get("before", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
 
 
 async def _own_post_or_404(request: web.Request, member: Member) -> own_posts.OwnPost:
@@ -35,7 +30,7 @@ async def _own_post_or_404(request: web.Request, member: Member) -> own_posts.Ow
 
 async def own_posts_page(request: web.Request) -> web.Response:
     member = auth.require_member(request)
-    before_id = _before(request)
+    before_id = forms.id_query(request, "before")
     async with request.app[pool_key].acquire() as conn:
         found = await own_posts.list_own_posts(conn, member.id, before_id=before_id, limit=PAGE + 1)
         own_drafts = await drafts.list_own_drafts(conn, member.id) if before_id is None else []
@@ -81,7 +76,7 @@ async def helped_page(request: web.Request) -> web.Response:
     member = auth.require_member(request)
     async with request.app[pool_key].acquire() as conn:
         found = await responses.list_helped(
-            conn, member.id, before_id=_before(request), limit=PAGE + 1
+            conn, member.id, before_id=forms.id_query(request, "before"), limit=PAGE + 1
         )
     older = found[PAGE - 1].id if len(found) > PAGE else None
     return render(request, "own_posts/helped.html", {"posts": found[:PAGE], "older": older})
@@ -134,8 +129,7 @@ async def history_page(request: web.Request) -> web.Response:
     )
 
 
-def setup_routes(app: web.Application) -> None:
-    r = app.router
+def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/account/posts", own_posts_page, name="own_posts")
     r.add_get("/account/helped", helped_page, name="helped")
     r.add_post("/p/{id}/edit", edit_post, name="edit_post")

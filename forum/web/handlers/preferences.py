@@ -74,3 +74,8 @@ async def save_preferences(request: web.Request) -> web.Response:
         await preferences.save_preferences(conn, member.id, prefs)
     url = request.app.router["preferences"].url_for().with_query(saved="1")
     raise web.HTTPSeeOther(url)
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/account/preferences", preferences_page, name="preferences")
+    r.add_post("/account/preferences", save_preferences)

@@ -23,3 +23,7 @@ async def profile_page(request: web.Request) -> web.Response:
     return render(
         request, "profiles/profile.html", {"profile": profile, "posts": posts, "muted": muted}
     )
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/m/{pseudonym}", profile_page, name="profile")

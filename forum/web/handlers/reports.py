@@ -7,7 +7,7 @@ from aiohttp import web
 from forum.moderation import queue
 from forum.storage import topics
 from forum.web import auth, forms
-from forum.web.handlers.topics import visible_topic_or_404
+from forum.web.handlers._lookups import visible_topic_or_404
 from forum.web.keys import pool_key
 from forum.web.pages import render
 
@@ -74,3 +74,8 @@ async def report_post(request: web.Request) -> web.Response:
         )
     url = request.app.router["report_post"].url_for(id=str(post_id)).with_query(done="1")
     raise web.HTTPSeeOther(url)
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/p/{id}/report", report_page, name="report_post")
+    r.add_post("/p/{id}/report", report_post)

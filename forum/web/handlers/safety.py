@@ -12,3 +12,7 @@ from forum.web.pages import render
 
 async def safety_page(request: web.Request) -> web.Response:
     return render(request, "safety/safety.html", {})
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/safety", safety_page, name="safety")

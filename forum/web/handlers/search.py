@@ -15,8 +15,7 @@ from aiohttp import web
 from forum.members import limits
 from forum.storage import search
 from forum.web import auth, forms
-from forum.web.handlers.groups import visible_group_or_404
-from forum.web.handlers.topics import post_url
+from forum.web.handlers._lookups import post_url, visible_group_or_404
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
 
@@ -98,3 +97,7 @@ async def search_page(request: web.Request) -> web.Response:
         everywhere=base.with_query(q=query),
     )
     return render(request, "search/results.html", context)
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/search", search_page, name="search")

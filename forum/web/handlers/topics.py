@@ -4,40 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum.storage import crisis, groups, topics, viewer_marks
+from forum.storage import crisis, topics, viewer_marks
 from forum.web import auth, forms, page_cache
+from forum.web.handlers._lookups import POSTS_PER_PAGE, page_of, post_url, visible_topic_or_404
 from forum.web.keys import pool_key
 from forum.web.pages import render
-
-PAGE_SIZE = 20
-
-
-def page_of(number: int) -> int:
-    return (number - 1) // PAGE_SIZE + 1
-
-
-def post_url(request: web.Request, topic_id: int, number: int) -> str:
-    url = request.app.router["topic"].url_for(id=str(topic_id))
-    page = page_of(number)
-    if page > 1:
-        url = url.with_query(page=page)
-    return f"{url}#post-{number}"
-
-
-async def visible_topic_or_404(
-    request: web.Request, topic_id: int
-) -> tuple[topics.Topic, groups.GroupView]:
-    viewer = auth.viewer(request)
-    async with request.app[pool_key].acquire() as conn:
-        topic = await topics.get_topic(conn, topic_id, viewer.id if viewer else None)
-        if topic is None:
-            raise web.HTTPNotFound()
-        view = await groups.get_visible_group_by_id(
-            conn, topic.group_id, viewer.id if viewer else None, bool(viewer and viewer.is_admin)
-        )
-    if view is None:
-        raise web.HTTPNotFound()
-    return topic, view
 
 
 @page_cache.visitor_page("page")
@@ -51,11 +22,11 @@ async def topic_page(request: web.Request) -> web.Response:
     last_page = page_of(max(topic.last_post_number, 1))
     if page > last_page:
         raise web.HTTPNotFound()
-    first = (page - 1) * PAGE_SIZE + 1
+    first = (page - 1) * POSTS_PER_PAGE + 1
     viewer = auth.viewer(request)
     async with request.app[pool_key].acquire() as conn:
         posts = await topics.list_posts(
-            conn, topic.id, first, first + PAGE_SIZE - 1, viewer.id if viewer else None
+            conn, topic.id, first, first + POSTS_PER_PAGE - 1, viewer.id if viewer else None
         )
         own_held = (
             await topics.list_own_held(conn, topic.id, viewer.id)
@@ -100,3 +71,8 @@ async def post_permalink(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     await visible_topic_or_404(request, location[0])
     raise web.HTTPSeeOther(post_url(request, *location))
+
+
+def setup_routes(r: web.UrlDispatcher) -> None:
+    r.add_get("/t/{id}", topic_page, name="topic")
+    r.add_get("/p/{id}", post_permalink, name="post")

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from forum.storage import groups
-from forum.web.handlers import routes
+from forum.web import handlers
 from tests.factories import audit_count
 
 GROUP = {
@@ -48,7 +48,7 @@ def admin_routes():
     from aiohttp import web
 
     app = web.Application()
-    routes.setup(app)
+    handlers.setup(app)
     found = []
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource else {}
