@@ -1,4 +1,5 @@
-"""Creating, changing and archiving groups: what `forum create-group` and `/admin` both call.
+"""Creating, changing and archiving groups (what `forum create-group` and `/admin` both call),
+and appointing their moderators.
 
 Settings arrive already checked by `GroupSettings.parse`; this adds the rules that need the
 database (a slug must be free, and it is settled once the group has its first post) and writes
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from forum.groups.settings import GroupSettings
-from forum.storage import audit, groups
+from forum.storage import audit, groups, members, moderators
 from forum.storage.db import Conn
 from forum.storage.groups import Group
 
@@ -86,3 +87,43 @@ async def set_archived(conn: Conn, group: Group, archived: bool, *, actor_id: in
                 reason=group.name,
             )
     return changed
+
+
+class NoSuchMember(Exception):
+    """No member goes by that pseudonym (the message says so, to the admin only)."""
+
+
+async def appoint_moderator(conn: Conn, group: Group, pseudonym: str, *, actor_id: int) -> bool:
+    """Make the member called `pseudonym` a moderator (and an active member) of the group.
+
+    Returns False when they already were; raises NoSuchMember for an unknown pseudonym."""
+    found = await members.get_credentials(conn, pseudonym) if pseudonym else None
+    if found is None:
+        raise NoSuchMember(f"No member is called “{pseudonym}”. Check the spelling.")
+    async with conn.transaction():
+        appointed = await moderators.appoint(conn, group.id, found.member.id, actor_id)
+        if appointed:
+            await groups.add_member(conn, group.id, found.member.id)
+            await audit.record(
+                conn,
+                actor_id=actor_id,
+                action="appoint-moderator",
+                group_id=group.id,
+                subject_id=found.member.id,
+                reason=found.member.pseudonym,
+            )
+    return appointed
+
+
+async def remove_moderator(conn: Conn, group: Group, member_id: int, *, actor_id: int) -> bool:
+    async with conn.transaction():
+        removed = await moderators.remove(conn, group.id, member_id)
+        if removed:
+            await audit.record(
+                conn,
+                actor_id=actor_id,
+                action="remove-moderator",
+                group_id=group.id,
+                subject_id=member_id,
+            )
+    return removed

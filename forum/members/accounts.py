@@ -1,17 +1,16 @@
-"""Registering and signing in: the rules for pseudonyms and passwords, and login throttling.
+"""Registering and signing in: the rules for pseudonyms and passwords, per-group names and
+closing an account.
 
-Failed sign-ins are counted per pseudonym (guessing one member's password) and per client
-address (trying many pseudonyms); either limit answers "try again in N seconds". The wrong-password
-and no-such-member answers are identical, in words and in time, so the form cannot be used to
-find out who is a member.
+The wrong-password and no-such-member answers are identical, in words and in time, so the form
+cannot be used to find out who is a member. (Failed sign-ins are throttled by the sign-in page,
+per pseudonym and per address, with `limits`.)
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from forum.members import limits, passwords
+from forum.members import passwords
 from forum.storage import groups, members, own_data
 from forum.storage.db import Conn
 from forum.storage.groups import Group
@@ -134,19 +133,11 @@ async def set_group_name(conn: Conn, group: Group, member: Member, name: str) ->
     return name
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    pseudonym_key: bytes
-    address_key: bytes
+async def sign_in(conn: Conn, pseudonym: str, password: str) -> Member | None:
+    """The member, or None for a wrong pseudonym or password (the same answer, in the same time).
 
-
-async def sign_in(
-    conn: Conn, secret: bytes, pseudonym: str, password: str, address: str
-) -> Member | None:
-    """The member, or None for a wrong pseudonym/password; raises limits.Limited when throttled."""
-    attempt = Attempt(limits.key(secret, "p:" + pseudonym[:64]), limits.key(secret, "a:" + address))
-    await limits.check(conn, limits.LOGIN_PER_PSEUDONYM, attempt.pseudonym_key)
-    await limits.check(conn, limits.LOGIN_PER_ADDRESS, attempt.address_key)
+    Throttling is the caller's: it checks `limits.LOGIN_PER_PSEUDONYM` and `LOGIN_PER_ADDRESS`
+    first, and spends them when this answers None."""
     credentials = (
         await members.get_credentials(conn, pseudonym) if PSEUDONYM.match(pseudonym) else None
     )
@@ -154,8 +145,6 @@ async def sign_in(
         credentials.password_hash if credentials else None, password[:PASSWORD_MAX]
     )
     if not ok or credentials is None:
-        await limits.spend(conn, limits.LOGIN_PER_PSEUDONYM, attempt.pseudonym_key)
-        await limits.spend(conn, limits.LOGIN_PER_ADDRESS, attempt.address_key)
         return None
     if needs_rehash:
         await members.save_password_hash(

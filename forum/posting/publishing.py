@@ -1,12 +1,13 @@
-"""From draft to post: the limits on what may be saved and published, and publishing itself.
+"""From draft to post: the limits on what may be saved and published, saving, and publishing.
 
 Saving is lenient (a draft may be half-written: no title yet, an empty body) but bounded, so a
 draft is never refused for being unfinished, only for being larger than any post may be.
 Publishing checks the finished shape, renders once (the same `markup.render` as the preview)
 and, in one transaction, turns the draft into a topic or reply and removes the draft. If the
-draft changed since the author looked at it (another tab), nothing is published. A draft that
-names a published post (`edits_post_id`) is an edit: it goes through the same editor, preview,
-checks and scan, and ends by updating that post instead of adding one.
+draft changed since the author looked at it (another tab), nothing is saved or published:
+`StaleDraft` carries the draft as it now stands. A draft that names a published post
+(`edits_post_id`) is an edit: it goes through the same editor, preview, `may_post` check and
+crisis scan (of the same fields), and ends by updating that post instead of adding one.
 """
 
 from __future__ import annotations
@@ -25,12 +26,21 @@ BODY_MAX = 20_000
 WARNING_MAX = 100
 
 
-class PublishRefused(Exception):
-    """The draft cannot be published as it is; the message says why, in plain words."""
+class DraftRefused(Exception):
+    """The draft cannot be saved or published as it is; `problems` say why, in plain words."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = list(problems)
 
 
 class StaleDraft(Exception):
-    """The draft was saved elsewhere after the version the author was looking at."""
+    """The draft was saved elsewhere after the version the author was looking at; `current` is
+    the draft as it now stands (None: it is gone, published or deleted from another tab)."""
+
+    def __init__(self, current: Draft | None) -> None:
+        super().__init__("stale draft")
+        self.current = current
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +49,10 @@ class DraftFields:
     body: str
     anonymous: bool
     content_warning: str
+
+    @classmethod
+    def of(cls, draft: Draft) -> DraftFields:
+        return cls(draft.title, draft.body, draft.anonymous, draft.content_warning)
 
 
 def save_problems(fields: DraftFields) -> list[str]:
@@ -58,8 +72,7 @@ def save_problems(fields: DraftFields) -> list[str]:
 
 
 def publish_problems(draft: Draft) -> list[str]:
-    fields = DraftFields(draft.title, draft.body, draft.anonymous, draft.content_warning)
-    problems = save_problems(fields)
+    problems = save_problems(DraftFields.of(draft))
     if not draft.is_reply and len(draft.title.strip()) < TITLE_MIN:
         problems.append(f"Please give your topic a title of at least {TITLE_MIN} characters.")
     if not draft.body.strip():
@@ -67,8 +80,59 @@ def publish_problems(draft: Draft) -> list[str]:
     return problems
 
 
+async def save(conn: Conn, draft: Draft, fields: DraftFields, *, version: int) -> Draft:
+    """Save `fields` over `draft` as of `version`; the saved draft.
+
+    Raises DraftRefused (too large) or StaleDraft (saved from another tab since). An edit keeps
+    the anonymity its post was published with; a new post is anonymous only where the group
+    offers it."""
+    problems = save_problems(fields)
+    if problems:
+        raise DraftRefused(*problems)
+    anonymous = (
+        draft.anonymous
+        if draft.edits_post_id
+        else fields.anonymous and (draft.group_anonymous == "optional")
+    )
+    saved = await drafts.save_draft(
+        conn,
+        draft.id,
+        draft.author_id,
+        version=version,
+        title=fields.title,
+        body=fields.body,
+        anonymous=anonymous,
+        content_warning=fields.content_warning,
+    )
+    if saved is None:
+        raise StaleDraft(await drafts.get_own_draft(conn, draft.id, draft.author_id))
+    return saved
+
+
+def check_still_anonymous(asked: Draft, saved: Draft, pseudonym: str) -> None:
+    """Raise DraftRefused if saving dropped anonymity the author asked for: the group stopped
+    offering it since the draft was written. Never publish under the member's pseudonym before
+    they have seen that in the preview."""
+    if asked.anonymous and not saved.anonymous and saved.group_anonymous != "optional":
+        raise DraftRefused(
+            f"{saved.group_name} no longer allows anonymous posts, so this would appear under"
+            f" your pseudonym “{pseudonym}”. Your draft is saved; publish again if that is what"
+            " you want."
+        )
+
+
 def preview(draft: Draft) -> str:
     return markup.render(draft.body)
+
+
+def scanned_text(draft: Draft) -> str:
+    """What the crisis scanner reads of a draft: its title and body, for new posts and edits."""
+    return f"{draft.title}\n{draft.body}"
+
+
+async def scan_draft(conn: Conn, draft: Draft) -> scanner.ScanResult:
+    """The same scan publishing runs, for the preview."""
+    return scanner.scan(scanned_text(draft), await escalation.lexicon_for(conn, draft.group_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,54 +141,65 @@ class Published:
     crisis_level: str  # "none", "concern" or "urgent": the author is shown support at once
 
 
-async def scan_draft(conn: Conn, draft: Draft) -> scanner.ScanResult:
-    """The same scan publishing will run, for the preview."""
-    lexicon = await escalation.lexicon_for(conn, draft.group_id)
-    return scanner.scan(f"{draft.title}\n{draft.body}", lexicon)
+async def may_post(conn: Conn, draft: Draft) -> groups.Group:
+    """The group `draft` may be published in now; raises DraftRefused saying why not.
 
-
-async def _require_guidelines_accepted(conn: Conn, group: groups.Group, author_id: int) -> None:
-    """A group with guidelines asks each member to accept them once, before their first post."""
+    One check for new posts and edits: the finished shape, an open group, no sanction, active
+    membership; a new post also needs the group's guidelines accepted, and anonymity offered."""
+    problems = publish_problems(draft)
+    if problems:
+        raise DraftRefused(*problems)
+    group = await groups.get_group_by_slug(conn, draft.group_slug)
+    if group is None or group.archived_at is not None:
+        raise DraftRefused("This group is closed to new posts. Your draft is kept.")
+    blocked = await sanctions.posting_block(conn, draft.author_id, group)
+    if blocked:
+        raise DraftRefused(blocked + " Your draft is kept.")
+    editing = draft.edits_post_id is not None
+    if not await groups.is_active_member(conn, group.id, draft.author_id):
+        what = "edit your post" if editing else "post there"
+        raise DraftRefused(f"Join “{group.name}” to {what}. Your draft is kept.")
+    if editing:
+        return group
     if group.guidelines and not await memberships.has_accepted_guidelines(
-        conn, group.id, author_id
+        conn, group.id, draft.author_id
     ):
-        raise PublishRefused(
+        raise DraftRefused(
             f"Before your first post in “{group.name}”, please read its guidelines on the group"
             " page and confirm that you accept them. Your draft is kept."
         )
-
-
-async def publish(conn: Conn, draft: Draft) -> Published:
-    """Publish `draft` exactly as read (its version); raises PublishRefused or StaleDraft."""
-    if draft.edits_post_id is not None:
-        return await _publish_edit(conn, draft)
-    problems = publish_problems(draft)
-    if problems:
-        raise PublishRefused(" ".join(problems))
-    group = await groups.get_group_by_slug(conn, draft.group_slug)
-    if group is None or group.archived_at is not None:
-        raise PublishRefused("This group is closed to new posts. Your draft is kept.")
-    blocked = await sanctions.posting_block(conn, draft.author_id, group)
-    if blocked:
-        raise PublishRefused(blocked + " Your draft is kept.")
-    if not await groups.is_active_member(conn, group.id, draft.author_id):
-        raise PublishRefused(f"Join “{group.name}” to post there. Your draft is kept.")
-    await _require_guidelines_accepted(conn, group, draft.author_id)
     if draft.anonymous and group.anonymous != "optional":
-        raise PublishRefused(
+        raise DraftRefused(
             f"{group.name} no longer allows anonymous posts. Untick “post anonymously” and check"
             " the preview if you want to publish under your pseudonym."
         )
-    scanned = scanner.scan(
-        f"{draft.title}\n{draft.body}", await escalation.lexicon_for(conn, group.id)
-    )
+    return group
+
+
+@dataclass(frozen=True, slots=True)
+class _Review:
+    """What the scan and pre-moderation decided for a post about to go out."""
+
+    scanned: scanner.ScanResult
+    held: bool
+
+
+async def _review(conn: Conn, group: groups.Group, draft: Draft, text: str) -> _Review:
+    scanned = scanner.scan(text, await escalation.lexicon_for(conn, group.id))
     urgent_hold = scanned.level == "urgent" and group.crisis_policy == "hold"
-    held = urgent_hold or await queue.needs_review(conn, group, draft.author_id)
+    return _Review(scanned, urgent_hold or await queue.needs_review(conn, group, draft.author_id))
+
+
+async def publish(conn: Conn, draft: Draft) -> Published:
+    """Publish `draft` exactly as read (its version); raises DraftRefused or StaleDraft."""
+    if draft.edits_post_id is not None:
+        return await _publish_edit(conn, draft)
+    group = await may_post(conn, draft)
+    review = await _review(conn, group, draft, scanned_text(draft))
     persona = await groups.get_display_name(conn, group.id, draft.author_id)
     body_html = markup.render(draft.body)
     async with conn.transaction():
-        if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
-            raise StaleDraft()
+        await _take_draft(conn, draft)
         if draft.topic_id is None:
             new = await topics.create_topic(
                 conn,
@@ -135,7 +210,7 @@ async def publish(conn: Conn, draft: Draft) -> Published:
                 body_source=draft.body,
                 body_html=body_html,
                 content_warning=draft.content_warning.strip(),
-                held=held,
+                held=review.held,
                 persona=persona,
             )
         else:
@@ -147,37 +222,41 @@ async def publish(conn: Conn, draft: Draft) -> Published:
                 body_source=draft.body,
                 body_html=body_html,
                 content_warning=draft.content_warning.strip(),
-                held=held,
+                held=review.held,
                 persona=persona,
             )
             if reply is None:
-                raise PublishRefused(
-                    "This topic is no longer open for replies. Your draft is kept."
-                )
+                raise DraftRefused("This topic is no longer open for replies. Your draft is kept.")
             new = reply
         # Starting or replying follows the topic; a published reply reaches its followers.
         await inbox.follow_by_default(conn, new.topic_id, draft.author_id)
-        if not held and draft.topic_id is not None:
+        if not review.held and draft.topic_id is not None:
             await inbox.deliver(conn, new.post_id)
-        await _queue_for_moderators(conn, group, new.post_id, draft.author_id, scanned, held)
-        return Published(new, scanned.level)
+        await _queue_for_moderators(conn, group, new.post_id, draft.author_id, review)
+        return Published(new, review.scanned.level)
+
+
+async def _take_draft(conn: Conn, draft: Draft) -> None:
+    """Remove the draft being published, or raise StaleDraft if it changed since it was read."""
+    if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
+        raise StaleDraft(await drafts.get_own_draft(conn, draft.id, draft.author_id))
 
 
 async def _queue_for_moderators(
-    conn: Conn,
-    group: groups.Group,
-    post_id: int,
-    author_id: int,
-    scanned: scanner.ScanResult,
-    held: bool,
+    conn: Conn, group: groups.Group, post_id: int, author_id: int, review: _Review
 ) -> None:
     """A crisis match goes to the crisis queue (held or not); otherwise a held post waits in the
     pre-moderation queue. New posts and edits take the same road."""
-    if scanned.level != "none":
+    if review.scanned.level != "none":
         await escalation.flag(
-            conn, group=group, post_id=post_id, author_id=author_id, result=scanned, held=held
+            conn,
+            group=group,
+            post_id=post_id,
+            author_id=author_id,
+            result=review.scanned,
+            held=review.held,
         )
-    elif held:
+    elif review.held:
         await queue.hold(conn, group=group, post_id=post_id, author_id=author_id)
 
 
@@ -192,32 +271,21 @@ async def _publish_edit(conn: Conn, draft: Draft) -> Published:
     assert draft.edits_post_id is not None
     problems = publish_problems(draft)
     if problems:
-        raise PublishRefused(" ".join(problems))
+        raise DraftRefused(*problems)
     post = await own_posts.get_own_post(conn, draft.edits_post_id, draft.author_id)
     if post is None or post.state != "published":
-        raise PublishRefused(
+        raise DraftRefused(
             "This post can no longer be edited: it was taken down or deleted. Your text is kept"
             " in this draft."
         )
     if (draft.body, draft.content_warning.strip()) == (post.body_source, post.content_warning):
         # Nothing changed: no "edited" mark, no history entry, no new scan; the draft goes.
-        if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
-            raise StaleDraft()
+        await _take_draft(conn, draft)
         return Published(topics.NewPost(post.topic_id, post.id, post.number), "none")
-    group = await groups.get_group_by_slug(conn, draft.group_slug)
-    if group is None or group.archived_at is not None:
-        raise PublishRefused("This group is closed to new posts. Your draft is kept.")
-    blocked = await sanctions.posting_block(conn, draft.author_id, group)
-    if blocked:
-        raise PublishRefused(blocked + " Your draft is kept.")
-    if not await groups.is_active_member(conn, group.id, draft.author_id):
-        raise PublishRefused(f"Join “{group.name}” to edit your post. Your draft is kept.")
-    scanned = scanner.scan(draft.body, await escalation.lexicon_for(conn, group.id))
-    urgent_hold = scanned.level == "urgent" and group.crisis_policy == "hold"
-    held = urgent_hold or await queue.needs_review(conn, group, draft.author_id)
+    group = await may_post(conn, draft)
+    review = await _review(conn, group, draft, draft.body)
     async with conn.transaction():
-        if not await drafts.delete_published_draft(conn, draft.id, draft.author_id, draft.version):
-            raise StaleDraft()
+        await _take_draft(conn, draft)
         if not await own_posts.apply_edit(
             conn,
             post.id,
@@ -226,8 +294,9 @@ async def _publish_edit(conn: Conn, draft: Draft) -> Published:
             body_html=markup.render(draft.body),
             content_warning=draft.content_warning.strip(),
         ):
-            raise PublishRefused("This post can no longer be edited. Your draft is kept.")
-        if held:
+            raise DraftRefused("This post can no longer be edited. Your draft is kept.")
+        if review.held:
             await posts.hide(conn, post.id)
-        await _queue_for_moderators(conn, group, post.id, draft.author_id, scanned, held)
-    return Published(topics.NewPost(post.topic_id, post.id, post.number, held=held), scanned.level)
+        await _queue_for_moderators(conn, group, post.id, draft.author_id, review)
+    published = topics.NewPost(post.topic_id, post.id, post.number, held=review.held)
+    return Published(published, review.scanned.level)

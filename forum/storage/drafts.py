@@ -36,15 +36,15 @@ class Draft:
         return self.topic_id is not None
 
 
-_SELECT = """
+_COLUMNS = """
     SELECT d.id, d.author_id, d.group_id, g.slug AS group_slug, g.name AS group_name,
            g.anonymous AS group_anonymous, d.topic_id, t.title AS topic_title, d.title, d.body,
            d.anonymous, d.content_warning, d.version, d.created_at, d.updated_at,
            d.edits_post_id
-    FROM drafts d
-    JOIN groups g ON g.id = d.group_id
-    LEFT JOIN topics t ON t.id = d.topic_id
 """
+#: Drafts `d` with the group and topic they belong to.
+_JOINS = " JOIN groups g ON g.id = d.group_id LEFT JOIN topics t ON t.id = d.topic_id"
+_SELECT = _COLUMNS + " FROM drafts d" + _JOINS
 
 
 async def create_draft(
@@ -97,12 +97,17 @@ async def save_draft(
     body: str,
     anonymous: bool,
     content_warning: str,
-) -> int | None:
-    """Returns the new version, or None when `version` is stale (saved elsewhere since)."""
-    new_version = await conn.fetchval(
-        "UPDATE drafts SET title = $4, body = $5, anonymous = $6, content_warning = $7,"
-        " version = version + 1, updated_at = now()"
-        " WHERE id = $1 AND author_id = $2 AND version = $3 RETURNING version",
+) -> Draft | None:
+    """The draft as saved (its version one up), or None when `version` is stale (saved
+    elsewhere since) or the draft is not the author's. One round trip: the UPDATE's row is
+    joined to its group and topic as `get_own_draft` reads them."""
+    row = await conn.fetchrow(
+        "WITH d AS (UPDATE drafts SET title = $4, body = $5, anonymous = $6,"
+        " content_warning = $7, version = version + 1, updated_at = now()"
+        " WHERE id = $1 AND author_id = $2 AND version = $3 RETURNING *)"
+        + _COLUMNS
+        + " FROM d"
+        + _JOINS,
         draft_id,
         author_id,
         version,
@@ -111,7 +116,7 @@ async def save_draft(
         anonymous,
         content_warning,
     )
-    return None if new_version is None else int(new_version)
+    return Draft(**row) if row else None
 
 
 async def delete_draft(conn: Conn, draft_id: int, author_id: int) -> bool:

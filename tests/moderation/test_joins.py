@@ -98,7 +98,7 @@ async def test_a_first_post_waits_for_the_guidelines_to_be_accepted(
 ):
     group = await make_group("kind", guidelines="Be gentle with each other.")
     await groups.join_group(db, group, author.id)
-    with pytest.raises(publishing.PublishRefused, match="guidelines"):
+    with pytest.raises(publishing.DraftRefused, match="guidelines"):
         await publishing.publish(db, await make_draft(author, group))
     client = await make_client(author)
     page = await (await client.get("/g/kind")).text()

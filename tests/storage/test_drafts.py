@@ -114,7 +114,16 @@ async def test_save_draft_with_the_current_version_returns_the_next_version(
     db, author, group, make_draft
 ):
     draft = await make_draft(author, group)
-    assert await _save(db, draft, author.id, version=draft.version) == draft.version + 1
+    saved = await _save(db, draft, author.id, version=draft.version)
+    assert saved is not None
+    assert saved.version == draft.version + 1
+
+
+async def test_save_draft_returns_the_draft_as_reading_it_would(db, author, group, make_draft):
+    draft = await make_draft(author, group)
+    saved = await _save(db, draft, author.id, version=draft.version, body="saved")
+    assert saved == await drafts.get_own_draft(db, draft.id, author.id)
+    assert (saved.body, saved.group_slug, saved.group_name) == ("saved", "grief", "Grief and loss")
 
 
 async def test_save_draft_stores_the_new_fields(db, author, group, make_draft):

@@ -6,6 +6,8 @@ from aiohttp import web
 
 from forum.members import accounts, limits
 from forum.storage import sessions
+from forum.storage.db import Conn
+from forum.storage.members import Member
 from forum.web import auth, forms
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
@@ -34,14 +36,16 @@ async def register(request: web.Request) -> web.Response:
     form = await forms.read(request)
     pseudonym = form.text("pseudonym").strip()
     target = auth.safe_next(form.text("next"))
-    secret = request.app[settings_key].secret
     context = {"pseudonym": pseudonym[:64], "next": target}
     async with request.app[pool_key].acquire() as conn:
         try:
             accounts.check_pseudonym(pseudonym)
             accounts.check_password(form.text("password"), pseudonym)
             await limits.spend(
-                conn, limits.REGISTER_PER_ADDRESS, limits.key(secret, "r:" + _address(request))
+                conn,
+                request.app[settings_key],
+                limits.REGISTER_PER_ADDRESS,
+                "r:" + _address(request),
             )
             member = await accounts.register(conn, pseudonym, form.text("password"))
         except accounts.AccountError as exc:
@@ -80,13 +84,7 @@ async def login(request: web.Request) -> web.Response:
     context = {"pseudonym": pseudonym[:64], "next": target}
     async with request.app[pool_key].acquire() as conn:
         try:
-            member = await accounts.sign_in(
-                conn,
-                request.app[settings_key].secret,
-                pseudonym,
-                form.text("password"),
-                _address(request),
-            )
+            member = await _sign_in(request, conn, pseudonym, form.text("password"))
         except limits.Limited as exc:
             response = render(
                 request,
@@ -113,6 +111,25 @@ async def login(request: web.Request) -> web.Response:
             )
         session = await sessions.create_session(conn, member)
     raise _signed_in_redirect(request, session.token, target)
+
+
+async def _sign_in(
+    request: web.Request, conn: Conn, pseudonym: str, password: str
+) -> Member | None:
+    """Failed sign-ins count per pseudonym (guessing one member's password) and per address
+    (trying many pseudonyms); either limit, once reached, answers "try again in N minutes"."""
+    settings = request.app[settings_key]
+    attempt = [
+        (limits.LOGIN_PER_PSEUDONYM, "p:" + pseudonym[:64]),
+        (limits.LOGIN_PER_ADDRESS, "a:" + _address(request)),
+    ]
+    for policy, who in attempt:
+        await limits.check(conn, settings, policy, who)
+    member = await accounts.sign_in(conn, pseudonym, password)
+    if member is None:
+        for policy, who in attempt:
+            await limits.spend(conn, settings, policy, who)
+    return member
 
 
 async def logout(request: web.Request) -> web.Response:

@@ -14,7 +14,7 @@ from aiohttp import web
 from forum.groups import admin
 from forum.groups.settings import CHOICES, DEFAULTS, NUMBERS, SLUG_RULE, TAGS, GroupSettings
 from forum.moderation import queue, reveal
-from forum.storage import audit, group_health, groups, members, moderators, posts
+from forum.storage import audit, group_health, groups, posts
 from forum.web import forms
 from forum.web.handlers._lookups import group_or_404, require_admin
 from forum.web.keys import pool_key
@@ -158,27 +158,11 @@ async def appoint_moderator(request: web.Request) -> web.Response:
     actor = require_admin(request)
     group = await group_or_404(request)
     pseudonym = (await forms.read(request)).text("pseudonym").strip()[:64]
-    async with request.app[pool_key].acquire() as conn:
-        found = await members.get_credentials(conn, pseudonym) if pseudonym else None
-        if found is None:
-            return await _group_page(
-                request,
-                group,
-                pseudonym=pseudonym,
-                status=400,
-                error=f"No member is called “{pseudonym}”. Check the spelling.",
-            )
-        async with conn.transaction():
-            if await moderators.appoint(conn, group.id, found.member.id, actor.id):
-                await groups.add_member(conn, group.id, found.member.id)
-                await audit.record(
-                    conn,
-                    actor_id=actor.id,
-                    action="appoint-moderator",
-                    group_id=group.id,
-                    subject_id=found.member.id,
-                    reason=found.member.pseudonym,
-                )
+    try:
+        async with request.app[pool_key].acquire() as conn:
+            await admin.appoint_moderator(conn, group, pseudonym, actor_id=actor.id)
+    except admin.NoSuchMember as exc:
+        return await _group_page(request, group, pseudonym=pseudonym, status=400, error=str(exc))
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 
@@ -186,15 +170,8 @@ async def remove_moderator(request: web.Request) -> web.Response:
     actor = require_admin(request)
     group = await group_or_404(request)
     member_id = forms.int_param(request, "member_id")
-    async with request.app[pool_key].acquire() as conn, conn.transaction():
-        if await moderators.remove(conn, group.id, member_id):
-            await audit.record(
-                conn,
-                actor_id=actor.id,
-                action="remove-moderator",
-                group_id=group.id,
-                subject_id=member_id,
-            )
+    async with request.app[pool_key].acquire() as conn:
+        await admin.remove_moderator(conn, group, member_id, actor_id=actor.id)
     raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 

@@ -2,21 +2,19 @@
 asking to join, accepting the guidelines, and moderators deciding on requests.
 
 An approval group's request waits in `/mod` with the applicant's answer; the applicant is told
-the outcome in their notifications. Deciding is for the group's moderators (and admins); anyone
-else gets 404.
+the outcome in their notifications (`moderation.joins` decides and records). Deciding is for the
+group's moderators (and admins); anyone else gets 404.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from forum.moderation import sanctions
-from forum.storage import audit, groups, memberships, moderators, notifications
+from forum.moderation import joins
+from forum.storage import groups, memberships
 from forum.web import auth, forms
 from forum.web.keys import pool_key
 from forum.web.pages import render
-
-ANSWER_MAX = 1000
 
 
 async def _open_group_or_404(request: web.Request) -> groups.Group:
@@ -56,28 +54,16 @@ async def join_group(request: web.Request) -> web.Response:
     group = await _open_group_or_404(request)
     form = await forms.read(request)
     answer, accepted = form.text("answer").strip(), form.flag("accept_guidelines")
-    problem = None
-    asked = group.membership == "approval" and group.join_question
-    if asked and not answer:
-        problem = "Please answer the moderators' question: it helps them welcome you."
-    elif len(answer) > ANSWER_MAX:
-        problem = f"Your answer can be at most {ANSWER_MAX:,} characters; it is still here."
-    if problem:
+    try:
+        async with request.app[pool_key].acquire() as conn:
+            state = await joins.join(conn, group, member.id, answer=answer, accepted=accepted)
+    except joins.AnswerRefused as exc:
         return _join_page(
-            request, group, answer=answer, accepted=accepted, error=problem, status=400
+            request, group, answer=answer, accepted=accepted, error=str(exc), status=400
         )
-    async with request.app[pool_key].acquire() as conn:
-        removed = await sanctions.removal(conn, member.id, group)
-        if removed is not None:  # removed by a moderator: rejoining would undo their decision
-            return render(
-                request, "groups/join_refused.html", {"group": group, "why": removed}, status=400
-            )
-        state = await groups.join_group(
-            conn,
-            group,
-            member.id,
-            answer=answer if asked else "",
-            accepted_guidelines=accepted and bool(group.guidelines),
+    except joins.Removed as exc:
+        return render(
+            request, "groups/join_refused.html", {"group": group, "why": str(exc)}, status=400
         )
     if state == "pending":
         url = request.app.router["directory"].url_for().with_query(requested=group.slug)
@@ -104,31 +90,11 @@ async def decide_request(request: web.Request) -> web.Response:
     if action not in ("approve", "decline"):
         raise web.HTTPNotFound()
     async with request.app[pool_key].acquire() as conn:
-        if not await moderators.is_moderator(conn, group_id, moderator.id):
-            raise web.HTTPNotFound()
-        view = await groups.get_visible_group_by_id(conn, group_id, moderator.id, True)
-        if view is None:
-            raise web.HTTPNotFound()
-        name = view.group.name
-        async with conn.transaction():
-            if action == "approve":
-                changed = await memberships.approve(conn, group_id, member_id)
-                message = f"Your request to join “{name}” was accepted. Welcome!"
-            else:
-                changed = await memberships.decline(conn, group_id, member_id)
-                message = (
-                    f"Your request to join “{name}” was not accepted this time. You are welcome"
-                    " to look for another group in the directory."
-                )
-            if changed:
-                await notifications.notify(conn, member_id, f"join-{action}", message)
-                await audit.record(
-                    conn,
-                    actor_id=moderator.id,
-                    action=f"join-{action}",
-                    group_id=group_id,
-                    subject_id=member_id,
-                )
+        decided = await joins.decide(
+            conn, moderator, group_id, member_id, approve=action == "approve"
+        )
+    if decided is None:
+        raise web.HTTPNotFound()
     raise web.HTTPSeeOther(request.app.router["mod"].url_for().with_fragment("join-requests"))
 
 

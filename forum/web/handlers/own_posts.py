@@ -97,9 +97,7 @@ async def respond(request: web.Request) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         try:
             await limits.spend(
-                conn,
-                limits.RESPONSES_PER_MEMBER,
-                limits.key(request.app[settings_key].secret, f"m:{member.id}"),
+                conn, request.app[settings_key], limits.RESPONSES_PER_MEMBER, f"m:{member.id}"
             )
         except limits.Limited as exc:
             raise web.HTTPTooManyRequests(headers={"Retry-After": str(exc.retry_after)}) from None

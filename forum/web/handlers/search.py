@@ -38,10 +38,10 @@ def decode_cursor(raw: str | None) -> tuple[int, int] | None:
     return int(score), int(post_id)
 
 
-def _reader_key(request: web.Request) -> bytes:
+def _reader(request: web.Request) -> str:
+    """Who is searching, for the rate limit: the member, or a visitor's address."""
     viewer = auth.viewer(request)
-    who = f"m:{viewer.id}" if viewer else f"a:{request.remote or 'unknown'}"
-    return limits.key(request.app[settings_key].secret, "s:" + who)
+    return "s:" + (f"m:{viewer.id}" if viewer else f"a:{request.remote or 'unknown'}")
 
 
 async def search_page(request: web.Request) -> web.Response:
@@ -66,7 +66,9 @@ async def search_page(request: web.Request) -> web.Response:
         return render(request, "search/results.html", {**context, "problem": "empty"})
     async with request.app[pool_key].acquire() as conn:
         try:
-            await limits.spend(conn, limits.SEARCH_PER_READER, _reader_key(request))
+            await limits.spend(
+                conn, request.app[settings_key], limits.SEARCH_PER_READER, _reader(request)
+            )
         except limits.Limited as exc:
             response = render(
                 request,

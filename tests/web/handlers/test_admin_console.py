@@ -311,7 +311,7 @@ async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_n
     assert page.status == 200
     assert "Archived" in await page.text()
     draft = await make_draft(author, grief)
-    with pytest.raises(publishing.PublishRefused):
+    with pytest.raises(publishing.DraftRefused):
         await publishing.publish(db, draft)
     assert await audit_count(db, "archive-group") == 1
     await admin.post_form("/admin/groups/grief/restore")
