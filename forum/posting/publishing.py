@@ -184,8 +184,8 @@ class _Review:
     held: bool
 
 
-async def _review(conn: Conn, group: groups.Group, draft: Draft, text: str) -> _Review:
-    scanned = scanner.scan(text, await escalation.lexicon_for(conn, group.id))
+async def _review(conn: Conn, group: groups.Group, draft: Draft) -> _Review:
+    scanned = scanner.scan(scanned_text(draft), await escalation.lexicon_for(conn, group.id))
     urgent_hold = scanned.level == "urgent" and group.crisis_policy == "hold"
     return _Review(scanned, urgent_hold or await queue.needs_review(conn, group, draft.author_id))
 
@@ -195,7 +195,7 @@ async def publish(conn: Conn, draft: Draft) -> Published:
     if draft.edits_post_id is not None:
         return await _publish_edit(conn, draft)
     group = await may_post(conn, draft)
-    review = await _review(conn, group, draft, scanned_text(draft))
+    review = await _review(conn, group, draft)
     persona = await groups.get_display_name(conn, group.id, draft.author_id)
     body_html = markup.render(draft.body)
     async with conn.transaction():
@@ -283,7 +283,7 @@ async def _publish_edit(conn: Conn, draft: Draft) -> Published:
         await _take_draft(conn, draft)
         return Published(topics.NewPost(post.topic_id, post.id, post.number), "none")
     group = await may_post(conn, draft)
-    review = await _review(conn, group, draft, draft.body)
+    review = await _review(conn, group, draft)
     async with conn.transaction():
         await _take_draft(conn, draft)
         if not await own_posts.apply_edit(

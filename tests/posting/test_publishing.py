@@ -140,3 +140,12 @@ async def test_a_new_post_is_scanned_for_crisis_in_its_title(
     draft = await make_draft(author, circle, title=URGENT, body="Nothing else to say.")
     assert (await publishing.scan_draft(db, draft)).level == "urgent"
     assert (await publishing.publish(db, draft)).crisis_level == "urgent"
+
+
+async def test_an_edit_is_scanned_for_crisis_in_its_title_as_a_new_post_is(
+    db: asyncpg.Connection, author: Member, circle: Group, publish: Publish
+) -> None:
+    post = await publish(author, circle, title="Evenings", body="Ordinary words.")
+    edit = await save(db, await edit_of(db, post, author), title=URGENT, body="Ordinary, edited.")
+    assert (await publishing.scan_draft(db, edit)).level == "urgent"  # what the preview showed
+    assert (await publishing.publish(db, edit)).crisis_level == "urgent"
