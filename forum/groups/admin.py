@@ -76,17 +76,14 @@ async def save(conn: Conn, group: Group, settings: GroupSettings, *, actor_id: i
 
 
 async def set_archived(conn: Conn, group: Group, archived: bool, *, actor_id: int) -> bool:
-    async with conn.transaction():
-        changed = await groups.set_archived(conn, group.id, archived)
-        if changed:
-            await audit.record(
-                conn,
-                actor_id=actor_id,
-                action="archive-group" if archived else "restore-group",
-                group_id=group.id,
-                reason=group.name,
-            )
-    return changed
+    return await audit.record_if_changed(
+        conn,
+        groups.set_archived(conn, group.id, archived),
+        actor_id=actor_id,
+        action="archive-group" if archived else "restore-group",
+        group_id=group.id,
+        reason=group.name,
+    )
 
 
 class NoSuchMember(Exception):
@@ -100,30 +97,31 @@ async def appoint_moderator(conn: Conn, group: Group, pseudonym: str, *, actor_i
     found = await members.get_credentials(conn, pseudonym) if pseudonym else None
     if found is None:
         raise NoSuchMember(f"No member is called “{pseudonym}”. Check the spelling.")
-    async with conn.transaction():
-        appointed = await moderators.appoint(conn, group.id, found.member.id, actor_id)
-        if appointed:
-            await groups.add_member(conn, group.id, found.member.id)
-            await audit.record(
-                conn,
-                actor_id=actor_id,
-                action="appoint-moderator",
-                group_id=group.id,
-                subject_id=found.member.id,
-                reason=found.member.pseudonym,
-            )
-    return appointed
+    member = found.member
+
+    async def appoint() -> bool:
+        if not await moderators.appoint(conn, group.id, member.id, actor_id):
+            return False
+        await groups.add_member(conn, group.id, member.id)
+        return True
+
+    return await audit.record_if_changed(
+        conn,
+        appoint(),
+        actor_id=actor_id,
+        action="appoint-moderator",
+        group_id=group.id,
+        subject_id=member.id,
+        reason=member.pseudonym,
+    )
 
 
 async def remove_moderator(conn: Conn, group: Group, member_id: int, *, actor_id: int) -> bool:
-    async with conn.transaction():
-        removed = await moderators.remove(conn, group.id, member_id)
-        if removed:
-            await audit.record(
-                conn,
-                actor_id=actor_id,
-                action="remove-moderator",
-                group_id=group.id,
-                subject_id=member_id,
-            )
-    return removed
+    return await audit.record_if_changed(
+        conn,
+        moderators.remove(conn, group.id, member_id),
+        actor_id=actor_id,
+        action="remove-moderator",
+        group_id=group.id,
+        subject_id=member_id,
+    )

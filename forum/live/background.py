@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from forum.live import webhooks
+from forum.live import listening, webhooks
 from forum.moderation.crisis import escalation
 from forum.storage import own_data, rate_limits, sessions
 
@@ -44,9 +44,7 @@ async def every(
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await listening.stop(task)
 
 
 async def crisis_round(pool: asyncpg.Pool, post: webhooks.Post, secret: bytes) -> None:

@@ -178,6 +178,10 @@ async def _record(conn: Conn, item: Item, moderator: Member, action: str, reason
     )
 
 
+async def _tell_author(conn: Conn, item: Item, kind: str, message: str) -> None:
+    await notifications.notify(conn, item.author_id, kind, message, post_id=item.post_id)
+
+
 async def claim(conn: Conn, item: Item, moderator: Member) -> None:
     async with conn.transaction():
         if not await queue_items.claim(conn, item.id, moderator.id):
@@ -199,13 +203,10 @@ async def approve(
         await _record(conn, item, moderator, "edit-approve" if new_body is not None else "approve")
         if was_held:
             await inbox.deliver(conn, item.post_id)  # replies reach followers once visible
-            await notifications.notify(
-                conn,
-                item.author_id,
-                "approved",
-                f"Your post in {item.group_name} was approved and is now visible to the group.",
-                post_id=item.post_id,
+            visible = (
+                f"Your post in {item.group_name} was approved and is now visible to the group."
             )
+            await _tell_author(conn, item, "approved", visible)
 
 
 async def reject(conn: Conn, item: Item, moderator: Member, reason: str) -> None:
@@ -216,13 +217,8 @@ async def reject(conn: Conn, item: Item, moderator: Member, reason: str) -> None
         await _decided(conn, item, moderator, "rejected")
         await posts.take_down(conn, item.post_id)
         await _record(conn, item, moderator, "reject", reason.strip())
-        await notifications.notify(
-            conn,
-            item.author_id,
-            "rejected",
-            f"A moderator removed your post in {item.group_name}. Their reason: {reason.strip()}",
-            post_id=item.post_id,
-        )
+        why = f"A moderator removed your post in {item.group_name}. Their reason: {reason.strip()}"
+        await _tell_author(conn, item, "rejected", why)
 
 
 async def resolve(conn: Conn, item: Item, moderator: Member, note: str) -> None:
@@ -243,13 +239,11 @@ async def escalate(conn: Conn, item: Item, moderator: Member, note: str) -> None
                 raise ActionRefused("This item has already been escalated to the admins.")
             raise ActionConflict(current)
         await _record(conn, item, moderator, "escalate", note.strip())
-        for admin_id in await moderators.list_admin_ids(conn):
-            await notifications.notify(
-                conn,
-                admin_id,
-                "escalated",
-                f"A moderator of {item.group_name} asked the admins to look"
-                f" at queue item #{item.id}.",
-                post_id=item.post_id,
-            )
+        await notifications.notify_all(
+            conn,
+            await moderators.list_admin_ids(conn),
+            "escalated",
+            f"A moderator of {item.group_name} asked the admins to look at queue item #{item.id}.",
+            post_id=item.post_id,
+        )
         await events.notify(conn, Event(item.id, item.group_id, "escalated"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +45,32 @@ async def record(
         reason,
     )
     return int(entry_id)
+
+
+async def record_if_changed(
+    conn: Conn,
+    change: Awaitable[bool],
+    *,
+    actor_id: int | None,
+    action: str,
+    group_id: int | None = None,
+    subject_id: int | None = None,
+    reason: str = "",
+) -> bool:
+    """Await `change` (a write that says whether it changed anything) and, if it did, record
+    it, in one transaction: a repeat changes nothing and records nothing."""
+    async with conn.transaction():
+        changed = await change
+        if changed:
+            await record(
+                conn,
+                actor_id=actor_id,
+                action=action,
+                group_id=group_id,
+                subject_id=subject_id,
+                reason=reason,
+            )
+    return changed
 
 
 async def list_entries(

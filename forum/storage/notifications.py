@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,21 @@ async def notify(
     await conn.execute(
         "INSERT INTO notifications (member_id, kind, post_id, message) VALUES ($1, $2, $3, $4)",
         member_id,
+        kind,
+        post_id,
+        message,
+    )
+
+
+async def notify_all(
+    conn: Conn, member_ids: Sequence[int], kind: str, message: str, *, post_id: int | None = None
+) -> None:
+    """The same notification to each of `member_ids` (a group's moderators, the admins), in
+    their order, in one statement."""
+    await conn.execute(
+        "INSERT INTO notifications (member_id, kind, post_id, message)"
+        " SELECT m, $2, $3, $4 FROM unnest($1::bigint[]) WITH ORDINALITY AS t(m, n) ORDER BY n",
+        list(member_ids),
         kind,
         post_id,
         message,

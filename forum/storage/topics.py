@@ -235,7 +235,32 @@ async def create_topic(
         state,
         persona,
     )
+    post_id = await _insert_post(
+        conn,
+        topic_id,
+        author_id,
+        anonymous,
+        number,
+        (body_source, body_html, content_warning),
+        state,
+        persona,
+    )
+    return NewPost(int(topic_id), post_id, number, held)
+
+
+async def _insert_post(
+    conn: Conn,
+    topic_id: int,
+    author_id: int,
+    anonymous: bool,
+    number: int | None,
+    content: tuple[str, str, str],  # body_source, body_html, content_warning
+    state: str,
+    persona: str | None,
+) -> int:
+    """The post row of a new topic or reply, with its author's anonymous label in the topic."""
     label = await _anon_label(conn, topic_id, author_id) if anonymous else None
+    body_source, body_html, content_warning = content
     post_id = await conn.fetchval(
         "INSERT INTO posts (topic_id, author_id, anonymous, number, body_source, body_html,"
         " content_warning, state, anon_label, persona)"
@@ -251,7 +276,7 @@ async def create_topic(
         label,
         persona,
     )
-    return NewPost(int(topic_id), int(post_id), number, held)
+    return int(post_id)
 
 
 async def _anon_label(conn: Conn, topic_id: int, author_id: int) -> int:
@@ -304,20 +329,14 @@ async def create_reply(
         )
         if number is None:
             return None
-    label = await _anon_label(conn, topic_id, author_id) if anonymous else None
-    post_id = await conn.fetchval(
-        "INSERT INTO posts (topic_id, author_id, anonymous, number, body_source, body_html,"
-        " content_warning, state, anon_label, persona)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    post_id = await _insert_post(
+        conn,
         topic_id,
         author_id,
         anonymous,
         number,
-        body_source,
-        body_html,
-        content_warning,
+        (body_source, body_html, content_warning),
         "held" if held else "published",
-        label,
         persona,
     )
-    return NewPost(topic_id, int(post_id), None if number is None else int(number), held=held)
+    return NewPost(topic_id, post_id, None if number is None else int(number), held=held)

@@ -68,48 +68,48 @@ async def reescalate_due(conn: Conn, now: datetime) -> int:
     async with conn.transaction():
         for item in await crisis.take_overdue(conn, now, "moderators"):
             steps += 1
-            for member_id in await crisis.list_moderator_ids(conn, item.group_id):
-                await notifications.notify(
-                    conn,
-                    member_id,
-                    "crisis",
-                    f"Urgent: a crisis post in {item.group_name} has waited"
-                    f" {_minutes(now, item.created_at)} minutes without a moderator."
-                    f" Please look at queue item #{item.item_id} now.",
-                )
-            await audit.record(
+            await _alert(
                 conn,
-                actor_id=None,
+                item,
+                await crisis.list_moderator_ids(conn, item.group_id),
+                f"Urgent: a crisis post in {item.group_name} has waited"
+                f" {_minutes(now, item.created_at)} minutes without a moderator."
+                f" Please look at queue item #{item.item_id} now.",
                 action="reescalate",
-                group_id=item.group_id,
-                item_id=item.item_id,
                 reason="unclaimed urgent crisis item: all moderators alerted",
             )
             if item.webhook_url:
                 await crisis.enqueue_webhook(
                     conn, item.group_id, item.item_id, item.webhook_url, _payload(item, now)
                 )
-            await events.notify(conn, Event(item.item_id, item.group_id, "reescalated", "urgent"))
         for item in await crisis.take_overdue(conn, now, "admins"):
             steps += 1
-            for admin_id in await moderators.list_admin_ids(conn):
-                await notifications.notify(
-                    conn,
-                    admin_id,
-                    "crisis",
-                    f"Urgent: a crisis post in {item.group_name} is still unclaimed after"
-                    f" {_minutes(now, item.created_at)} minutes. Queue item #{item.item_id}.",
-                )
-            await audit.record(
+            await _alert(
                 conn,
-                actor_id=None,
+                item,
+                await moderators.list_admin_ids(conn),
+                f"Urgent: a crisis post in {item.group_name} is still unclaimed after"
+                f" {_minutes(now, item.created_at)} minutes. Queue item #{item.item_id}.",
                 action="alert-admins",
-                group_id=item.group_id,
-                item_id=item.item_id,
                 reason="unclaimed urgent crisis item: admins alerted",
             )
-            await events.notify(conn, Event(item.item_id, item.group_id, "reescalated", "urgent"))
     return steps
+
+
+async def _alert(
+    conn: Conn, item: crisis.Overdue, who: list[int], message: str, *, action: str, reason: str
+) -> None:
+    """One step up the chain: notify `who`, record it, and sound the alarm on open queues."""
+    await notifications.notify_all(conn, who, "crisis", message)
+    await audit.record(
+        conn,
+        actor_id=None,
+        action=action,
+        group_id=item.group_id,
+        item_id=item.item_id,
+        reason=reason,
+    )
+    await events.notify(conn, Event(item.item_id, item.group_id, "reescalated", "urgent"))
 
 
 def _minutes(now: datetime, since: datetime) -> int:

@@ -113,17 +113,14 @@ async def add_phrase(conn: Conn, group: Group, phrase: str, level: str, *, actor
 
 
 async def remove_phrase(conn: Conn, group: Group, phrase_id: int, *, actor_id: int) -> bool:
-    async with conn.transaction():
-        removed = await crisis.remove_phrase(conn, group.id, phrase_id)
-        if removed:
-            await audit.record(
-                conn,
-                actor_id=actor_id,
-                action="crisis-phrase-remove",
-                group_id=group.id,
-                reason=f"phrase #{phrase_id}",
-            )
-    return removed
+    return await audit.record_if_changed(
+        conn,
+        crisis.remove_phrase(conn, group.id, phrase_id),
+        actor_id=actor_id,
+        action="crisis-phrase-remove",
+        group_id=group.id,
+        reason=f"phrase #{phrase_id}",
+    )
 
 
 def clean_resource(raw: Mapping[str, str]) -> dict[str, str]:
@@ -157,14 +154,11 @@ async def add_resource(conn: Conn, group: Group, fields: dict[str, str], *, acto
 
 
 async def remove_resource(conn: Conn, group: Group, resource_id: int, *, actor_id: int) -> bool:
-    async with conn.transaction():
-        removed = await crisis.remove_resource(conn, group.id, resource_id)
-        if removed:
-            await audit.record(
-                conn,
-                actor_id=actor_id,
-                action="crisis-resource-remove",
-                group_id=group.id,
-                reason=f"resource #{resource_id}",
-            )
-    return removed
+    return await audit.record_if_changed(
+        conn,
+        crisis.remove_resource(conn, group.id, resource_id),
+        actor_id=actor_id,
+        action="crisis-resource-remove",
+        group_id=group.id,
+        reason=f"resource #{resource_id}",
+    )

@@ -6,11 +6,13 @@ answer, so a page never confirms that a hidden group, topic or admin page is the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from forum.storage import groups, topics
 from forum.storage.members import Member
-from forum.web import auth
+from forum.web import auth, forms
 from forum.web.keys import pool_key
 
 #: Posts per topic page.
@@ -45,6 +47,25 @@ async def visible_topic_or_404(
     return topic, view
 
 
+@dataclass(frozen=True, slots=True)
+class VisiblePost:
+    post_id: int
+    number: int
+    topic: topics.Topic
+    view: groups.GroupView
+
+
+async def visible_post_or_404(request: web.Request) -> VisiblePost:
+    """The post at `{id}`, with its topic and group, if the viewer may read its topic."""
+    post_id = forms.int_param(request, "id")
+    async with request.app[pool_key].acquire() as conn:
+        location = await topics.get_post_location(conn, post_id)
+    if location is None:
+        raise web.HTTPNotFound()
+    topic, view = await visible_topic_or_404(request, location[0])
+    return VisiblePost(post_id, location[1], topic, view)
+
+
 async def visible_group_or_404(request: web.Request, slug: str) -> groups.GroupView:
     """The group at `slug`, or at the slug it had before it was renamed, if the viewer may see
     it. Following old slugs here, not by redirecting, keeps a form posted with an old slug (a
@@ -77,3 +98,8 @@ async def group_or_404(request: web.Request) -> groups.Group:
     if group is None:
         raise web.HTTPNotFound()
     return group
+
+
+async def admin_and_group(request: web.Request) -> tuple[Member, groups.Group]:
+    """The signed-in admin and the group at `{slug}` of an admin page (else 404)."""
+    return require_admin(request), await group_or_404(request)

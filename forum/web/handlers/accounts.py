@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 
 from forum.members import accounts, limits
@@ -12,6 +14,9 @@ from forum.web import auth, forms
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
 from forum.web.security import SESSION_COOKIE
+
+REGISTER = "accounts/register.html"
+LOGIN = "accounts/login.html"
 
 
 def _address(request: web.Request) -> str:
@@ -24,19 +29,34 @@ def _signed_in_redirect(request: web.Request, token: str, target: str) -> web.HT
     return response
 
 
+def _form(
+    request: web.Request,
+    template: str,
+    *,
+    pseudonym: str = "",
+    target: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+    retry_after: int | None = None,
+) -> web.Response:
+    """The register or sign-in form, again with what was typed (never the password)."""
+    next_ = auth.safe_next(request.query.get("next")) if target is None else target
+    context = {"pseudonym": pseudonym[:64], "error": error, "next": next_}
+    response = render(request, template, context, status=status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 async def register_page(request: web.Request) -> web.Response:
-    return render(
-        request,
-        "accounts/register.html",
-        {"pseudonym": "", "error": None, "next": auth.safe_next(request.query.get("next"))},
-    )
+    return _form(request, REGISTER)
 
 
 async def register(request: web.Request) -> web.Response:
     form = await forms.read(request)
     pseudonym = form.text("pseudonym").strip()
     target = auth.safe_next(form.text("next"))
-    context = {"pseudonym": pseudonym[:64], "next": target}
+    again = functools.partial(_form, request, REGISTER, pseudonym=pseudonym, target=target)
     async with request.app[pool_key].acquire() as conn:
         try:
             accounts.check_pseudonym(pseudonym)
@@ -45,70 +65,42 @@ async def register(request: web.Request) -> web.Response:
                 conn,
                 request.app[settings_key],
                 limits.REGISTER_PER_ADDRESS,
-                "r:" + _address(request),
+                f"r:{_address(request)}",
             )
             member = await accounts.register(conn, pseudonym, form.text("password"))
         except accounts.AccountError as exc:
-            return render(
-                request, "accounts/register.html", {**context, "error": str(exc)}, status=400
-            )
+            return again(error=str(exc), status=400)
         except limits.Limited as exc:
-            response = render(
-                request,
-                "accounts/register.html",
-                {
-                    **context,
-                    "error": "Too many new accounts have been made from here recently."
-                    f" Please try again in {_minutes(exc.retry_after)}.",
-                },
-                status=429,
+            error = (
+                "Too many new accounts have been made from here recently."
+                f" Please try again in {_minutes(exc.retry_after)}."
             )
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
+            return again(error=error, status=429, retry_after=exc.retry_after)
         session = await sessions.create_session(conn, member)
     raise _signed_in_redirect(request, session.token, target)
 
 
 async def login_page(request: web.Request) -> web.Response:
-    return render(
-        request,
-        "accounts/login.html",
-        {"pseudonym": "", "error": None, "next": auth.safe_next(request.query.get("next"))},
-    )
+    return _form(request, LOGIN)
 
 
 async def login(request: web.Request) -> web.Response:
     form = await forms.read(request)
     pseudonym = form.text("pseudonym").strip()
     target = auth.safe_next(form.text("next"))
-    context = {"pseudonym": pseudonym[:64], "next": target}
+    again = functools.partial(_form, request, LOGIN, pseudonym=pseudonym, target=target)
     async with request.app[pool_key].acquire() as conn:
         try:
             member = await _sign_in(request, conn, pseudonym, form.text("password"))
         except limits.Limited as exc:
-            response = render(
-                request,
-                "accounts/login.html",
-                {
-                    **context,
-                    "error": "Too many sign-in attempts. For your safety, please wait"
-                    f" {_minutes(exc.retry_after)} and try again.",
-                },
-                status=429,
+            error = (
+                "Too many sign-in attempts. For your safety, please wait"
+                f" {_minutes(exc.retry_after)} and try again."
             )
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
+            return again(error=error, status=429, retry_after=exc.retry_after)
         if member is None:
-            return render(
-                request,
-                "accounts/login.html",
-                {
-                    **context,
-                    "error": "That pseudonym and password don't match. Please check both"
-                    " and try again.",
-                },
-                status=400,
-            )
+            error = "That pseudonym and password don't match. Please check both and try again."
+            return again(error=error, status=400)
         session = await sessions.create_session(conn, member)
     raise _signed_in_redirect(request, session.token, target)
 

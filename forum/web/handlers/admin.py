@@ -16,7 +16,7 @@ from forum.groups.settings import CHOICES, DEFAULTS, NUMBERS, SLUG_RULE, TAGS, G
 from forum.moderation import queue, reveal
 from forum.storage import audit, group_health, groups, posts
 from forum.web import forms
-from forum.web.handlers._lookups import group_or_404, require_admin
+from forum.web.handlers._lookups import admin_and_group, group_or_404, require_admin
 from forum.web.keys import pool_key
 from forum.web.pages import render
 
@@ -75,7 +75,7 @@ async def create_group(request: web.Request) -> web.Response:
             return await _groups_page(
                 request, typed=typed, tags=tags, problems=problems, status=400
             )
-    raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
+    raise _back(request, group)
 
 
 def _form_of(group: groups.Group) -> dict[str, str]:
@@ -118,8 +118,7 @@ async def group_page(request: web.Request) -> web.Response:
 
 
 async def save_group(request: web.Request) -> web.Response:
-    actor = require_admin(request)
-    group = await group_or_404(request)
+    actor, group = await admin_and_group(request)
     typed, tags = _read_settings(await forms.read(request))
     checked, problems = GroupSettings.parse(typed, tags)
     if checked is None:
@@ -147,32 +146,29 @@ async def restore_group(request: web.Request) -> web.Response:
 
 
 async def _set_archived(request: web.Request, *, archived: bool) -> web.Response:
-    actor = require_admin(request)
-    group = await group_or_404(request)
+    actor, group = await admin_and_group(request)
     async with request.app[pool_key].acquire() as conn:
         await admin.set_archived(conn, group, archived, actor_id=actor.id)
-    raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
+    raise _back(request, group)
 
 
 async def appoint_moderator(request: web.Request) -> web.Response:
-    actor = require_admin(request)
-    group = await group_or_404(request)
+    actor, group = await admin_and_group(request)
     pseudonym = (await forms.read(request)).text("pseudonym").strip()[:64]
     try:
         async with request.app[pool_key].acquire() as conn:
             await admin.appoint_moderator(conn, group, pseudonym, actor_id=actor.id)
     except admin.NoSuchMember as exc:
         return await _group_page(request, group, pseudonym=pseudonym, status=400, error=str(exc))
-    raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
+    raise _back(request, group)
 
 
 async def remove_moderator(request: web.Request) -> web.Response:
-    actor = require_admin(request)
-    group = await group_or_404(request)
+    actor, group = await admin_and_group(request)
     member_id = forms.int_param(request, "member_id")
     async with request.app[pool_key].acquire() as conn:
         await admin.remove_moderator(conn, group, member_id, actor_id=actor.id)
-    raise web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
+    raise _back(request, group)
 
 
 async def reveal_author(request: web.Request) -> web.Response:
@@ -202,6 +198,10 @@ async def reveal_page(request: web.Request) -> web.Response:
     if found is None:
         raise web.HTTPNotFound()
     return render(request, "admin/reveal.html", {"reveal": found})
+
+
+def _back(request: web.Request, group: groups.Group) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(request.app.router["admin_group"].url_for(slug=group.slug))
 
 
 def setup_routes(r: web.UrlDispatcher) -> None:

@@ -16,7 +16,7 @@ from forum.moderation.crisis.sources import load_sources
 from forum.storage import crisis
 from forum.storage.groups import Group
 from forum.web import forms
-from forum.web.handlers._lookups import group_or_404, require_admin
+from forum.web.handlers._lookups import admin_and_group, group_or_404, require_admin
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
 
@@ -73,8 +73,7 @@ async def crisis_page(request: web.Request) -> web.Response:
 
 
 async def save_settings(request: web.Request) -> web.Response:
-    actor = require_admin(request)
-    group = await group_or_404(request)
+    actor, group = await admin_and_group(request)
     form = await forms.read(request)
     typed = {
         k: form.text(k).strip() for k in ("crisis_policy", "reescalate_minutes", "webhook_url")
@@ -91,13 +90,12 @@ async def save_settings(request: web.Request) -> web.Response:
             )
     except settings.Refused as exc:
         return await _page(request, group, errors=exc.problems, typed=typed, status=400)
-    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+    raise _back(request, group)
 
 
 async def add_phrase(request: web.Request) -> web.Response:
     """Shows first what the phrase would have done to recent posts; `confirm=yes` saves it."""
-    actor = require_admin(request)
-    group = await group_or_404(request)
+    actor, group = await admin_and_group(request)
     form = await forms.read(request)
     phrase, level = settings.clean_phrase(form.text("phrase")), form.text("level")
     typed = {"phrase": phrase, "level": level}
@@ -110,12 +108,11 @@ async def add_phrase(request: web.Request) -> web.Response:
             await settings.add_phrase(conn, group, phrase, level, actor_id=actor.id)
     except settings.Refused as exc:
         return await _page(request, group, typed=typed, status=400, errors=exc.problems)
-    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+    raise _back(request, group)
 
 
 async def remove_phrase(request: web.Request) -> web.Response:
-    actor = require_admin(request)
-    group = await group_or_404(request)
+    actor, group = await admin_and_group(request)
     phrase_id = forms.int_param(request, "id")
     async with request.app[pool_key].acquire() as conn:
         if (await forms.read(request)).text("confirm") != "yes":
@@ -127,12 +124,11 @@ async def remove_phrase(request: web.Request) -> web.Response:
             outcome = await impact.preview(conn, group.id, kept)
             return _preview(request, group, outcome, removing=removing)
         await settings.remove_phrase(conn, group, phrase_id, actor_id=actor.id)
-    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+    raise _back(request, group)
 
 
 async def add_resource(request: web.Request) -> web.Response:
-    actor = require_admin(request)
-    group = await group_or_404(request)
+    actor, group = await admin_and_group(request)
     form = await forms.read(request)
     typed = settings.clean_resource({k: form.text(k) for k in settings.RESOURCE_FIELDS})
     try:
@@ -140,16 +136,19 @@ async def add_resource(request: web.Request) -> web.Response:
             await settings.add_resource(conn, group, typed, actor_id=actor.id)
     except settings.Refused as exc:
         return await _page(request, group, errors=exc.problems, typed=typed, status=400)
-    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+    raise _back(request, group)
 
 
 async def remove_resource(request: web.Request) -> web.Response:
-    actor = require_admin(request)
-    group = await group_or_404(request)
+    actor, group = await admin_and_group(request)
     resource_id = forms.int_param(request, "id")
     async with request.app[pool_key].acquire() as conn:
         await settings.remove_resource(conn, group, resource_id, actor_id=actor.id)
-    raise web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
+    raise _back(request, group)
+
+
+def _back(request: web.Request, group: Group) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(request.app.router["admin_crisis"].url_for(slug=group.slug))
 
 
 def setup_routes(r: web.UrlDispatcher) -> None:

@@ -13,7 +13,7 @@ from forum.moderation import queue
 from forum.storage import drafts, own_posts, posts, responses, topics
 from forum.storage.members import Member
 from forum.web import auth, forms
-from forum.web.handlers._lookups import post_url, visible_topic_or_404
+from forum.web.handlers._lookups import post_url, visible_post_or_404
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
 
@@ -85,12 +85,7 @@ async def helped_page(request: web.Request) -> web.Response:
 async def respond(request: web.Request) -> web.Response:
     """Field `kind`: "helped" or "me-too"; pressing again takes the response back."""
     member = auth.require_member(request)
-    post_id = forms.int_param(request, "id")
-    async with request.app[pool_key].acquire() as conn:
-        location = await topics.get_post_location(conn, post_id)
-    if location is None:
-        raise web.HTTPNotFound()
-    await visible_topic_or_404(request, location[0])
+    post = await visible_post_or_404(request)
     kind = (await forms.read(request)).text("kind")
     if kind not in responses.KINDS:
         raise web.HTTPBadRequest(reason="Unknown response")
@@ -101,10 +96,10 @@ async def respond(request: web.Request) -> web.Response:
             )
         except limits.Limited as exc:
             raise web.HTTPTooManyRequests(headers={"Retry-After": str(exc.retry_after)}) from None
-        changed = await responses.toggle(conn, post_id, member.id, kind)
+        changed = await responses.toggle(conn, post.post_id, member.id, kind)
     if changed is None:
         raise web.HTTPNotFound()  # their own post: there is nothing to respond to
-    raise web.HTTPSeeOther(post_url(request, *location))
+    raise web.HTTPSeeOther(post_url(request, post.topic.id, post.number))
 
 
 async def history_page(request: web.Request) -> web.Response:

@@ -6,7 +6,13 @@ from aiohttp import web
 
 from forum.storage import crisis, topics, viewer_marks
 from forum.web import auth, forms, page_cache
-from forum.web.handlers._lookups import POSTS_PER_PAGE, page_of, post_url, visible_topic_or_404
+from forum.web.handlers._lookups import (
+    POSTS_PER_PAGE,
+    page_of,
+    post_url,
+    visible_post_or_404,
+    visible_topic_or_404,
+)
 from forum.web.keys import pool_key
 from forum.web.pages import render
 
@@ -64,13 +70,8 @@ async def topic_page(request: web.Request) -> web.Response:
 
 
 async def post_permalink(request: web.Request) -> web.Response:
-    post_id = forms.int_param(request, "id")
-    async with request.app[pool_key].acquire() as conn:
-        location = await topics.get_post_location(conn, post_id)
-    if location is None:
-        raise web.HTTPNotFound()
-    await visible_topic_or_404(request, location[0])
-    raise web.HTTPSeeOther(post_url(request, *location))
+    post = await visible_post_or_404(request)
+    raise web.HTTPSeeOther(post_url(request, post.topic.id, post.number))
 
 
 def setup_routes(r: web.UrlDispatcher) -> None:
