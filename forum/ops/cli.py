@@ -1,8 +1,9 @@
 """The `forum` command: serve, migrate, create-admin, create-group, seed-demo, seed-bench,
 crisis-scan.
 
-Every failure ends in one line on stderr and an exit status: 2 for bad usage or configuration,
-1 for anything else. No traceback reaches the terminal.
+Each command is one function, found by name in `COMMANDS`, and each has its own small function
+adding its flags to the parser. Every failure ends in one line on stderr and an exit status: 2 for
+bad usage or configuration, 1 for anything else. No traceback reaches the terminal.
 """
 
 from __future__ import annotations
@@ -59,8 +60,32 @@ T = TypeVar("T")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forum", description="A support-group forum server.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _serve_flags(sub.add_parser("serve", help="serve HTTP"))
+    sub.add_parser("migrate", help="apply pending SQL migrations")
+    _create_admin_flags(sub.add_parser("create-admin", help="create a site admin"))
+    _create_group_flags(sub.add_parser("create-group", help="create a group"))
+    sub.add_parser("seed-demo", help="create the demo groups and a few posts (idempotent)")
+    _seed_bench_flags(
+        sub.add_parser(
+            "seed-bench",
+            help="bulk-load benchmark data with COPY (see bench/README.md)",
+            description="Bulk-load realistic benchmark data with COPY. Refuses a database that"
+            " holds members other than benchmark ones unless --force.",
+        )
+    )
+    _crisis_scan_flags(
+        sub.add_parser(
+            "crisis-scan",
+            help="scan JSON lines on stdin with the crisis scanner",
+            description='Read JSON lines {"id": ..., "text": ...} on stdin; write one JSON line'
+            ' per input, in order: {"id": ..., "level": "none"|"concern"|"urgent",'
+            ' "matches": [...]}.',
+        )
+    )
+    return parser
 
-    serve = sub.add_parser("serve", help="serve HTTP")
+
+def _serve_flags(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", help="address to listen on (default: FORUM_HOST or 127.0.0.1)")
     serve.add_argument("--port", help="port to listen on (default: FORUM_PORT or 8080)")
     serve.add_argument(
@@ -70,9 +95,8 @@ def _parser() -> argparse.ArgumentParser:
         help="processes sharing the port and the database (default 1)",
     )
 
-    sub.add_parser("migrate", help="apply pending SQL migrations")
 
-    create_admin = sub.add_parser("create-admin", help="create a site admin")
+def _create_admin_flags(create_admin: argparse.ArgumentParser) -> None:
     create_admin.add_argument("pseudonym")
     create_admin.add_argument(
         "--password-stdin",
@@ -80,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
         help="read the password from standard input instead of prompting",
     )
 
-    group = sub.add_parser("create-group", help="create a group")
+
+def _create_group_flags(group: argparse.ArgumentParser) -> None:
     group.add_argument("slug", help=SLUG_HELP)
     group.add_argument("--name", required=True)
     group.add_argument("--description", default="")
@@ -101,14 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--webhook-url", default="")
     group.add_argument("--guidelines", default="", help="accepted once before a first post")
 
-    sub.add_parser("seed-demo", help="create the demo groups and a few posts (idempotent)")
 
-    bench = sub.add_parser(
-        "seed-bench",
-        help="bulk-load benchmark data with COPY (see bench/README.md)",
-        description="Bulk-load realistic benchmark data with COPY. Refuses a database that holds"
-        " members other than benchmark ones unless --force.",
-    )
+def _seed_bench_flags(bench: argparse.ArgumentParser) -> None:
     bench.add_argument("--posts", type=int, required=True, help="about how many posts to load")
     bench.add_argument("--groups", type=int, default=10, help="how many groups (default 10)")
     bench.add_argument("--members", type=int, default=2000, help="how many members (default 2000)")
@@ -116,12 +135,8 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="load even into a database with real members"
     )
 
-    scan = sub.add_parser(
-        "crisis-scan",
-        help="scan JSON lines on stdin with the crisis scanner",
-        description='Read JSON lines {"id": ..., "text": ...} on stdin; write one JSON line per'
-        ' input, in order: {"id": ..., "level": "none"|"concern"|"urgent", "matches": [...]}.',
-    )
+
+def _crisis_scan_flags(scan: argparse.ArgumentParser) -> None:
     scan.add_argument(
         "--group", metavar="SLUG", help="add this group's crisis phrases (needs the database)"
     )
@@ -130,7 +145,6 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help='print recall and false-positive figures to stderr for lines that carry "label"',
     )
-    return parser
 
 
 def _with_conn(
@@ -228,94 +242,91 @@ def _read_row(line: str, number: int) -> dict[str, Any]:
     return row
 
 
-def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
-    if args.command == "crisis-scan":
-        return _crisis_scan(args, sys.stdin.buffer, sys.stdout)
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     settings = config.load()
-    if args.command == "serve":
-        from forum.ops import server
+    from forum.ops import server
 
-        if args.workers < 1:
-            parser.error("--workers must be at least 1")
-        if args.host:
-            settings = replace(settings, host=args.host)
-        if args.port:
-            settings = replace(settings, port=config.parse_port("--port", args.port))
-        with database(settings) as url:
-            server.serve(settings.with_database(url), args.workers)
-        return None
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.host:
+        settings = replace(settings, host=args.host)
+    if args.port:
+        settings = replace(settings, port=config.parse_port("--port", args.port))
+    with database(settings) as url:
+        server.serve(settings.with_database(url), args.workers)
 
-    if args.command == "migrate":
 
-        async def migrate(conn: Conn) -> str:
-            applied = await migrations.apply_pending(conn)
-            return "migrations are up to date" if not applied else "applied " + ", ".join(applied)
+def _migrate(_args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str:
+    settings = config.load()
 
-        return _with_conn(settings, migrate, migrate=False)
+    async def migrate(conn: Conn) -> str:
+        applied = await migrations.apply_pending(conn)
+        return "migrations are up to date" if not applied else "applied " + ", ".join(applied)
 
-    if args.command == "create-admin":
+    return _with_conn(settings, migrate, migrate=False)
+
+
+def _create_admin(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
+    settings = config.load()
+    try:
+        accounts.check_pseudonym(args.pseudonym)
+    except accounts.AccountError as exc:
+        parser.error(str(exc))
+    password = _read_password(args.password_stdin)
+
+    async def create_admin(conn: Conn) -> str:
         try:
-            accounts.check_pseudonym(args.pseudonym)
+            await accounts.register(conn, args.pseudonym, password, is_admin=True)
         except accounts.AccountError as exc:
-            parser.error(str(exc))
-        password = _read_password(args.password_stdin)
+            raise CommandError(str(exc)) from None
+        return f"admin {args.pseudonym} created"
 
-        async def create_admin(conn: Conn) -> str:
-            try:
-                await accounts.register(conn, args.pseudonym, password, is_admin=True)
-            except accounts.AccountError as exc:
-                raise CommandError(str(exc)) from None
-            return f"admin {args.pseudonym} created"
+    return _with_conn(settings, create_admin)
 
-        return _with_conn(settings, create_admin)
 
-    if args.command == "create-group":
-        checked, problems = GroupSettings.parse(
-            {
-                "slug": args.slug,
-                "name": args.name,
-                "description": args.description,
-                "visibility": args.visibility,
-                "membership": args.membership,
-                "join_question": args.question,
-                "anonymous": args.anonymous,
-                "moderation": args.moderation,
-                "moderation_first_posts": args.first_posts,
-                "report_hide_threshold": args.report_threshold,
-                "crisis_policy": args.crisis_policy,
-                "crisis_reescalate_minutes": args.reescalate_minutes,
-                "webhook_url": args.webhook_url,
-                "guidelines": args.guidelines,
-            },
-            parse_tags(args.tags),
+def _create_group(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
+    settings = config.load()
+    checked, problems = GroupSettings.parse(
+        {
+            "slug": args.slug,
+            "name": args.name,
+            "description": args.description,
+            "visibility": args.visibility,
+            "membership": args.membership,
+            "join_question": args.question,
+            "anonymous": args.anonymous,
+            "moderation": args.moderation,
+            "moderation_first_posts": args.first_posts,
+            "report_hide_threshold": args.report_threshold,
+            "crisis_policy": args.crisis_policy,
+            "crisis_reescalate_minutes": args.reescalate_minutes,
+            "webhook_url": args.webhook_url,
+            "guidelines": args.guidelines,
+        },
+        parse_tags(args.tags),
+    )
+    if checked is None:
+        parser.error(
+            " ".join(f"{CLI_NAMES.get(f, f)}: {message}" for f, message in problems.items())
         )
-        if checked is None:
-            parser.error(
-                " ".join(f"{CLI_NAMES.get(f, f)}: {message}" for f, message in problems.items())
-            )
+    new_group = checked
 
-        new_group = checked
+    async def create_group(conn: Conn) -> str:
+        try:
+            await admin.create(conn, new_group, actor_id=None)
+        except admin.SettingsRefused:
+            raise CommandError(f"a group with the slug {args.slug!r} already exists") from None
+        return f"group {args.slug} created"
 
-        async def create_group(conn: Conn) -> str:
-            try:
-                await admin.create(conn, new_group, actor_id=None)
-            except admin.SettingsRefused:
-                raise CommandError(f"a group with the slug {args.slug!r} already exists") from None
-            return f"group {args.slug} created"
-
-        return _with_conn(settings, create_group)
-
-    if args.command == "seed-demo":
-        return _with_conn(settings, demo.seed)
-
-    if args.command == "seed-bench":
-        return _seed_bench(args, parser, settings)
-    raise AssertionError(args.command)
+    return _with_conn(settings, create_group)
 
 
-def _seed_bench(
-    args: argparse.Namespace, parser: argparse.ArgumentParser, settings: Settings
-) -> str:
+def _seed_demo(_args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str:
+    return _with_conn(config.load(), demo.seed)
+
+
+def _seed_bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
+    settings = config.load()
     from forum.members import passwords
     from forum.ops import seed_bench
 
@@ -346,11 +357,29 @@ def _seed_bench(
     return _with_conn(settings, load)
 
 
+def _scan_stdin(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str | None:
+    return _crisis_scan(args, sys.stdin.buffer, sys.stdout)
+
+
+Command = Callable[[argparse.Namespace, argparse.ArgumentParser], str | None]
+#: Every command but crisis-scan loads the configuration first (it needs no database unless
+#: given --group), so a bad variable is reported before any argument is checked.
+COMMANDS: dict[str, Command] = {
+    "serve": _serve,
+    "migrate": _migrate,
+    "create-admin": _create_admin,
+    "create-group": _create_group,
+    "seed-demo": _seed_demo,
+    "seed-bench": _seed_bench,
+    "crisis-scan": _scan_stdin,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        message = _run(args, parser)
+        message = COMMANDS[args.command](args, parser)
     except ConfigError as exc:
         print(f"forum: {exc}", file=sys.stderr)
         return 2
