@@ -8,54 +8,26 @@ table is truncated before each test (Warehouse's pattern), so tests never see ea
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
 
 from forum.config import Settings
 from forum.members import passwords
 from forum.ops.embedded_pg import EmbeddedPostgres
-from forum.storage import migrations, sessions
+from forum.storage import sessions
 from forum.storage.members import Member
 from forum.web.app import create_app
 from forum.web.security import CSRF_COOKIE, SESSION_COOKIE
-
-TEST_SECRET = b"test-secret-for-signing-cookies-and-tokens"
-PASSWORD = "correct horse battery staple"
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-async def _recreate_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def _migrate(url: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await migrations.apply_pending(conn)
-    finally:
-        await conn.close()
+from tests import databases
+from tests.clients import PASSWORD, TEST_SECRET, ClientFactory, ForumClient
 
 
 @pytest.fixture(scope="session")
@@ -79,10 +51,8 @@ def make_database(pg_admin_url: str, worker_id: str) -> Callable[[str], str]:
     """Creates (afresh) and migrates a database named for this worker; returns its URL."""
 
     def make(purpose: str) -> str:
-        name = f"forum_{purpose}_{worker_id}"
-        asyncio.run(_recreate_database(pg_admin_url, name))
-        url = _with_database(pg_admin_url, name)
-        asyncio.run(_migrate(url))
+        url = asyncio.run(databases.recreate(pg_admin_url, f"forum_{purpose}_{worker_id}"))
+        asyncio.run(databases.migrate(url))
         return url
 
     return make
@@ -98,36 +68,11 @@ def password_hash() -> str:
     return asyncio.run(passwords.hash_password(PASSWORD))
 
 
-#: Reference rows that migrations seed (the forum-wide crisis lines): kept across truncation.
-_SEEDED: dict[str, list[asyncpg.Record]] = {}
-
-
-async def truncate_all(conn: asyncpg.Connection) -> None:
-    """Empty every table, then put back what the migrations seeded."""
-    key = str(await conn.fetchval("SELECT current_database()"))
-    if key not in _SEEDED:  # first use of a freshly migrated database: remember its seed
-        _SEEDED[key] = await conn.fetch(
-            "SELECT region, name, phone, text_number, url, hours, position"
-            " FROM crisis_resources WHERE group_id IS NULL ORDER BY id"
-        )
-    tables = await conn.fetch(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-        " AND tablename <> 'schema_migrations'"
-    )
-    names = ", ".join(f'"{t["tablename"]}"' for t in tables)
-    await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-    await conn.executemany(
-        "INSERT INTO crisis_resources (region, name, phone, text_number, url, hours, position)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        [tuple(r) for r in _SEEDED[key]],
-    )
-
-
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A connection to a database whose tables are empty at the start of the test."""
     conn = await asyncpg.connect(database_url)
-    await truncate_all(conn)
+    await databases.truncate_all(conn)
     try:
         yield conn
     finally:
@@ -139,38 +84,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url, data_dir=tmp_path, host="127.0.0.1", port=0, secret=TEST_SECRET
     )
-
-
-def csrf_for(binding: str, secret: bytes = TEST_SECRET) -> str:
-    return hmac.new(secret, b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
-
-
-@dataclass
-class ForumClient:
-    """An HTTP client for the app that knows its own CSRF token, like a browser with a form."""
-
-    http: TestClient[Any, Any]
-    binding: str
-
-    @property
-    def csrf_token(self) -> str:
-        return csrf_for(self.binding)
-
-    async def get(self, path: str, **kwargs: Any) -> Any:
-        kwargs.setdefault("allow_redirects", False)
-        return await self.http.get(path, **kwargs)
-
-    async def post_form(
-        self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any
-    ) -> Any:
-        form = {k: str(v) for k, v in (data or {}).items() if v is not None}
-        if csrf:
-            form.setdefault("csrf_token", self.csrf_token)
-        kwargs.setdefault("allow_redirects", False)
-        return await self.http.post(path, data=form, **kwargs)
-
-
-ClientFactory = Callable[..., Awaitable[ForumClient]]
 
 
 @pytest.fixture
@@ -202,4 +115,4 @@ async def client(make_client: ClientFactory) -> ForumClient:
     return await make_client()
 
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.processes"]

@@ -11,33 +11,117 @@ sanctions and pre-moderation decide whether they are held, exactly as for a memb
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypedDict, Unpack
 
+import aiohttp
 import asyncpg
 import pytest
 
+from forum import markup
 from forum.posting import publishing
 from forum.storage import drafts, groups, members, moderators, topics
 from forum.storage.groups import Group
 from forum.storage.members import Member
-from tests.conftest import ClientFactory, ForumClient
+from tests.clients import ClientFactory, ForumClient
 
 
-@pytest.fixture
-def make_member(db: asyncpg.Connection, password_hash: str) -> Callable[..., Awaitable[Member]]:
-    counter = iter(range(1, 10_000))
+def _numbers() -> Iterator[int]:
+    return iter(range(1, 10_000))
 
-    async def make(pseudonym: str | None = None, *, is_admin: bool = False) -> Member:
-        return await members.create_member(
-            db, pseudonym or f"member{next(counter)}", password_hash, is_admin=is_admin
+
+@dataclass
+class MakeMember:
+    """`await make_member()` is a new member (member1, member2, ...); `make_member("river")` one
+    with that pseudonym."""
+
+    db: asyncpg.Connection
+    password_hash: str
+    _numbers: Iterator[int] = field(default_factory=_numbers)
+
+    async def __call__(self, pseudonym: str | None = None, *, is_admin: bool = False) -> Member:
+        name = pseudonym or f"member{next(self._numbers)}"
+        return await members.create_member(self.db, name, self.password_hash, is_admin=is_admin)
+
+
+@dataclass
+class MakeGroup:
+    """`await make_group("grief", members_=[...], anonymous="optional")`: `options` are
+    `groups.create_group`'s keywords (name, visibility, anonymous, moderation, ...)."""
+
+    db: asyncpg.Connection
+    _numbers: Iterator[int] = field(default_factory=_numbers)
+
+    async def __call__(
+        self, slug: str | None = None, *, members_: Sequence[Member] = (), **options: Any
+    ) -> Group:
+        n = next(self._numbers)
+        name = options.pop("name", f"Group {n}")
+        group = await groups.create_group(self.db, slug or f"group-{n}", name, **options)
+        for m in members_:
+            await groups.join_group(self.db, group, m.id)
+        return group
+
+
+class DraftFields(TypedDict, total=False):
+    """What a member writes in a draft; left out, a field takes `MakeDraft`'s default."""
+
+    topic_id: int | None
+    title: str
+    body: str
+    anonymous: bool
+    content_warning: str
+
+
+@dataclass
+class MakeDraft:
+    """`await make_draft(author, group, title=..., body=...)`; `topic_id` makes it a reply."""
+
+    db: asyncpg.Connection
+
+    async def __call__(
+        self, author: Member, group: Group, **fields: Unpack[DraftFields]
+    ) -> drafts.Draft:
+        draft_id = await drafts.create_draft(
+            self.db,
+            author.id,
+            group.id,
+            fields.get("topic_id"),
+            title=fields.get("title", "A title"),
+            body=fields.get("body", "A body"),
+            anonymous=fields.get("anonymous", False),
+            content_warning=fields.get("content_warning", ""),
         )
+        draft = await drafts.get_own_draft(self.db, draft_id, author.id)
+        assert draft is not None
+        return draft
 
-    return make
+
+@dataclass
+class Publish:
+    """Write a draft and publish it with the real publishing code; `topic_id` makes it a reply."""
+
+    db: asyncpg.Connection
+    make_draft: MakeDraft
+
+    async def __call__(
+        self, author: Member, group: Group, **fields: Unpack[DraftFields]
+    ) -> topics.NewPost:
+        draft = await self.make_draft(author, group, **fields)
+        return (await publishing.publish(self.db, draft)).post
+
+
+Appoint = Callable[[Group, Member], Awaitable[None]]
 
 
 @pytest.fixture
-async def member(make_member: Callable[..., Awaitable[Member]]) -> Member:
+def make_member(db: asyncpg.Connection, password_hash: str) -> MakeMember:
+    return MakeMember(db, password_hash)
+
+
+@pytest.fixture
+async def member(make_member: MakeMember) -> Member:
     return await make_member("river")
 
 
@@ -47,50 +131,67 @@ async def member_client(make_client: ClientFactory, member: Member) -> ForumClie
 
 
 @pytest.fixture
-def make_group(db: asyncpg.Connection) -> Callable[..., Awaitable[Group]]:
-    counter = iter(range(1, 10_000))
-
-    async def make(
-        slug: str | None = None, *, members_: list[Member] = (), **options: Any
-    ) -> Group:  # type: ignore[assignment]
-        n = next(counter)
-        group = await groups.create_group(
-            db, slug or f"group-{n}", options.pop("name", f"Group {n}"), **options
-        )
-        for m in members_:
-            await groups.join_group(db, group, m.id)
-        return group
-
-    return make
+def make_group(db: asyncpg.Connection) -> MakeGroup:
+    return MakeGroup(db)
 
 
 @pytest.fixture
-def make_draft(db: asyncpg.Connection) -> Callable[..., Awaitable[drafts.Draft]]:
-    async def make(
-        author: Member,
-        group: Group,
-        *,
-        topic_id: int | None = None,
-        title: str = "A title",
-        body: str = "A body",
-        anonymous: bool = False,
-        content_warning: str = "",
-    ) -> drafts.Draft:
-        draft_id = await drafts.create_draft(
-            db,
-            author.id,
-            group.id,
-            topic_id,
-            title=title,
-            body=body,
-            anonymous=anonymous,
-            content_warning=content_warning,
-        )
-        draft = await drafts.get_own_draft(db, draft_id, author.id)
-        assert draft is not None
-        return draft
+def make_draft(db: asyncpg.Connection) -> MakeDraft:
+    return MakeDraft(db)
 
-    return make
+
+@pytest.fixture
+def publish(db: asyncpg.Connection, make_draft: MakeDraft) -> Publish:
+    return Publish(db, make_draft)
+
+
+async def make_topic(
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    title: str = "A topic",
+    *,
+    body: str = "Opening post",
+    anonymous: bool = False,
+    warning: str = "",
+    persona: str | None = None,
+) -> topics.NewPost:
+    """A published topic written straight to storage: no draft, no crisis scan, no moderation."""
+    async with db.transaction():
+        return await topics.create_topic(
+            db,
+            group_id=group.id,
+            author_id=author.id,
+            anonymous=anonymous,
+            title=title,
+            body_source=body,
+            body_html=markup.render(body),
+            content_warning=warning,
+            persona=persona,
+        )
+
+
+async def make_reply(
+    db: asyncpg.Connection,
+    topic_id: int,
+    author: Member,
+    *,
+    body: str = "A reply",
+    anonymous: bool = False,
+) -> topics.NewPost:
+    """A published reply written straight to storage, like `make_topic`."""
+    async with db.transaction():
+        reply = await topics.create_reply(
+            db,
+            topic_id=topic_id,
+            author_id=author.id,
+            anonymous=anonymous,
+            body_source=body,
+            body_html=markup.render(body),
+            content_warning="",
+        )
+    assert reply is not None, f"topic {topic_id} is not published"
+    return reply
 
 
 #: An anonymous author's pseudonym: distinctive, so finding it anywhere in a page is a leak.
@@ -98,7 +199,7 @@ SECRET = "quietheron"
 
 
 @pytest.fixture
-def appoint(db: asyncpg.Connection) -> Callable[[Group, Member], Awaitable[None]]:
+def appoint(db: asyncpg.Connection) -> Appoint:
     """Make a member a moderator of a group (and an active member of it), as an admin would."""
 
     async def appoint(group: Group, member: Member) -> None:
@@ -108,25 +209,22 @@ def appoint(db: asyncpg.Connection) -> Callable[[Group, Member], Awaitable[None]
     return appoint
 
 
-@pytest.fixture
-def publish(db: asyncpg.Connection, make_draft: Any) -> Callable[..., Awaitable[topics.NewPost]]:
-    """Write a draft and publish it; `topic_id` makes it a reply."""
-
-    async def publish(
-        author: Member,
-        group: Group,
-        *,
-        topic_id: int | None = None,
-        title: str = "A title",
-        body: str = "A body",
-        anonymous: bool = False,
-    ) -> topics.NewPost:
-        draft = await make_draft(
-            author, group, topic_id=topic_id, title=title, body=body, anonymous=anonymous
-        )
-        return (await publishing.publish(db, draft)).post
-
-    return publish
+async def make_thread(
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    replies: int = 0,
+    *,
+    title: str = "A topic",
+) -> tuple[int, list[topics.NewPost]]:
+    """A topic whose posts are numbered 1..replies+1, post n saying "post n" (see `make_topic`):
+    the topic id and its posts."""
+    async with db.transaction():
+        opening = await make_topic(db, group, author, title, body="post 1")
+        posts = [opening]
+        for n in range(2, replies + 2):
+            posts.append(await make_reply(db, opening.topic_id, author, body=f"post {n}"))
+    return opening.topic_id, posts
 
 
 async def item_for(db: asyncpg.Connection, post_id: int, kind: str = "held") -> int:
@@ -145,7 +243,9 @@ async def post_state(db: asyncpg.Connection, post_id: int) -> str:
 
 
 async def item_row(db: asyncpg.Connection, item_id: int) -> asyncpg.Record:
-    return await db.fetchrow("SELECT * FROM queue_items WHERE id = $1", item_id)
+    row = await db.fetchrow("SELECT * FROM queue_items WHERE id = $1", item_id)
+    assert row is not None, f"no queue item {item_id}"
+    return row
 
 
 async def audit_count(db: asyncpg.Connection, action: str) -> int:
@@ -165,7 +265,7 @@ def version_of(page: str) -> str:
     return found.group(1)
 
 
-async def publish_over_http(client: Any, fields: dict[str, Any]) -> Any:
+async def publish_over_http(client: ForumClient, fields: dict[str, Any]) -> aiohttp.ClientResponse:
     """Create a draft with `fields` (group or topic, title, body...) and publish it as it stands.
 
     Returns the publish response (303 to the post, or 400 with the editor when refused).
@@ -179,38 +279,38 @@ async def publish_over_http(client: Any, fields: dict[str, Any]) -> Any:
 
 # The cast most moderation tests share: an author, a moderator ("keeper") and their client.
 @pytest.fixture
-async def author(make_member: Any) -> Member:
-    return await make_member("willow")  # type: ignore[no-any-return]
+async def author(make_member: MakeMember) -> Member:
+    return await make_member("willow")
 
 
 @pytest.fixture
-async def keeper(make_member: Any) -> Member:
-    return await make_member("keeper")  # type: ignore[no-any-return]
+async def keeper(make_member: MakeMember) -> Member:
+    return await make_member("keeper")
 
 
 @pytest.fixture
-async def mod(make_client: Any, keeper: Member) -> Any:
+async def mod(make_client: ClientFactory, keeper: Member) -> ForumClient:
     return await make_client(keeper)
 
 
 @pytest.fixture
-async def starter(make_member: Any) -> Member:
-    return await make_member("willow")  # type: ignore[no-any-return]
+async def starter(make_member: MakeMember) -> Member:
+    return await make_member("willow")
 
 
 @pytest.fixture
-async def replier(make_member: Any) -> Member:
-    return await make_member(SECRET)  # type: ignore[no-any-return]
+async def replier(make_member: MakeMember) -> Member:
+    return await make_member(SECRET)
 
 
 @pytest.fixture
-async def grief(make_group: Any, starter: Member, replier: Member) -> Group:
-    return await make_group(  # type: ignore[no-any-return]
+async def grief(make_group: MakeGroup, starter: Member, replier: Member) -> Group:
+    return await make_group(
         "grief", name="Grief", anonymous="optional", members_=[starter, replier]
     )
 
 
-async def inbox_rows(db: Any, member: Member) -> list[int]:
+async def inbox_rows(db: asyncpg.Connection, member: Member) -> list[int]:
     """The post ids in a member's inbox table, oldest first (visible or not)."""
     rows = await db.fetch(
         "SELECT post_id FROM inbox_items WHERE member_id = $1 ORDER BY id", member.id

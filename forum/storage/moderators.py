@@ -16,8 +16,9 @@ class Moderator:
     open_claims: int
 
 
-async def appoint(conn: Conn, group_id: int, member_id: int, by: int) -> bool:
-    """True when newly appointed; appointing twice changes nothing."""
+async def appoint(conn: Conn, group_id: int, member_id: int, by: int | None) -> bool:
+    """True when newly appointed; appointing twice changes nothing. `by` is the appointing admin
+    (None for an appointment no admin made, such as demo or test data)."""
     status = await conn.execute(
         "INSERT INTO group_moderators (group_id, member_id, appointed_by) VALUES ($1, $2, $3)"
         " ON CONFLICT DO NOTHING",

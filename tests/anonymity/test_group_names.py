@@ -6,42 +6,27 @@ not be anyone else's pseudonym, and each post keeps the name it was published un
 
 from __future__ import annotations
 
+from typing import Any
+
+import asyncpg
 import pytest
 
 from forum.storage import groups
-from tests.anonymity.threads import post_authors, publish_http, set_name
-from tests.conftest import PASSWORD
-from tests.factories import item_for
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.anonymity.threads import post_authors, set_name
+from tests.clients import PASSWORD, ClientFactory, ForumClient
+from tests.factories import (
+    SECRET,
+    Appoint,
+    MakeGroup,
+    MakeMember,
+    Publish,
+    item_for,
+    publish_over_http,
+)
 
-SECRET = "quietheron"
 NAME = "stillwater"
-
-
-@pytest.fixture
-async def author(make_member):
-    return await make_member(SECRET)
-
-
-@pytest.fixture
-async def other(make_member):
-    return await make_member("harbourlight")
-
-
-@pytest.fixture
-async def grief(make_group, author, other):
-    return await make_group(
-        "grief", name="Grief and loss", anonymous="optional", members_=[author, other]
-    )
-
-
-@pytest.fixture
-async def recovery(make_group, author, other):
-    return await make_group("recovery", name="Recovery", members_=[author, other])
-
-
-@pytest.fixture
-async def writer(make_client, author):
-    return await make_client(author)
 
 
 async def choose(client, slug: str, name: str):
@@ -52,35 +37,48 @@ async def name_in(db, group, member) -> str | None:
     return await groups.get_display_name(db, group.id, member.id)
 
 
-async def test_choosing_a_name_redirects_to_the_group(writer, grief):
+async def test_choosing_a_name_redirects_to_the_group(writer: ForumClient, grief: Group) -> None:
     resp = await choose(writer, "grief", NAME)
     assert resp.status == 303
     assert resp.headers["Location"] == "/g/grief"
 
 
-async def test_the_chosen_name_is_saved_for_that_group_only(db, writer, grief, recovery, author):
+async def test_the_chosen_name_is_saved_for_that_group_only(
+    db: asyncpg.Connection, writer: ForumClient, grief: Group, recovery: Group, author: Member
+) -> None:
     await choose(writer, "grief", NAME)
     assert await name_in(db, grief, author) == NAME
     assert await name_in(db, recovery, author) is None
 
 
-async def test_the_group_page_tells_the_member_their_name_there(writer, grief):
+async def test_the_group_page_tells_the_member_their_name_there(
+    writer: ForumClient, grief: Group
+) -> None:
     await choose(writer, "grief", NAME)
     page = await (await writer.get("/g/grief")).text()
     assert f"Your name in this group: <strong>{NAME}</strong>" in page
 
 
-async def test_a_reply_is_published_under_the_group_name(db, client, writer, grief, other, publish):
+async def test_a_reply_is_published_under_the_group_name(
+    db: asyncpg.Connection,
+    client: ForumClient,
+    writer: ForumClient,
+    grief: Group,
+    other: Member,
+    publish: Publish,
+) -> None:
     topic = await publish(other, grief)
     await choose(writer, "grief", NAME)
-    resp = await publish_http(writer, {"topic": topic.topic_id, "body": "Thinking of you"})
+    resp = await publish_over_http(writer, {"topic": topic.topic_id, "body": "Thinking of you"})
     assert resp.status == 303
     page = await (await client.get(f"/t/{topic.topic_id}")).text()
     assert post_authors(page)[2] == NAME
     assert SECRET not in page
 
 
-async def test_a_topic_is_listed_under_the_group_name(db, client, grief, author, publish):
+async def test_a_topic_is_listed_under_the_group_name(
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await set_name(db, grief, author, NAME)
     await publish(author, grief, title="Under another name")
     page = await (await client.get("/g/grief")).text()
@@ -88,14 +86,23 @@ async def test_a_topic_is_listed_under_the_group_name(db, client, grief, author,
     assert SECRET not in page
 
 
-async def test_a_group_name_is_not_linked_to_a_profile(db, client, grief, author, publish):
+async def test_a_group_name_is_not_linked_to_a_profile(
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await set_name(db, grief, author, NAME)
     topic = await publish(author, grief)
     page = await (await client.get(f"/t/{topic.topic_id}")).text()
     assert "/m/" not in page
 
 
-async def test_an_empty_name_goes_back_to_the_pseudonym(db, client, writer, grief, author, publish):
+async def test_an_empty_name_goes_back_to_the_pseudonym(
+    db: asyncpg.Connection,
+    client: ForumClient,
+    writer: ForumClient,
+    grief: Group,
+    author: Member,
+    publish: Publish,
+) -> None:
     await choose(writer, "grief", NAME)
     resp = await choose(writer, "grief", "   ")
     assert resp.status == 303
@@ -121,8 +128,8 @@ async def test_an_empty_name_goes_back_to_the_pseudonym(db, client, writer, grie
     ],
 )
 async def test_a_name_against_the_pseudonym_rules_is_refused_and_kept_in_the_form(
-    db, writer, grief, author, name
-):
+    db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member, name: Any
+) -> None:
     resp = await choose(writer, "grief", name)
     assert resp.status == 400
     page = await resp.text()
@@ -130,21 +137,30 @@ async def test_a_name_against_the_pseudonym_rules_is_refused_and_kept_in_the_for
     assert await name_in(db, grief, author) is None
 
 
-async def test_a_refused_name_leaves_the_previous_name_in_place(db, writer, grief, author):
+async def test_a_refused_name_leaves_the_previous_name_in_place(
+    db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member
+) -> None:
     await choose(writer, "grief", NAME)
     assert (await choose(writer, "grief", "admin")).status == 400
     assert await name_in(db, grief, author) == NAME
 
 
-async def test_a_refused_name_is_shown_back_to_the_member(writer, grief):
+async def test_a_refused_name_is_shown_back_to_the_member(
+    writer: ForumClient, grief: Group
+) -> None:
     resp = await choose(writer, "grief", "still water")
     assert 'value="still water"' in await resp.text()
 
 
 @pytest.mark.parametrize("taken", [NAME, "StillWater", "STILLWATER"])
 async def test_a_name_used_in_the_group_is_refused_in_any_letter_case(
-    db, make_client, writer, grief, other, taken
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    writer: ForumClient,
+    grief: Group,
+    other: Member,
+    taken: Any,
+) -> None:
     await choose(writer, "grief", NAME)
     resp = await choose(await make_client(other), "grief", taken)
     assert resp.status == 400
@@ -153,8 +169,13 @@ async def test_a_name_used_in_the_group_is_refused_in_any_letter_case(
 
 
 async def test_the_same_name_may_be_used_by_someone_else_in_another_group(
-    db, make_client, writer, grief, recovery, other
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    writer: ForumClient,
+    grief: Group,
+    recovery: Group,
+    other: Member,
+) -> None:
     await choose(writer, "grief", NAME)
     resp = await choose(await make_client(other), "recovery", NAME)
     assert resp.status == 303
@@ -162,8 +183,8 @@ async def test_the_same_name_may_be_used_by_someone_else_in_another_group(
 
 
 async def test_a_member_may_use_different_names_in_different_groups(
-    db, writer, grief, recovery, author
-):
+    db: asyncpg.Connection, writer: ForumClient, grief: Group, recovery: Group, author: Member
+) -> None:
     await choose(writer, "grief", NAME)
     await choose(writer, "recovery", "northstar")
     assert (await name_in(db, grief, author), await name_in(db, recovery, author)) == (
@@ -174,23 +195,29 @@ async def test_a_member_may_use_different_names_in_different_groups(
 
 @pytest.mark.parametrize("name", ["harbourlight", "HarbourLight"])
 async def test_another_members_pseudonym_is_refused_as_a_group_name(
-    db, writer, grief, author, name
-):
+    db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member, name: str
+) -> None:
     resp = await choose(writer, "grief", name)
     assert resp.status == 400
     assert await name_in(db, grief, author) is None
 
 
 async def test_the_pseudonym_of_a_recently_deleted_member_is_refused_as_a_group_name(
-    db, make_member, writer, grief, author
-):
+    db: asyncpg.Connection,
+    make_member: MakeMember,
+    writer: ForumClient,
+    grief: Group,
+    author: Member,
+) -> None:
     gone = await make_member("fadedecho")
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", gone.id)
     assert (await choose(writer, "grief", "fadedecho")).status == 400
     assert await name_in(db, grief, author) is None
 
 
-async def test_a_name_cannot_be_chosen_in_a_group_not_joined(db, make_group, writer, author):
+async def test_a_name_cannot_be_chosen_in_a_group_not_joined(
+    db: asyncpg.Connection, make_group: MakeGroup, writer: ForumClient, author: Member
+) -> None:
     await make_group("elsewhere")
     resp = await choose(writer, "elsewhere", NAME)
     assert resp.status == 400
@@ -199,12 +226,16 @@ async def test_a_name_cannot_be_chosen_in_a_group_not_joined(db, make_group, wri
     )
 
 
-async def test_a_name_cannot_be_chosen_in_a_members_only_group_one_cannot_see(make_group, writer):
+async def test_a_name_cannot_be_chosen_in_a_members_only_group_one_cannot_see(
+    make_group: MakeGroup, writer: ForumClient
+) -> None:
     await make_group("private", visibility="members")
     assert (await choose(writer, "private", NAME)).status == 404
 
 
-async def test_a_visitor_cannot_choose_a_name(db, client, grief):
+async def test_a_visitor_cannot_choose_a_name(
+    db: asyncpg.Connection, client: ForumClient, grief: Group
+) -> None:
     resp = await choose(client, "grief", NAME)
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
@@ -213,7 +244,9 @@ async def test_a_visitor_cannot_choose_a_name(db, client, grief):
     )
 
 
-async def test_choosing_a_name_without_the_csrf_token_changes_nothing(db, writer, grief, author):
+async def test_choosing_a_name_without_the_csrf_token_changes_nothing(
+    db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member
+) -> None:
     resp = await writer.post_form("/g/grief/name", {"display_name": NAME}, csrf=False)
     assert resp.status == 403
     assert await name_in(db, grief, author) is None
@@ -221,8 +254,8 @@ async def test_choosing_a_name_without_the_csrf_token_changes_nothing(db, writer
 
 @pytest.mark.parametrize("pseudonym", [NAME, "StillWater"])
 async def test_registering_a_name_someone_uses_in_a_group_is_refused(
-    db, client, grief, author, pseudonym
-):
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, pseudonym: Any
+) -> None:
     await set_name(db, grief, author, NAME)
     resp = await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
     assert resp.status == 400
@@ -235,8 +268,13 @@ async def test_registering_a_name_someone_uses_in_a_group_is_refused(
 
 
 async def test_a_reply_keeps_its_name_after_the_name_changes(
-    db, client, grief, author, other, publish
-):
+    db: asyncpg.Connection,
+    client: ForumClient,
+    grief: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     topic = await publish(other, grief)
     await set_name(db, grief, author, NAME)
     await publish(author, grief, topic_id=topic.topic_id)
@@ -246,7 +284,9 @@ async def test_a_reply_keeps_its_name_after_the_name_changes(
     assert shown == {1: "harbourlight", 2: NAME, 3: "northstar"}
 
 
-async def test_a_topic_keeps_its_name_after_the_name_is_dropped(db, client, grief, author, publish):
+async def test_a_topic_keeps_its_name_after_the_name_is_dropped(
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await set_name(db, grief, author, NAME)
     topic = await publish(author, grief, title="Under another name")
     await set_name(db, grief, author, "")
@@ -255,8 +295,8 @@ async def test_a_topic_keeps_its_name_after_the_name_is_dropped(db, client, grie
 
 
 async def test_posts_keep_their_name_after_the_member_leaves_the_group(
-    db, client, grief, author, publish
-):
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await set_name(db, grief, author, NAME)
     topic = await publish(author, grief)
     await groups.leave_group(db, grief.id, author.id)
@@ -266,8 +306,13 @@ async def test_posts_keep_their_name_after_the_member_leaves_the_group(
 
 
 async def test_a_name_on_posts_cannot_be_taken_by_someone_else_after_it_is_dropped(
-    db, make_client, grief, author, other, publish
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    grief: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     """Old posts still say "stillwater": a newcomer by that name would be taken for their author."""
     await set_name(db, grief, author, NAME)
     await publish(author, grief)
@@ -278,8 +323,13 @@ async def test_a_name_on_posts_cannot_be_taken_by_someone_else_after_it_is_dropp
 
 
 async def test_a_name_on_posts_cannot_be_taken_by_someone_else_after_its_owner_leaves(
-    db, make_client, grief, author, other, publish
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    grief: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     await set_name(db, grief, author, NAME)
     await publish(author, grief)
     await groups.leave_group(db, grief.id, author.id)
@@ -287,8 +337,8 @@ async def test_a_name_on_posts_cannot_be_taken_by_someone_else_after_its_owner_l
 
 
 async def test_a_name_on_posts_cannot_be_registered_as_a_pseudonym(
-    db, client, grief, author, publish
-):
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await set_name(db, grief, author, NAME)
     await publish(author, grief)
     await set_name(db, grief, author, "")
@@ -296,7 +346,9 @@ async def test_a_name_on_posts_cannot_be_registered_as_a_pseudonym(
     assert resp.status == 400
 
 
-async def test_the_member_may_take_back_a_name_they_used_before(db, writer, grief, author, publish):
+async def test_the_member_may_take_back_a_name_they_used_before(
+    db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await set_name(db, grief, author, NAME)
     await publish(author, grief)
     await set_name(db, grief, author, "")
@@ -305,8 +357,8 @@ async def test_the_member_may_take_back_a_name_they_used_before(db, writer, grie
 
 
 async def test_the_profile_page_never_lists_posts_made_under_a_group_name(
-    db, client, grief, author, publish
-):
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await publish(author, grief, title="Under my pseudonym", body="signed openly")
     await set_name(db, grief, author, NAME)
     await publish(author, grief, title="Under another name", body="signed differently")
@@ -317,7 +369,9 @@ async def test_the_profile_page_never_lists_posts_made_under_a_group_name(
     assert NAME not in page
 
 
-async def test_a_group_name_has_no_profile_page(db, client, grief, author, publish):
+async def test_a_group_name_has_no_profile_page(
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await set_name(db, grief, author, NAME)
     await publish(author, grief)
     unknown = await client.get("/m/nosuchname")
@@ -327,8 +381,13 @@ async def test_a_group_name_has_no_profile_page(db, client, grief, author, publi
 
 
 async def test_other_members_never_see_the_pseudonym_behind_a_group_name(
-    db, make_client, grief, author, other, publish
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    grief: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     await set_name(db, grief, author, NAME)
     topic = await publish(author, grief, title="Under another name")
     reader = await make_client(other)
@@ -339,8 +398,15 @@ async def test_other_members_never_see_the_pseudonym_behind_a_group_name(
 
 
 async def test_a_moderator_sees_the_group_name_not_the_pseudonym_behind_it(
-    db, make_client, make_member, appoint, grief, author, other, publish
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    appoint: Appoint,
+    grief: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     keeper = await make_member("keeper")
     await appoint(grief, keeper)
     await set_name(db, grief, author, NAME)

@@ -7,10 +7,14 @@ from __future__ import annotations
 import asyncio
 import re
 
+import asyncpg
 import pytest
 
 from forum.storage import groups
-from tests.members.test_inbox import HANG_GUARD, next_event
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import HANG_GUARD, ClientFactory, next_data, open_stream
+from tests.factories import MakeGroup, MakeMember, Publish
 
 PSEUDONYM = "quietheron"
 AUTHOR_ID = 48613
@@ -21,8 +25,12 @@ def leaks(text: str) -> bool:
     return PSEUDONYM in text.lower() or bool(ID_PATTERN.search(text))
 
 
+#: The topic starter, a follower, the anonymous replier and their group.
+Cast = tuple[Member, Member, Member, Group]
+
+
 @pytest.fixture
-async def cast(db, make_member, make_group):
+async def cast(db: asyncpg.Connection, make_member: MakeMember, make_group: MakeGroup) -> Cast:
     starter = await make_member("willow")
     follower = await make_member("harbourlight")
     await db.execute("SELECT setval(pg_get_serial_sequence('members', 'id'), $1)", AUTHOR_ID - 1)
@@ -34,7 +42,9 @@ async def cast(db, make_member, make_group):
     return starter, follower, anonymous, grief
 
 
-async def test_an_anonymous_reply_in_any_inbox_carries_its_label_only(cast, publish, make_client):
+async def test_an_anonymous_reply_in_any_inbox_carries_its_label_only(
+    cast: Cast, publish: Publish, make_client: ClientFactory
+) -> None:
     starter, follower, anonymous, grief = cast
     topic = await publish(starter, grief, title="Evenings")
     await publish(follower, grief, topic_id=topic.topic_id, body="following along")
@@ -48,20 +58,22 @@ async def test_an_anonymous_reply_in_any_inbox_carries_its_label_only(cast, publ
         assert not leaks(thread)
 
 
-async def test_the_live_event_for_an_anonymous_reply_names_no_one(cast, publish, make_client):
+async def test_the_live_event_for_an_anonymous_reply_names_no_one(
+    cast: Cast, publish: Publish, make_client: ClientFactory
+) -> None:
     starter, _, anonymous, grief = cast
     topic = await publish(starter, grief, title="Evenings")
-    client = await make_client(starter)
-    resp = await client.get("/inbox/events")
-    await asyncio.wait_for(next_event(resp.content, "ready"), HANG_GUARD)
+    resp = await open_stream(await make_client(starter), "/inbox/events")
     await publish(anonymous, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True)
-    raw = await asyncio.wait_for(next_event(resp.content, "inbox"), HANG_GUARD)
+    raw = await asyncio.wait_for(next_data(resp.content, "inbox"), HANG_GUARD)
     resp.close()
     assert not leaks(raw)
     assert "unsigned" not in raw
 
 
-async def test_thanking_an_anonymous_post_names_no_one_on_either_side(cast, publish, make_client):
+async def test_thanking_an_anonymous_post_names_no_one_on_either_side(
+    cast: Cast, publish: Publish, make_client: ClientFactory
+) -> None:
     starter, follower, anonymous, grief = cast
     topic = await publish(starter, grief, title="Evenings")
     unsigned = await publish(

@@ -8,33 +8,34 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import pytest
 
 from forum.storage import posts
-from tests.anonymity.threads import own_marks, post_authors, publish_http, set_name
-from tests.factories import version_of
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.anonymity.threads import own_marks, post_authors, set_name
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import (
+    SECRET,
+    Appoint,
+    MakeGroup,
+    MakeMember,
+    Publish,
+    publish_over_http,
+    version_of,
+)
 
-SECRET = "quietheron"
 STARTER = "Anonymous 1 (started this topic)"
 
 
 @pytest.fixture
-async def author(make_member):
-    return await make_member(SECRET)
-
-
-@pytest.fixture
-async def other(make_member):
-    return await make_member("harbourlight")
-
-
-@pytest.fixture
-async def third(make_member):
+async def third(make_member: MakeMember) -> Member:
     return await make_member("mossgarden")
 
 
 @pytest.fixture
-async def group(make_group, author, other, third):
+async def group(make_group: MakeGroup, author: Member, other: Member, third: Member) -> Group:
     return await make_group(
         "grief", name="Grief and loss", anonymous="optional", members_=[author, other, third]
     )
@@ -47,15 +48,15 @@ async def authors_on(client, topic_id: int, page: int = 1) -> dict[int, str]:
 
 
 async def test_an_anonymous_topic_starter_is_anonymous_1_and_marked_as_the_starter(
-    client, group, author, publish
-):
+    client: ForumClient, group: Group, author: Member, publish: Publish
+) -> None:
     topic = await publish(author, group, title="Hard to say", anonymous=True)
     assert (await authors_on(client, topic.topic_id)) == {1: STARTER}
 
 
 async def test_a_named_reply_in_an_anonymous_topic_keeps_its_name(
-    client, group, author, other, publish
-):
+    client: ForumClient, group: Group, author: Member, other: Member, publish: Publish
+) -> None:
     topic = await publish(author, group, anonymous=True)
     await publish(other, group, topic_id=topic.topic_id)
     shown = await authors_on(client, topic.topic_id)
@@ -63,8 +64,8 @@ async def test_a_named_reply_in_an_anonymous_topic_keeps_its_name(
 
 
 async def test_the_starter_keeps_label_1_in_their_anonymous_replies(
-    client, group, author, other, publish
-):
+    client: ForumClient, group: Group, author: Member, other: Member, publish: Publish
+) -> None:
     topic = await publish(author, group, anonymous=True)
     await publish(other, group, topic_id=topic.topic_id)
     await publish(author, group, topic_id=topic.topic_id, anonymous=True)
@@ -73,8 +74,8 @@ async def test_the_starter_keeps_label_1_in_their_anonymous_replies(
 
 
 async def test_two_anonymous_members_in_one_topic_get_different_labels(
-    client, group, author, other, publish
-):
+    client: ForumClient, group: Group, author: Member, other: Member, publish: Publish
+) -> None:
     topic = await publish(author, group, anonymous=True)
     await publish(other, group, topic_id=topic.topic_id, anonymous=True)
     await publish(author, group, topic_id=topic.topic_id, anonymous=True)
@@ -84,16 +85,21 @@ async def test_two_anonymous_members_in_one_topic_get_different_labels(
 
 
 async def test_an_anonymous_reply_in_a_named_topic_is_not_marked_as_the_starter(
-    client, group, author, other, publish
-):
+    client: ForumClient, group: Group, author: Member, other: Member, publish: Publish
+) -> None:
     topic = await publish(other, group)
     await publish(author, group, topic_id=topic.topic_id, anonymous=True)
     assert (await authors_on(client, topic.topic_id)) == {1: "harbourlight", 2: "Anonymous 1"}
 
 
 async def test_the_same_member_has_unrelated_labels_in_different_topics(
-    client, group, author, other, third, publish
-):
+    client: ForumClient,
+    group: Group,
+    author: Member,
+    other: Member,
+    third: Member,
+    publish: Publish,
+) -> None:
     first = await publish(other, group, title="First topic", anonymous=True)
     await publish(author, group, topic_id=first.topic_id, anonymous=True)
     second = await publish(author, group, title="Second topic", anonymous=True)
@@ -104,8 +110,13 @@ async def test_the_same_member_has_unrelated_labels_in_different_topics(
 
 
 async def test_labels_follow_first_appearance_not_member_order(
-    client, group, author, other, third, publish
-):
+    client: ForumClient,
+    group: Group,
+    author: Member,
+    other: Member,
+    third: Member,
+    publish: Publish,
+) -> None:
     topic = await publish(third, group)
     await publish(other, group, topic_id=topic.topic_id, anonymous=True)
     await publish(author, group, topic_id=topic.topic_id, anonymous=True)
@@ -114,8 +125,13 @@ async def test_labels_follow_first_appearance_not_member_order(
 
 
 async def test_a_label_is_the_same_on_every_page_of_a_topic(
-    client, db, group, author, other, publish
-):
+    client: ForumClient,
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     topic = await publish(author, group, anonymous=True)
     for _ in range(20):
         await publish(other, group, topic_id=topic.topic_id, anonymous=True)
@@ -127,8 +143,8 @@ async def test_a_label_is_the_same_on_every_page_of_a_topic(
 
 
 async def test_an_anonymous_post_never_shows_the_authors_group_name(
-    client, db, group, author, publish
-):
+    client: ForumClient, db: asyncpg.Connection, group: Group, author: Member, publish: Publish
+) -> None:
     await set_name(db, group, author, "stillwater")
     topic = await publish(author, group, anonymous=True)
     page = await (await client.get(f"/t/{topic.topic_id}")).text()
@@ -136,7 +152,14 @@ async def test_an_anonymous_post_never_shows_the_authors_group_name(
     assert "stillwater" not in page
 
 
-async def test_a_removed_anonymous_post_shows_no_label(client, db, group, author, other, publish):
+async def test_a_removed_anonymous_post_shows_no_label(
+    client: ForumClient,
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     topic = await publish(other, group)
     reply = await publish(author, group, topic_id=topic.topic_id, anonymous=True)
     await posts.take_down(db, reply.post_id)
@@ -146,8 +169,14 @@ async def test_a_removed_anonymous_post_shows_no_label(client, db, group, author
 
 
 async def test_a_label_is_kept_after_a_neighbours_post_is_removed(
-    client, db, group, author, other, third, publish
-):
+    client: ForumClient,
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    other: Member,
+    third: Member,
+    publish: Publish,
+) -> None:
     topic = await publish(third, group)
     first = await publish(other, group, topic_id=topic.topic_id, anonymous=True)
     await publish(author, group, topic_id=topic.topic_id, anonymous=True)
@@ -158,8 +187,8 @@ async def test_a_label_is_kept_after_a_neighbours_post_is_removed(
 
 
 async def test_the_author_sees_you_anonymous_on_their_own_posts_only(
-    make_client, group, author, other, publish
-):
+    make_client: ClientFactory, group: Group, author: Member, other: Member, publish: Publish
+) -> None:
     topic = await publish(author, group, anonymous=True)
     await publish(other, group, topic_id=topic.topic_id, anonymous=True)
     await publish(author, group, topic_id=topic.topic_id, anonymous=True)
@@ -167,14 +196,16 @@ async def test_the_author_sees_you_anonymous_on_their_own_posts_only(
     assert own_marks(await mine.text()) == {1, 3}
 
 
-async def test_a_visitor_sees_no_you_anonymous(client, group, author, publish):
+async def test_a_visitor_sees_no_you_anonymous(
+    client: ForumClient, group: Group, author: Member, publish: Publish
+) -> None:
     topic = await publish(author, group, anonymous=True)
     assert "you (anonymous)" not in await (await client.get(f"/t/{topic.topic_id}")).text()
 
 
 async def test_another_anonymous_member_sees_only_their_own_post_marked(
-    make_client, group, author, other, publish
-):
+    make_client: ClientFactory, group: Group, author: Member, other: Member, publish: Publish
+) -> None:
     topic = await publish(author, group, anonymous=True)
     await publish(other, group, topic_id=topic.topic_id, anonymous=True)
     page = await (await make_client(other)).get(f"/t/{topic.topic_id}")
@@ -182,22 +213,24 @@ async def test_another_anonymous_member_sees_only_their_own_post_marked(
 
 
 async def test_you_anonymous_is_not_shown_on_a_named_post_of_your_own(
-    make_client, group, author, publish
-):
+    make_client: ClientFactory, group: Group, author: Member, publish: Publish
+) -> None:
     topic = await publish(author, group)
     page = await (await make_client(author)).get(f"/t/{topic.topic_id}")
     assert "you (anonymous)" not in await page.text()
 
 
 async def test_an_anonymous_post_of_a_deleted_member_stays_anonymous(
-    client, db, group, author, publish
-):
+    client: ForumClient, db: asyncpg.Connection, group: Group, author: Member, publish: Publish
+) -> None:
     topic = await publish(author, group, anonymous=True)
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", author.id)
     assert (await authors_on(client, topic.topic_id)) == {1: STARTER}
 
 
-async def test_a_group_page_shows_an_anonymous_topic_by_anonymous(client, group, author, publish):
+async def test_a_group_page_shows_an_anonymous_topic_by_anonymous(
+    client: ForumClient, group: Group, author: Member, publish: Publish
+) -> None:
     await publish(author, group, title="Hard to say", anonymous=True)
     page = await (await client.get("/g/grief")).text()
     assert "by Anonymous" in page
@@ -205,11 +238,16 @@ async def test_a_group_page_shows_an_anonymous_topic_by_anonymous(client, group,
 
 
 async def test_an_anonymous_reply_published_over_http_gets_the_next_label(
-    make_client, client, group, author, other, publish
-):
+    make_client: ClientFactory,
+    client: ForumClient,
+    group: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     topic = await publish(author, group, anonymous=True)
     writer = await make_client(other)
-    resp = await publish_http(
+    resp = await publish_over_http(
         writer, {"topic": topic.topic_id, "body": "Me too", "anonymous": "on"}
     )
     assert resp.status == 303, await resp.text()
@@ -218,8 +256,14 @@ async def test_an_anonymous_reply_published_over_http_gets_the_next_label(
 
 @pytest.mark.parametrize("moderation", ["open", "all"])
 async def test_concurrent_anonymous_replies_from_different_members_never_share_a_label(
-    make_client, make_member, make_group, db, publish, appoint, moderation
-):
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+    db: asyncpg.Connection,
+    publish: Publish,
+    appoint: Appoint,
+    moderation: str,
+) -> None:
     """Twelve members publish their first anonymous reply at the same moment: twelve labels.
 
     With moderation "all" the replies are held, so no number is taken from the topic row: the

@@ -22,13 +22,24 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import pytest
 
-from forum.storage import inbox, topics
+from forum.storage import inbox
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.anonymity.threads import own_marks, set_name
-from tests.factories import item_for
+from tests.clients import ClientFactory
+from tests.factories import (
+    Appoint,
+    MakeDraft,
+    MakeGroup,
+    MakeMember,
+    Publish,
+    item_for,
+    make_reply,
+    make_topic,
+)
 
 PSEUDONYM = "quietheron"
 PERSONA = "stillwater"
@@ -124,34 +135,25 @@ class World:
 async def _filler_topics(db: Any, group: Group, author: Member, count: int) -> None:
     async with db.transaction():
         for n in range(count):
-            await topics.create_topic(
-                db,
-                group_id=group.id,
-                author_id=author.id,
-                anonymous=False,
-                title=f"Filler topic {n}",
-                body_source=f"filler {n}",
-                body_html=f"<p>filler {n}</p>",
-                content_warning="",
-            )
+            await make_topic(db, group, author, f"Filler topic {n}", body=f"filler {n}")
 
 
 async def _filler_replies(db: Any, topic_id: int, author: Member, count: int) -> None:
     async with db.transaction():
         for n in range(count):
-            await topics.create_reply(
-                db,
-                topic_id=topic_id,
-                author_id=author.id,
-                anonymous=False,
-                body_source=f"reply {n}",
-                body_html=f"<p>reply {n}</p>",
-                content_warning="",
-            )
+            await make_reply(db, topic_id, author, body=f"reply {n}")
 
 
 @pytest.fixture
-async def world(db, make_member, make_group, make_client, make_draft, appoint, publish) -> World:
+async def world(
+    db: asyncpg.Connection,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+    make_client: ClientFactory,
+    make_draft: MakeDraft,
+    appoint: Appoint,
+    publish: Publish,
+) -> World:
     other = await make_member("harbourlight")
     keeper = await make_member("keeper")
     overseer = await make_member("overseer", is_admin=True)
@@ -377,8 +379,8 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_no_page_reachable_by_anyone_names_the_anonymous_author(
-    logs, world, make_client, viewer
-):
+    logs: pytest.LogCaptureFixture, world: World, make_client: ClientFactory, viewer: Any
+) -> None:
     member = who(world, viewer)
     client = await make_client(member)
     own_export = ("/account/export",) if member is world.author else ()
@@ -393,7 +395,9 @@ async def test_no_page_reachable_by_anyone_names_the_anonymous_author(
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-async def test_the_crawl_reached_the_pages_that_matter(world, make_client, viewer):
+async def test_the_crawl_reached_the_pages_that_matter(
+    world: World, make_client: ClientFactory, viewer: Any
+) -> None:
     """So that the test above cannot pass by seeing nothing."""
     member = who(world, viewer)
     pages = await crawl(await make_client(member), world.seeds())
@@ -456,7 +460,9 @@ async def test_the_crawl_reached_the_pages_that_matter(world, make_client, viewe
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-async def test_the_authors_profile_lists_none_of_their_posts(world, make_client, viewer):
+async def test_the_authors_profile_lists_none_of_their_posts(
+    world: World, make_client: ClientFactory, viewer: Any
+) -> None:
     member = who(world, viewer)
     resp = await (await make_client(member)).get(f"/m/{PSEUDONYM}")
     assert resp.status == 200
@@ -470,7 +476,9 @@ async def test_the_authors_profile_lists_none_of_their_posts(world, make_client,
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "other member"])
-async def test_another_members_export_holds_nothing_of_the_author(world, make_client, viewer):
+async def test_another_members_export_holds_nothing_of_the_author(
+    world: World, make_client: ClientFactory, viewer: str
+) -> None:
     member = who(world, viewer)
     client = await make_client(member)
     resp = await client.get("/account/export")
@@ -488,8 +496,8 @@ async def test_another_members_export_holds_nothing_of_the_author(world, make_cl
 @pytest.mark.parametrize("viewer", VIEWERS)
 @pytest.mark.parametrize("name", [PSEUDONYM, PERSONA])
 async def test_searching_for_the_authors_names_answers_as_for_any_word(
-    world, make_client, viewer, name
-):
+    world: World, make_client: ClientFactory, viewer: Any, name: Any
+) -> None:
     member = who(world, viewer)
     client = await make_client(member)
     for path in ("/?q=", "/search?q=", "/search?group=recovery&q="):
@@ -503,8 +511,8 @@ async def test_searching_for_the_authors_names_answers_as_for_any_word(
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_the_group_name_has_no_profile_and_answers_like_an_unknown_name(
-    world, make_client, viewer
-):
+    world: World, make_client: ClientFactory, viewer: Any
+) -> None:
     member = who(world, viewer)
     client = await make_client(member)
     named = await client.get(f"/m/{PERSONA}")
@@ -518,7 +526,9 @@ async def test_the_group_name_has_no_profile_and_answers_like_an_unknown_name(
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "other member", "moderator"])
-async def test_looking_up_the_author_by_member_id_finds_nothing(world, make_client, viewer):
+async def test_looking_up_the_author_by_member_id_finds_nothing(
+    world: World, make_client: ClientFactory, viewer: str
+) -> None:
     client = await make_client(who(world, viewer))
     for path in (f"/m/{AUTHOR_ID}", f"/t/{AUTHOR_ID}", f"/p/{AUTHOR_ID}", f"/drafts/{AUTHOR_ID}"):
         resp = await client.get(path)
@@ -526,7 +536,9 @@ async def test_looking_up_the_author_by_member_id_finds_nothing(world, make_clie
         assert PSEUDONYM not in (await resp.text()).lower()
 
 
-async def test_only_the_admins_reveal_page_names_the_author(world, make_client):
+async def test_only_the_admins_reveal_page_names_the_author(
+    world: World, make_client: ClientFactory
+) -> None:
     """The one exception, kept out of the crawl above: the audited reveal."""
     admin = await make_client(world.overseer)
     page = await (await admin.get(world.reveal_path)).text()
@@ -536,7 +548,9 @@ async def test_only_the_admins_reveal_page_names_the_author(world, make_client):
         assert resp.status in (303, 404)
 
 
-async def test_the_author_sees_their_own_data_in_their_export(world, make_client):
+async def test_the_author_sees_their_own_data_in_their_export(
+    world: World, make_client: ClientFactory
+) -> None:
     """The author's own export (left out of their crawl) is where their names meet, for them."""
     data = json.loads(await (await (await make_client(world.author)).get("/account/export")).text())
     assert data["member"]["pseudonym"] == PSEUDONYM

@@ -9,47 +9,40 @@ pseudonym for 30 days before it is free again.
 from __future__ import annotations
 
 import json
+from typing import Any, TypedDict
 
+import asyncpg
 import pytest
 
 from forum.storage import own_data, sessions
+from forum.storage.drafts import Draft
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from forum.storage.topics import NewPost
 from tests.anonymity.threads import post_authors, set_name
-from tests.conftest import PASSWORD
-from tests.factories import item_for, version_of
+from tests.clients import PASSWORD, ClientFactory, ForumClient
+from tests.factories import SECRET, Appoint, MakeDraft, MakeMember, Publish, item_for, version_of
 
-SECRET = "quietheron"
 NAME = "stillwater"
 
 
-@pytest.fixture
-async def author(make_member):
-    return await make_member(SECRET)
+class Written(TypedDict):
+    topic: NewPost
+    named: NewPost
+    renamed: NewPost
+    draft: Draft
 
 
 @pytest.fixture
-async def other(make_member):
-    return await make_member("harbourlight")
-
-
-@pytest.fixture
-async def grief(make_group, author, other):
-    return await make_group(
-        "grief", name="Grief and loss", anonymous="optional", members_=[author, other]
-    )
-
-
-@pytest.fixture
-async def recovery(make_group, author, other):
-    return await make_group("recovery", name="Recovery", members_=[author, other])
-
-
-@pytest.fixture
-async def writer(make_client, author):
-    return await make_client(author)
-
-
-@pytest.fixture
-async def written(db, grief, recovery, author, other, publish, make_draft):
+async def written(
+    db: asyncpg.Connection,
+    grief: Group,
+    recovery: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+    make_draft: MakeDraft,
+) -> Written:
     """The author's posts: an anonymous topic, a named reply, one under a group name; a draft."""
     topic = await publish(
         author, grief, title="Hard to say", body="unsigned opening words", anonymous=True
@@ -70,24 +63,26 @@ async def export_of(client) -> dict:
     return json.loads(await resp.text())
 
 
-async def test_the_export_is_a_json_download(writer, written):
+async def test_the_export_is_a_json_download(writer: ForumClient, written: Written) -> None:
     resp = await writer.get("/account/export")
     assert resp.status == 200
     assert resp.content_type == "application/json"
     assert resp.headers["Content-Disposition"].startswith("attachment")
 
 
-async def test_the_export_is_never_cached(writer, written):
+async def test_the_export_is_never_cached(writer: ForumClient, written: Written) -> None:
     resp = await writer.get("/account/export")
     assert "no-store" in resp.headers["Cache-Control"]
     assert "private" in resp.headers["Cache-Control"]
 
 
-async def test_the_export_names_the_member(writer, written):
+async def test_the_export_names_the_member(writer: ForumClient, written: Written) -> None:
     assert (await export_of(writer))["member"]["pseudonym"] == SECRET
 
 
-async def test_the_export_contains_anonymous_posts_marked_as_such(writer, written):
+async def test_the_export_contains_anonymous_posts_marked_as_such(
+    writer: ForumClient, written: Written
+) -> None:
     found = {p["body"]: p for p in (await export_of(writer))["posts"]}
     assert found["unsigned opening words"]["anonymous"] is True
     assert found["unsigned opening words"]["opened_topic"] is True
@@ -95,32 +90,36 @@ async def test_the_export_contains_anonymous_posts_marked_as_such(writer, writte
     assert found["signed reply words"]["anonymous"] is False
 
 
-async def test_the_export_contains_every_post_of_the_member(writer, written):
+async def test_the_export_contains_every_post_of_the_member(
+    writer: ForumClient, written: Written
+) -> None:
     ids = {p["id"] for p in (await export_of(writer))["posts"]}
     assert ids == {written[k].post_id for k in ("topic", "named", "renamed")}
 
 
-async def test_the_export_says_which_name_a_post_was_published_under(writer, written):
+async def test_the_export_says_which_name_a_post_was_published_under(
+    writer: ForumClient, written: Written
+) -> None:
     found = {p["body"]: p for p in (await export_of(writer))["posts"]}
     assert found["words under another name"]["posted_as"] == NAME
     assert found["signed reply words"]["posted_as"] is None
 
 
-async def test_the_export_contains_drafts(writer, written):
+async def test_the_export_contains_drafts(writer: ForumClient, written: Written) -> None:
     drafts = (await export_of(writer))["drafts"]
     assert [(d["body"], d["anonymous"], d["group"]) for d in drafts] == [
         ("unsent draft words", True, "grief")
     ]
 
 
-async def test_the_export_contains_group_names(writer, written):
+async def test_the_export_contains_group_names(writer: ForumClient, written: Written) -> None:
     groups = {g["group"]: g["name_in_group"] for g in (await export_of(writer))["groups"]}
     assert groups == {"grief": None, "recovery": NAME}
 
 
 async def test_another_members_export_contains_none_of_the_first_members_data(
-    make_client, other, written
-):
+    make_client: ClientFactory, other: Member, written: Written
+) -> None:
     resp = await (await make_client(other)).get("/account/export")
     text = await resp.text()
     data = json.loads(text)
@@ -140,22 +139,22 @@ async def test_another_members_export_contains_none_of_the_first_members_data(
 
 
 async def test_the_export_ignores_any_member_named_in_the_address(
-    make_client, other, author, written
-):
+    make_client: ClientFactory, other: Member, author: Member, written: Written
+) -> None:
     client = await make_client(other)
     for query in (f"?member={author.id}", f"?pseudonym={SECRET}", f"?id={author.id}"):
         text = await (await client.get("/account/export" + query)).text()
         assert "unsigned opening words" not in text
 
 
-async def test_a_visitor_gets_no_export(client, written):
+async def test_a_visitor_gets_no_export(client: ForumClient, written: Written) -> None:
     resp = await client.get("/account/export")
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
     assert "unsigned" not in await resp.text()
 
 
-async def test_the_account_page_offers_the_download_and_the_deletion(writer):
+async def test_the_account_page_offers_the_download_and_the_deletion(writer: ForumClient) -> None:
     page = await (await writer.get("/account")).text()
     assert 'href="/account/export"' in page
     assert 'action="/account/delete"' in page
@@ -173,8 +172,12 @@ async def deleted_at(db, member):
 
 
 async def test_deleting_with_the_wrong_password_is_refused_and_changes_nothing(
-    db, client, writer, author, written
-):
+    db: asyncpg.Connection,
+    client: ForumClient,
+    writer: ForumClient,
+    author: Member,
+    written: Written,
+) -> None:
     resp = await delete(writer, "not my password at all", remove_posts="on")
     assert resp.status == 400
     assert "nothing was deleted" in await resp.text()
@@ -186,13 +189,17 @@ async def test_deleting_with_the_wrong_password_is_refused_and_changes_nothing(
     assert SECRET in page
 
 
-async def test_deleting_without_the_csrf_token_changes_nothing(db, writer, author, written):
+async def test_deleting_without_the_csrf_token_changes_nothing(
+    db: asyncpg.Connection, writer: ForumClient, author: Member, written: Written
+) -> None:
     resp = await writer.post_form("/account/delete", {"password": PASSWORD}, csrf=False)
     assert resp.status == 403
     assert await deleted_at(db, author) is None
 
 
-async def test_deleting_signs_the_member_out_and_says_goodbye(writer, written):
+async def test_deleting_signs_the_member_out_and_says_goodbye(
+    writer: ForumClient, written: Written
+) -> None:
     resp = await delete(writer)
     assert resp.status == 303
     assert resp.headers["Location"] == "/?bye=1"
@@ -200,27 +207,35 @@ async def test_deleting_signs_the_member_out_and_says_goodbye(writer, written):
     assert resp.status == 303  # to the sign-in page: no session any more
 
 
-async def test_deleting_ends_every_session(db, make_client, author, written):
+async def test_deleting_ends_every_session(
+    db: asyncpg.Connection, make_client: ClientFactory, author: Member, written: Written
+) -> None:
     phone, laptop = await make_client(author), await make_client(author)
     await delete(laptop)
     assert (await phone.get("/account")).status == 303
     assert await db.fetchval("SELECT count(*) FROM sessions WHERE member_id = $1", author.id) == 0
 
 
-async def test_a_deleted_member_cannot_sign_in(client, writer, written):
+async def test_a_deleted_member_cannot_sign_in(
+    client: ForumClient, writer: ForumClient, written: Written
+) -> None:
     await delete(writer)
     resp = await client.post_form("/login", {"pseudonym": SECRET, "password": PASSWORD})
     assert resp.status == 400
     assert "That pseudonym and password don" in await resp.text()
 
 
-async def test_a_saved_session_token_no_longer_works_after_deletion(db, writer, author, written):
+async def test_a_saved_session_token_no_longer_works_after_deletion(
+    db: asyncpg.Connection, writer: ForumClient, author: Member, written: Written
+) -> None:
     token = writer.binding
     await delete(writer)
     assert await sessions.get_session_member(db, token) is None
 
 
-async def test_after_deletion_named_posts_show_deleted_member(client, writer, written):
+async def test_after_deletion_named_posts_show_deleted_member(
+    client: ForumClient, writer: ForumClient, written: Written
+) -> None:
     await delete(writer)
     page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
     assert post_authors(page)[2] == "deleted member"
@@ -228,25 +243,33 @@ async def test_after_deletion_named_posts_show_deleted_member(client, writer, wr
     assert SECRET not in page
 
 
-async def test_after_deletion_posts_under_a_group_name_show_deleted_member(client, writer, written):
+async def test_after_deletion_posts_under_a_group_name_show_deleted_member(
+    client: ForumClient, writer: ForumClient, written: Written
+) -> None:
     await delete(writer)
     page = await (await client.get("/t/" + str(written["renamed"].topic_id))).text()
     assert post_authors(page)[2] == "deleted member"
     assert NAME not in page
 
 
-async def test_after_deletion_anonymous_posts_stay_anonymous(client, writer, written):
+async def test_after_deletion_anonymous_posts_stay_anonymous(
+    client: ForumClient, writer: ForumClient, written: Written
+) -> None:
     await delete(writer)
     page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
     assert post_authors(page)[1] == "Anonymous 1 (started this topic)"
 
 
-async def test_after_deletion_the_profile_page_is_gone(client, writer, written):
+async def test_after_deletion_the_profile_page_is_gone(
+    client: ForumClient, writer: ForumClient, written: Written
+) -> None:
     await delete(writer)
     assert (await client.get(f"/m/{SECRET}")).status == 404
 
 
-async def test_deletion_drops_drafts_and_group_names(db, writer, author, written):
+async def test_deletion_drops_drafts_and_group_names(
+    db: asyncpg.Connection, writer: ForumClient, author: Member, written: Written
+) -> None:
     await delete(writer)
     assert await db.fetchval("SELECT count(*) FROM drafts WHERE author_id = $1", author.id) == 0
     assert (
@@ -254,7 +277,14 @@ async def test_deletion_drops_drafts_and_group_names(db, writer, author, written
     )
 
 
-async def test_deletion_ends_a_moderators_appointment(db, writer, author, grief, appoint, written):
+async def test_deletion_ends_a_moderators_appointment(
+    db: asyncpg.Connection,
+    writer: ForumClient,
+    author: Member,
+    grief: Group,
+    appoint: Appoint,
+    written: Written,
+) -> None:
     await appoint(grief, author)
     await delete(writer)
     assert (
@@ -264,8 +294,15 @@ async def test_deletion_ends_a_moderators_appointment(db, writer, author, grief,
 
 
 async def test_after_deletion_a_moderator_sees_deleted_member_on_the_item(
-    db, make_client, make_member, appoint, grief, other, writer, written
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    appoint: Appoint,
+    grief: Group,
+    other: Member,
+    writer: ForumClient,
+    written: Written,
+) -> None:
     keeper = await make_member("keeper")
     await appoint(grief, keeper)
     post_id = written["named"].post_id
@@ -277,7 +314,9 @@ async def test_after_deletion_a_moderator_sees_deleted_member_on_the_item(
     assert SECRET not in page
 
 
-async def test_removing_posts_leaves_placeholders_in_order(client, writer, written):
+async def test_removing_posts_leaves_placeholders_in_order(
+    client: ForumClient, writer: ForumClient, written: Written
+) -> None:
     await delete(writer, remove_posts="on")
     page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
     assert page.count("This post was deleted by its author.") == 2
@@ -285,8 +324,17 @@ async def test_removing_posts_leaves_placeholders_in_order(client, writer, writt
 
 
 async def test_removing_posts_leaves_their_text_nowhere(
-    db, client, make_client, make_member, appoint, grief, recovery, other, writer, written
-):
+    db: asyncpg.Connection,
+    client: ForumClient,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    appoint: Appoint,
+    grief: Group,
+    recovery: Group,
+    other: Member,
+    writer: ForumClient,
+    written: Written,
+) -> None:
     keeper = await make_member("keeper")
     await appoint(grief, keeper)
     await appoint(recovery, keeper)
@@ -324,7 +372,9 @@ async def test_removing_posts_leaves_their_text_nowhere(
     assert all(not r["body_html"] and r["body_source"] in ("", "-") for r in bodies)
 
 
-async def test_removing_posts_renames_the_members_topics(client, writer, written):
+async def test_removing_posts_renames_the_members_topics(
+    client: ForumClient, writer: ForumClient, written: Written
+) -> None:
     await delete(writer, remove_posts="on")
     page = await (await client.get("/g/grief")).text()
     assert "Hard to say" not in page
@@ -332,8 +382,13 @@ async def test_removing_posts_renames_the_members_topics(client, writer, written
 
 
 async def test_removing_posts_leaves_other_members_replies_readable(
-    client, grief, other, publish, writer, written
-):
+    client: ForumClient,
+    grief: Group,
+    other: Member,
+    publish: Publish,
+    writer: ForumClient,
+    written: Written,
+) -> None:
     await publish(other, grief, topic_id=written["topic"].topic_id, body="a kind answer")
     await delete(writer, remove_posts="on")
     page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
@@ -341,7 +396,9 @@ async def test_removing_posts_leaves_other_members_replies_readable(
     assert post_authors(page) == {3: "harbourlight"}
 
 
-async def test_without_remove_posts_the_text_stays(client, writer, written):
+async def test_without_remove_posts_the_text_stays(
+    client: ForumClient, writer: ForumClient, written: Written
+) -> None:
     await delete(writer)
     page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
     assert "unsigned opening words" in page
@@ -356,8 +413,12 @@ async def register(client, pseudonym: str):
 
 @pytest.mark.parametrize("pseudonym", [SECRET, "QuietHeron"])
 async def test_a_deleted_pseudonym_cannot_be_registered_within_30_days(
-    db, client, writer, written, pseudonym
-):
+    db: asyncpg.Connection,
+    client: ForumClient,
+    writer: ForumClient,
+    written: Written,
+    pseudonym: Any,
+) -> None:
     await delete(writer)
     await db.execute(
         "UPDATE members SET deleted_at = now() - interval '29 days' WHERE pseudonym = $1", SECRET
@@ -367,8 +428,12 @@ async def test_a_deleted_pseudonym_cannot_be_registered_within_30_days(
 
 
 async def test_a_deleted_pseudonym_can_be_registered_after_it_is_released(
-    db, client, writer, author, written
-):
+    db: asyncpg.Connection,
+    client: ForumClient,
+    writer: ForumClient,
+    author: Member,
+    written: Written,
+) -> None:
     await delete(writer)
     await db.execute(
         "UPDATE members SET deleted_at = now() - interval '31 days' WHERE id = $1", author.id
@@ -380,7 +445,9 @@ async def test_a_deleted_pseudonym_can_be_registered_after_it_is_released(
     assert (await register(client, SECRET)).status == 303
 
 
-async def test_releasing_twice_changes_nothing_more(db, writer, author, written):
+async def test_releasing_twice_changes_nothing_more(
+    db: asyncpg.Connection, writer: ForumClient, author: Member, written: Written
+) -> None:
     await delete(writer)
     await db.execute(
         "UPDATE members SET deleted_at = now() - interval '31 days' WHERE id = $1", author.id
@@ -390,8 +457,13 @@ async def test_releasing_twice_changes_nothing_more(db, writer, author, written)
 
 
 async def test_a_newcomer_with_a_released_pseudonym_is_not_given_the_old_posts(
-    db, make_client, client, writer, author, written
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    client: ForumClient,
+    writer: ForumClient,
+    author: Member,
+    written: Written,
+) -> None:
     await delete(writer)
     await db.execute(
         "UPDATE members SET deleted_at = now() - interval '31 days' WHERE id = $1", author.id
@@ -409,14 +481,22 @@ async def test_a_newcomer_with_a_released_pseudonym_is_not_given_the_old_posts(
 
 
 @pytest.mark.parametrize("pseudonym", ["deleted-5", "Deleted-12", "deleted_7", "deleted-member"])
-async def test_a_tombstone_name_cannot_be_registered(db, client, pseudonym):
+async def test_a_tombstone_name_cannot_be_registered(
+    db: asyncpg.Connection, client: ForumClient, pseudonym: str
+) -> None:
     assert (await register(client, pseudonym)).status == 400
     assert await db.fetchval("SELECT count(*) FROM members") == 0
 
 
 async def test_removing_posts_also_removes_their_earlier_versions(
-    db, make_client, make_member, appoint, grief, writer, written
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    appoint: Appoint,
+    grief: Group,
+    writer: ForumClient,
+    written: Written,
+) -> None:
     """An edited post's old text is kept for moderators; "remove my posts" must take it too."""
     post_id = written["named"].post_id
     resp = await writer.post_form(f"/p/{post_id}/edit")

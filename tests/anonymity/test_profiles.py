@@ -8,33 +8,19 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
 import pytest
 
 from forum.storage import groups, posts
+from forum.storage.groups import Group
+from forum.storage.members import Member
 from tests.anonymity.threads import set_name
-
-SECRET = "quietheron"
-
-
-@pytest.fixture
-async def author(make_member):
-    return await make_member(SECRET)
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import SECRET, MakeGroup, MakeMember, Publish
 
 
 @pytest.fixture
-async def other(make_member):
-    return await make_member("harbourlight")
-
-
-@pytest.fixture
-async def grief(make_group, author, other):
-    return await make_group(
-        "grief", name="Grief and loss", anonymous="optional", members_=[author, other]
-    )
-
-
-@pytest.fixture
-async def private(make_group, author):
+async def private(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("private", name="Quiet room", visibility="members", members_=[author])
 
 
@@ -48,12 +34,14 @@ def listed_posts(page: str) -> list[int]:
     return [int(n) for n in re.findall(r'href="/p/(\d+)"', page)]
 
 
-async def test_the_profile_shows_the_pseudonym(client, author):
+async def test_the_profile_shows_the_pseudonym(client: ForumClient, author: Member) -> None:
     page = await profile(client)
     assert f"<h1>{SECRET}</h1>" in page
 
 
-async def test_the_profile_lists_posts_signed_with_the_pseudonym(client, grief, author, publish):
+async def test_the_profile_lists_posts_signed_with_the_pseudonym(
+    client: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     topic = await publish(author, grief, title="In my own name", body="I signed this")
     reply = await publish(author, grief, topic_id=topic.topic_id, body="And this")
     page = await profile(client)
@@ -61,7 +49,9 @@ async def test_the_profile_lists_posts_signed_with_the_pseudonym(client, grief, 
     assert "I signed this" in page
 
 
-async def test_the_profile_never_lists_anonymous_posts(client, grief, author, other, publish):
+async def test_the_profile_never_lists_anonymous_posts(
+    client: ForumClient, grief: Group, author: Member, other: Member, publish: Publish
+) -> None:
     topic = await publish(author, grief, title="Hard to say", body="unsigned words", anonymous=True)
     named = await publish(other, grief, title="Open topic")
     await publish(author, grief, topic_id=named.topic_id, body="quiet reply", anonymous=True)
@@ -72,7 +62,9 @@ async def test_the_profile_never_lists_anonymous_posts(client, grief, author, ot
     assert str(topic.topic_id) not in re.findall(r'href="/[tp]/(\d+)"', page)
 
 
-async def test_the_profile_never_lists_posts_under_a_group_name(client, db, grief, author, publish):
+async def test_the_profile_never_lists_posts_under_a_group_name(
+    client: ForumClient, db: asyncpg.Connection, grief: Group, author: Member, publish: Publish
+) -> None:
     await set_name(db, grief, author, "stillwater")
     await publish(author, grief, title="Under another name", body="other words")
     page = await profile(client)
@@ -82,8 +74,8 @@ async def test_the_profile_never_lists_posts_under_a_group_name(client, db, grie
 
 
 async def test_the_profile_still_lists_named_posts_written_before_a_group_name(
-    client, db, grief, author, publish
-):
+    client: ForumClient, db: asyncpg.Connection, grief: Group, author: Member, publish: Publish
+) -> None:
     before = await publish(author, grief, title="Before the new name")
     await set_name(db, grief, author, "stillwater")
     await publish(author, grief, title="After the new name")
@@ -91,8 +83,8 @@ async def test_the_profile_still_lists_named_posts_written_before_a_group_name(
 
 
 async def test_a_members_only_group_is_not_listed_for_a_visitor(
-    client, grief, private, author, publish
-):
+    client: ForumClient, grief: Group, private: Group, author: Member, publish: Publish
+) -> None:
     await publish(author, private, title="Behind the door", body="members only words")
     page = await profile(client)
     assert "Behind the door" not in page
@@ -100,15 +92,25 @@ async def test_a_members_only_group_is_not_listed_for_a_visitor(
 
 
 async def test_a_members_only_group_is_not_listed_for_a_member_outside_it(
-    make_client, grief, private, author, other, publish
-):
+    make_client: ClientFactory,
+    grief: Group,
+    private: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     await publish(author, private, title="Behind the door")
     assert "Behind the door" not in await profile(await make_client(other))
 
 
 async def test_a_members_only_group_is_listed_for_its_members(
-    make_client, make_member, db, private, author, publish
-):
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    db: asyncpg.Connection,
+    private: Group,
+    author: Member,
+    publish: Publish,
+) -> None:
     insider = await make_member("insider")
     await groups.join_group(db, private, insider.id)
     await publish(author, private, title="Behind the door")
@@ -116,8 +118,12 @@ async def test_a_members_only_group_is_listed_for_its_members(
 
 
 async def test_a_members_only_group_is_listed_for_an_admin(
-    make_client, make_member, private, author, publish
-):
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    private: Group,
+    author: Member,
+    publish: Publish,
+) -> None:
     await publish(author, private, title="Behind the door")
     admin = await make_client(await make_member("overseer", is_admin=True))
     assert "Behind the door" in await profile(admin)
@@ -125,8 +131,14 @@ async def test_a_members_only_group_is_listed_for_an_admin(
 
 @pytest.mark.parametrize("state", ["hidden", "removed", "deleted"])
 async def test_posts_no_longer_published_are_not_listed(
-    client, db, grief, author, other, publish, state
-):
+    client: ForumClient,
+    db: asyncpg.Connection,
+    grief: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+    state: str,
+) -> None:
     topic = await publish(other, grief)
     reply = await publish(author, grief, topic_id=topic.topic_id, body="taken back")
     await db.execute("UPDATE posts SET state = $2 WHERE id = $1", reply.post_id, state)
@@ -135,7 +147,14 @@ async def test_posts_no_longer_published_are_not_listed(
     assert "taken back" not in page
 
 
-async def test_posts_in_a_removed_topic_are_not_listed(client, db, grief, author, other, publish):
+async def test_posts_in_a_removed_topic_are_not_listed(
+    client: ForumClient,
+    db: asyncpg.Connection,
+    grief: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     topic = await publish(other, grief, title="Gone topic")
     await publish(author, grief, topic_id=topic.topic_id, body="reply in a gone topic")
     await posts.take_down(db, topic.post_id)
@@ -144,17 +163,21 @@ async def test_posts_in_a_removed_topic_are_not_listed(client, db, grief, author
     assert "reply in a gone topic" not in page
 
 
-async def test_a_held_post_is_not_listed(client, make_group, author, publish):
+async def test_a_held_post_is_not_listed(
+    client: ForumClient, make_group: MakeGroup, author: Member, publish: Publish
+) -> None:
     group = await make_group("careful", moderation="all", members_=[author])
     await publish(author, group, title="Waiting for review")
     assert "Waiting for review" not in await profile(client)
 
 
-async def test_an_unknown_member_is_404(client):
+async def test_an_unknown_member_is_404(client: ForumClient) -> None:
     assert (await client.get("/m/nobody-here")).status == 404
 
 
-async def test_a_deleted_member_answers_like_an_unknown_one(client, db, author):
+async def test_a_deleted_member_answers_like_an_unknown_one(
+    client: ForumClient, db: asyncpg.Connection, author: Member
+) -> None:
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", author.id)
     gone = await client.get(f"/m/{SECRET}")
     unknown = await client.get("/m/nobodyhere")
@@ -162,19 +185,28 @@ async def test_a_deleted_member_answers_like_an_unknown_one(client, db, author):
     assert (await gone.text()).replace(SECRET, "nobodyhere") == await unknown.text()
 
 
-async def test_the_profile_is_found_whatever_the_letter_case(client, author):
+async def test_the_profile_is_found_whatever_the_letter_case(
+    client: ForumClient, author: Member
+) -> None:
     assert f"<h1>{SECRET}</h1>" in await profile(client, "QuietHeron")
 
 
-async def test_a_named_post_links_to_its_authors_profile(client, grief, author, publish):
+async def test_a_named_post_links_to_its_authors_profile(
+    client: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     topic = await publish(author, grief)
     page = await (await client.get(f"/t/{topic.topic_id}")).text()
     assert f'href="/m/{SECRET}"' in page
 
 
 async def test_no_post_by_an_anonymous_author_links_to_a_profile(
-    client, db, grief, author, other, publish
-):
+    client: ForumClient,
+    db: asyncpg.Connection,
+    grief: Group,
+    author: Member,
+    other: Member,
+    publish: Publish,
+) -> None:
     topic = await publish(author, grief, anonymous=True)
     await set_name(db, grief, other, "northstar")
     await publish(other, grief, topic_id=topic.topic_id)
@@ -184,8 +216,8 @@ async def test_no_post_by_an_anonymous_author_links_to_a_profile(
 
 
 async def test_a_deleted_members_post_does_not_link_to_a_profile(
-    client, db, grief, author, publish
-):
+    client: ForumClient, db: asyncpg.Connection, grief: Group, author: Member, publish: Publish
+) -> None:
     topic = await publish(author, grief)
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", author.id)
     page = await (await client.get(f"/t/{topic.topic_id}")).text()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from typing import Any
 
 import asyncpg
 
@@ -13,7 +12,6 @@ from forum.members import accounts
 from forum.storage import groups
 from forum.storage.groups import Group
 from forum.storage.members import Member
-from tests.factories import version_of
 
 
 class _Thread(HTMLParser):
@@ -79,12 +77,3 @@ async def set_name(db: asyncpg.Connection, group: Group, member: Member, name: s
     """Choose a per-group name through the same rules as the form."""
     await accounts.set_group_name(db, group, member, name)
     assert await groups.get_display_name(db, group.id, member.id) == (name or None)
-
-
-async def publish_http(client: Any, fields: dict[str, Any]) -> Any:
-    """Create a draft over HTTP and publish it as it stands; returns the publish response."""
-    resp = await client.post_form("/drafts", fields)
-    assert resp.status == 303, await resp.text()
-    draft_url = resp.headers["Location"]
-    page = await (await client.get(draft_url)).text()
-    return await client.post_form(draft_url + "/publish", {"version": version_of(page)})

@@ -9,15 +9,14 @@ test fails on a page that only looks right.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response, sync_playwright
 
-from tests.ops.test_cli import COMMAND_TIMEOUT, forum_argv, forum_env
-from tests.ops.test_serve import free_port, stop, wait_until_healthy
+from tests.browser.steps import PAGE_TIMEOUT_MS
+from tests.processes import ForumCommand, forum_env, serving
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -27,58 +26,23 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-#: Bounds every wait for an element or a navigation; the pages answer in milliseconds.
-PAGE_TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
 def forum_cli(
     make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
-) -> Callable[..., subprocess.CompletedProcess[str]]:
+) -> ForumCommand:
     """Runs a `forum` command against this module's database: `forum_cli("seed-demo")`."""
     data_dir = tmp_path_factory.mktemp("browser-forum")
-    env = forum_env(data_dir, DATABASE_URL=make_database("browser"))
-
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [*forum_argv(), *args],
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        return done
-
-    run.env = env  # type: ignore[attr-defined]
-    run.data_dir = data_dir  # type: ignore[attr-defined]
-    return run
+    return ForumCommand(forum_env(data_dir, DATABASE_URL=make_database("browser")), data_dir)
 
 
 @pytest.fixture(scope="module")
-def forum_url(forum_cli: Callable[..., subprocess.CompletedProcess[str]]) -> Iterator[str]:
+def forum_url(forum_cli: ForumCommand) -> Iterator[str]:
     """The demo forum (`forum seed-demo`), served by two workers on a free port."""
     forum_cli("seed-demo")
-    env = forum_cli.env  # type: ignore[attr-defined]
-    data_dir = forum_cli.data_dir  # type: ignore[attr-defined]
-    port = free_port()
-    log = data_dir / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*forum_argv(), "serve", "--workers", "2", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(process, base_url, log)
-        yield base_url
-    finally:
-        stop(process)
+    with serving(forum_cli.env, forum_cli.data_dir / "serve.log", "--workers", "2") as running:
+        yield running.base_url
 
 
 def chromium_path() -> str:

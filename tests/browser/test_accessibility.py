@@ -11,7 +11,6 @@ To cover a new page, add one line to PAGES: its path (placeholders such as {topi
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import PAGE_TIMEOUT_MS
-from tests.conftest import PASSWORD
+from tests.browser.steps import PAGE_TIMEOUT_MS, fresh_page, join, sign_in, start_topic
+from tests.clients import PASSWORD
+from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
 
@@ -90,30 +90,15 @@ def axe_source() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(
-    forum_cli: Callable[..., subprocess.CompletedProcess[str]], chromium: Browser, forum_url: str
-) -> dict[str, Any]:
+def site(forum_cli: ForumCommand, chromium: Browser, forum_url: str) -> dict[str, Any]:
     """Something of every kind to look at: a topic, a draft, a report in the queue; and the
     admin's signed-in browser state."""
     forum_cli("create-admin", ADMIN, "--password-stdin", stdin=PASSWORD + "\n")
     forum_cli("create-admin", FRIEND, "--password-stdin", stdin=PASSWORD + "\n")
-    context = chromium.new_context(base_url=forum_url)
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    try:
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Pseudonym").fill(ADMIN)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("navigation", name="Your account")).to_contain_text(ADMIN)
-        page.goto("/g/grief")
-        page.get_by_role("button", name="Join Grief and loss").click()
-        form = page.get_by_role("region", name="Start a new topic")
-        form.get_by_label("Title").fill("Checking in")
-        form.get_by_label("What would you like to share?").fill(
-            "A **quiet** evening, thinking of Dad."
-        )
-        form.get_by_role("button", name="Continue to preview").click()
+    with fresh_page(chromium, forum_url) as page:
+        sign_in(page, ADMIN)
+        join(page, "grief", "Grief and loss")
+        start_topic(page, "Checking in", "A **quiet** evening, thinking of Dad.")
         page.get_by_label("Content warning (optional)").fill("parent's death")
         page.get_by_role("button", name="Publish", exact=True).click()
         expect(page).to_have_url(re.compile(r"/t/\d+"))
@@ -133,7 +118,7 @@ def site(
         expect(page.get_by_role("note")).to_be_visible()
         draft = page.url.split("#")[0].removeprefix(forum_url)
         return {
-            "state": context.storage_state(),
+            "state": page.context.storage_state(),
             "paths": {
                 "topic": topic,
                 "draft": draft,
@@ -142,30 +127,18 @@ def site(
                 "pseudonym": ADMIN,
             },
         }
-    finally:
-        context.close()
 
 
 def reply_as_friend(chromium: Browser, forum_url: str, topic: str) -> None:
     """A second member joins the group and replies, so the admin has someone else's post."""
-    context = chromium.new_context(base_url=forum_url)
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    try:
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Pseudonym").fill(FRIEND)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("navigation", name="Your account")).to_contain_text(FRIEND)
-        page.goto("/g/grief")
-        page.get_by_role("button", name="Join Grief and loss").click()
+    with fresh_page(chromium, forum_url) as page:
+        sign_in(page, FRIEND)
+        join(page, "grief", "Grief and loss")
         page.goto(topic)
         page.get_by_label("Your reply").fill("Thinking of you tonight.")
         page.get_by_role("button", name="Continue to preview").click()
         page.get_by_role("button", name="Publish", exact=True).click()
         expect(page).to_have_url(re.compile(r"/t/\d+"))
-    finally:
-        context.close()
 
 
 @pytest.fixture

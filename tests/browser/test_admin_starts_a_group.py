@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_moderator_clears_queue import register, sign_in
-from tests.conftest import PASSWORD
+from tests.browser.steps import register, sign_in, start_topic
+from tests.clients import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -84,10 +84,7 @@ def test_an_admin_starts_an_approval_group_and_a_member_applies_is_approved_and_
     expect(member.get_by_role("region", name="About this group")).to_contain_text(
         "Every post is read by a moderator"
     )
-    topic = member.get_by_role("region", name="Start a new topic")
-    topic.get_by_label("Title").fill("Three months on")
-    topic.get_by_label("What would you like to share?").fill("Some days are easier than others.")
-    topic.get_by_role("button", name="Continue to preview").click()
+    start_topic(member, "Three months on", "Some days are easier than others.")
     member.get_by_label(re.compile("Post anonymously")).check()
     member.get_by_role("button", name="Publish", exact=True).click()
     expect(member.get_by_text("Awaiting review")).to_be_visible()

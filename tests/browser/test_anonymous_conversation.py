@@ -7,14 +7,13 @@ console error, or a 5xx, fails the test (see `problems`).
 
 from __future__ import annotations
 
-import re
-import subprocess
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.browser.steps import join, publish_from_preview, register, start_topic
+from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
 
@@ -26,31 +25,8 @@ REPLY = "Thank you for trusting us with this. **You are not alone** here."
 STARTER = "Anonymous 1 (started this topic)"
 
 
-def register(page: Page, pseudonym: str) -> None:
-    page.goto("/register")
-    page.get_by_label("Pseudonym").fill(pseudonym)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Join", exact=True).click()
-    expect(page.get_by_role("navigation", name="Your account")).to_contain_text(
-        f"Signed in as {pseudonym}"
-    )
-
-
-def join_night_watch(page: Page) -> None:
-    page.goto("/g/night-watch")
-    page.get_by_role("button", name="Join Night watch").click()
-    expect(page.get_by_role("region", name="Start a new topic")).to_be_visible()
-
-
-def publish_from_preview(page: Page, bold: str) -> None:
-    preview = page.get_by_role("region", name="Preview")
-    expect(preview.locator("strong")).to_have_text(bold)
-    page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/t/\d+"))
-
-
 def test_a_member_posts_anonymously_and_another_reads_and_replies(
-    forum_cli: Callable[..., subprocess.CompletedProcess[str]],
+    forum_cli: ForumCommand,
     open_page: Callable[[], Page],
     problems: list[str],
 ) -> None:
@@ -58,12 +34,9 @@ def test_a_member_posts_anonymously_and_another_reads_and_replies(
 
     author = open_page()
     register(author, AUTHOR)
-    join_night_watch(author)
+    join(author, "night-watch", "Night watch")
     expect(author.get_by_text("You may post anonymously")).to_be_visible()
-    new_topic = author.get_by_role("region", name="Start a new topic")
-    new_topic.get_by_label("Title").fill(TITLE)
-    new_topic.get_by_label("What would you like to share?").fill(BODY)
-    new_topic.get_by_role("button", name="Continue to preview").click()
+    start_topic(author, TITLE, BODY)
     author.get_by_label("Post anonymously").check()
     author.get_by_role("button", name="Save and preview").click()
     expect(author.get_by_label("Post anonymously")).to_be_checked()
@@ -80,7 +53,7 @@ def test_a_member_posts_anonymously_and_another_reads_and_replies(
 
     reader = open_page()
     register(reader, READER)
-    join_night_watch(reader)
+    join(reader, "night-watch", "Night watch")
     topics = reader.get_by_role("region", name="Topics")
     expect(topics).to_contain_text("by Anonymous")
     expect(reader.locator("main")).not_to_contain_text(AUTHOR)

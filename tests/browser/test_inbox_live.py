@@ -9,13 +9,13 @@ reply may be published through one process and streamed by the other (LISTEN/NOT
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_anonymous_conversation import publish_from_preview, register
+from tests.browser.steps import join, publish_from_preview, register, start_topic
+from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +24,8 @@ REPLIER = "evening-tide"
 TITLE = "The first winter without her"
 
 
-def join(page: Page) -> None:
-    page.goto("/g/first-winter")
-    page.get_by_role("button", name="Join First winter").click()
-    expect(page.get_by_role("region", name="Start a new topic")).to_be_visible()
-
-
 def test_a_reply_reaches_the_authors_open_inbox_without_a_reload(
-    forum_cli: Callable[..., subprocess.CompletedProcess[str]],
+    forum_cli: ForumCommand,
     open_page: Callable[[], Page],
     problems: list[str],
 ) -> None:
@@ -39,11 +33,8 @@ def test_a_reply_reaches_the_authors_open_inbox_without_a_reload(
 
     author = open_page()
     register(author, AUTHOR)
-    join(author)
-    new_topic = author.get_by_role("region", name="Start a new topic")
-    new_topic.get_by_label("Title").fill(TITLE)
-    new_topic.get_by_label("What would you like to share?").fill("The house is **so quiet**.")
-    new_topic.get_by_role("button", name="Continue to preview").click()
+    join(author, "first-winter", "First winter")
+    start_topic(author, TITLE, "The house is **so quiet**.")
     author.get_by_label("Post anonymously").check()
     author.get_by_role("button", name="Save and preview").click()
     publish_from_preview(author, "so quiet")
@@ -60,7 +51,7 @@ def test_a_reply_reaches_the_authors_open_inbox_without_a_reload(
 
     replier = open_page()
     register(replier, REPLIER)
-    join(replier)
+    join(replier, "first-winter", "First winter")
     replier.goto(topic_url)
     replier.get_by_label("Your reply").fill("I remember that silence. **You are not alone.**")
     replier.get_by_role("button", name="Continue to preview").click()

@@ -3,47 +3,27 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.browser.steps import join, register, sign_in, start_topic
+from tests.clients import PASSWORD
+from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Page, pseudonym: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Pseudonym").fill(pseudonym)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Your account")).to_contain_text(pseudonym)
-
-
-def register(page: Page, pseudonym: str) -> None:
-    page.goto("/register")
-    page.get_by_label("Pseudonym").fill(pseudonym)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Join", exact=True).click()
-    expect(page.get_by_role("navigation", name="Your account")).to_contain_text(pseudonym)
-
-
 def post_topic(page: Page, title: str, body: str) -> None:
-    page.goto("/g/sharing")
-    if page.get_by_role("button", name="Join Sharing circle").count():
-        page.get_by_role("button", name="Join Sharing circle").click()
-    form = page.get_by_role("region", name="Start a new topic")
-    form.get_by_label("Title").fill(title)
-    form.get_by_label("What would you like to share?").fill(body)
-    form.get_by_role("button", name="Continue to preview").click()
+    join(page, "sharing", "Sharing circle")
+    start_topic(page, title, body)
     page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.get_by_text("Awaiting review")).to_be_visible()
 
 
 def test_a_moderator_clears_a_queue_that_fills_while_they_watch(
-    forum_cli: Callable[..., subprocess.CompletedProcess[str]],
+    forum_cli: ForumCommand,
     open_page: Callable[[], Page],
     problems: list[str],
 ) -> None:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.browser.steps import publish_from_preview, start_topic
+from tests.clients import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -42,14 +43,6 @@ def join_grief_from_the_directory(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Grief and loss")
 
 
-def publish_from_preview(page: Page, bold: str) -> None:
-    preview = page.get_by_role("region", name="Preview")
-    expect(preview.locator("strong")).to_have_text(bold)  # Markdown rendered, not shown raw
-    expect(preview).not_to_contain_text("**")
-    page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/t/\d+"))
-
-
 def test_a_newcomer_publishes_a_topic_and_another_member_replies(
     open_page: Callable[[], Page], problems: list[str]
 ) -> None:
@@ -57,10 +50,7 @@ def test_a_newcomer_publishes_a_topic_and_another_member_replies(
     register(first, "willow_tree")
     join_grief_from_the_directory(first)
 
-    new_topic = first.get_by_role("region", name="Start a new topic")
-    new_topic.get_by_label("Title").fill(TITLE)
-    new_topic.get_by_label("What would you like to share?").fill(BODY)
-    new_topic.get_by_role("button", name="Continue to preview").click()
+    start_topic(first, TITLE, BODY)
     expect(first.get_by_role("heading", level=1)).to_have_text("Your new topic in Grief and loss")
     expect(first.get_by_label("Your post")).to_have_value(BODY)
     publish_from_preview(first, "very hard week")

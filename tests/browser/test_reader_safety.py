@@ -8,7 +8,6 @@ real weather site would be), so the test needs no network.
 from __future__ import annotations
 
 import re
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PAGE_TIMEOUT_MS
-from tests.conftest import PASSWORD
+from tests.browser.steps import fresh_page, join, register, start_topic
+from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
 
@@ -50,30 +49,15 @@ def neutral_site() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def forum_cli(
-    forum_cli: Callable[..., subprocess.CompletedProcess[str]], neutral_site: str
-) -> Callable[..., subprocess.CompletedProcess[str]]:
+def forum_cli(forum_cli: ForumCommand, neutral_site: str) -> ForumCommand:
     """The shared forum, told to send quick exits to the local neutral site."""
-    forum_cli.env["FORUM_QUICK_EXIT_URL"] = f"{neutral_site}/weather"  # type: ignore[attr-defined]
+    forum_cli.env["FORUM_QUICK_EXIT_URL"] = f"{neutral_site}/weather"
     return forum_cli
 
 
-def register(page: Page, pseudonym: str) -> None:
-    page.goto("/register")
-    page.get_by_label("Pseudonym").fill(pseudonym)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Join", exact=True).click()
-    expect(page.get_by_role("navigation", name="Your account")).to_contain_text(pseudonym)
-
-
 def start_draft(page: Page, title: str, body: str, warning: str = "") -> None:
-    page.goto("/g/grief")
-    if page.get_by_role("button", name="Join Grief and loss").count():
-        page.get_by_role("button", name="Join Grief and loss").click()
-    form = page.get_by_role("region", name="Start a new topic")
-    form.get_by_label("Title").fill(title)
-    form.get_by_label("What would you like to share?").fill(body)
-    form.get_by_role("button", name="Continue to preview").click()
+    join(page, "grief", "Grief and loss")
+    start_topic(page, title, body)
     if warning:
         page.get_by_label("Content warning (optional)").fill(warning)
         page.get_by_role("button", name="Save and preview").click()
@@ -128,41 +112,28 @@ def test_typing_capitals_does_not_trigger_quick_exit(
 def test_quick_exit_without_javascript_is_a_plain_link(
     chromium: Browser, forum_url: str, neutral_site: str
 ) -> None:
-    context = chromium.new_context(base_url=forum_url, java_script_enabled=False)
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    try:
-        page = context.new_page()
+    with fresh_page(chromium, forum_url, java_script_enabled=False) as page:
         page.goto("/")
         page.get_by_role("link", name=re.compile("^Quick exit")).click()
         expect(page).to_have_url(f"{neutral_site}/weather")
-    finally:
-        context.close()
 
 
 @pytest.fixture(scope="module")
 def warned_topic(chromium: Browser, forum_url: str) -> str:
     """A topic whose opening post carries a content warning; its URL."""
-    context = chromium.new_context(base_url=forum_url)
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    try:
-        page = context.new_page()
+    with fresh_page(chromium, forum_url) as page:
         register(page, "quiet_lake")
         start_draft(page, "The anniversary", "Today would have been her birthday.", "baby loss")
         page.get_by_role("button", name="Publish", exact=True).click()
         expect(page).to_have_url(re.compile(r"/t/\d+"))
         return page.url.split("#")[0]
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 def test_a_warned_post_is_hidden_until_the_reader_reveals_it(
     chromium: Browser, forum_url: str, warned_topic: str, javascript: bool
 ) -> None:
-    context = chromium.new_context(base_url=forum_url, java_script_enabled=javascript)
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    try:
-        page = context.new_page()
+    with fresh_page(chromium, forum_url, java_script_enabled=javascript) as page:
         page.goto(warned_topic)
         body = page.get_by_text("Today would have been her birthday.")
         warning = page.get_by_text(re.compile("^Content warning: baby loss"))
@@ -170,8 +141,6 @@ def test_a_warned_post_is_hidden_until_the_reader_reveals_it(
         expect(body).to_be_hidden()
         warning.click()
         expect(body).to_be_visible()
-    finally:
-        context.close()
 
 
 def test_a_warned_post_opens_from_the_keyboard(

@@ -9,13 +9,13 @@ or a 5xx, fails the test (see `problems`).
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.browser.steps import join, register, start_topic
+from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
 
@@ -25,23 +25,16 @@ BODY = "Since the hospice closed its doors I keep *rearranging* his books at nig
 
 
 def test_a_visitor_searches_a_group_and_follows_a_result_to_the_post(
-    forum_cli: Callable[..., subprocess.CompletedProcess[str]],
+    forum_cli: ForumCommand,
     open_page: Callable[[], Page],
     problems: list[str],
 ) -> None:
     forum_cli("create-group", "evening-light", "--name", "Evening light", "--anonymous", "optional")
 
     author = open_page()
-    author.goto("/register")
-    author.get_by_label("Pseudonym").fill(AUTHOR)
-    author.get_by_label("Password").fill(PASSWORD)
-    author.get_by_role("button", name="Join", exact=True).click()
-    author.goto("/g/evening-light")
-    author.get_by_role("button", name="Join Evening light").click()
-    new_topic = author.get_by_role("region", name="Start a new topic")
-    new_topic.get_by_label("Title").fill(TITLE)
-    new_topic.get_by_label("What would you like to share?").fill(BODY)
-    new_topic.get_by_role("button", name="Continue to preview").click()
+    register(author, AUTHOR)
+    join(author, "evening-light", "Evening light")
+    start_topic(author, TITLE, BODY)
     author.get_by_label("Post anonymously").check()
     author.get_by_role("button", name="Save and preview").click()
     author.get_by_role("button", name="Publish", exact=True).click()

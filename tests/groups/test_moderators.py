@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import asyncpg
 import pytest
 
 from forum.storage import groups, moderators
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import Appoint, MakeGroup, MakeMember
 
 
 @pytest.fixture
-async def admin(make_client, make_member):
+async def admin(make_client: ClientFactory, make_member: MakeMember) -> ForumClient:
     return await make_client(await make_member("overseer", is_admin=True))
 
 
 @pytest.fixture
-async def candidate(make_member):
+async def candidate(make_member: MakeMember) -> Member:
     return await make_member("keeper")
 
 
 @pytest.fixture
-async def grief(make_group):
+async def grief(make_group: MakeGroup) -> Group:
     return await make_group("grief", name="Grief and loss")
 
 
@@ -37,7 +44,13 @@ ADMIN_POSTS = [
 
 
 @pytest.fixture
-async def non_admins(make_client, make_member, grief, candidate, appoint):
+async def non_admins(
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    grief: Group,
+    candidate: Member,
+    appoint: Appoint,
+) -> dict[str, ForumClient]:
     """A plain member and a moderator of the group; neither is an admin."""
     await appoint(grief, candidate)
     plain = await make_client(await make_member("willow"))
@@ -46,15 +59,23 @@ async def non_admins(make_client, make_member, grief, candidate, appoint):
 
 @pytest.mark.parametrize("who", ["member", "moderator"])
 @pytest.mark.parametrize("path", ADMIN_GETS)
-async def test_a_non_admin_gets_404_for_every_admin_page(non_admins, who, path):
+async def test_a_non_admin_gets_404_for_every_admin_page(
+    non_admins: dict[str, ForumClient], who: str, path: Any
+) -> None:
     assert (await non_admins[who].get(path)).status == 404
 
 
 @pytest.mark.parametrize("who", ["member", "moderator"])
 @pytest.mark.parametrize(("path", "fields"), ADMIN_POSTS)
 async def test_a_non_admin_gets_404_for_every_admin_action_and_changes_nothing(
-    db, non_admins, candidate, grief, who, path, fields
-):
+    db: asyncpg.Connection,
+    non_admins: dict[str, ForumClient],
+    candidate: Member,
+    grief: Group,
+    who: str,
+    path: Any,
+    fields: Any,
+) -> None:
     resp = await non_admins[who].post_form(path.format(keeper=candidate.id), fields)
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM groups") == 1
@@ -62,69 +83,85 @@ async def test_a_non_admin_gets_404_for_every_admin_action_and_changes_nothing(
 
 
 @pytest.mark.parametrize("path", ADMIN_GETS)
-async def test_a_visitor_gets_404_for_admin_pages_not_a_sign_in_prompt(client, grief, path):
+async def test_a_visitor_gets_404_for_admin_pages_not_a_sign_in_prompt(
+    client: ForumClient, grief: Group, path: Any
+) -> None:
     resp = await client.get(path)
     assert resp.status == 404
 
 
-async def test_an_admin_sees_the_groups_page(admin, grief):
+async def test_an_admin_sees_the_groups_page(admin: ForumClient, grief: Group) -> None:
     resp = await admin.get("/admin/groups")
     assert resp.status == 200
     assert "Grief and loss" in await resp.text()
 
 
-async def test_an_unknown_groups_admin_page_is_not_found(admin):
+async def test_an_unknown_groups_admin_page_is_not_found(admin: ForumClient) -> None:
     assert (await admin.get("/admin/groups/nowhere")).status == 404
 
 
 # -- Appointing ------------------------------------------------------------------------------------
 
 
-async def test_appointing_redirects_to_the_groups_admin_page(admin, grief, candidate):
+async def test_appointing_redirects_to_the_groups_admin_page(
+    admin: ForumClient, grief: Group, candidate: Member
+) -> None:
     resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
     assert resp.status == 303
     assert resp.headers["Location"] == "/admin/groups/grief"
 
 
-async def test_appointing_makes_the_member_a_moderator_of_the_group(db, admin, grief, candidate):
+async def test_appointing_makes_the_member_a_moderator_of_the_group(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
+) -> None:
     await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
     assert await moderator_ids(db, grief) == [candidate.id]
 
 
-async def test_an_appointed_moderator_can_open_the_queue(admin, grief, candidate, make_client):
+async def test_an_appointed_moderator_can_open_the_queue(
+    admin: ForumClient, grief: Group, candidate: Member, make_client: ClientFactory
+) -> None:
     await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
     assert (await (await make_client(candidate)).get("/mod")).status == 200
 
 
-async def test_appointing_ignores_surrounding_spaces(db, admin, grief, candidate):
+async def test_appointing_ignores_surrounding_spaces(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
+) -> None:
     await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "  keeper "})
     assert await moderator_ids(db, grief) == [candidate.id]
 
 
 async def test_appointing_makes_them_an_active_member_of_an_approval_group(
-    db, admin, make_group, candidate
-):
+    db: asyncpg.Connection, admin: ForumClient, make_group: MakeGroup, candidate: Member
+) -> None:
     closed = await make_group("closed-circle", membership="approval", visibility="members")
     await groups.join_group(db, closed, candidate.id)  # asked to join: pending
     await admin.post_form("/admin/groups/closed-circle/moderators", {"pseudonym": "keeper"})
     assert await groups.is_active_member(db, closed.id, candidate.id)
 
 
-async def test_appointing_twice_keeps_one_appointment(db, admin, grief, candidate):
+async def test_appointing_twice_keeps_one_appointment(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
+) -> None:
     for _ in range(2):
         resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
         assert resp.status == 303
     assert await moderator_ids(db, grief) == [candidate.id]
 
 
-async def test_the_groups_admin_page_lists_its_moderators(admin, grief, candidate):
+async def test_the_groups_admin_page_lists_its_moderators(
+    admin: ForumClient, grief: Group, candidate: Member
+) -> None:
     await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
     page = await (await admin.get("/admin/groups/grief")).text()
     assert "keeper" in page
     assert f"/admin/groups/grief/moderators/{candidate.id}/remove" in page
 
 
-async def test_appointing_an_unknown_pseudonym_answers_400_with_a_clear_message(db, admin, grief):
+async def test_appointing_an_unknown_pseudonym_answers_400_with_a_clear_message(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group
+) -> None:
     resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "nobody-here"})
     assert resp.status == 400
     page = await resp.text()
@@ -133,19 +170,25 @@ async def test_appointing_an_unknown_pseudonym_answers_400_with_a_clear_message(
     assert await moderator_ids(db, grief) == []
 
 
-async def test_appointing_an_empty_pseudonym_answers_400(db, admin, grief):
+async def test_appointing_an_empty_pseudonym_answers_400(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group
+) -> None:
     resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": ""})
     assert resp.status == 400
     assert await moderator_ids(db, grief) == []
 
 
-async def test_appointing_in_an_unknown_group_is_not_found(db, admin, candidate):
+async def test_appointing_in_an_unknown_group_is_not_found(
+    db: asyncpg.Connection, admin: ForumClient, candidate: Member
+) -> None:
     resp = await admin.post_form("/admin/groups/nowhere/moderators", {"pseudonym": "keeper"})
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM group_moderators") == 0
 
 
-async def test_appointing_needs_a_csrf_token(db, admin, grief, candidate):
+async def test_appointing_needs_a_csrf_token(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
+) -> None:
     resp = await admin.post_form(
         "/admin/groups/grief/moderators", {"pseudonym": "keeper"}, csrf=False
     )
@@ -156,7 +199,9 @@ async def test_appointing_needs_a_csrf_token(db, admin, grief, candidate):
 # -- Removing --------------------------------------------------------------------------------------
 
 
-async def test_removing_a_moderator_ends_their_appointment(db, admin, grief, candidate):
+async def test_removing_a_moderator_ends_their_appointment(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
+) -> None:
     await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
     resp = await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
     assert resp.status == 303
@@ -164,15 +209,21 @@ async def test_removing_a_moderator_ends_their_appointment(db, admin, grief, can
     assert await moderator_ids(db, grief) == []
 
 
-async def test_a_removed_moderator_no_longer_has_the_queue(admin, grief, candidate, make_client):
+async def test_a_removed_moderator_no_longer_has_the_queue(
+    admin: ForumClient, grief: Group, candidate: Member, make_client: ClientFactory
+) -> None:
     await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
     await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
     assert (await (await make_client(candidate)).get("/mod")).status == 404
 
 
 async def test_removing_a_moderator_of_one_group_keeps_them_in_another(
-    db, admin, grief, make_group, candidate
-):
+    db: asyncpg.Connection,
+    admin: ForumClient,
+    grief: Group,
+    make_group: MakeGroup,
+    candidate: Member,
+) -> None:
     cancer = await make_group("cancer")
     for slug in ("grief", "cancer"):
         await admin.post_form(f"/admin/groups/{slug}/moderators", {"pseudonym": "keeper"})
@@ -180,7 +231,9 @@ async def test_removing_a_moderator_of_one_group_keeps_them_in_another(
     assert await moderator_ids(db, cancer) == [candidate.id]
 
 
-async def test_removing_someone_who_is_not_a_moderator_changes_nothing(db, admin, grief, candidate):
+async def test_removing_someone_who_is_not_a_moderator_changes_nothing(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
+) -> None:
     resp = await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
     assert resp.status == 303
     assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
@@ -199,13 +252,15 @@ GROUP = {
 }
 
 
-async def test_creating_a_group_redirects_to_its_admin_page(admin):
+async def test_creating_a_group_redirects_to_its_admin_page(admin: ForumClient) -> None:
     resp = await admin.post_form("/admin/groups", GROUP)
     assert resp.status == 303
     assert resp.headers["Location"] == "/admin/groups/lost-a-parent"
 
 
-async def test_creating_a_group_stores_every_setting(db, admin):
+async def test_creating_a_group_stores_every_setting(
+    db: asyncpg.Connection, admin: ForumClient
+) -> None:
     await admin.post_form("/admin/groups", GROUP)
     group = await groups.get_group_by_slug(db, "lost-a-parent")
     assert group is not None
@@ -219,7 +274,9 @@ async def test_creating_a_group_stores_every_setting(db, admin):
     ) == ("Lost a parent", "For anyone grieving", "members", "approval", "optional", "new-members")
 
 
-async def test_a_duplicate_slug_answers_400_and_keeps_the_typed_values(admin, grief):
+async def test_a_duplicate_slug_answers_400_and_keeps_the_typed_values(
+    admin: ForumClient, grief: Group
+) -> None:
     resp = await admin.post_form(
         "/admin/groups", {**GROUP, "slug": "grief", "name": "Another grief group"}
     )
@@ -232,14 +289,18 @@ async def test_a_duplicate_slug_answers_400_and_keeps_the_typed_values(admin, gr
     assert '<option value="new-members" selected>' in page
 
 
-async def test_a_duplicate_slug_creates_nothing(db, admin, grief):
+async def test_a_duplicate_slug_creates_nothing(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group
+) -> None:
     await admin.post_form("/admin/groups", {**GROUP, "slug": "grief", "name": "Another"})
     assert await db.fetchval("SELECT count(*) FROM groups") == 1
     assert (await groups.get_group_by_slug(db, "grief")).name == "Grief and loss"
     assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
 
 
-async def test_an_empty_name_answers_400_and_keeps_the_typed_values(db, admin):
+async def test_an_empty_name_answers_400_and_keeps_the_typed_values(
+    db: asyncpg.Connection, admin: ForumClient
+) -> None:
     resp = await admin.post_form("/admin/groups", {**GROUP, "name": "   "})
     assert resp.status == 400
     page = await resp.text()
@@ -250,7 +311,9 @@ async def test_an_empty_name_answers_400_and_keeps_the_typed_values(db, admin):
 
 
 @pytest.mark.parametrize("slug", ["Has Capitals", "", "-leading", "a--b", "x" * 65])
-async def test_a_bad_slug_answers_400_and_creates_nothing(db, admin, slug):
+async def test_a_bad_slug_answers_400_and_creates_nothing(
+    db: asyncpg.Connection, admin: ForumClient, slug: Any
+) -> None:
     resp = await admin.post_form("/admin/groups", {**GROUP, "slug": slug})
     assert resp.status == 400
     assert "The address must be" in await resp.text()
@@ -258,13 +321,15 @@ async def test_a_bad_slug_answers_400_and_creates_nothing(db, admin, slug):
 
 
 @pytest.mark.parametrize("field", ["visibility", "membership", "anonymous", "moderation"])
-async def test_an_unknown_choice_answers_400_and_creates_nothing(db, admin, field):
+async def test_an_unknown_choice_answers_400_and_creates_nothing(
+    db: asyncpg.Connection, admin: ForumClient, field: str
+) -> None:
     resp = await admin.post_form("/admin/groups", {**GROUP, field: "sometimes"})
     assert resp.status == 400
     assert "from the list" in await resp.text()
     assert await db.fetchval("SELECT count(*) FROM groups") == 0
 
 
-async def test_a_new_group_is_listed_for_admins(admin):
+async def test_a_new_group_is_listed_for_admins(admin: ForumClient) -> None:
     await admin.post_form("/admin/groups", GROUP)
     assert "Lost a parent" in await (await admin.get("/admin/groups")).text()

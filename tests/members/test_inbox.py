@@ -4,29 +4,44 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 
+import aiohttp
+import asyncpg
 import pytest
 
 from forum.storage import groups, inbox
-from tests.factories import SECRET, inbox_rows, item_for
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import HANG_GUARD, ClientFactory, ForumClient, next_data, open_stream
+from tests.factories import SECRET, Appoint, MakeGroup, MakeMember, Publish, inbox_rows, item_for
 
-HANG_GUARD = 10  # seconds: turns a hang into a failure, measures nothing
 
-
-async def test_a_reply_reaches_the_topic_starter(db, starter, replier, grief, publish):
+async def test_a_reply_reaches_the_topic_starter(
+    db: asyncpg.Connection, starter: Member, replier: Member, grief: Group, publish: Publish
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     reply = await publish(replier, grief, topic_id=topic.topic_id, body="Evenings are hard")
     assert await inbox_rows(db, starter) == [reply.post_id]
     assert await inbox.unread_count(db, starter.id) == 1
 
 
-async def test_your_own_reply_does_not_reach_you(db, starter, grief, publish):
+async def test_your_own_reply_does_not_reach_you(
+    db: asyncpg.Connection, starter: Member, grief: Group, publish: Publish
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     await publish(starter, grief, topic_id=topic.topic_id, body="Adding to my own topic")
     assert await inbox_rows(db, starter) == []
 
 
-async def test_replying_follows_the_topic(db, starter, replier, make_member, grief, publish):
+async def test_replying_follows_the_topic(
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    make_member: MakeMember,
+    grief: Group,
+    publish: Publish,
+) -> None:
     third = await make_member("third")
     await groups.add_member(db, grief.id, third.id)
     topic = await publish(starter, grief, title="Evenings")
@@ -36,8 +51,13 @@ async def test_replying_follows_the_topic(db, starter, replier, make_member, gri
 
 
 async def test_unfollowing_stops_replies_and_following_again_restores_them(
-    db, starter, replier, grief, publish, make_client
-):
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     client = await make_client(starter)
     resp = await client.post_form(f"/t/{topic.topic_id}/follow", {})
@@ -50,8 +70,13 @@ async def test_unfollowing_stops_replies_and_following_again_restores_them(
 
 
 async def test_replying_again_does_not_undo_an_unfollow(
-    db, starter, replier, grief, publish, make_client
-):
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     await (await make_client(starter)).post_form(f"/t/{topic.topic_id}/follow", {})
     await publish(starter, grief, topic_id=topic.topic_id, body="one more thought")
@@ -60,8 +85,12 @@ async def test_replying_again_does_not_undo_an_unfollow(
 
 
 async def test_following_a_topic_you_may_not_see_is_not_found(
-    starter, make_group, make_member, make_client, publish
-):
+    starter: Member,
+    make_group: MakeGroup,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    publish: Publish,
+) -> None:
     outsider = await make_member("outsider")
     private = await make_group("private", visibility="members", members_=[starter])
     topic = await publish(starter, private, title="Behind the door")
@@ -71,8 +100,8 @@ async def test_following_a_topic_you_may_not_see_is_not_found(
 
 
 async def test_an_anonymous_reply_shows_its_label_never_the_pseudonym(
-    starter, replier, grief, publish, make_client
-):
+    starter: Member, replier: Member, grief: Group, publish: Publish, make_client: ClientFactory
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     await publish(replier, grief, topic_id=topic.topic_id, body="from the dark", anonymous=True)
     page = await (await (await make_client(starter)).get("/inbox")).text()
@@ -82,8 +111,13 @@ async def test_an_anonymous_reply_shows_its_label_never_the_pseudonym(
 
 
 async def test_the_header_shows_the_unread_count_and_opening_marks_it_read(
-    db, starter, replier, grief, publish, make_client
-):
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     reply = await publish(replier, grief, topic_id=topic.topic_id, body="hello")
     client = await make_client(starter)
@@ -98,8 +132,13 @@ async def test_the_header_shows_the_unread_count_and_opening_marks_it_read(
 
 
 async def test_another_members_inbox_item_is_not_found(
-    db, starter, replier, grief, publish, make_client
-):
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     await publish(replier, grief, topic_id=topic.topic_id, body="hello")
     item_id = await db.fetchval("SELECT id FROM inbox_items")
@@ -108,8 +147,13 @@ async def test_another_members_inbox_item_is_not_found(
 
 
 async def test_mark_all_read_needs_the_csrf_token(
-    db, starter, replier, grief, publish, make_client
-):
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     await publish(replier, grief, topic_id=topic.topic_id, body="hello")
     client = await make_client(starter)
@@ -120,8 +164,15 @@ async def test_mark_all_read_needs_the_csrf_token(
 
 
 async def test_a_held_reply_reaches_the_inbox_only_when_approved(
-    db, starter, replier, make_group, make_member, appoint, publish, make_client
-):
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    make_group: MakeGroup,
+    make_member: MakeMember,
+    appoint: Appoint,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     careful = await make_group("careful", moderation="all", members_=[starter, replier])
     keeper = await make_member("keeper")
     await appoint(careful, keeper)
@@ -137,7 +188,14 @@ async def test_a_held_reply_reaches_the_inbox_only_when_approved(
     assert await inbox_rows(db, starter) == [held.post_id]
 
 
-async def test_a_removed_reply_leaves_the_inbox(db, starter, replier, grief, publish, make_client):
+async def test_a_removed_reply_leaves_the_inbox(
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     reply = await publish(replier, grief, topic_id=topic.topic_id, body="soon removed")
     await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", reply.post_id)
@@ -147,8 +205,13 @@ async def test_a_removed_reply_leaves_the_inbox(db, starter, replier, grief, pub
 
 
 async def test_leaving_a_members_only_group_empties_its_part_of_the_inbox(
-    db, starter, replier, make_group, publish, make_client
-):
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    make_group: MakeGroup,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     private = await make_group("private", visibility="members", members_=[starter, replier])
     topic = await publish(starter, private, title="Behind the door")
     await publish(replier, private, topic_id=topic.topic_id, body="inside words")
@@ -159,8 +222,13 @@ async def test_leaving_a_members_only_group_empties_its_part_of_the_inbox(
 
 
 async def test_a_muted_members_signed_reply_does_not_reach_you(
-    db, starter, replier, grief, publish, make_client
-):
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     client = await make_client(starter)
     assert (await client.post_form(f"/m/{SECRET}/mute", {"mute": "on"})).status == 303
@@ -169,8 +237,8 @@ async def test_a_muted_members_signed_reply_does_not_reach_you(
 
 
 async def test_a_muted_members_anonymous_reply_still_arrives_so_the_mute_reveals_nothing(
-    db, starter, replier, grief, publish
-):
+    db: asyncpg.Connection, starter: Member, replier: Member, grief: Group, publish: Publish
+) -> None:
     """Dropping it would tell the muter which anonymous replies are the muted member's."""
     topic = await publish(starter, grief, title="Evenings")
     await inbox.mute_member(db, starter.id, replier.id)
@@ -179,8 +247,13 @@ async def test_a_muted_members_anonymous_reply_still_arrives_so_the_mute_reveals
 
 
 async def test_a_muted_members_posts_are_collapsed_with_a_note(
-    db, starter, replier, grief, publish, make_client
-):
+    db: asyncpg.Connection,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     await publish(replier, grief, topic_id=topic.topic_id, body="signed words")
     await publish(replier, grief, topic_id=topic.topic_id, body="unsigned words", anonymous=True)
@@ -193,12 +266,14 @@ async def test_a_muted_members_posts_are_collapsed_with_a_note(
     assert "unsigned words" not in collapsed
 
 
-async def test_you_cannot_mute_yourself(starter, make_client):
+async def test_you_cannot_mute_yourself(starter: Member, make_client: ClientFactory) -> None:
     resp = await (await make_client(starter)).post_form("/m/willow/mute", {"mute": "on"})
     assert resp.status == 404
 
 
-async def test_one_statement_reaches_every_follower(db, starter, make_member, grief, publish):
+async def test_one_statement_reaches_every_follower(
+    db: asyncpg.Connection, starter: Member, make_member: MakeMember, grief: Group, publish: Publish
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     followers = [await make_member(f"follower{n}") for n in range(30)]
     for follower in followers:
@@ -210,33 +285,25 @@ async def test_one_statement_reaches_every_follower(db, starter, make_member, gr
 
 
 @pytest.fixture
-async def starter_stream(make_client, starter):
-    client = await make_client(starter)
-    resp = await client.get("/inbox/events")
-    assert resp.status == 200
-    assert resp.headers["Content-Type"].startswith("text/event-stream")
-    await asyncio.wait_for(next_event(resp.content, "ready"), HANG_GUARD)
+async def starter_stream(
+    make_client: ClientFactory, starter: Member
+) -> AsyncIterator[aiohttp.StreamReader]:
+    resp = await open_stream(await make_client(starter), "/inbox/events")
     yield resp.content
     resp.close()
 
 
-async def next_event(stream, wanted):
-    event = None
-    async for raw in stream:
-        line = raw.decode().rstrip("\r\n")
-        if line.startswith("event:"):
-            event = line.split(":", 1)[1].strip()
-        elif line.startswith("data:") and event == wanted:
-            return line.split(":", 1)[1].strip()
-    raise AssertionError("the event stream ended")
-
-
 async def test_the_live_event_carries_ids_and_the_count_only(
-    db, starter_stream, starter, replier, grief, publish
-):
+    db: asyncpg.Connection,
+    starter_stream: aiohttp.StreamReader,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     await publish(replier, grief, topic_id=topic.topic_id, body="live words", anonymous=True)
-    raw = await asyncio.wait_for(next_event(starter_stream, "inbox"), HANG_GUARD)
+    raw = await asyncio.wait_for(next_data(starter_stream, "inbox"), HANG_GUARD)
     item_id = await db.fetchval("SELECT id FROM inbox_items")
     assert json.loads(raw) == {"item": item_id, "unread": 1}
     assert SECRET not in raw
@@ -244,26 +311,32 @@ async def test_the_live_event_carries_ids_and_the_count_only(
 
 
 async def test_the_live_stream_carries_only_your_own_replies(
-    db, starter_stream, starter, replier, make_member, grief, publish
-):
+    db: asyncpg.Connection,
+    starter_stream: aiohttp.StreamReader,
+    starter: Member,
+    replier: Member,
+    make_member: MakeMember,
+    grief: Group,
+    publish: Publish,
+) -> None:
     other = await make_member("other")
     await groups.add_member(db, grief.id, other.id)
     elsewhere = await publish(other, grief, title="Someone else's topic")
     await publish(replier, grief, topic_id=elsewhere.topic_id, body="not for willow")
     mine = await publish(starter, grief, title="Evenings")
     await publish(replier, grief, topic_id=mine.topic_id, body="for willow")
-    raw = await asyncio.wait_for(next_event(starter_stream, "inbox"), HANG_GUARD)
+    raw = await asyncio.wait_for(next_data(starter_stream, "inbox"), HANG_GUARD)
     item_id = await db.fetchval("SELECT id FROM inbox_items WHERE member_id = $1", starter.id)
     assert json.loads(raw)["item"] == item_id
 
 
-async def test_a_visitor_has_no_inbox_stream(client):
+async def test_a_visitor_has_no_inbox_stream(client: ForumClient) -> None:
     assert (await client.get("/inbox/events")).status == 404
 
 
 async def test_an_inbox_excerpt_holding_a_hidden_word_is_folded_away(
-    starter, replier, grief, publish, make_client
-):
+    starter: Member, replier: Member, grief: Group, publish: Publish, make_client: ClientFactory
+) -> None:
     """A member who asked never to be shown a word unasked must not meet it in their inbox."""
     topic = await publish(starter, grief, title="Evenings")
     await publish(replier, grief, topic_id=topic.topic_id, body="Day 3 after a relapse")

@@ -3,7 +3,6 @@ of the topic's author connected to server B, through PostgreSQL's LISTEN/NOTIFY 
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import aiohttp
@@ -11,14 +10,8 @@ import asyncpg
 
 from forum.posting import publishing
 from forum.storage import drafts, groups, members, sessions
-from tests.conftest import csrf_for
-from tests.moderation.test_events_across_processes import (
-    EVENT_DEADLINE,
-    _next_event,
-    two_servers,
-)
-
-__all__ = ["two_servers"]  # the fixture, used here
+from tests.clients import csrf_for, next_event
+from tests.moderation.test_events_across_processes import EVENT_DEADLINE
 
 
 async def _setup(url: str, password_hash: str) -> tuple[str, str, int]:
@@ -56,7 +49,7 @@ async def test_a_reply_through_one_process_reaches_the_authors_stream_on_another
     ):
         events = await author.get(f"{base_b}/inbox/events")
         assert events.status == 200
-        await asyncio.wait_for(_next_event(events.content, "ready"), timeout=10)
+        await next_event(events.content, "ready")
         csrf = csrf_for(replier_token)
         made = await replier.post(
             f"{base_a}/drafts",
@@ -71,7 +64,7 @@ async def test_a_reply_through_one_process_reaches_the_authors_stream_on_another
         )
         assert published.status == 303
         started = time.monotonic()
-        event = await asyncio.wait_for(_next_event(events.content, "inbox"), EVENT_DEADLINE)
+        event = await next_event(events.content, "inbox", within=EVENT_DEADLINE)
         assert time.monotonic() - started < EVENT_DEADLINE
         assert set(event) == {"item", "unread"}
         assert event["unread"] == 1

@@ -3,15 +3,29 @@ placeholder, the list of your posts and drafts, and the moderators' view of an e
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
-from tests.factories import SECRET, post_state, version_of
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from forum.storage.topics import NewPost
+from tests.clients import ClientFactory
+from tests.factories import (
+    SECRET,
+    Appoint,
+    MakeDraft,
+    MakeGroup,
+    MakeMember,
+    Publish,
+    post_state,
+    version_of,
+)
 
 URGENT = "I have the pills in front of me and I am going to take them all tonight. Goodbye."
 
 
 @pytest.fixture
-async def reply(starter, replier, grief, publish):
+async def reply(starter: Member, replier: Member, grief: Group, publish: Publish) -> NewPost:
     topic = await publish(starter, grief, title="Evenings", body="How are your evenings")
     return await publish(replier, grief, topic_id=topic.topic_id, body="first words")
 
@@ -27,7 +41,9 @@ async def edit(client, post_id, body):
     )
 
 
-async def test_an_edit_opens_a_draft_with_the_post_text(reply, replier, make_client):
+async def test_an_edit_opens_a_draft_with_the_post_text(
+    reply: NewPost, replier: Member, make_client: ClientFactory
+) -> None:
     client = await make_client(replier)
     resp = await client.post_form(f"/p/{reply.post_id}/edit")
     page = await (await client.get(resp.headers["Location"])).text()
@@ -38,8 +54,8 @@ async def test_an_edit_opens_a_draft_with_the_post_text(reply, replier, make_cli
 
 
 async def test_publishing_an_edit_updates_the_post_in_place_and_keeps_the_old_text(
-    reply, replier, make_client, db
-):
+    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     client = await make_client(replier)
     _, resp = await edit(client, reply.post_id, "second **words**")
     assert resp.status == 303
@@ -54,14 +70,18 @@ async def test_publishing_an_edit_updates_the_post_in_place_and_keeps_the_old_te
     assert await db.fetchval("SELECT count(*) FROM posts") == 2  # no new post
 
 
-async def test_an_edit_is_sanitised_like_a_new_post(reply, replier, make_client, db):
+async def test_an_edit_is_sanitised_like_a_new_post(
+    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     _, resp = await edit(await make_client(replier), reply.post_id, "<script>x()</script> hi")
     assert resp.status == 303
     html = await db.fetchval("SELECT body_html FROM posts WHERE id = $1", reply.post_id)
     assert "<script" not in html
 
 
-async def test_an_edit_that_turns_urgent_goes_to_the_crisis_queue(reply, replier, make_client, db):
+async def test_an_edit_that_turns_urgent_goes_to_the_crisis_queue(
+    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     _, resp = await edit(await make_client(replier), reply.post_id, URGENT)
     assert resp.status == 303
     assert "support=1" in resp.headers["Location"]
@@ -73,8 +93,13 @@ async def test_an_edit_that_turns_urgent_goes_to_the_crisis_queue(reply, replier
 
 
 async def test_an_anonymous_post_stays_anonymous_when_edited(
-    starter, replier, grief, publish, make_client, db
-):
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+    db: asyncpg.Connection,
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     unsigned = await publish(
         replier, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True
@@ -90,7 +115,9 @@ async def test_an_anonymous_post_stays_anonymous_when_edited(
     assert SECRET not in page
 
 
-async def test_another_members_post_cannot_be_edited_or_deleted(reply, starter, make_client):
+async def test_another_members_post_cannot_be_edited_or_deleted(
+    reply: NewPost, starter: Member, make_client: ClientFactory
+) -> None:
     client = await make_client(starter)
     assert (await client.post_form(f"/p/{reply.post_id}/edit")).status == 404
     assert (await client.get(f"/p/{reply.post_id}/delete")).status == 404
@@ -98,8 +125,8 @@ async def test_another_members_post_cannot_be_edited_or_deleted(reply, starter, 
 
 
 async def test_deleting_leaves_a_placeholder_so_the_thread_reads_on(
-    reply, replier, make_client, db
-):
+    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     client = await make_client(replier)
     assert (await client.get(f"/p/{reply.post_id}/delete")).status == 200
     resp = await client.post_form(f"/p/{reply.post_id}/delete")
@@ -110,22 +137,31 @@ async def test_deleting_leaves_a_placeholder_so_the_thread_reads_on(
     assert "first words" not in page
 
 
-async def test_deleting_needs_the_csrf_token(reply, replier, make_client, db):
+async def test_deleting_needs_the_csrf_token(
+    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     client = await make_client(replier)
     resp = await client.post_form(f"/p/{reply.post_id}/delete", csrf=False)
     assert resp.status == 403
     assert await post_state(db, reply.post_id) == "published"
 
 
-async def test_a_deleted_post_cannot_be_edited(reply, replier, make_client):
+async def test_a_deleted_post_cannot_be_edited(
+    reply: NewPost, replier: Member, make_client: ClientFactory
+) -> None:
     client = await make_client(replier)
     await client.post_form(f"/p/{reply.post_id}/delete")
     assert (await client.post_form(f"/p/{reply.post_id}/edit")).status == 404
 
 
 async def test_your_posts_lists_your_posts_anonymous_ones_too_and_your_drafts(
-    starter, replier, grief, publish, make_draft, make_client
-):
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_draft: MakeDraft,
+    make_client: ClientFactory,
+) -> None:
     topic = await publish(starter, grief, title="Evenings", body="starter words")
     await publish(replier, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True)
     await make_draft(replier, grief, title="Half written", body="not yet")
@@ -137,8 +173,14 @@ async def test_your_posts_lists_your_posts_anonymous_ones_too_and_your_drafts(
 
 
 async def test_moderators_see_the_edit_history_and_no_one_else_does(
-    reply, replier, starter, grief, appoint, make_member, make_client
-):
+    reply: NewPost,
+    replier: Member,
+    starter: Member,
+    grief: Group,
+    appoint: Appoint,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+) -> None:
     await edit(await make_client(replier), reply.post_id, "second words")
     keeper = await make_member("keeper")
     await appoint(grief, keeper)
@@ -152,8 +194,13 @@ async def test_moderators_see_the_edit_history_and_no_one_else_does(
 
 
 async def test_a_moderator_of_another_group_does_not_see_the_history(
-    reply, replier, make_group, appoint, make_member, make_client
-):
+    reply: NewPost,
+    replier: Member,
+    make_group: MakeGroup,
+    appoint: Appoint,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+) -> None:
     await edit(await make_client(replier), reply.post_id, "second words")
     elsewhere = await make_group("elsewhere")
     keeper = await make_member("keeper")
@@ -163,8 +210,14 @@ async def test_a_moderator_of_another_group_does_not_see_the_history(
 
 
 async def test_the_topic_page_links_moderators_alone_to_the_history(
-    reply, replier, starter, grief, appoint, make_member, make_client
-):
+    reply: NewPost,
+    replier: Member,
+    starter: Member,
+    grief: Group,
+    appoint: Appoint,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+) -> None:
     await edit(await make_client(replier), reply.post_id, "second words")
     keeper = await make_member("keeper")
     await appoint(grief, keeper)
@@ -176,7 +229,9 @@ async def test_the_topic_page_links_moderators_alone_to_the_history(
         assert link not in page
 
 
-async def test_an_unchanged_edit_leaves_no_mark_and_no_history(reply, replier, make_client, db):
+async def test_an_unchanged_edit_leaves_no_mark_and_no_history(
+    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     _, resp = await edit(await make_client(replier), reply.post_id, "first words")
     assert resp.status == 303
     assert await db.fetchval("SELECT edited_at FROM posts WHERE id = $1", reply.post_id) is None
@@ -185,8 +240,13 @@ async def test_an_unchanged_edit_leaves_no_mark_and_no_history(reply, replier, m
 
 
 async def test_a_deleted_posts_earlier_versions_are_no_longer_shown_to_moderators(
-    reply, replier, grief, appoint, make_member, make_client
-):
+    reply: NewPost,
+    replier: Member,
+    grief: Group,
+    appoint: Appoint,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+) -> None:
     """Deleting promises "your words will no longer be shown to anyone": the history too."""
     client = await make_client(replier)
     await edit(client, reply.post_id, "second words")

@@ -4,23 +4,34 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
 import pytest
 
 from forum.members import limits
 from forum.storage import groups
-from tests.factories import SECRET
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from forum.storage.topics import NewPost
+from tests.clients import ClientFactory
+from tests.factories import SECRET, MakeGroup, MakeMember, Publish
 
 HELPED_NOTE = re.compile(r"(\d+) (?:person|people) said this helped them")
 
 
 @pytest.fixture
-async def opening(starter, grief, publish):
+async def opening(starter: Member, grief: Group, publish: Publish) -> NewPost:
     return await publish(starter, grief, title="Evenings", body="What helps me at night")
 
 
 async def test_helped_counts_are_visible_to_the_author_alone(
-    opening, starter, replier, make_member, make_client, db, grief
-):
+    opening: NewPost,
+    starter: Member,
+    replier: Member,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    db: asyncpg.Connection,
+    grief: Group,
+) -> None:
     """Issue 9's "What it must show": the author sees the count; responders, other members and
     visitors see no count at all."""
     second = await make_member("second")
@@ -39,7 +50,9 @@ async def test_helped_counts_are_visible_to_the_author_alone(
         assert "Only you see this" not in page
 
 
-async def test_the_author_is_never_told_who_responded(opening, starter, replier, make_client):
+async def test_the_author_is_never_told_who_responded(
+    opening: NewPost, starter: Member, replier: Member, make_client: ClientFactory
+) -> None:
     client = await make_client(replier)
     await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
     await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "me-too"})
@@ -50,14 +63,18 @@ async def test_the_author_is_never_told_who_responded(opening, starter, replier,
         assert SECRET not in page
 
 
-async def test_a_second_press_takes_the_response_back(opening, replier, make_client, db):
+async def test_a_second_press_takes_the_response_back(
+    opening: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     client = await make_client(replier)
     for _ in range(2):
         await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
     assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
 
 
-async def test_the_responder_sees_their_own_choice_pressed(opening, replier, make_client):
+async def test_the_responder_sees_their_own_choice_pressed(
+    opening: NewPost, replier: Member, make_client: ClientFactory
+) -> None:
     client = await make_client(replier)
     await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "me-too"})
     page = await (await client.get(f"/t/{opening.topic_id}")).text()
@@ -65,7 +82,9 @@ async def test_the_responder_sees_their_own_choice_pressed(opening, replier, mak
     assert 'aria-pressed="false">This helped me</button>' in page
 
 
-async def test_you_cannot_respond_to_your_own_post(opening, starter, make_client, db):
+async def test_you_cannot_respond_to_your_own_post(
+    opening: NewPost, starter: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     client = await make_client(starter)
     resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
     assert resp.status == 404
@@ -74,22 +93,30 @@ async def test_you_cannot_respond_to_your_own_post(opening, starter, make_client
     assert "This helped me</button>" not in page
 
 
-async def test_responding_needs_the_csrf_token(opening, replier, make_client, db):
+async def test_responding_needs_the_csrf_token(
+    opening: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     client = await make_client(replier)
     resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"}, csrf=False)
     assert resp.status == 403
     assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
 
 
-async def test_an_unknown_kind_is_refused(opening, replier, make_client):
+async def test_an_unknown_kind_is_refused(
+    opening: NewPost, replier: Member, make_client: ClientFactory
+) -> None:
     client = await make_client(replier)
     resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "love"})
     assert resp.status == 400
 
 
 async def test_a_post_you_may_not_see_cannot_be_responded_to(
-    starter, make_group, make_member, make_client, publish
-):
+    starter: Member,
+    make_group: MakeGroup,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    publish: Publish,
+) -> None:
     outsider = await make_member("outsider")
     private = await make_group("private", visibility="members", members_=[starter])
     post = await publish(starter, private, title="Behind the door")
@@ -99,8 +126,13 @@ async def test_a_post_you_may_not_see_cannot_be_responded_to(
 
 
 async def test_people_you_helped_lists_your_marked_posts_only(
-    opening, starter, replier, grief, publish, make_client
-):
+    opening: NewPost,
+    starter: Member,
+    replier: Member,
+    grief: Group,
+    publish: Publish,
+    make_client: ClientFactory,
+) -> None:
     await publish(starter, grief, topic_id=opening.topic_id, body="nobody marked this one")
     theirs = await publish(replier, grief, topic_id=opening.topic_id, body="their own words")
     await (await make_client(replier)).post_form(
@@ -115,8 +147,8 @@ async def test_people_you_helped_lists_your_marked_posts_only(
 
 
 async def test_anonymous_posts_can_be_thanked_without_naming_their_author(
-    starter, replier, grief, publish, make_client
-):
+    starter: Member, replier: Member, grief: Group, publish: Publish, make_client: ClientFactory
+) -> None:
     topic = await publish(starter, grief, title="Evenings")
     unsigned = await publish(
         replier, grief, topic_id=topic.topic_id, body="unsigned help", anonymous=True
@@ -130,7 +162,9 @@ async def test_anonymous_posts_can_be_thanked_without_naming_their_author(
     assert "posted anonymously" in own
 
 
-async def test_pressing_too_often_is_slowed_down(opening, replier, make_client, db):
+async def test_pressing_too_often_is_slowed_down(
+    opening: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     client = await make_client(replier)
     for _ in range(limits.RESPONSES_PER_MEMBER.limit):
         resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})

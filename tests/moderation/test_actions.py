@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import pytest
 
-from tests.factories import item_for, item_row, notification_kinds, post_state
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from forum.storage.topics import NewPost
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import (
+    Appoint,
+    MakeGroup,
+    MakeMember,
+    Publish,
+    item_for,
+    item_row,
+    notification_kinds,
+    post_state,
+)
 
 
 @pytest.fixture
-async def warden(make_member):
+async def warden(make_member: MakeMember) -> Member:
     return await make_member("warden")
 
 
 @pytest.fixture
-async def group(make_group, author, keeper, warden, appoint):
+async def group(
+    make_group: MakeGroup, author: Member, keeper: Member, warden: Member, appoint: Appoint
+) -> Group:
     group = await make_group("grief", name="Grief and loss", moderation="all", members_=[author])
     await appoint(group, keeper)
     await appoint(group, warden)
@@ -23,23 +39,31 @@ async def group(make_group, author, keeper, warden, appoint):
 
 
 @pytest.fixture
-async def held(group, author, publish):
+async def held(group: Group, author: Member, publish: Publish) -> NewPost:
     """A held new topic."""
     return await publish(author, group, title="Held topic", body="Please let this through")
 
 
 @pytest.fixture
-async def item_id(db, held):
+async def item_id(db: asyncpg.Connection, held: NewPost) -> int:
     return await item_for(db, held.post_id)
 
 
 @pytest.fixture
-async def other_mod(make_client, warden):
+async def other_mod(make_client: ClientFactory, warden: Member) -> ForumClient:
     return await make_client(warden)
 
 
 @pytest.fixture
-async def reported(db, group, author, keeper, publish, make_member, make_client):
+async def reported(
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    keeper: Member,
+    publish: Publish,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+) -> NewPost:
     """A published post (by a moderator, so it is not held) with one report on it."""
     new = await publish(keeper, group, title="Published topic", body="Already out there")
     reporter = await make_client(await make_member())
@@ -50,18 +74,22 @@ async def reported(db, group, author, keeper, publish, make_member, make_client)
 # -- Claim -----------------------------------------------------------------------------------------
 
 
-async def test_claiming_an_item_redirects_to_it(mod, item_id):
+async def test_claiming_an_item_redirects_to_it(mod: ForumClient, item_id: int) -> None:
     resp = await mod.post_form(f"/mod/items/{item_id}/claim")
     assert resp.status == 303
     assert resp.headers["Location"] == f"/mod/items/{item_id}"
 
 
-async def test_claiming_an_item_records_the_claimant(db, mod, keeper, item_id):
+async def test_claiming_an_item_records_the_claimant(
+    db: asyncpg.Connection, mod: ForumClient, keeper: Member, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     assert (await item_row(db, item_id))["claimed_by"] == keeper.id
 
 
-async def test_a_claim_lasts_fifteen_minutes(db, mod, item_id):
+async def test_a_claim_lasts_fifteen_minutes(
+    db: asyncpg.Connection, mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     seconds = await db.fetchval(
         "SELECT extract(epoch FROM claimed_until - now()) FROM queue_items WHERE id = $1", item_id
@@ -69,18 +97,24 @@ async def test_a_claim_lasts_fifteen_minutes(db, mod, item_id):
     assert 14 * 60 < seconds <= 15 * 60
 
 
-async def test_a_claimed_item_shows_other_moderators_who_has_it(mod, other_mod, item_id):
+async def test_a_claimed_item_shows_other_moderators_who_has_it(
+    mod: ForumClient, other_mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     page = await (await other_mod.get(f"/mod/items/{item_id}")).text()
     assert "keeper is working on this" in page
 
 
-async def test_the_queue_shows_who_claimed_an_item(mod, other_mod, item_id):
+async def test_the_queue_shows_who_claimed_an_item(
+    mod: ForumClient, other_mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     assert "claimed by keeper" in await (await other_mod.get("/mod")).text()
 
 
-async def test_the_claimant_can_renew_their_claim(db, mod, item_id):
+async def test_the_claimant_can_renew_their_claim(
+    db: asyncpg.Connection, mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     await db.execute(
         "UPDATE queue_items SET claimed_until = now() + interval '1 minute' WHERE id = $1", item_id
@@ -95,7 +129,9 @@ async def test_the_claimant_can_renew_their_claim(db, mod, item_id):
 # -- Claim expiry ----------------------------------------------------------------------------------
 
 
-async def test_another_moderator_cannot_claim_a_claimed_item(db, mod, other_mod, keeper, item_id):
+async def test_another_moderator_cannot_claim_a_claimed_item(
+    db: asyncpg.Connection, mod: ForumClient, other_mod: ForumClient, keeper: Member, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     resp = await other_mod.post_form(f"/mod/items/{item_id}/claim")
     assert resp.status == 409
@@ -103,7 +139,9 @@ async def test_another_moderator_cannot_claim_a_claimed_item(db, mod, other_mod,
     assert (await item_row(db, item_id))["claimed_by"] == keeper.id
 
 
-async def test_another_moderator_cannot_approve_a_claimed_item(db, mod, other_mod, held, item_id):
+async def test_another_moderator_cannot_approve_a_claimed_item(
+    db: asyncpg.Connection, mod: ForumClient, other_mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     resp = await other_mod.post_form(f"/mod/items/{item_id}/approve")
     assert resp.status == 409
@@ -111,14 +149,18 @@ async def test_another_moderator_cannot_approve_a_claimed_item(db, mod, other_mo
     assert (await item_row(db, item_id))["state"] == "open"
 
 
-async def test_another_moderator_cannot_reject_a_claimed_item(db, mod, other_mod, held, item_id):
+async def test_another_moderator_cannot_reject_a_claimed_item(
+    db: asyncpg.Connection, mod: ForumClient, other_mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     resp = await other_mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "No"})
     assert resp.status == 409
     assert await post_state(db, held.post_id) == "held"
 
 
-async def test_a_refused_action_keeps_the_typed_reason(mod, other_mod, item_id):
+async def test_a_refused_action_keeps_the_typed_reason(
+    mod: ForumClient, other_mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     resp = await other_mod.post_form(
         f"/mod/items/{item_id}/reject", {"reason": "A careful explanation"}
@@ -126,7 +168,9 @@ async def test_a_refused_action_keeps_the_typed_reason(mod, other_mod, item_id):
     assert "A careful explanation" in await resp.text()
 
 
-async def test_the_claimant_can_approve_their_claimed_item(db, mod, held, item_id):
+async def test_the_claimant_can_approve_their_claimed_item(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     assert (await mod.post_form(f"/mod/items/{item_id}/approve")).status == 303
     assert await post_state(db, held.post_id) == "published"
@@ -139,8 +183,8 @@ async def expire_claim(db, item_id):
 
 
 async def test_after_a_claim_expires_another_moderator_can_claim(
-    db, mod, other_mod, warden, item_id
-):
+    db: asyncpg.Connection, mod: ForumClient, other_mod: ForumClient, warden: Member, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     await expire_claim(db, item_id)
     assert (await other_mod.post_form(f"/mod/items/{item_id}/claim")).status == 303
@@ -148,15 +192,17 @@ async def test_after_a_claim_expires_another_moderator_can_claim(
 
 
 async def test_after_a_claim_expires_another_moderator_can_approve(
-    db, mod, other_mod, held, item_id
-):
+    db: asyncpg.Connection, mod: ForumClient, other_mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     await expire_claim(db, item_id)
     assert (await other_mod.post_form(f"/mod/items/{item_id}/approve")).status == 303
     assert await post_state(db, held.post_id) == "published"
 
 
-async def test_after_a_claim_expires_the_item_shows_no_claim(db, mod, other_mod, item_id):
+async def test_after_a_claim_expires_the_item_shows_no_claim(
+    db: asyncpg.Connection, mod: ForumClient, other_mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     await expire_claim(db, item_id)
     page = await (await other_mod.get(f"/mod/items/{item_id}")).text()
@@ -167,7 +213,9 @@ async def test_after_a_claim_expires_the_item_shows_no_claim(db, mod, other_mod,
 # -- Approve ---------------------------------------------------------------------------------------
 
 
-async def test_approving_a_held_topic_publishes_it(db, mod, held, item_id, client):
+async def test_approving_a_held_topic_publishes_it(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int, client: ForumClient
+) -> None:
     resp = await mod.post_form(f"/mod/items/{item_id}/approve")
     assert resp.status == 303
     assert resp.headers["Location"] == "/mod"
@@ -176,23 +224,29 @@ async def test_approving_a_held_topic_publishes_it(db, mod, held, item_id, clien
     assert "Please let this through" in await page.text()
 
 
-async def test_approving_closes_the_item_as_approved(db, mod, keeper, item_id):
+async def test_approving_closes_the_item_as_approved(
+    db: asyncpg.Connection, mod: ForumClient, keeper: Member, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/approve")
     row = await item_row(db, item_id)
     assert (row["state"], row["outcome"], row["closed_by"]) == ("closed", "approved", keeper.id)
 
 
-async def test_an_approved_item_leaves_the_queue(mod, item_id):
+async def test_an_approved_item_leaves_the_queue(mod: ForumClient, item_id: int) -> None:
     await mod.post_form(f"/mod/items/{item_id}/approve")
     assert f'href="/mod/items/{item_id}"' not in await (await mod.get("/mod")).text()
 
 
-async def test_approving_tells_the_author(db, mod, author, item_id):
+async def test_approving_tells_the_author(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/approve")
     assert await notification_kinds(db, author) == ["held", "approved"]
 
 
-async def test_keeping_a_reported_post_does_not_notify_its_author(db, mod, keeper, reported):
+async def test_keeping_a_reported_post_does_not_notify_its_author(
+    db: asyncpg.Connection, mod: ForumClient, keeper: Member, reported: NewPost
+) -> None:
     item_id = await item_for(db, reported.post_id, "report")
     assert (await mod.post_form(f"/mod/items/{item_id}/approve")).status == 303
     assert await notification_kinds(db, keeper) == []
@@ -201,7 +255,9 @@ async def test_keeping_a_reported_post_does_not_notify_its_author(db, mod, keepe
 # -- Edit and approve ------------------------------------------------------------------------------
 
 
-async def test_edit_and_approve_publishes_the_moderators_text(mod, held, item_id, client):
+async def test_edit_and_approve_publishes_the_moderators_text(
+    mod: ForumClient, held: NewPost, item_id: int, client: ForumClient
+) -> None:
     resp = await mod.post_form(f"/mod/items/{item_id}/edit-approve", {"body": "A gentler version"})
     assert resp.status == 303
     page = await (await client.get(f"/t/{held.topic_id}")).text()
@@ -209,13 +265,17 @@ async def test_edit_and_approve_publishes_the_moderators_text(mod, held, item_id
     assert "Please let this through" not in page
 
 
-async def test_edit_and_approve_marks_the_post_edited(db, mod, held, item_id, client):
+async def test_edit_and_approve_marks_the_post_edited(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int, client: ForumClient
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/edit-approve", {"body": "A gentler version"})
     assert await db.fetchval("SELECT edited_at FROM posts WHERE id = $1", held.post_id)
     assert 'class="post__edited">edited' in await (await client.get(f"/t/{held.topic_id}")).text()
 
 
-async def test_edit_and_approve_renders_the_new_text_safely(db, mod, held, item_id):
+async def test_edit_and_approve_renders_the_new_text_safely(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     await mod.post_form(
         f"/mod/items/{item_id}/edit-approve", {"body": "**kind** <script>alert(1)</script>"}
     )
@@ -225,8 +285,8 @@ async def test_edit_and_approve_renders_the_new_text_safely(db, mod, held, item_
 
 
 async def test_edit_and_approve_with_an_empty_body_answers_400_and_changes_nothing(
-    db, mod, held, item_id
-):
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     resp = await mod.post_form(f"/mod/items/{item_id}/edit-approve", {"body": "   "})
     assert resp.status == 400
     assert await post_state(db, held.post_id) == "held"
@@ -236,7 +296,9 @@ async def test_edit_and_approve_with_an_empty_body_answers_400_and_changes_nothi
     )
 
 
-async def test_plain_approve_does_not_mark_the_post_edited(db, mod, held, item_id):
+async def test_plain_approve_does_not_mark_the_post_edited(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/approve")
     assert await db.fetchval("SELECT edited_at FROM posts WHERE id = $1", held.post_id) is None
 
@@ -244,13 +306,15 @@ async def test_plain_approve_does_not_mark_the_post_edited(db, mod, held, item_i
 # -- Reject ----------------------------------------------------------------------------------------
 
 
-async def test_rejecting_without_a_reason_answers_400(mod, item_id):
+async def test_rejecting_without_a_reason_answers_400(mod: ForumClient, item_id: int) -> None:
     resp = await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "  "})
     assert resp.status == 400
     assert "Please give a reason" in await resp.text()
 
 
-async def test_rejecting_without_a_reason_changes_nothing(db, mod, held, author, item_id):
+async def test_rejecting_without_a_reason_changes_nothing(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, author: Member, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/reject")
     assert await post_state(db, held.post_id) == "held"
     assert (await item_row(db, item_id))["state"] == "open"
@@ -258,8 +322,14 @@ async def test_rejecting_without_a_reason_changes_nothing(db, mod, held, author,
 
 
 async def test_rejecting_a_held_topic_keeps_it_from_everyone(
-    db, mod, held, item_id, client, make_client, author
-):
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    held: NewPost,
+    item_id: int,
+    client: ForumClient,
+    make_client: ClientFactory,
+    author: Member,
+) -> None:
     resp = await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Not for this group"})
     assert resp.status == 303
     assert await post_state(db, held.post_id) == "rejected"
@@ -267,19 +337,29 @@ async def test_rejecting_a_held_topic_keeps_it_from_everyone(
     assert (await (await make_client(author)).get(f"/t/{held.topic_id}")).status == 404
 
 
-async def test_rejecting_closes_the_item_as_rejected(db, mod, item_id):
+async def test_rejecting_closes_the_item_as_rejected(
+    db: asyncpg.Connection, mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Not for this group"})
     row = await item_row(db, item_id)
     assert (row["state"], row["outcome"]) == ("closed", "rejected")
 
 
-async def test_rejecting_sends_the_reason_to_the_author(db, mod, author, item_id, make_client):
+async def test_rejecting_sends_the_reason_to_the_author(
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    author: Member,
+    item_id: int,
+    make_client: ClientFactory,
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Please avoid naming people"})
     page = await (await (await make_client(author)).get("/notifications")).text()
     assert "Please avoid naming people" in page
 
 
-async def test_rejecting_a_published_post_removes_it(db, mod, reported):
+async def test_rejecting_a_published_post_removes_it(
+    db: asyncpg.Connection, mod: ForumClient, reported: NewPost
+) -> None:
     item_id = await item_for(db, reported.post_id, "report")
     await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Spam"})
     assert await post_state(db, reported.post_id) == "removed"
@@ -288,7 +368,9 @@ async def test_rejecting_a_published_post_removes_it(db, mod, reported):
 # -- Resolve ---------------------------------------------------------------------------------------
 
 
-async def test_resolving_a_report_closes_it_and_leaves_the_post(db, mod, reported, client):
+async def test_resolving_a_report_closes_it_and_leaves_the_post(
+    db: asyncpg.Connection, mod: ForumClient, reported: NewPost, client: ForumClient
+) -> None:
     item_id = await item_for(db, reported.post_id, "report")
     resp = await mod.post_form(f"/mod/items/{item_id}/resolve", {"reason": "Reads fine to me"})
     assert resp.status == 303
@@ -298,7 +380,9 @@ async def test_resolving_a_report_closes_it_and_leaves_the_post(db, mod, reporte
     assert "Already out there" in await (await client.get(f"/t/{reported.topic_id}")).text()
 
 
-async def test_resolving_a_held_post_answers_400_and_leaves_it_held(db, mod, held, item_id):
+async def test_resolving_a_held_post_answers_400_and_leaves_it_held(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     resp = await mod.post_form(f"/mod/items/{item_id}/resolve")
     assert resp.status == 400
     assert "approve or reject" in await resp.text()
@@ -309,7 +393,9 @@ async def test_resolving_a_held_post_answers_400_and_leaves_it_held(db, mod, hel
 # -- Escalate --------------------------------------------------------------------------------------
 
 
-async def test_escalating_notifies_every_admin(db, mod, item_id, make_member):
+async def test_escalating_notifies_every_admin(
+    db: asyncpg.Connection, mod: ForumClient, item_id: int, make_member: MakeMember
+) -> None:
     admins = [await make_member(f"admin{n}", is_admin=True) for n in range(2)]
     resp = await mod.post_form(f"/mod/items/{item_id}/escalate", {"reason": "Not sure"})
     assert resp.status == 303
@@ -317,14 +403,23 @@ async def test_escalating_notifies_every_admin(db, mod, item_id, make_member):
         assert await notification_kinds(db, admin) == ["escalated"]
 
 
-async def test_escalating_notifies_no_one_but_admins(db, mod, keeper, warden, item_id, make_member):
+async def test_escalating_notifies_no_one_but_admins(
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    keeper: Member,
+    warden: Member,
+    item_id: int,
+    make_member: MakeMember,
+) -> None:
     await make_member("admin", is_admin=True)
     await mod.post_form(f"/mod/items/{item_id}/escalate")
     assert await notification_kinds(db, keeper) == []
     assert await notification_kinds(db, warden) == []
 
 
-async def test_an_escalated_item_stays_open_and_marked(db, mod, item_id):
+async def test_an_escalated_item_stays_open_and_marked(
+    db: asyncpg.Connection, mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/escalate")
     row = await item_row(db, item_id)
     assert row["state"] == "open"
@@ -332,20 +427,26 @@ async def test_an_escalated_item_stays_open_and_marked(db, mod, item_id):
     assert "escalated to admins" in await (await mod.get("/mod")).text()
 
 
-async def test_escalating_releases_the_claim(db, mod, item_id):
+async def test_escalating_releases_the_claim(
+    db: asyncpg.Connection, mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/claim")
     await mod.post_form(f"/mod/items/{item_id}/escalate")
     assert (await item_row(db, item_id))["claimed_by"] is None
 
 
-async def test_escalating_twice_answers_400(mod, other_mod, item_id):
+async def test_escalating_twice_answers_400(
+    mod: ForumClient, other_mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/escalate")
     resp = await other_mod.post_form(f"/mod/items/{item_id}/escalate")
     assert resp.status == 400
     assert "already been escalated" in await resp.text()
 
 
-async def test_an_escalated_item_can_still_be_decided(db, mod, held, item_id):
+async def test_an_escalated_item_can_still_be_decided(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/escalate")
     assert (await mod.post_form(f"/mod/items/{item_id}/approve")).status == 303
     assert await post_state(db, held.post_id) == "published"
@@ -354,39 +455,47 @@ async def test_an_escalated_item_can_still_be_decided(db, mod, held, item_id):
 # -- Closed items, unknown actions, CSRF -----------------------------------------------------------
 
 
-async def test_acting_on_a_decided_item_answers_409_saying_who_decided(mod, other_mod, item_id):
+async def test_acting_on_a_decided_item_answers_409_saying_who_decided(
+    mod: ForumClient, other_mod: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/approve")
     resp = await other_mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Too late"})
     assert resp.status == 409
     assert "keeper already approved this item" in await resp.text()
 
 
-async def test_a_decided_item_stays_as_decided(db, mod, other_mod, held, item_id):
+async def test_a_decided_item_stays_as_decided(
+    db: asyncpg.Connection, mod: ForumClient, other_mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/approve")
     await other_mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Too late"})
     assert await post_state(db, held.post_id) == "published"
     assert (await item_row(db, item_id))["outcome"] == "approved"
 
 
-async def test_approving_twice_answers_409(mod, item_id):
+async def test_approving_twice_answers_409(mod: ForumClient, item_id: int) -> None:
     await mod.post_form(f"/mod/items/{item_id}/approve")
     assert (await mod.post_form(f"/mod/items/{item_id}/approve")).status == 409
 
 
-async def test_an_unknown_action_is_not_found(db, mod, item_id):
+async def test_an_unknown_action_is_not_found(
+    db: asyncpg.Connection, mod: ForumClient, item_id: int
+) -> None:
     assert (await mod.post_form(f"/mod/items/{item_id}/delete")).status == 404
     assert (await item_row(db, item_id))["state"] == "open"
 
 
 async def test_an_action_without_a_csrf_token_answers_403_and_changes_nothing(
-    db, mod, held, item_id
-):
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     resp = await mod.post_form(f"/mod/items/{item_id}/approve", csrf=False)
     assert resp.status == 403
     assert await post_state(db, held.post_id) == "held"
 
 
-async def test_deciding_a_held_post_also_closes_its_other_items(db, mod, held, item_id):
+async def test_deciding_a_held_post_also_closes_its_other_items(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     await db.execute(
         "INSERT INTO queue_items (group_id, post_id, kind, priority)"
         " SELECT group_id, post_id, 'crisis', 0 FROM queue_items WHERE id = $1",
@@ -411,21 +520,28 @@ async def race(mod, other_mod, item_id, first="approve", second="reject"):
     [("approve", "reject"), ("reject", "approve"), ("approve", "approve"), ("reject", "reject")],
 )
 async def test_two_moderators_deciding_at_once_one_wins_and_one_is_told(
-    mod, other_mod, item_id, first, second
-):
+    mod: ForumClient, other_mod: ForumClient, item_id: int, first: str, second: str
+) -> None:
     responses = await race(mod, other_mod, item_id, first, second)
     assert sorted(r.status for r in responses) == [303, 409]
 
 
-async def test_the_loser_of_a_race_is_told_what_happened(mod, other_mod, item_id):
+async def test_the_loser_of_a_race_is_told_what_happened(
+    mod: ForumClient, other_mod: ForumClient, item_id: int
+) -> None:
     responses = await race(mod, other_mod, item_id)
     loser = next(r for r in responses if r.status == 409)
     assert "Someone else got there first" in await loser.text()
 
 
 async def test_after_a_race_the_post_is_in_the_winners_state(
-    db, mod, other_mod, held, author, item_id
-):
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    other_mod: ForumClient,
+    held: NewPost,
+    author: Member,
+    item_id: int,
+) -> None:
     responses = await race(mod, other_mod, item_id)
     winner = "approve" if responses[0].status == 303 else "reject"
     row = await item_row(db, item_id)
@@ -441,8 +557,8 @@ async def test_after_a_race_the_post_is_in_the_winners_state(
 
 
 async def test_after_a_race_exactly_one_decision_is_logged_and_notified(
-    db, mod, other_mod, author, item_id
-):
+    db: asyncpg.Connection, mod: ForumClient, other_mod: ForumClient, author: Member, item_id: int
+) -> None:
     await race(mod, other_mod, item_id)
     decisions = await db.fetchval(
         "SELECT count(*) FROM audit_log WHERE action IN ('approve', 'reject')"
@@ -452,8 +568,13 @@ async def test_after_a_race_exactly_one_decision_is_logged_and_notified(
 
 
 async def test_two_moderators_claiming_at_once_one_gets_it(
-    db, mod, other_mod, keeper, warden, item_id
-):
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    other_mod: ForumClient,
+    keeper: Member,
+    warden: Member,
+    item_id: int,
+) -> None:
     responses = await asyncio.gather(
         mod.post_form(f"/mod/items/{item_id}/claim"),
         other_mod.post_form(f"/mod/items/{item_id}/claim"),
@@ -464,8 +585,8 @@ async def test_two_moderators_claiming_at_once_one_gets_it(
 
 
 async def test_a_claim_and_an_approval_at_once_leave_a_consistent_item(
-    db, mod, other_mod, held, item_id
-):
+    db: asyncpg.Connection, mod: ForumClient, other_mod: ForumClient, held: NewPost, item_id: int
+) -> None:
     responses = await asyncio.gather(
         mod.post_form(f"/mod/items/{item_id}/claim"),
         other_mod.post_form(f"/mod/items/{item_id}/approve"),

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
-from tests.factories import SECRET, item_for
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from forum.storage.topics import NewPost
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import SECRET, Appoint, MakeGroup, MakeMember, Publish, item_for
 
 
 @pytest.fixture
-async def author(make_member):
+async def author(make_member: MakeMember) -> Member:
     return await make_member(SECRET)
 
 
 @pytest.fixture
-async def group(make_group, author, keeper, appoint):
+async def group(make_group: MakeGroup, author: Member, keeper: Member, appoint: Appoint) -> Group:
     group = await make_group(
         "grief", name="Grief and loss", moderation="all", anonymous="optional", members_=[author]
     )
@@ -22,7 +27,7 @@ async def group(make_group, author, keeper, appoint):
 
 
 @pytest.fixture
-async def held(group, author, publish):
+async def held(group: Group, author: Member, publish: Publish) -> NewPost:
     return await publish(
         author,
         group,
@@ -33,12 +38,12 @@ async def held(group, author, publish):
 
 
 @pytest.fixture
-async def item_id(db, held):
+async def item_id(db: asyncpg.Connection, held: NewPost) -> int:
     return await item_for(db, held.post_id)
 
 
 @pytest.fixture
-async def admin(make_client, make_member):
+async def admin(make_client: ClientFactory, make_member: MakeMember) -> ForumClient:
     return await make_client(await make_member("overseer", is_admin=True))
 
 
@@ -46,27 +51,33 @@ def assert_anonymous(page: str) -> None:
     assert SECRET not in page.lower()
 
 
-async def test_the_queue_does_not_name_an_anonymous_author(mod, item_id):
+async def test_the_queue_does_not_name_an_anonymous_author(mod: ForumClient, item_id: int) -> None:
     page = await (await mod.get("/mod")).text()
     assert f"/mod/items/{item_id}" in page
     assert_anonymous(page)
 
 
-async def test_the_item_page_does_not_name_an_anonymous_author(mod, item_id):
+async def test_the_item_page_does_not_name_an_anonymous_author(
+    mod: ForumClient, item_id: int
+) -> None:
     page = await (await mod.get(f"/mod/items/{item_id}")).text()
     assert "Posted without my name" in page
     assert_anonymous(page)
 
 
-async def test_the_item_page_says_the_author_is_anonymous(mod, item_id):
+async def test_the_item_page_says_the_author_is_anonymous(mod: ForumClient, item_id: int) -> None:
     assert "anonymous" in await (await mod.get(f"/mod/items/{item_id}")).text()
 
 
-async def test_an_admins_item_page_does_not_name_an_anonymous_author(admin, item_id):
+async def test_an_admins_item_page_does_not_name_an_anonymous_author(
+    admin: ForumClient, item_id: int
+) -> None:
     assert_anonymous(await (await admin.get(f"/mod/items/{item_id}")).text())
 
 
-async def test_a_conflict_page_does_not_name_an_anonymous_author(mod, admin, item_id):
+async def test_a_conflict_page_does_not_name_an_anonymous_author(
+    mod: ForumClient, admin: ForumClient, item_id: int
+) -> None:
     await admin.post_form(f"/mod/items/{item_id}/claim")
     resp = await mod.post_form(f"/mod/items/{item_id}/approve")
     assert resp.status == 409
@@ -74,8 +85,13 @@ async def test_a_conflict_page_does_not_name_an_anonymous_author(mod, admin, ite
 
 
 async def test_the_item_page_of_an_anonymous_reply_names_no_one_in_context(
-    db, group, author, keeper, publish, mod
-):
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    keeper: Member,
+    publish: Publish,
+    mod: ForumClient,
+) -> None:
     topic = await publish(keeper, group, title="Open thread", body="Opening words")
     reply = await publish(
         author, group, topic_id=topic.topic_id, body="Anonymous reply", anonymous=True
@@ -86,8 +102,16 @@ async def test_the_item_page_of_an_anonymous_reply_names_no_one_in_context(
 
 
 async def test_a_report_item_does_not_name_an_anonymous_author(
-    db, group, author, keeper, appoint, publish, mod, make_client, make_member
-):
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    keeper: Member,
+    appoint: Appoint,
+    publish: Publish,
+    mod: ForumClient,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+) -> None:
     await appoint(group, author)  # a moderator's own posts are not held, so this one is out
     published = await publish(author, group, body="Already visible", anonymous=True)
     await db.execute("DELETE FROM group_moderators WHERE member_id = $1", author.id)
@@ -99,7 +123,9 @@ async def test_a_report_item_does_not_name_an_anonymous_author(
 
 
 @pytest.mark.parametrize("action", ["claim", "approve", "reject", "escalate"])
-async def test_the_log_does_not_name_an_anonymous_author(mod, item_id, action):
+async def test_the_log_does_not_name_an_anonymous_author(
+    mod: ForumClient, item_id: int, action: str
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/{action}", {"reason": "A reason"})
     page = await (await mod.get("/mod/log")).text()
     assert action in page
@@ -107,7 +133,9 @@ async def test_the_log_does_not_name_an_anonymous_author(mod, item_id, action):
 
 
 @pytest.mark.parametrize("kind", ["warn", "mute", "remove"])
-async def test_sanctioning_an_anonymous_author_never_shows_their_pseudonym(mod, item_id, kind):
+async def test_sanctioning_an_anonymous_author_never_shows_their_pseudonym(
+    mod: ForumClient, item_id: int, kind: str
+) -> None:
     resp = await mod.post_form(
         f"/mod/items/{item_id}/sanction",
         {"kind": kind, "reason": "Be kind", "duration": "1d"},
@@ -118,7 +146,9 @@ async def test_sanctioning_an_anonymous_author_never_shows_their_pseudonym(mod, 
     assert_anonymous(await (await mod.get("/mod/log")).text())
 
 
-async def test_a_suspension_by_an_admin_never_shows_the_pseudonym(admin, item_id):
+async def test_a_suspension_by_an_admin_never_shows_the_pseudonym(
+    admin: ForumClient, item_id: int
+) -> None:
     resp = await admin.post_form(
         f"/mod/items/{item_id}/sanction",
         {"kind": "suspend", "reason": "Threats", "duration": "30d"},
@@ -129,7 +159,9 @@ async def test_a_suspension_by_an_admin_never_shows_the_pseudonym(admin, item_id
     assert_anonymous(await (await admin.get("/mod/log")).text())
 
 
-async def test_a_refused_sanction_page_does_not_name_an_anonymous_author(mod, item_id):
+async def test_a_refused_sanction_page_does_not_name_an_anonymous_author(
+    mod: ForumClient, item_id: int
+) -> None:
     resp = await mod.post_form(
         f"/mod/items/{item_id}/sanction",
         {"kind": "suspend", "reason": "Threats", "duration": "30d"},
@@ -138,7 +170,9 @@ async def test_a_refused_sanction_page_does_not_name_an_anonymous_author(mod, it
     assert_anonymous(await resp.text())
 
 
-async def test_sanctioning_an_anonymous_author_reaches_them(db, mod, author, item_id):
+async def test_sanctioning_an_anonymous_author_reaches_them(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
+) -> None:
     await mod.post_form(
         f"/mod/items/{item_id}/sanction", {"kind": "warn", "reason": "Be kind", "duration": "1d"}
     )
@@ -150,6 +184,8 @@ async def test_sanctioning_an_anonymous_author_reaches_them(db, mod, author, ite
     )
 
 
-async def test_escalation_does_not_name_an_anonymous_author_to_admins(mod, admin, item_id):
+async def test_escalation_does_not_name_an_anonymous_author_to_admins(
+    mod: ForumClient, admin: ForumClient, item_id: int
+) -> None:
     await mod.post_form(f"/mod/items/{item_id}/escalate", {"reason": "Please look"})
     assert_anonymous(await (await admin.get("/notifications")).text())

@@ -1,83 +1,21 @@
 """Live moderator events cross processes: a post held through server A reaches /mod/events on B.
 
-Two real `forum serve` processes share one database and nothing else, as two machines behind a
-load balancer would; the only path between them is PostgreSQL's LISTEN/NOTIFY.
+Two real `forum serve` processes (`two_servers`, from tests/processes.py) share one database and
+nothing else; the only path between them is PostgreSQL's LISTEN/NOTIFY.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import aiohttp
 import asyncpg
 import pytest
 
 from forum.storage import groups, members, sessions
-from tests.conftest import TEST_SECRET, csrf_for
+from tests.clients import csrf_for, next_event
 
 EVENT_DEADLINE = 2.0  # seconds, from the issue
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "FORUM_DATA_DIR": str(data_dir),
-        "FORUM_SECRET": TEST_SECRET.decode(),
-        "FORUM_PORT": str(port),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "forum", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("forum serve exited early")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process, base
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("forum serve did not start in 30 s")
-
-
-@pytest.fixture
-def two_servers(
-    make_database: Callable[[str], str], tmp_path: Path
-) -> Iterator[tuple[str, str, str]]:
-    url = make_database("events")
-    a, base_a = start_server(url, tmp_path / "a")
-    b, base_b = start_server(url, tmp_path / "b")
-    try:
-        yield url, base_a, base_b
-    finally:
-        for process in (a, b):
-            process.terminate()
-        for process in (a, b):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 async def _setup(url: str, password_hash: str) -> tuple[str, str]:
@@ -99,17 +37,6 @@ async def _setup(url: str, password_hash: str) -> tuple[str, str]:
         )
     finally:
         await conn.close()
-
-
-async def _next_event(stream: aiohttp.StreamReader, wanted: str) -> dict[str, object]:
-    event = None
-    async for raw in stream:
-        line = raw.decode().rstrip("\r\n")
-        if line.startswith("event:"):
-            event = line.split(":", 1)[1].strip()
-        elif line.startswith("data:") and event == wanted:
-            return dict(json.loads(line.split(":", 1)[1]))
-    raise AssertionError("the event stream ended")
 
 
 @pytest.mark.parametrize(
@@ -135,7 +62,7 @@ async def test_a_post_held_through_one_process_reaches_a_moderator_on_another(
         events = await moderator.get(f"{base_b}/mod/events")
         assert events.status == 200
         assert events.headers["Content-Type"].startswith("text/event-stream")
-        await asyncio.wait_for(_next_event(events.content, "ready"), timeout=10)
+        await next_event(events.content, "ready")
 
         csrf = csrf_for(author_token)
         made = await author.post(
@@ -157,7 +84,7 @@ async def test_a_post_held_through_one_process_reaches_a_moderator_on_another(
         )
         assert published.status == 303
         started = time.monotonic()
-        event = await asyncio.wait_for(_next_event(events.content, "queue"), timeout=EVENT_DEADLINE)
+        event = await next_event(events.content, "queue", within=EVENT_DEADLINE)
         assert time.monotonic() - started < EVENT_DEADLINE
         assert event["change"] == "opened"
         assert event.get("level") == level  # an urgent post sounds the alarm on the page

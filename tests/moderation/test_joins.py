@@ -4,15 +4,27 @@ the directory's condition-tag filter."""
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
 from forum.posting import publishing
 from forum.storage import groups
-from tests.factories import audit_count, notification_kinds
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import (
+    Appoint,
+    MakeDraft,
+    MakeGroup,
+    MakeMember,
+    Publish,
+    audit_count,
+    notification_kinds,
+)
 
 
 @pytest.fixture
-async def circle(make_group):
+async def circle(make_group: MakeGroup) -> Group:
     return await make_group(
         "circle",
         name="Quiet circle",
@@ -31,15 +43,15 @@ async def state_of(db, group, member):
 
 
 async def test_the_join_page_asks_the_question_even_for_a_members_only_group(
-    make_client, author, circle
-):
+    make_client: ClientFactory, author: Member, circle: Group
+) -> None:
     text = await (await (await make_client(author)).get("/g/circle/join")).text()
     assert "What brings you here?" in text
 
 
 async def test_asking_without_an_answer_is_refused_and_nothing_is_stored(
-    db, make_client, author, circle
-):
+    db: asyncpg.Connection, make_client: ClientFactory, author: Member, circle: Group
+) -> None:
     resp = await (await make_client(author)).post_form("/g/circle/join", {"answer": "  "})
     assert resp.status == 400
     assert "Please answer" in await resp.text()
@@ -47,8 +59,14 @@ async def test_asking_without_an_answer_is_refused_and_nothing_is_stored(
 
 
 async def test_a_moderator_sees_the_request_and_approves_it_and_the_applicant_is_told(
-    db, make_client, author, keeper, mod, circle, appoint
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    author: Member,
+    keeper: Member,
+    mod: ForumClient,
+    circle: Group,
+    appoint: Appoint,
+) -> None:
     await appoint(circle, keeper)
     applicant = await make_client(author)
     resp = await applicant.post_form("/g/circle/join", {"answer": "My mum died in May"})
@@ -69,8 +87,14 @@ async def test_a_moderator_sees_the_request_and_approves_it_and_the_applicant_is
 
 
 async def test_a_declined_applicant_is_told_and_may_ask_again(
-    db, make_client, author, keeper, mod, circle, appoint
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    author: Member,
+    keeper: Member,
+    mod: ForumClient,
+    circle: Group,
+    appoint: Appoint,
+) -> None:
     await appoint(circle, keeper)
     await groups.join_group(db, circle, author.id, answer="hello")
     resp = await mod.post_form(f"/mod/join-requests/{circle.id}/{author.id}/decline")
@@ -81,8 +105,14 @@ async def test_a_declined_applicant_is_told_and_may_ask_again(
 
 
 async def test_a_moderator_of_another_group_cannot_decide(
-    db, make_client, make_group, make_member, author, circle, appoint
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    make_group: MakeGroup,
+    make_member: MakeMember,
+    author: Member,
+    circle: Group,
+    appoint: Appoint,
+) -> None:
     other = await make_group("other")
     outsider = await make_member("outsider")
     await appoint(other, outsider)
@@ -94,8 +124,12 @@ async def test_a_moderator_of_another_group_cannot_decide(
 
 
 async def test_a_first_post_waits_for_the_guidelines_to_be_accepted(
-    db, make_group, make_client, author, make_draft
-):
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    make_client: ClientFactory,
+    author: Member,
+    make_draft: MakeDraft,
+) -> None:
     group = await make_group("kind", guidelines="Be gentle with each other.")
     await groups.join_group(db, group, author.id)
     with pytest.raises(publishing.DraftRefused, match="guidelines"):
@@ -110,7 +144,9 @@ async def test_a_first_post_waits_for_the_guidelines_to_be_accepted(
     assert published.post.post_id
 
 
-async def test_guidelines_can_be_accepted_when_joining(db, make_group, make_client, author):
+async def test_guidelines_can_be_accepted_when_joining(
+    db: asyncpg.Connection, make_group: MakeGroup, make_client: ClientFactory, author: Member
+) -> None:
     group = await make_group("kind", guidelines="Be gentle with each other.")
     client = await make_client(author)
     await client.post_form("/g/kind/join", {"accept_guidelines": "on"})
@@ -124,8 +160,12 @@ async def test_guidelines_can_be_accepted_when_joining(db, make_group, make_clie
 
 
 async def test_the_group_page_says_how_it_is_moderated_and_how_active_it_is(
-    db, make_group, client, author, publish
-):
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    client: ForumClient,
+    author: Member,
+    publish: Publish,
+) -> None:
     group = await make_group(
         "grief", moderation="new-members", moderation_first_posts=2, condition_tags=["grief"]
     )
@@ -140,8 +180,13 @@ async def test_the_group_page_says_how_it_is_moderated_and_how_active_it_is(
 
 
 async def test_an_approved_held_post_counts_once_on_the_activity_counter(
-    db, make_group, author, keeper, appoint, publish
-):
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    author: Member,
+    keeper: Member,
+    appoint: Appoint,
+    publish: Publish,
+) -> None:
     from forum.moderation import queue
     from forum.storage import members, queue_items
 
@@ -158,7 +203,9 @@ async def test_an_approved_held_post_counts_once_on_the_activity_counter(
     assert await groups.posts_this_week(db, group.id) == 1
 
 
-async def test_the_directory_filters_by_condition_tag_with_a_plain_link(make_group, client):
+async def test_the_directory_filters_by_condition_tag_with_a_plain_link(
+    make_group: MakeGroup, client: ForumClient
+) -> None:
     await make_group("grief", name="Grief and loss", condition_tags=["grief"])
     await make_group("cancer", name="Living with cancer", condition_tags=["cancer"])
     text = await (await client.get("/?tag=cancer")).text()
@@ -169,8 +216,14 @@ async def test_the_directory_filters_by_condition_tag_with_a_plain_link(make_gro
 
 
 async def test_moderators_see_topics_still_waiting_for_a_first_reply_in_their_groups(
-    db, make_group, author, keeper, mod, appoint, publish
-):
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    author: Member,
+    keeper: Member,
+    mod: ForumClient,
+    appoint: Appoint,
+    publish: Publish,
+) -> None:
     mine = await make_group("mine", name="Mine")
     other = await make_group("other", name="Other")
     await appoint(mine, keeper)

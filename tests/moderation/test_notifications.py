@@ -2,43 +2,54 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
-from tests.factories import item_for
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import MakeMember, Publish, item_for
 
 
 @pytest.fixture
-async def group(make_group, author, keeper, appoint):
-    group = await make_group("grief", name="Grief and loss", moderation="all", members_=[author])
-    await appoint(group, keeper)
-    return group
-
-
-@pytest.fixture
-async def reader(make_client, author):
+async def reader(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
 
 
-async def held_item(db, publish, author, group, title="A title"):
-    return await item_for(db, (await publish(author, group, title=title)).post_id)
+async def held_item(db, publish, author, grief, title="A title"):
+    return await item_for(db, (await publish(author, grief, title=title)).post_id)
 
 
-async def test_a_held_post_appears_in_its_authors_notifications(db, publish, author, group, reader):
-    await held_item(db, publish, author, group)
+async def test_a_held_post_appears_in_its_authors_notifications(
+    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+) -> None:
+    await held_item(db, publish, author, grief)
     page = await (await reader.get("/notifications")).text()
     assert "Your post in Grief and loss is waiting for a moderator" in page
 
 
 async def test_an_approved_post_appears_in_its_authors_notifications(
-    db, publish, author, group, mod, reader
-):
-    await mod.post_form(f"/mod/items/{await held_item(db, publish, author, group)}/approve")
+    db: asyncpg.Connection,
+    publish: Publish,
+    author: Member,
+    grief: Group,
+    mod: ForumClient,
+    reader: ForumClient,
+) -> None:
+    await mod.post_form(f"/mod/items/{await held_item(db, publish, author, grief)}/approve")
     page = await (await reader.get("/notifications")).text()
     assert "Your post in Grief and loss was approved" in page
 
 
-async def test_a_rejected_post_appears_with_the_reason(db, publish, author, group, mod, reader):
-    item_id = await held_item(db, publish, author, group)
+async def test_a_rejected_post_appears_with_the_reason(
+    db: asyncpg.Connection,
+    publish: Publish,
+    author: Member,
+    grief: Group,
+    mod: ForumClient,
+    reader: ForumClient,
+) -> None:
+    item_id = await held_item(db, publish, author, grief)
     await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Please do not share addresses"})
     page = await (await reader.get("/notifications")).text()
     assert "A moderator removed your post in Grief and loss" in page
@@ -46,10 +57,15 @@ async def test_a_rejected_post_appears_with_the_reason(db, publish, author, grou
 
 
 async def test_held_approved_and_rejected_are_all_listed_newest_first(
-    db, publish, author, group, mod, reader
-):
-    first = await held_item(db, publish, author, group, "First")
-    second = await held_item(db, publish, author, group, "Second")
+    db: asyncpg.Connection,
+    publish: Publish,
+    author: Member,
+    grief: Group,
+    mod: ForumClient,
+    reader: ForumClient,
+) -> None:
+    first = await held_item(db, publish, author, grief, "First")
+    second = await held_item(db, publish, author, grief, "Second")
     await mod.post_form(f"/mod/items/{first}/approve")
     await mod.post_form(f"/mod/items/{second}/reject", {"reason": "Duplicate"})
     page = await (await reader.get("/notifications")).text()
@@ -61,20 +77,26 @@ async def test_held_approved_and_rejected_are_all_listed_newest_first(
     assert positions == sorted(positions)
 
 
-async def test_new_notifications_are_marked_unread(db, publish, author, group, reader):
-    await held_item(db, publish, author, group)
+async def test_new_notifications_are_marked_unread(
+    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+) -> None:
+    await held_item(db, publish, author, grief)
     assert "Unread: " in await (await reader.get("/notifications")).text()
 
 
-async def test_the_header_counts_unread_notifications(db, publish, author, group, reader):
-    await held_item(db, publish, author, group)
-    await held_item(db, publish, author, group)
+async def test_the_header_counts_unread_notifications(
+    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+) -> None:
+    await held_item(db, publish, author, grief)
+    await held_item(db, publish, author, grief)
     page = await (await reader.get("/")).text()
     assert '<span class="badge">2<span class="visually-hidden"> unread' in page
 
 
-async def test_marking_notifications_read_clears_unread(db, publish, author, group, reader):
-    await held_item(db, publish, author, group)
+async def test_marking_notifications_read_clears_unread(
+    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+) -> None:
+    await held_item(db, publish, author, grief)
     resp = await reader.post_form("/notifications/read")
     assert resp.status == 303
     assert resp.headers["Location"] == "/notifications"
@@ -84,21 +106,28 @@ async def test_marking_notifications_read_clears_unread(db, publish, author, gro
     assert "is waiting for a moderator" in page
 
 
-async def test_marking_read_needs_a_csrf_token(db, publish, author, group, reader):
-    await held_item(db, publish, author, group)
+async def test_marking_read_needs_a_csrf_token(
+    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+) -> None:
+    await held_item(db, publish, author, grief)
     assert (await reader.post_form("/notifications/read", csrf=False)).status == 403
     assert await db.fetchval("SELECT count(*) FROM notifications WHERE read_at IS NULL") == 1
 
 
 async def test_marking_read_leaves_other_members_unread(
-    db, publish, author, group, make_member, make_client
-):
+    db: asyncpg.Connection,
+    publish: Publish,
+    author: Member,
+    grief: Group,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+) -> None:
     other = await make_member("fern")
     await db.execute(
-        "INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)", group.id, other.id
+        "INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)", grief.id, other.id
     )
-    await held_item(db, publish, other, group)
-    await held_item(db, publish, author, group)
+    await held_item(db, publish, other, grief)
+    await held_item(db, publish, author, grief)
     await (await make_client(author)).post_form("/notifications/read")
     assert (
         await db.fetchval(
@@ -109,16 +138,21 @@ async def test_marking_read_leaves_other_members_unread(
 
 
 async def test_a_member_sees_only_their_own_notifications(
-    db, publish, author, group, make_member, make_client
-):
-    await held_item(db, publish, author, group)
+    db: asyncpg.Connection,
+    publish: Publish,
+    author: Member,
+    grief: Group,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+) -> None:
+    await held_item(db, publish, author, grief)
     other = await make_client(await make_member("fern"))
     page = await (await other.get("/notifications")).text()
     assert "waiting for a moderator" not in page
     assert "Nothing new" in page
 
 
-async def test_a_visitor_is_sent_to_sign_in_for_notifications(client):
+async def test_a_visitor_is_sent_to_sign_in_for_notifications(client: ForumClient) -> None:
     resp = await client.get("/notifications")
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
 from forum.moderation import queue
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from forum.storage.topics import NewPost
+from tests.clients import ClientFactory, ForumClient
 from tests.factories import (
+    Appoint,
+    MakeGroup,
+    MakeMember,
+    Publish,
     item_for,
     notification_kinds,
     post_state,
@@ -21,20 +30,26 @@ async def approve(db, post_id, moderator):
 # -- Each mode -----------------------------------------------------------------------------------
 
 
-async def test_an_open_group_publishes_a_post_at_once(db, author, make_group, publish):
+async def test_an_open_group_publishes_a_post_at_once(
+    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     group = await make_group(moderation="open", members_=[author])
     new = await publish(author, group)
     assert (new.held, new.number) == (False, 1)
     assert await post_state(db, new.post_id) == "published"
 
 
-async def test_an_open_group_puts_nothing_in_the_queue(db, author, make_group, publish):
+async def test_an_open_group_puts_nothing_in_the_queue(
+    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     group = await make_group(moderation="open", members_=[author])
     await publish(author, group)
     assert await db.fetchval("SELECT count(*) FROM queue_items") == 0
 
 
-async def test_an_all_group_holds_a_new_topic(db, author, make_group, publish):
+async def test_an_all_group_holds_a_new_topic(
+    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     group = await make_group(moderation="all", members_=[author])
     new = await publish(author, group)
     assert (new.held, new.number) == (True, None)
@@ -42,14 +57,23 @@ async def test_an_all_group_holds_a_new_topic(db, author, make_group, publish):
     assert await db.fetchval("SELECT state FROM topics WHERE id = $1", new.topic_id) == "held"
 
 
-async def test_an_all_group_puts_a_held_post_in_the_queue(db, author, make_group, publish):
+async def test_an_all_group_puts_a_held_post_in_the_queue(
+    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     group = await make_group(moderation="all", members_=[author])
     new = await publish(author, group)
     row = await db.fetchrow("SELECT * FROM queue_items WHERE post_id = $1", new.post_id)
     assert (row["kind"], row["state"], row["group_id"]) == ("held", "open", group.id)
 
 
-async def test_an_all_group_holds_a_reply(db, author, make_group, publish, keeper, appoint):
+async def test_an_all_group_holds_a_reply(
+    db: asyncpg.Connection,
+    author: Member,
+    make_group: MakeGroup,
+    publish: Publish,
+    keeper: Member,
+    appoint: Appoint,
+) -> None:
     group = await make_group(moderation="all", members_=[author])
     await appoint(group, keeper)
     topic = await publish(keeper, group)
@@ -59,8 +83,13 @@ async def test_an_all_group_holds_a_reply(db, author, make_group, publish, keepe
 
 
 async def test_an_all_group_still_holds_a_member_with_many_approved_posts(
-    db, author, keeper, make_group, publish, appoint
-):
+    db: asyncpg.Connection,
+    author: Member,
+    keeper: Member,
+    make_group: MakeGroup,
+    publish: Publish,
+    appoint: Appoint,
+) -> None:
     group = await make_group(moderation="all", members_=[author])
     await appoint(group, keeper)
     for _ in range(4):
@@ -68,7 +97,9 @@ async def test_an_all_group_still_holds_a_member_with_many_approved_posts(
     assert (await publish(author, group)).held
 
 
-async def test_a_new_members_group_holds_a_members_first_post(db, author, make_group, publish):
+async def test_a_new_members_group_holds_a_members_first_post(
+    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     group = await make_group(moderation="new-members", members_=[author])
     new = await publish(author, group)
     assert new.held
@@ -76,8 +107,13 @@ async def test_a_new_members_group_holds_a_members_first_post(db, author, make_g
 
 
 async def test_a_new_members_group_holds_the_first_three_posts_then_publishes(
-    db, author, keeper, make_group, publish, appoint
-):
+    db: asyncpg.Connection,
+    author: Member,
+    keeper: Member,
+    make_group: MakeGroup,
+    publish: Publish,
+    appoint: Appoint,
+) -> None:
     group = await make_group(moderation="new-members", members_=[author])
     await appoint(group, keeper)
     held = []
@@ -92,16 +128,21 @@ async def test_a_new_members_group_holds_the_first_three_posts_then_publishes(
 
 
 async def test_a_new_members_group_keeps_holding_while_the_first_posts_await_review(
-    author, make_group, publish
-):
+    author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     group = await make_group(moderation="new-members", members_=[author])
     results = [(await publish(author, group, title=f"Post {n}")).held for n in range(4)]
     assert results == [True, True, True, True]
 
 
 async def test_a_new_members_group_does_not_count_rejected_posts(
-    db, author, keeper, make_group, publish, appoint
-):
+    db: asyncpg.Connection,
+    author: Member,
+    keeper: Member,
+    make_group: MakeGroup,
+    publish: Publish,
+    appoint: Appoint,
+) -> None:
     group = await make_group(moderation="new-members", members_=[author])
     await appoint(group, keeper)
     for _ in range(3):
@@ -112,8 +153,13 @@ async def test_a_new_members_group_does_not_count_rejected_posts(
 
 
 async def test_the_number_of_first_posts_held_is_set_per_group(
-    db, author, keeper, make_group, publish, appoint
-):
+    db: asyncpg.Connection,
+    author: Member,
+    keeper: Member,
+    make_group: MakeGroup,
+    publish: Publish,
+    appoint: Appoint,
+) -> None:
     group = await make_group(moderation="new-members", members_=[author])
     await db.execute("UPDATE groups SET moderation_first_posts = 1 WHERE id = $1", group.id)
     await appoint(group, keeper)
@@ -123,7 +169,9 @@ async def test_the_number_of_first_posts_held_is_set_per_group(
     assert not (await publish(author, group)).held
 
 
-async def test_posts_in_another_group_do_not_count_as_first_posts(author, make_group, publish):
+async def test_posts_in_another_group_do_not_count_as_first_posts(
+    author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     elsewhere = await make_group(moderation="open", members_=[author])
     for _ in range(3):
         await publish(author, elsewhere)
@@ -131,54 +179,66 @@ async def test_posts_in_another_group_do_not_count_as_first_posts(author, make_g
     assert (await publish(author, group)).held
 
 
-async def test_a_groups_moderator_is_not_held_in_an_all_group(keeper, make_group, publish, appoint):
+async def test_a_groups_moderator_is_not_held_in_an_all_group(
+    keeper: Member, make_group: MakeGroup, publish: Publish, appoint: Appoint
+) -> None:
     group = await make_group(moderation="all")
     await appoint(group, keeper)
     assert not (await publish(keeper, group)).held
 
 
 async def test_a_groups_moderator_is_not_held_in_a_new_members_group(
-    keeper, make_group, publish, appoint
-):
+    keeper: Member, make_group: MakeGroup, publish: Publish, appoint: Appoint
+) -> None:
     group = await make_group(moderation="new-members")
     await appoint(group, keeper)
     assert not (await publish(keeper, group)).held
 
 
-async def test_a_moderator_of_another_group_is_held(keeper, make_group, publish, appoint):
+async def test_a_moderator_of_another_group_is_held(
+    keeper: Member, make_group: MakeGroup, publish: Publish, appoint: Appoint
+) -> None:
     theirs = await make_group(moderation="all")
     await appoint(theirs, keeper)
     group = await make_group(moderation="all", members_=[keeper])
     assert (await publish(keeper, group)).held
 
 
-async def test_an_admin_is_not_held_in_an_all_group(make_member, make_group, publish):
+async def test_an_admin_is_not_held_in_an_all_group(
+    make_member: MakeMember, make_group: MakeGroup, publish: Publish
+) -> None:
     admin = await make_member("overseer", is_admin=True)
     group = await make_group(moderation="all", members_=[admin])
     assert not (await publish(admin, group)).held
 
 
-async def test_an_admin_is_not_held_in_a_new_members_group(make_member, make_group, publish):
+async def test_an_admin_is_not_held_in_a_new_members_group(
+    make_member: MakeMember, make_group: MakeGroup, publish: Publish
+) -> None:
     admin = await make_member("overseer", is_admin=True)
     group = await make_group(moderation="new-members", members_=[admin])
     assert not (await publish(admin, group)).held
 
 
-async def test_holding_a_post_tells_its_author(db, author, make_group, publish):
+async def test_holding_a_post_tells_its_author(
+    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     group = await make_group(moderation="all", members_=[author])
     await publish(author, group)
     assert await notification_kinds(db, author) == ["held"]
 
 
 async def test_publishing_in_an_open_group_tells_the_author_nothing(
-    db, author, make_group, publish
-):
+    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     group = await make_group(moderation="open", members_=[author])
     await publish(author, group)
     assert await notification_kinds(db, author) == []
 
 
-async def test_changing_a_group_to_all_holds_the_next_post(db, author, make_group, publish):
+async def test_changing_a_group_to_all_holds_the_next_post(
+    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+) -> None:
     group = await make_group(moderation="open", members_=[author])
     assert not (await publish(author, group)).held
     await db.execute("UPDATE groups SET moderation = 'all' WHERE id = $1", group.id)
@@ -189,22 +249,22 @@ async def test_changing_a_group_to_all_holds_the_next_post(db, author, make_grou
 
 
 @pytest.fixture
-async def fern(make_member):
+async def fern(make_member: MakeMember) -> Member:
     return await make_member("fern")
 
 
 @pytest.fixture
-async def held_group(make_group, author, fern):
+async def held_group(make_group: MakeGroup, author: Member, fern: Member) -> Group:
     return await make_group("grief", moderation="all", members_=[author, fern])
 
 
 @pytest.fixture
-async def writer(make_client, author):
+async def writer(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
 
 
 @pytest.fixture
-async def onlooker(make_client, fern):
+async def onlooker(make_client: ClientFactory, fern: Member) -> ForumClient:
     return await make_client(fern)
 
 
@@ -217,7 +277,9 @@ async def held_topic_url(writer) -> str:
 
 
 @pytest.fixture
-async def open_topic(db, held_group, keeper, appoint, publish):
+async def open_topic(
+    db: asyncpg.Connection, held_group: Group, keeper: Member, appoint: Appoint, publish: Publish
+) -> NewPost:
     await appoint(held_group, keeper)
     return await publish(keeper, held_group, title="Open thread", body="Welcome, everyone")
 
@@ -230,35 +292,47 @@ async def held_reply(writer, topic_id) -> str:
     return resp.headers["Location"]
 
 
-async def test_publishing_a_held_topic_takes_its_author_to_it(held_group, writer):
+async def test_publishing_a_held_topic_takes_its_author_to_it(
+    held_group: Group, writer: ForumClient
+) -> None:
     url = await held_topic_url(writer)
     resp = await writer.get(url)
     assert resp.status == 200
     assert "Words only I should see for now" in await resp.text()
 
 
-async def test_a_held_topic_is_marked_awaiting_review_for_its_author(held_group, writer):
+async def test_a_held_topic_is_marked_awaiting_review_for_its_author(
+    held_group: Group, writer: ForumClient
+) -> None:
     page = await (await writer.get(await held_topic_url(writer))).text()
     assert "Awaiting review" in page
 
 
-async def test_a_held_topic_is_not_found_by_a_visitor(held_group, writer, client):
+async def test_a_held_topic_is_not_found_by_a_visitor(
+    held_group: Group, writer: ForumClient, client: ForumClient
+) -> None:
     url = await held_topic_url(writer)
     assert (await client.get(url)).status == 404
 
 
-async def test_a_held_topic_is_not_found_by_another_member(held_group, writer, onlooker):
+async def test_a_held_topic_is_not_found_by_another_member(
+    held_group: Group, writer: ForumClient, onlooker: ForumClient
+) -> None:
     url = await held_topic_url(writer)
     assert (await onlooker.get(url)).status == 404
 
 
-async def test_a_held_topic_is_not_listed_on_the_group_page(held_group, writer, onlooker):
+async def test_a_held_topic_is_not_listed_on_the_group_page(
+    held_group: Group, writer: ForumClient, onlooker: ForumClient
+) -> None:
     await held_topic_url(writer)
     page = await (await onlooker.get("/g/grief")).text()
     assert "Hard week" not in page
 
 
-async def test_a_held_reply_is_shown_to_its_author_awaiting_review(held_group, open_topic, writer):
+async def test_a_held_reply_is_shown_to_its_author_awaiting_review(
+    held_group: Group, open_topic: NewPost, writer: ForumClient
+) -> None:
     location = await held_reply(writer, open_topic.topic_id)
     page = await (await writer.get(location.split("#")[0])).text()
     assert "A reply that waits for review" in page
@@ -266,8 +340,8 @@ async def test_a_held_reply_is_shown_to_its_author_awaiting_review(held_group, o
 
 
 async def test_a_held_reply_is_absent_from_the_topic_for_another_member(
-    held_group, open_topic, writer, onlooker
-):
+    held_group: Group, open_topic: NewPost, writer: ForumClient, onlooker: ForumClient
+) -> None:
     await held_reply(writer, open_topic.topic_id)
     resp = await onlooker.get(f"/t/{open_topic.topic_id}")
     assert resp.status == 200
@@ -277,23 +351,34 @@ async def test_a_held_reply_is_absent_from_the_topic_for_another_member(
 
 
 async def test_a_held_reply_is_absent_from_the_topic_for_a_visitor(
-    held_group, open_topic, writer, client
-):
+    held_group: Group, open_topic: NewPost, writer: ForumClient, client: ForumClient
+) -> None:
     await held_reply(writer, open_topic.topic_id)
     page = await (await client.get(f"/t/{open_topic.topic_id}")).text()
     assert "A reply that waits for review" not in page
     assert "Awaiting review" not in page
 
 
-async def test_a_held_reply_has_no_link_for_anyone(db, held_group, open_topic, writer, onlooker):
+async def test_a_held_reply_has_no_link_for_anyone(
+    db: asyncpg.Connection,
+    held_group: Group,
+    open_topic: NewPost,
+    writer: ForumClient,
+    onlooker: ForumClient,
+) -> None:
     await held_reply(writer, open_topic.topic_id)
     post_id = await db.fetchval("SELECT id FROM posts WHERE state = 'held'")
     assert (await onlooker.get(f"/p/{post_id}")).status == 404
 
 
 async def test_an_approved_held_topic_is_visible_to_everyone(
-    db, held_group, writer, client, keeper, appoint
-):
+    db: asyncpg.Connection,
+    held_group: Group,
+    writer: ForumClient,
+    client: ForumClient,
+    keeper: Member,
+    appoint: Appoint,
+) -> None:
     await appoint(held_group, keeper)
     url = await held_topic_url(writer)
     await approve(db, await db.fetchval("SELECT id FROM posts WHERE state = 'held'"), keeper)
@@ -303,8 +388,13 @@ async def test_an_approved_held_topic_is_visible_to_everyone(
 
 
 async def test_an_approved_reply_takes_the_next_number_in_its_topic(
-    db, held_group, open_topic, writer, client, keeper
-):
+    db: asyncpg.Connection,
+    held_group: Group,
+    open_topic: NewPost,
+    writer: ForumClient,
+    client: ForumClient,
+    keeper: Member,
+) -> None:
     await held_reply(writer, open_topic.topic_id)
     post_id = await db.fetchval("SELECT id FROM posts WHERE state = 'held'")
     await approve(db, post_id, keeper)

@@ -4,30 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
 
 from forum.moderation import queue
 from forum.storage import groups, queue_items
-from tests.factories import item_for, post_state
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from forum.storage.topics import NewPost
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import (
+    Appoint,
+    MakeGroup,
+    MakeMember,
+    Publish,
+    item_for,
+    make_topic,
+    post_state,
+)
 
 
 @pytest.fixture
-async def group(make_group, author):
+async def group(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("grief", members_=[author])
 
 
 @pytest.fixture
-async def post(group, author, publish):
+async def post(group: Group, author: Member, publish: Publish) -> NewPost:
     return await publish(author, group, title="A hard day", body="Something reportable")
 
 
 @pytest.fixture
-def reporter(make_member, make_client):
+def reporter(
+    make_member: MakeMember, make_client: ClientFactory
+) -> Callable[[], Awaitable[ForumClient]]:
     """`await reporter()` is a client signed in as a new, distinct member."""
 
-    async def make():
+    async def make() -> ForumClient:
         return await make_client(await make_member())
 
     return make
@@ -44,7 +59,9 @@ async def report_count(db, post_id):
 # -- Filing a report -----------------------------------------------------------------------------
 
 
-async def test_the_report_page_offers_every_reason(post, reporter):
+async def test_the_report_page_offers_every_reason(
+    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     page = await (await (await reporter()).get(f"/p/{post.post_id}/report")).text()
     values = re.findall(r'name="reason" value="([a-z]+)"', page)
     assert sorted(values) == sorted(
@@ -52,18 +69,24 @@ async def test_the_report_page_offers_every_reason(post, reporter):
     )
 
 
-async def test_a_visitor_is_sent_to_sign_in_before_reporting(post, client):
+async def test_a_visitor_is_sent_to_sign_in_before_reporting(
+    post: NewPost, client: ForumClient
+) -> None:
     resp = await client.get(f"/p/{post.post_id}/report")
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
 
 
-async def test_a_visitors_report_is_not_stored(db, post, client):
+async def test_a_visitors_report_is_not_stored(
+    db: asyncpg.Connection, post: NewPost, client: ForumClient
+) -> None:
     await report(client, post.post_id)
     assert await report_count(db, post.post_id) == 0
 
 
-async def test_reporting_a_post_thanks_the_member(post, reporter):
+async def test_reporting_a_post_thanks_the_member(
+    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     client = await reporter()
     resp = await report(client, post.post_id)
     assert resp.status == 303
@@ -71,19 +94,28 @@ async def test_reporting_a_post_thanks_the_member(post, reporter):
     assert "Thank you" in page
 
 
-async def test_reporting_a_post_opens_a_report_item_in_its_group(db, group, post, reporter):
+async def test_reporting_a_post_opens_a_report_item_in_its_group(
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+) -> None:
     await report(await reporter(), post.post_id, "spam", "selling things")
     item = await db.fetchrow("SELECT * FROM queue_items WHERE post_id = $1", post.post_id)
     assert (item["kind"], item["state"], item["group_id"]) == ("report", "open", group.id)
 
 
-async def test_a_report_keeps_its_reason_and_details(db, post, reporter):
+async def test_a_report_keeps_its_reason_and_details(
+    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     await report(await reporter(), post.post_id, "identifying", "names a school")
     row = await db.fetchrow("SELECT reason, details FROM reports WHERE post_id = $1", post.post_id)
     assert tuple(row) == ("identifying", "names a school")
 
 
-async def test_a_report_with_an_unknown_reason_answers_400_keeping_the_details(post, reporter):
+async def test_a_report_with_an_unknown_reason_answers_400_keeping_the_details(
+    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     resp = await report(await reporter(), post.post_id, "boring", "my careful explanation")
     assert resp.status == 400
     page = await resp.text()
@@ -91,32 +123,42 @@ async def test_a_report_with_an_unknown_reason_answers_400_keeping_the_details(p
     assert "choose a reason" in page
 
 
-async def test_a_report_without_a_reason_answers_400_keeping_the_details(post, reporter):
+async def test_a_report_without_a_reason_answers_400_keeping_the_details(
+    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     client = await reporter()
     resp = await client.post_form(f"/p/{post.post_id}/report", {"details": "see the last line"})
     assert resp.status == 400
     assert "see the last line" in await resp.text()
 
 
-async def test_a_report_with_overlong_details_answers_400_keeping_them(post, reporter):
+async def test_a_report_with_overlong_details_answers_400_keeping_them(
+    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     details = "a" * 999 + "the end"
     resp = await report(await reporter(), post.post_id, "other", details)
     assert resp.status == 400
     assert details in await resp.text()
 
 
-async def test_an_invalid_report_keeps_the_chosen_reason(post, reporter):
+async def test_an_invalid_report_keeps_the_chosen_reason(
+    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     resp = await report(await reporter(), post.post_id, "spam", "x" * 1001)
     assert 'value="spam" checked' in await resp.text()
 
 
-async def test_an_invalid_report_stores_nothing(db, post, reporter):
+async def test_an_invalid_report_stores_nothing(
+    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     await report(await reporter(), post.post_id, "boring")
     assert await report_count(db, post.post_id) == 0
     assert await db.fetchval("SELECT count(*) FROM queue_items") == 0
 
 
-async def test_a_member_can_report_a_post_only_once(db, post, reporter):
+async def test_a_member_can_report_a_post_only_once(
+    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     client = await reporter()
     await report(client, post.post_id, "spam")
     resp = await report(client, post.post_id, "hate")
@@ -125,8 +167,14 @@ async def test_a_member_can_report_a_post_only_once(db, post, reporter):
 
 
 async def test_reporting_again_after_a_decision_opens_no_empty_item(
-    db, group, post, reporter, make_member, make_client, appoint
-):
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    appoint: Appoint,
+) -> None:
     client = await reporter()
     await report(client, post.post_id)
     keeper = await make_member("keeper")
@@ -137,18 +185,28 @@ async def test_reporting_again_after_a_decision_opens_no_empty_item(
     assert await db.fetchval("SELECT count(*) FROM queue_items WHERE state = 'open'") == 0
 
 
-async def test_reports_from_several_members_share_one_queue_item(db, post, reporter):
+async def test_reports_from_several_members_share_one_queue_item(
+    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     for _ in range(2):
         await report(await reporter(), post.post_id)
     assert await db.fetchval("SELECT count(*) FROM queue_items") == 1
     assert await report_count(db, post.post_id) == 2
 
 
-async def test_an_unknown_post_cannot_be_reported(reporter):
+async def test_an_unknown_post_cannot_be_reported(
+    reporter: Callable[[], Awaitable[ForumClient]],
+) -> None:
     assert (await report(await reporter(), 999_999)).status == 404
 
 
-async def test_a_held_post_cannot_be_reported(db, make_group, author, publish, reporter):
+async def test_a_held_post_cannot_be_reported(
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    author: Member,
+    publish: Publish,
+    reporter: Callable[[], Awaitable[ForumClient]],
+) -> None:
     held = await make_group(moderation="all", members_=[author])
     new = await publish(author, held)
     assert (await report(await reporter(), new.post_id)).status == 404
@@ -156,15 +214,21 @@ async def test_a_held_post_cannot_be_reported(db, make_group, author, publish, r
 
 
 async def test_a_post_in_a_members_only_group_cannot_be_reported_by_an_outsider(
-    db, make_group, author, publish, reporter
-):
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    author: Member,
+    publish: Publish,
+    reporter: Callable[[], Awaitable[ForumClient]],
+) -> None:
     private = await make_group(visibility="members", members_=[author])
     new = await publish(author, private)
     assert (await report(await reporter(), new.post_id)).status == 404
     assert await report_count(db, new.post_id) == 0
 
 
-async def test_a_report_needs_a_csrf_token(db, post, reporter):
+async def test_a_report_needs_a_csrf_token(
+    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     client = await reporter()
     resp = await client.post_form(f"/p/{post.post_id}/report", {"reason": "spam"}, csrf=False)
     assert resp.status == 403
@@ -174,20 +238,29 @@ async def test_a_report_needs_a_csrf_token(db, post, reporter):
 # -- The hide threshold ---------------------------------------------------------------------------
 
 
-async def test_a_post_reported_by_two_members_stays_visible(db, post, reporter, client):
+async def test_a_post_reported_by_two_members_stays_visible(
+    db: asyncpg.Connection,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+    client: ForumClient,
+) -> None:
     for _ in range(2):
         await report(await reporter(), post.post_id)
     assert await post_state(db, post.post_id) == "published"
     assert "Something reportable" in await (await client.get(f"/t/{post.topic_id}")).text()
 
 
-async def test_a_post_reported_by_three_members_is_hidden(db, post, reporter):
+async def test_a_post_reported_by_three_members_is_hidden(
+    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     for _ in range(3):
         await report(await reporter(), post.post_id)
     assert await post_state(db, post.post_id) == "hidden"
 
 
-async def test_a_hidden_post_shows_a_placeholder_instead_of_its_body(post, reporter, client):
+async def test_a_hidden_post_shows_a_placeholder_instead_of_its_body(
+    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]], client: ForumClient
+) -> None:
     for _ in range(3):
         await report(await reporter(), post.post_id)
     resp = await client.get(f"/t/{post.topic_id}")
@@ -197,27 +270,44 @@ async def test_a_hidden_post_shows_a_placeholder_instead_of_its_body(post, repor
     assert "hidden while moderators review it" in page
 
 
-async def test_a_hidden_post_is_hidden_from_its_author_too(author, make_client, post, reporter):
+async def test_a_hidden_post_is_hidden_from_its_author_too(
+    author: Member,
+    make_client: ClientFactory,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+) -> None:
     for _ in range(3):
         await report(await reporter(), post.post_id)
     page = await (await (await make_client(author)).get(f"/t/{post.topic_id}")).text()
     assert "Something reportable" not in page
 
 
-async def test_one_member_reporting_again_and_again_does_not_hide_a_post(db, post, reporter):
+async def test_one_member_reporting_again_and_again_does_not_hide_a_post(
+    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     client = await reporter()
     for reason in ("spam", "hate", "other"):
         await report(client, post.post_id, reason)
     assert await post_state(db, post.post_id) == "published"
 
 
-async def test_the_hide_threshold_is_set_per_group(db, group, post, reporter):
+async def test_the_hide_threshold_is_set_per_group(
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+) -> None:
     await db.execute("UPDATE groups SET report_hide_threshold = 1 WHERE id = $1", group.id)
     await report(await reporter(), post.post_id)
     assert await post_state(db, post.post_id) == "hidden"
 
 
-async def test_a_higher_threshold_needs_more_members(db, group, post, reporter):
+async def test_a_higher_threshold_needs_more_members(
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+) -> None:
     await db.execute("UPDATE groups SET report_hide_threshold = 5 WHERE id = $1", group.id)
     for _ in range(4):
         await report(await reporter(), post.post_id)
@@ -225,8 +315,14 @@ async def test_a_higher_threshold_needs_more_members(db, group, post, reporter):
 
 
 async def test_the_queue_shows_a_hidden_post_with_its_report_count(
-    db, group, post, reporter, make_member, make_client, appoint
-):
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    appoint: Appoint,
+) -> None:
     for _ in range(3):
         await report(await reporter(), post.post_id)
     keeper = await make_member("keeper")
@@ -242,8 +338,13 @@ async def test_the_queue_shows_a_hidden_post_with_its_report_count(
 
 
 async def test_the_item_page_lists_the_reports_but_not_who_made_them(
-    db, group, post, make_member, make_client, appoint
-):
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    appoint: Appoint,
+) -> None:
     names = ["ashgrove", "birchwood"]
     for name, details in zip(names, ["first worry", "second worry"], strict=True):
         await report(await make_client(await make_member(name)), post.post_id, "hate", details)
@@ -257,8 +358,14 @@ async def test_the_item_page_lists_the_reports_but_not_who_made_them(
 
 
 async def test_report_details_are_shown_to_moderators_as_text(
-    db, group, post, reporter, make_member, make_client, appoint
-):
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    appoint: Appoint,
+) -> None:
     await report(await reporter(), post.post_id, "other", "<script>alert(1)</script>")
     keeper = await make_member("keeper")
     await appoint(group, keeper)
@@ -269,8 +376,14 @@ async def test_report_details_are_shown_to_moderators_as_text(
 
 
 async def test_resolving_a_hidden_post_answers_400_and_keeps_it_hidden(
-    db, group, post, reporter, make_member, make_client, appoint
-):
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    appoint: Appoint,
+) -> None:
     for _ in range(3):
         await report(await reporter(), post.post_id)
     keeper = await make_member("keeper")
@@ -282,8 +395,15 @@ async def test_resolving_a_hidden_post_answers_400_and_keeps_it_hidden(
 
 
 async def test_approving_a_hidden_post_shows_it_again(
-    db, group, post, reporter, make_member, make_client, appoint, client
-):
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    appoint: Appoint,
+    client: ForumClient,
+) -> None:
     for _ in range(3):
         await report(await reporter(), post.post_id)
     keeper = await make_member("keeper")
@@ -296,8 +416,17 @@ async def test_approving_a_hidden_post_shows_it_again(
 
 
 async def test_rejecting_a_reported_post_leaves_a_removed_placeholder(
-    db, group, author, publish, post, reporter, make_member, make_client, appoint, client
-):
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    publish: Publish,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    appoint: Appoint,
+    client: ForumClient,
+) -> None:
     reply = await publish(author, group, topic_id=post.topic_id, body="The reported reply")
     await report(await reporter(), reply.post_id)
     keeper = await make_member("keeper")
@@ -313,8 +442,14 @@ async def test_rejecting_a_reported_post_leaves_a_removed_placeholder(
 
 
 async def test_reports_after_a_decision_open_a_new_item(
-    db, group, post, reporter, make_member, make_client, appoint
-):
+    db: asyncpg.Connection,
+    group: Group,
+    post: NewPost,
+    reporter: Callable[[], Awaitable[ForumClient]],
+    make_member: MakeMember,
+    make_client: ClientFactory,
+    appoint: Appoint,
+) -> None:
     await report(await reporter(), post.post_id)
     keeper = await make_member("keeper")
     await appoint(group, keeper)
@@ -327,7 +462,9 @@ async def test_reports_after_a_decision_open_a_new_item(
 # -- Reports arriving at the same moment -----------------------------------------------------------
 
 
-async def test_three_members_reporting_at_once_hide_the_post(db, post, reporter):
+async def test_three_members_reporting_at_once_hide_the_post(
+    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+) -> None:
     clients = [await reporter() for _ in range(3)]
     responses = await asyncio.gather(*(report(c, post.post_id) for c in clients))
     assert [r.status for r in responses] == [303, 303, 303]
@@ -336,8 +473,8 @@ async def test_three_members_reporting_at_once_hide_the_post(db, post, reporter)
 
 
 async def test_a_report_begun_before_another_opened_the_item_still_counts(
-    db, database_url, group, post, make_member
-):
+    db: asyncpg.Connection, database_url: str, group: Group, post: NewPost, make_member: MakeMember
+) -> None:
     """Two reports in flight: the one whose transaction began first reaches the queue second."""
     await db.execute("UPDATE groups SET report_hide_threshold = 2 WHERE id = $1", group.id)
     group = await groups.get_group_by_slug(db, "grief")
@@ -360,24 +497,15 @@ async def test_a_report_begun_before_another_opened_the_item_still_counts(
 
 
 async def test_a_report_that_someone_may_be_at_risk_goes_to_the_crisis_section(
-    make_client, make_member, make_group, db
-):
-    from forum import markup
-    from forum.storage import topics
-
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+    db: asyncpg.Connection,
+) -> None:
     author = await make_member("author1")
     reporter = await make_member("reporter1")
     group = await make_group("grief", members_=[author, reporter])
-    new = await topics.create_topic(
-        db,
-        group_id=group.id,
-        author_id=author.id,
-        anonymous=False,
-        title="A hard night",
-        body_source="I can't go on",
-        body_html=markup.render("I can't go on"),
-        content_warning="",
-    )
+    new = await make_topic(db, group, author, "A hard night", body="I can't go on")
     client = await make_client(reporter)
     resp = await client.post_form(f"/p/{new.post_id}/report", {"reason": "crisis"})
     assert resp.status == 303

@@ -2,37 +2,41 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
 from forum.storage import groups
-from tests.factories import item_for, notification_kinds, publish_over_http
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import (
+    MakeGroup,
+    MakeMember,
+    Publish,
+    item_for,
+    notification_kinds,
+    publish_over_http,
+)
 
 
 @pytest.fixture
-async def grief(make_group, author, keeper, appoint):
-    group = await make_group("grief", name="Grief and loss", moderation="all", members_=[author])
-    await appoint(group, keeper)
-    return group
-
-
-@pytest.fixture
-async def cancer(make_group, author):
+async def cancer(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("cancer", name="Living with cancer", members_=[author])
 
 
 @pytest.fixture
-async def item_id(db, grief, author, publish):
+async def item_id(db: asyncpg.Connection, grief: Group, author: Member, publish: Publish) -> int:
     new = await publish(author, grief, title="Held topic", body="Something unkind")
     return await item_for(db, new.post_id)
 
 
 @pytest.fixture
-async def admin(make_client, make_member):
+async def admin(make_client: ClientFactory, make_member: MakeMember) -> ForumClient:
     return await make_client(await make_member("overseer", is_admin=True))
 
 
 @pytest.fixture
-async def writer(make_client, author):
+async def writer(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
 
 
@@ -54,19 +58,23 @@ async def sanctions_of(db, member):
 # -- Warn ------------------------------------------------------------------------------------------
 
 
-async def test_warning_redirects_back_to_the_item(mod, item_id):
+async def test_warning_redirects_back_to_the_item(mod: ForumClient, item_id: int) -> None:
     resp = await sanction(mod, item_id, "warn")
     assert resp.status == 303
     assert resp.headers["Location"] == f"/mod/items/{item_id}"
 
 
-async def test_warning_notifies_the_author_with_the_reason(db, mod, author, writer, item_id):
+async def test_warning_notifies_the_author_with_the_reason(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, writer: ForumClient, item_id: int
+) -> None:
     await sanction(mod, item_id, "warn", reason="Mind the language")
     assert await notification_kinds(db, author) == ["held", "warn"]
     assert "Mind the language" in await (await writer.get("/notifications")).text()
 
 
-async def test_a_warning_does_not_stop_publishing(mod, writer, cancer, item_id):
+async def test_a_warning_does_not_stop_publishing(
+    mod: ForumClient, writer: ForumClient, cancer: Group, item_id: int
+) -> None:
     await sanction(mod, item_id, "warn")
     resp = await publish_over_http(
         writer, {"group": "cancer", "title": "Still here", "body": "Hello"}
@@ -74,7 +82,9 @@ async def test_a_warning_does_not_stop_publishing(mod, writer, cancer, item_id):
     assert resp.status == 303
 
 
-async def test_the_item_page_lists_the_authors_sanctions_in_the_group(mod, item_id):
+async def test_the_item_page_lists_the_authors_sanctions_in_the_group(
+    mod: ForumClient, item_id: int
+) -> None:
     await sanction(mod, item_id, "warn", reason="First warning about tone")
     page = await (await mod.get(f"/mod/items/{item_id}")).text()
     assert "First warning about tone" in page
@@ -83,12 +93,16 @@ async def test_the_item_page_lists_the_authors_sanctions_in_the_group(mod, item_
 # -- Mute ------------------------------------------------------------------------------------------
 
 
-async def test_muting_records_a_mute_in_the_group(db, mod, author, grief, item_id):
+async def test_muting_records_a_mute_in_the_group(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, grief: Group, item_id: int
+) -> None:
     await sanction(mod, item_id, "mute")
     assert await sanctions_of(db, author) == [("mute", grief.id)]
 
 
-async def test_a_mute_lasts_the_chosen_time(db, mod, author, item_id):
+async def test_a_mute_lasts_the_chosen_time(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
+) -> None:
     await sanction(mod, item_id, "mute", duration="3d")
     days = await db.fetchval(
         "SELECT extract(epoch FROM ends_at - created_at) / 86400"
@@ -98,12 +112,16 @@ async def test_a_mute_lasts_the_chosen_time(db, mod, author, item_id):
     assert days == 3
 
 
-async def test_muting_notifies_the_author(db, mod, author, item_id):
+async def test_muting_notifies_the_author(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
+) -> None:
     await sanction(mod, item_id, "mute")
     assert await notification_kinds(db, author) == ["held", "mute"]
 
 
-async def test_a_muted_member_cannot_publish_in_the_group(db, mod, writer, grief, item_id):
+async def test_a_muted_member_cannot_publish_in_the_group(
+    db: asyncpg.Connection, mod: ForumClient, writer: ForumClient, grief: Group, item_id: int
+) -> None:
     await sanction(mod, item_id, "mute", reason="Cooling off after an argument")
     resp = await publish_over_http(
         writer, {"group": "grief", "title": "Try again", "body": "Hello again"}
@@ -112,7 +130,14 @@ async def test_a_muted_member_cannot_publish_in_the_group(db, mod, writer, grief
     assert await db.fetchval("SELECT count(*) FROM posts") == 1
 
 
-async def test_a_muted_member_is_told_why_and_until_when(db, mod, author, writer, grief, item_id):
+async def test_a_muted_member_is_told_why_and_until_when(
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    author: Member,
+    writer: ForumClient,
+    grief: Group,
+    item_id: int,
+) -> None:
     await sanction(mod, item_id, "mute", reason="Cooling off after an argument")
     ends_at = await db.fetchval("SELECT ends_at FROM sanctions WHERE member_id = $1", author.id)
     resp = await publish_over_http(
@@ -125,8 +150,13 @@ async def test_a_muted_member_is_told_why_and_until_when(db, mod, author, writer
 
 
 async def test_a_muted_members_refused_post_keeps_its_draft(
-    db, mod, author, writer, grief, item_id
-):
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    author: Member,
+    writer: ForumClient,
+    grief: Group,
+    item_id: int,
+) -> None:
     await sanction(mod, item_id, "mute")
     resp = await publish_over_http(
         writer, {"group": "grief", "title": "Try again", "body": "Words worth keeping"}
@@ -139,8 +169,13 @@ async def test_a_muted_members_refused_post_keeps_its_draft(
 
 
 async def test_a_muted_member_can_still_create_and_save_a_draft(
-    db, mod, author, writer, grief, item_id
-):
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    author: Member,
+    writer: ForumClient,
+    grief: Group,
+    item_id: int,
+) -> None:
     await sanction(mod, item_id, "mute")
     resp = await writer.post_form(
         "/drafts", {"group": "grief", "title": "Later", "body": "First words"}
@@ -157,12 +192,16 @@ async def test_a_muted_member_can_still_create_and_save_a_draft(
     )
 
 
-async def test_a_muted_member_can_still_read_the_group(mod, writer, grief, item_id):
+async def test_a_muted_member_can_still_read_the_group(
+    mod: ForumClient, writer: ForumClient, grief: Group, item_id: int
+) -> None:
     await sanction(mod, item_id, "mute")
     assert (await writer.get("/g/grief")).status == 200
 
 
-async def test_a_mute_does_not_block_another_group(mod, writer, cancer, item_id):
+async def test_a_mute_does_not_block_another_group(
+    mod: ForumClient, writer: ForumClient, cancer: Group, item_id: int
+) -> None:
     await sanction(mod, item_id, "mute")
     resp = await publish_over_http(
         writer, {"group": "cancer", "title": "Elsewhere", "body": "Hello"}
@@ -170,7 +209,14 @@ async def test_a_mute_does_not_block_another_group(mod, writer, cancer, item_id)
     assert resp.status == 303
 
 
-async def test_an_ended_mute_no_longer_blocks(db, mod, author, writer, grief, item_id):
+async def test_an_ended_mute_no_longer_blocks(
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    author: Member,
+    writer: ForumClient,
+    grief: Group,
+    item_id: int,
+) -> None:
     await sanction(mod, item_id, "mute", duration="1d")
     await db.execute(
         "UPDATE sanctions SET ends_at = now() - interval '1 second' WHERE member_id = $1", author.id
@@ -181,7 +227,14 @@ async def test_an_ended_mute_no_longer_blocks(db, mod, author, writer, grief, it
     assert resp.status == 303
 
 
-async def test_a_mute_until_lifted_has_no_end_date(db, mod, author, writer, grief, item_id):
+async def test_a_mute_until_lifted_has_no_end_date(
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    author: Member,
+    writer: ForumClient,
+    grief: Group,
+    item_id: int,
+) -> None:
     await sanction(mod, item_id, "mute", duration="forever")
     assert (
         await db.fetchval("SELECT ends_at FROM sanctions WHERE member_id = $1", author.id) is None
@@ -196,14 +249,21 @@ async def test_a_mute_until_lifted_has_no_end_date(db, mod, author, writer, grie
 # -- Remove ----------------------------------------------------------------------------------------
 
 
-async def test_removing_takes_the_member_out_of_the_group(db, mod, author, grief, item_id):
+async def test_removing_takes_the_member_out_of_the_group(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, grief: Group, item_id: int
+) -> None:
     assert (await sanction(mod, item_id, "remove")).status == 303
     assert not await groups.is_active_member(db, grief.id, author.id)
 
 
 async def test_a_removed_member_is_told_why_when_trying_to_publish(
-    db, mod, author, writer, grief, item_id
-):
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    author: Member,
+    writer: ForumClient,
+    grief: Group,
+    item_id: int,
+) -> None:
     await sanction(mod, item_id, "remove", reason="Repeated harassment")
     assert (await writer.post_form("/g/grief/join")).status == 400
     assert not await groups.is_active_member(db, grief.id, author.id)
@@ -213,8 +273,8 @@ async def test_a_removed_member_is_told_why_when_trying_to_publish(
 
 
 async def test_removing_from_one_group_keeps_the_member_in_another(
-    db, mod, author, cancer, item_id
-):
+    db: asyncpg.Connection, mod: ForumClient, author: Member, cancer: Group, item_id: int
+) -> None:
     await sanction(mod, item_id, "remove")
     assert await groups.is_active_member(db, cancer.id, author.id)
 
@@ -222,23 +282,29 @@ async def test_removing_from_one_group_keeps_the_member_in_another(
 # -- Suspend ---------------------------------------------------------------------------------------
 
 
-async def test_a_moderator_cannot_suspend(db, mod, author, item_id):
+async def test_a_moderator_cannot_suspend(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
+) -> None:
     resp = await sanction(mod, item_id, "suspend")
     assert resp.status == 400
     assert "Only admins can suspend" in await resp.text()
     assert await sanctions_of(db, author) == []
 
 
-async def test_a_moderator_is_not_offered_suspension(mod, item_id):
+async def test_a_moderator_is_not_offered_suspension(mod: ForumClient, item_id: int) -> None:
     assert 'value="suspend"' not in await (await mod.get(f"/mod/items/{item_id}")).text()
 
 
-async def test_an_admin_can_suspend(db, admin, author, item_id):
+async def test_an_admin_can_suspend(
+    db: asyncpg.Connection, admin: ForumClient, author: Member, item_id: int
+) -> None:
     assert (await sanction(admin, item_id, "suspend")).status == 303
     assert await sanctions_of(db, author) == [("suspend", None)]
 
 
-async def test_a_suspension_blocks_publishing_in_every_group(admin, writer, cancer, item_id):
+async def test_a_suspension_blocks_publishing_in_every_group(
+    admin: ForumClient, writer: ForumClient, cancer: Group, item_id: int
+) -> None:
     await sanction(admin, item_id, "suspend", reason="Threats against members")
     resp = await publish_over_http(
         writer, {"group": "cancer", "title": "Elsewhere", "body": "Hello"}
@@ -249,12 +315,16 @@ async def test_a_suspension_blocks_publishing_in_every_group(admin, writer, canc
     assert "Threats against members" in page
 
 
-async def test_a_suspended_member_can_still_read(admin, writer, cancer, item_id):
+async def test_a_suspended_member_can_still_read(
+    admin: ForumClient, writer: ForumClient, cancer: Group, item_id: int
+) -> None:
     await sanction(admin, item_id, "suspend")
     assert (await writer.get("/g/cancer")).status == 200
 
 
-async def test_a_suspended_member_sees_why_in_their_notifications(admin, writer, item_id):
+async def test_a_suspended_member_sees_why_in_their_notifications(
+    admin: ForumClient, writer: ForumClient, item_id: int
+) -> None:
     await sanction(admin, item_id, "suspend", reason="Threats against members")
     page = await (await writer.get("/notifications")).text()
     assert "Your account is suspended" in page
@@ -264,31 +334,39 @@ async def test_a_suspended_member_sees_why_in_their_notifications(admin, writer,
 # -- Refusals --------------------------------------------------------------------------------------
 
 
-async def test_a_sanction_without_a_reason_answers_400(db, mod, author, item_id):
+async def test_a_sanction_without_a_reason_answers_400(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
+) -> None:
     resp = await sanction(mod, item_id, "mute", reason="  ")
     assert resp.status == 400
     assert "Please give a reason" in await resp.text()
     assert await sanctions_of(db, author) == []
 
 
-async def test_an_unknown_sanction_answers_400(db, mod, author, item_id):
+async def test_an_unknown_sanction_answers_400(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
+) -> None:
     resp = await sanction(mod, item_id, "ban")
     assert resp.status == 400
     assert await sanctions_of(db, author) == []
 
 
-async def test_an_unknown_duration_answers_400(db, mod, author, item_id):
+async def test_an_unknown_duration_answers_400(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
+) -> None:
     resp = await sanction(mod, item_id, "mute", duration="1y")
     assert resp.status == 400
     assert await sanctions_of(db, author) == []
 
 
-async def test_a_refused_sanction_keeps_the_typed_reason(mod, item_id):
+async def test_a_refused_sanction_keeps_the_typed_reason(mod: ForumClient, item_id: int) -> None:
     resp = await sanction(mod, item_id, "ban", reason="My long explanation")
     assert "My long explanation" in await resp.text()
 
 
-async def test_a_moderator_cannot_sanction_themselves(db, mod, keeper, grief, publish):
+async def test_a_moderator_cannot_sanction_themselves(
+    db: asyncpg.Connection, mod: ForumClient, keeper: Member, grief: Group, publish: Publish
+) -> None:
     await db.execute("UPDATE groups SET report_hide_threshold = 1 WHERE id = $1", grief.id)
     own = await publish(keeper, grief, title="My own post")
     await mod.post_form(f"/p/{own.post_id}/report", {"reason": "other"})
@@ -298,8 +376,11 @@ async def test_a_moderator_cannot_sanction_themselves(db, mod, keeper, grief, pu
 
 
 async def test_a_removed_member_cannot_rejoin_while_the_removal_lasts(
-    make_client, make_member, make_group, db
-):
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+    db: asyncpg.Connection,
+) -> None:
     member = await make_member("wanderer")
     admin = await make_member("boss", is_admin=True)
     group = await make_group("grief", members_=[member])

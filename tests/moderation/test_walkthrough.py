@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
+
+from tests.clients import ClientFactory
+from tests.factories import MakeGroup, MakeMember
+
 
 def version_of(page: str) -> str:
     return re.search(r'name="version" value="(\d+)"', page).group(1)
 
 
 async def test_a_held_post_is_approved_by_a_moderator_and_its_author_is_told(
-    make_client, make_member, make_group, db
-):
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+    db: asyncpg.Connection,
+) -> None:
     author = await make_member("willow")
     moderator = await make_member("keeper")
     group = await make_group("grief", moderation="all", members_=[author, moderator])

@@ -8,70 +8,24 @@ what ended up in PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import asyncpg
 import pytest
 
-from tests.conftest import PASSWORD, _with_database
-
-#: Generous: a cold embedded PostgreSQL (initdb + start) takes a few seconds.
-COMMAND_TIMEOUT = 120
-
-
-def forum_argv() -> list[str]:
-    """The installed console script, or `python -m forum` when it is not on disk."""
-    script = Path(sys.executable).with_name("forum")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "forum"]
-
-
-def forum_env(data_dir: Path, **variables: str | None) -> dict[str, str]:
-    """The test runner's environment without any forum settings, plus `variables`."""
-    env = {
-        k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("FORUM_")
-    }
-    env["FORUM_DATA_DIR"] = str(data_dir)
-    for name, value in variables.items():
-        if value is not None:
-            env[name] = value
-    return env
-
-
-def run_forum(
-    args: Sequence[str], env: dict[str, str], *, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*forum_argv(), *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
-
-
-def one_line(stream: str) -> str:
-    lines = stream.strip().splitlines()
-    assert len(lines) == 1, f"expected one line, got: {stream!r}"
-    return lines[0]
-
-
-def query(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    async def fetch() -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(url)
-        try:
-            return await conn.fetch(sql, *args)
-        finally:
-            await conn.close()
-
-    return asyncio.run(fetch())
+from tests import databases
+from tests.clients import PASSWORD
+from tests.processes import (
+    COMMAND_TIMEOUT,
+    forum_argv,
+    forum_env,
+    one_line,
+    postgres_processes_for,
+    query,
+    run_forum,
+)
 
 
 def migration_counts(url: str) -> dict[str, int]:
@@ -93,18 +47,7 @@ def cli_env(make_database: Callable[[str], str], tmp_path: Path) -> dict[str, st
 @pytest.fixture
 def empty_database_url(pg_admin_url: str, worker_id: str) -> str:
     """A database that exists but has never been migrated: no tables at all."""
-    name = f"forum_cli_empty_{worker_id}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(pg_admin_url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return _with_database(pg_admin_url, name)
+    return asyncio.run(databases.recreate(pg_admin_url, f"forum_cli_empty_{worker_id}"))
 
 
 # forum migrate
@@ -328,7 +271,9 @@ def test_an_unreachable_database_stops_with_one_line_naming_database_url(
 def test_a_missing_database_stops_with_one_line_naming_database_url(
     pg_admin_url: str, tmp_path: Path
 ) -> None:
-    env = forum_env(tmp_path, DATABASE_URL=_with_database(pg_admin_url, "forum_no_such_database"))
+    env = forum_env(
+        tmp_path, DATABASE_URL=databases.with_database(pg_admin_url, "forum_no_such_database")
+    )
     result = run_forum(["migrate"], env)
 
     assert result.returncode == 2
@@ -347,22 +292,6 @@ def test_a_bad_port_for_serve_stops_with_one_line(cli_env: dict[str, str]) -> No
 
 
 # the embedded default
-
-
-def postgres_processes_for(data_dir: Path) -> list[int]:
-    """Pids of live processes whose command line mentions `data_dir` and postgres."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        words = [a.decode(errors="replace") for a in argv]
-        if any("postgres" in w for w in words) and any(str(data_dir) in w for w in words):
-            found.append(int(proc.name))
-    return found
 
 
 def test_migrate_without_database_url_uses_and_stops_an_embedded_postgresql(tmp_path: Path) -> None:

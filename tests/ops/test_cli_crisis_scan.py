@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests import DATA
-from tests.ops.test_cli import forum_env, one_line, query, run_forum
+from tests.processes import forum_env, one_line, query, run_forum
 
 CORPUS = DATA / "crisis_corpus.jsonl"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.test_cli import forum_env, one_line, query, run_forum
+from tests.processes import forum_env, one_line, query, run_forum
 
 
 @pytest.fixture

@@ -16,14 +16,14 @@ from forum.ops.embedded_pg import EmbeddedPostgres, EmbeddedUnavailable
 DEBIAN_PG_CTL = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
 
 
-def test_the_pgserver_wheel_is_preferred_when_installed():
+def test_the_pgserver_wheel_is_preferred_when_installed() -> None:
     spec = importlib.util.find_spec("pgserver")
     if spec is None:
         pytest.skip("pgserver has no wheel for this Python; the machine's binaries are used")
     assert embedded_pg.find_bindir() == Path(spec.origin).parent / "pginstall" / "bin"
 
 
-def test_without_pgserver_the_machines_binaries_are_used(monkeypatch):
+def test_without_pgserver_the_machines_binaries_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     if not DEBIAN_PG_CTL:
         pytest.skip("this machine has no PostgreSQL server package")
     monkeypatch.setattr(embedded_pg.importlib.util, "find_spec", lambda name: None)
@@ -31,7 +31,9 @@ def test_without_pgserver_the_machines_binaries_are_used(monkeypatch):
     assert embedded_pg.find_bindir() == Path(DEBIAN_PG_CTL[-1]).parent
 
 
-def test_with_no_binaries_anywhere_the_message_says_what_to_do(monkeypatch):
+def test_with_no_binaries_anywhere_the_message_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(embedded_pg.importlib.util, "find_spec", lambda name: None)
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.setattr(embedded_pg.glob, "glob", lambda pattern: [])
@@ -41,7 +43,9 @@ def test_with_no_binaries_anywhere_the_message_says_what_to_do(monkeypatch):
     assert "apt-get install postgresql" in str(refused.value)
 
 
-def test_a_cluster_made_with_the_machines_binaries_starts_answers_and_stops(monkeypatch, tmp_path):
+def test_a_cluster_made_with_the_machines_binaries_starts_answers_and_stops(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     if not DEBIAN_PG_CTL:
         pytest.skip("this machine has no PostgreSQL server package")
     monkeypatch.setattr(embedded_pg, "find_bindir", lambda: Path(DEBIAN_PG_CTL[-1]).parent)

@@ -7,99 +7,43 @@ each worker's access log line carries.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.ops.test_cli import forum_argv, forum_env, postgres_processes_for
+from tests.clients import PASSWORD
+from tests.processes import (
+    READY_WITHIN,
+    STOP_WITHIN,
+    Serving,
+    alive,
+    child_pids,
+    forum_argv,
+    forum_env,
+    listening_pids,
+    postgres_processes_for,
+    serving,
+)
 
-READY_WITHIN = 30
-STOP_WITHIN = 15
 ACCESS_LINE = re.compile(r" (\d+) aiohttp\.access (GET|POST|HEAD) (\S+) (\d{3}) ")
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class Server(Serving):
+    """A running `forum serve` whose access log says which worker answered what."""
 
-
-def child_pids(pid: int) -> set[int]:
-    children = set()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        # Fields after the parenthesised command name: state, ppid, ...
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == pid and state != "Z":
-            children.add(int(proc.name))
-    return children
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has finished; nobody reaped it yet
-
-
-def listening_pids(port: int) -> set[int]:
-    """Pids holding a TCP socket in LISTEN state on `port` (from /proc/net/tcp and fds)."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            local, state, inode = fields[1], fields[3], fields[9]
-            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
-                inodes.add(f"socket:[{inode}]")
-    pids = set()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            fds = list((proc / "fd").iterdir())
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                if str(fd.readlink()) in inodes:
-                    pids.add(int(proc.name))
-                    break
-            except OSError:
-                continue
-    return pids
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    port: int
-    log: Path
+    def __init__(self, running: Serving) -> None:
+        super().__init__(running.process, running.base_url, running.port, running.log)
 
     def access_log(self) -> list[tuple[int, str, str, int]]:
         return [
@@ -108,59 +52,15 @@ class Server:
         ]
 
 
-def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + READY_WITHIN
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"forum serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as resp:  # noqa: S310
-                if json.load(resp) == {"status": "ok"}:
-                    return
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"/healthz did not say ok within {READY_WITHIN} s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, as a service manager would; whatever is left after STOP_WITHIN is killed."""
-    children = child_pids(process.pid)
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_WITHIN)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_WITHIN)
-    for pid in children:
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
-
-
 @pytest.fixture
 def server(make_database: Callable[[str], str], tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
-    log = tmp_path / "serve.log"
     env = forum_env(tmp_path / "data", DATABASE_URL=make_database("serve"))
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*forum_argv(), "serve", "--workers", "2", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(process, base_url, log)
+    with serving(env, tmp_path / "serve.log", "--workers", "2") as running:
         # /healthz answered as soon as one worker listened; give the other its start-up too.
         deadline = time.monotonic() + READY_WITHIN
-        while len(listening_pids(port)) < 2 and time.monotonic() < deadline:
+        while len(listening_pids(running.port)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-        yield Server(process, base_url, port, log)
-    finally:
-        stop(process)
+        yield Server(running)
 
 
 class Browser:
@@ -279,27 +179,9 @@ def test_a_second_server_on_a_taken_port_stops_with_one_line(
 def test_serve_without_database_url_stops_its_embedded_postgresql_on_sigterm(
     tmp_path: Path,
 ) -> None:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*forum_argv(), "serve", "--port", str(port)],
-            env=forum_env(tmp_path),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        wait_until_healthy(process, f"http://127.0.0.1:{port}", log)
+    with serving(forum_env(tmp_path), tmp_path / "serve.log") as running:
         assert postgres_processes_for(tmp_path / "pg") != []
 
-        process.send_signal(signal.SIGTERM)
+        running.process.send_signal(signal.SIGTERM)
 
-        assert process.wait(timeout=STOP_WITHIN) == 0, log.read_text()
-    finally:
-        stop(process)
-    deadline = time.monotonic() + 10  # the postmaster's children may outlive `pg_ctl stop -w`
-    while postgres_processes_for(tmp_path / "pg") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert postgres_processes_for(tmp_path / "pg") == []
-    assert "Traceback" not in log.read_text()
+        assert running.process.wait(timeout=STOP_WITHIN) == 0, running.log.read_text()

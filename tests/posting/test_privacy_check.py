@@ -7,6 +7,7 @@ authors to ignore it.
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import pytest
 from hypothesis import given
@@ -41,7 +42,7 @@ def kinds(text: str) -> list[tuple[str, str]]:
         ("no spaces 07700900123", "07700900123"),
     ],
 )
-def test_phone_numbers_in_common_international_formats_are_found(text, number):
+def test_phone_numbers_in_common_international_formats_are_found(text: str, number: str) -> None:
     assert ("phone", number) in kinds(text)
 
 
@@ -108,7 +109,7 @@ def test_phone_numbers_in_common_international_formats_are_found(text, number):
         "2 Dr visits",
     ],
 )
-def test_everyday_numbers_and_words_are_not_flagged(text):
+def test_everyday_numbers_and_words_are_not_flagged(text: str) -> None:
     assert find(text) == []
 
 
@@ -120,7 +121,7 @@ def test_everyday_numbers_and_words_are_not_flagged(text):
         ("sam dot jones at gmail dot com", "sam dot jones at gmail dot com"),
     ],
 )
-def test_email_addresses_are_found(text, address):
+def test_email_addresses_are_found(text: str, address: str) -> None:
     assert ("email", address) in kinds(text)
 
 
@@ -136,7 +137,7 @@ def test_email_addresses_are_found(text, address):
         ("postcode SW1A 1AA", "SW1A 1AA"),
     ],
 )
-def test_street_addresses_and_postcodes_are_found(text, found):
+def test_street_addresses_and_postcodes_are_found(text: str, found: str) -> None:
     assert ("address", found) in kinds(text)
 
 
@@ -153,7 +154,7 @@ def test_street_addresses_and_postcodes_are_found(text, found):
         ("my insta is @sam_j", "insta is @sam_j"),
     ],
 )
-def test_links_to_personal_social_profiles_are_found(text, found):
+def test_links_to_personal_social_profiles_are_found(text: str, found: str) -> None:
     assert ("social", found) in kinds(text)
 
 
@@ -170,53 +171,55 @@ def test_links_to_personal_social_profiles_are_found(text, found):
         ("Priory Rehab Centre", "place", "Priory Rehab Centre"),
     ],
 )
-def test_full_names_next_to_family_and_care_words_are_found(text, kind, found):
+def test_full_names_next_to_family_and_care_words_are_found(
+    text: str, kind: str, found: str
+) -> None:
     assert (kind, found) in kinds(text)
 
 
-def test_a_name_after_a_relation_is_not_also_reported_with_its_title():
+def test_a_name_after_a_relation_is_not_also_reported_with_its_title() -> None:
     assert kinds("my doctor, Dr Patel, said") == [("name", "Dr Patel")]
 
 
-def test_findings_come_in_order_of_appearance_each_once():
+def test_findings_come_in_order_of_appearance_each_once() -> None:
     text = "Email sam@example.org or call 07700 900123. Again: sam@example.org, 07700 900123."
     assert kinds(text) == [("email", "sam@example.org"), ("phone", "07700 900123")]
 
 
-def test_digits_of_an_email_address_or_link_are_not_a_phone_number():
+def test_digits_of_an_email_address_or_link_are_not_a_phone_number() -> None:
     text = "sam07700900123@example.org and https://example.org/07700900123"
     assert [k for k, _ in kinds(text)] == ["email"]
 
 
-def test_every_finding_has_a_plain_label():
+def test_every_finding_has_a_plain_label() -> None:
     finding = Finding("phone", "07700 900123")
     assert finding.label == "a phone number"
     assert set(KINDS) == {"email", "phone", "address", "social", "name", "place"}
 
 
-def test_empty_text_finds_nothing():
+def test_empty_text_finds_nothing() -> None:
     assert find("") == []
 
 
 @given(st.text(max_size=300))
-def test_any_text_is_checked_without_error(text):
+def test_any_text_is_checked_without_error(text: str) -> None:
     for finding in find(text):
         assert finding.kind in KINDS
         assert finding.text
 
 
 @given(st.integers(min_value=0, max_value=10**6), st.sampled_from(["mg", " mg", "ml", "%", " kg"]))
-def test_doses_and_amounts_are_never_phone_numbers(amount, unit):
+def test_doses_and_amounts_are_never_phone_numbers(amount: int, unit: str) -> None:
     assert find(f"I take {amount}{unit} a day") == []
 
 
 @given(st.dates())
-def test_dates_are_never_phone_numbers(day):
+def test_dates_are_never_phone_numbers(day: date) -> None:
     for text in (day.strftime("%d/%m/%Y"), day.isoformat(), day.strftime("%d.%m.%Y")):
         assert find(f"on {text} it happened") == []
 
 
-def test_a_name_does_not_run_on_into_the_next_line():
+def test_a_name_does_not_run_on_into_the_next_line() -> None:
     assert kinds("my husband John Smith\nHello there\nWestfield Hospital") == [
         ("name", "my husband John Smith"),
         ("place", "Westfield Hospital"),

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
-from forum.storage import drafts, topics
+from forum.storage import drafts
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.factories import MakeDraft, MakeGroup, MakeMember, make_topic
 
 
 @pytest.fixture
-async def author(make_member):
+async def author(make_member: MakeMember) -> Member:
     return await make_member("river")
 
 
 @pytest.fixture
-async def stranger(make_member):
+async def stranger(make_member: MakeMember) -> Member:
     return await make_member("stone")
 
 
 @pytest.fixture
-async def group(make_group, author):
+async def group(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("grief", name="Grief and loss", anonymous="optional", members_=[author])
 
 
@@ -35,7 +39,9 @@ async def _save(db, draft, author_id, *, version, body="saved"):
     )
 
 
-async def test_created_draft_reads_back_with_its_fields(db, author, group):
+async def test_created_draft_reads_back_with_its_fields(
+    db: asyncpg.Connection, author: Member, group: Group
+) -> None:
     draft_id = await drafts.create_draft(
         db,
         author.id,
@@ -62,48 +68,46 @@ async def test_created_draft_reads_back_with_its_fields(db, author, group):
     assert not draft.is_reply
 
 
-async def test_reply_draft_knows_its_topic(db, author, group, make_draft):
-    async with db.transaction():
-        new = await topics.create_topic(
-            db,
-            group_id=group.id,
-            author_id=author.id,
-            anonymous=False,
-            title="The topic",
-            body_source="b",
-            body_html="<p>b</p>",
-            content_warning="",
-        )
+async def test_reply_draft_knows_its_topic(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
+    new = await make_topic(db, group, author, "The topic")
     draft = await make_draft(author, group, topic_id=new.topic_id, title="")
     assert draft.is_reply
     assert (draft.topic_id, draft.topic_title) == (new.topic_id, "The topic")
 
 
-async def test_get_own_draft_finds_the_authors_draft(db, author, group, make_draft):
+async def test_get_own_draft_finds_the_authors_draft(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     assert (await drafts.get_own_draft(db, draft.id, author.id)).id == draft.id
 
 
 async def test_get_own_draft_returns_none_for_another_member(
-    db, author, stranger, group, make_draft
-):
+    db: asyncpg.Connection, author: Member, stranger: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     assert await drafts.get_own_draft(db, draft.id, stranger.id) is None
 
 
-async def test_get_own_draft_returns_none_for_an_unknown_id(db, author):
+async def test_get_own_draft_returns_none_for_an_unknown_id(
+    db: asyncpg.Connection, author: Member
+) -> None:
     assert await drafts.get_own_draft(db, 424242, author.id) is None
 
 
 async def test_list_own_drafts_lists_only_the_authors_drafts(
-    db, author, stranger, group, make_draft
-):
+    db: asyncpg.Connection, author: Member, stranger: Member, group: Group, make_draft: MakeDraft
+) -> None:
     mine = await make_draft(author, group, title="Mine")
     await make_draft(stranger, group, title="Theirs")
     assert [d.id for d in await drafts.list_own_drafts(db, author.id)] == [mine.id]
 
 
-async def test_list_own_drafts_puts_the_latest_saved_first(db, author, group, make_draft):
+async def test_list_own_drafts_puts_the_latest_saved_first(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     first = await make_draft(author, group, title="First")
     second = await make_draft(author, group, title="Second")
     await _save(db, first, author.id, version=first.version)
@@ -111,22 +115,26 @@ async def test_list_own_drafts_puts_the_latest_saved_first(db, author, group, ma
 
 
 async def test_save_draft_with_the_current_version_returns_the_next_version(
-    db, author, group, make_draft
-):
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     saved = await _save(db, draft, author.id, version=draft.version)
     assert saved is not None
     assert saved.version == draft.version + 1
 
 
-async def test_save_draft_returns_the_draft_as_reading_it_would(db, author, group, make_draft):
+async def test_save_draft_returns_the_draft_as_reading_it_would(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     saved = await _save(db, draft, author.id, version=draft.version, body="saved")
     assert saved == await drafts.get_own_draft(db, draft.id, author.id)
     assert (saved.body, saved.group_slug, saved.group_name) == ("saved", "grief", "Grief and loss")
 
 
-async def test_save_draft_stores_the_new_fields(db, author, group, make_draft):
+async def test_save_draft_stores_the_new_fields(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     await drafts.save_draft(
         db,
@@ -148,13 +156,17 @@ async def test_save_draft_stores_the_new_fields(db, author, group, make_draft):
     assert saved.updated_at >= draft.updated_at
 
 
-async def test_save_draft_with_a_stale_version_returns_none(db, author, group, make_draft):
+async def test_save_draft_with_a_stale_version_returns_none(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     await _save(db, draft, author.id, version=draft.version, body="tab A")
     assert await _save(db, draft, author.id, version=draft.version, body="tab B") is None
 
 
-async def test_save_draft_with_a_stale_version_changes_nothing(db, author, group, make_draft):
+async def test_save_draft_with_a_stale_version_changes_nothing(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     await _save(db, draft, author.id, version=draft.version, body="tab A")
     await _save(db, draft, author.id, version=draft.version, body="tab B")
@@ -162,32 +174,40 @@ async def test_save_draft_with_a_stale_version_changes_nothing(db, author, group
     assert (saved.body, saved.version) == ("tab A", draft.version + 1)
 
 
-async def test_save_draft_with_a_future_version_returns_none(db, author, group, make_draft):
+async def test_save_draft_with_a_future_version_returns_none(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     assert await _save(db, draft, author.id, version=draft.version + 1) is None
 
 
 async def test_save_draft_by_another_member_returns_none_and_changes_nothing(
-    db, author, stranger, group, make_draft
-):
+    db: asyncpg.Connection, author: Member, stranger: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group, body="original")
     assert await _save(db, draft, stranger.id, version=draft.version, body="hijack") is None
     assert (await drafts.get_own_draft(db, draft.id, author.id)).body == "original"
 
 
-async def test_delete_draft_removes_the_authors_draft(db, author, group, make_draft):
+async def test_delete_draft_removes_the_authors_draft(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     assert await drafts.delete_draft(db, draft.id, author.id)
     assert await drafts.get_own_draft(db, draft.id, author.id) is None
 
 
-async def test_delete_draft_by_another_member_keeps_it(db, author, stranger, group, make_draft):
+async def test_delete_draft_by_another_member_keeps_it(
+    db: asyncpg.Connection, author: Member, stranger: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     assert not await drafts.delete_draft(db, draft.id, stranger.id)
     assert await drafts.get_own_draft(db, draft.id, author.id) is not None
 
 
-async def test_delete_published_draft_needs_the_current_version(db, author, group, make_draft):
+async def test_delete_published_draft_needs_the_current_version(
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     await _save(db, draft, author.id, version=draft.version)
     assert not await drafts.delete_published_draft(db, draft.id, author.id, draft.version)
@@ -195,8 +215,8 @@ async def test_delete_published_draft_needs_the_current_version(db, author, grou
 
 
 async def test_delete_published_draft_with_the_current_version_removes_it(
-    db, author, group, make_draft
-):
+    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(author, group)
     assert await drafts.delete_published_draft(db, draft.id, author.id, draft.version)
     assert await drafts.get_own_draft(db, draft.id, author.id) is None

@@ -4,44 +4,37 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 
-from forum.storage import queue_items, topics
+from forum.storage import queue_items
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.factories import MakeGroup, MakeMember, make_topic
 
 
 @pytest.fixture
-async def author(make_member):
+async def author(make_member: MakeMember) -> Member:
     return await make_member("willow")
 
 
 @pytest.fixture
-async def keeper(make_member):
+async def keeper(make_member: MakeMember) -> Member:
     return await make_member("keeper")
 
 
 @pytest.fixture
-async def warden(make_member):
+async def warden(make_member: MakeMember) -> Member:
     return await make_member("warden")
 
 
 @pytest.fixture
-async def group(make_group):
+async def group(make_group: MakeGroup) -> Group:
     return await make_group("grief")
 
 
 async def make_post(db, group, author, *, anonymous=False, body="A body"):
-    async with db.transaction():
-        new = await topics.create_topic(
-            db,
-            group_id=group.id,
-            author_id=author.id,
-            anonymous=anonymous,
-            title="A topic",
-            body_source=body,
-            body_html=f"<p>{body}</p>",
-            content_warning="",
-        )
-    return new.post_id
+    return (await make_topic(db, group, author, body=body, anonymous=anonymous)).post_id
 
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
@@ -64,21 +57,27 @@ async def item_at(db, group, author, kind, minutes, priority=None):
 # -- Ordering --------------------------------------------------------------------------------------
 
 
-async def test_crisis_comes_before_held_before_reports(db, group, author):
+async def test_crisis_comes_before_held_before_reports(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     report = await item_at(db, group, author, "report", 0)
     held = await item_at(db, group, author, "held", 1)
     crisis = await item_at(db, group, author, "crisis", 2, priority=0)
     assert [i.id for i in await queue_items.list_open(db, None)] == [crisis, held, report]
 
 
-async def test_items_of_one_kind_come_oldest_first(db, group, author):
+async def test_items_of_one_kind_come_oldest_first(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     newer = await item_at(db, group, author, "held", 10)
     oldest = await item_at(db, group, author, "held", 0)
     middle = await item_at(db, group, author, "held", 5)
     assert [i.id for i in await queue_items.list_open(db, None)] == [oldest, middle, newer]
 
 
-async def test_an_urgent_crisis_comes_before_a_concern(db, group, author):
+async def test_an_urgent_crisis_comes_before_a_concern(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     concern = await item_at(
         db, group, author, "crisis", 0, priority=queue_items.PRIORITY["crisis-concern"]
     )
@@ -88,27 +87,35 @@ async def test_an_urgent_crisis_comes_before_a_concern(db, group, author):
     assert [i.id for i in await queue_items.list_open(db, None)] == [urgent, concern]
 
 
-async def test_a_new_crisis_comes_before_an_old_held_post(db, group, author):
+async def test_a_new_crisis_comes_before_an_old_held_post(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     old_held = await item_at(db, group, author, "held", 0)
     crisis = await item_at(db, group, author, "crisis", 600, priority=0)
     assert [i.id for i in await queue_items.list_open(db, None)] == [crisis, old_held]
 
 
-async def test_closed_items_are_not_listed(db, group, author, keeper):
+async def test_closed_items_are_not_listed(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member
+) -> None:
     done = await item_at(db, group, author, "held", 0)
     waiting = await item_at(db, group, author, "held", 1)
     assert await queue_items.close(db, done, keeper.id, "approved")
     assert [i.id for i in await queue_items.list_open(db, None)] == [waiting]
 
 
-async def test_listing_is_limited_to_the_given_groups(db, make_group, group, author):
+async def test_listing_is_limited_to_the_given_groups(
+    db: asyncpg.Connection, make_group: MakeGroup, group: Group, author: Member
+) -> None:
     other = await make_group("cancer")
     mine = await item_at(db, group, author, "held", 0)
     await item_at(db, other, author, "held", 0)
     assert [i.id for i in await queue_items.list_open(db, [group.id])] == [mine]
 
 
-async def test_open_items_are_counted_by_kind(db, make_group, group, author, keeper):
+async def test_open_items_are_counted_by_kind(
+    db: asyncpg.Connection, make_group: MakeGroup, group: Group, author: Member, keeper: Member
+) -> None:
     other = await make_group("cancer")
     await item_at(db, group, author, "held", 0)
     await item_at(db, group, author, "held", 1)
@@ -123,7 +130,9 @@ async def test_open_items_are_counted_by_kind(db, make_group, group, author, kee
 # -- Opening items ---------------------------------------------------------------------------------
 
 
-async def test_opening_an_item_twice_returns_the_open_one(db, group, author):
+async def test_opening_an_item_twice_returns_the_open_one(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     post_id = await make_post(db, group, author)
     first = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="report", priority=30
@@ -135,7 +144,9 @@ async def test_opening_an_item_twice_returns_the_open_one(db, group, author):
     assert again == (first[0], False)
 
 
-async def test_a_post_can_have_open_items_of_different_kinds(db, group, author):
+async def test_a_post_can_have_open_items_of_different_kinds(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     post_id = await make_post(db, group, author)
     held, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
@@ -146,7 +157,9 @@ async def test_a_post_can_have_open_items_of_different_kinds(db, group, author):
     assert held != report
 
 
-async def test_a_closed_item_does_not_stop_a_new_one(db, group, author, keeper):
+async def test_a_closed_item_does_not_stop_a_new_one(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member
+) -> None:
     post_id = await make_post(db, group, author)
     first, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="report", priority=30
@@ -159,7 +172,9 @@ async def test_a_closed_item_does_not_stop_a_new_one(db, group, author, keeper):
     assert second != first
 
 
-async def test_reopening_keeps_the_more_urgent_priority(db, group, author):
+async def test_reopening_keeps_the_more_urgent_priority(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     post_id = await make_post(db, group, author)
     item_id, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="crisis", priority=10
@@ -172,19 +187,25 @@ async def test_reopening_keeps_the_more_urgent_priority(db, group, author):
 # -- Claims and closing ----------------------------------------------------------------------------
 
 
-async def test_a_claimed_item_cannot_be_claimed_by_another(db, group, author, keeper, warden):
+async def test_a_claimed_item_cannot_be_claimed_by_another(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member, warden: Member
+) -> None:
     item_id = await item_at(db, group, author, "held", 0)
     assert await queue_items.claim(db, item_id, keeper.id)
     assert not await queue_items.claim(db, item_id, warden.id)
 
 
-async def test_a_claim_can_be_renewed_by_its_holder(db, group, author, keeper):
+async def test_a_claim_can_be_renewed_by_its_holder(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member
+) -> None:
     item_id = await item_at(db, group, author, "held", 0)
     assert await queue_items.claim(db, item_id, keeper.id)
     assert await queue_items.claim(db, item_id, keeper.id)
 
 
-async def test_an_expired_claim_can_be_taken_over(db, group, author, keeper, warden):
+async def test_an_expired_claim_can_be_taken_over(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member, warden: Member
+) -> None:
     item_id = await item_at(db, group, author, "held", 0)
     await queue_items.claim(db, item_id, keeper.id)
     await db.execute("UPDATE queue_items SET claimed_until = now() - interval '1 second'")
@@ -192,7 +213,9 @@ async def test_an_expired_claim_can_be_taken_over(db, group, author, keeper, war
     assert (await queue_items.get_item(db, item_id)).claimed_by == warden.id
 
 
-async def test_the_first_claim_time_is_kept(db, group, author, keeper, warden):
+async def test_the_first_claim_time_is_kept(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member, warden: Member
+) -> None:
     item_id = await item_at(db, group, author, "held", 0)
     await queue_items.claim(db, item_id, keeper.id)
     first = await db.fetchval("SELECT first_claimed_at FROM queue_items WHERE id = $1", item_id)
@@ -204,14 +227,18 @@ async def test_the_first_claim_time_is_kept(db, group, author, keeper, warden):
     )
 
 
-async def test_another_moderator_cannot_close_a_claimed_item(db, group, author, keeper, warden):
+async def test_another_moderator_cannot_close_a_claimed_item(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member, warden: Member
+) -> None:
     item_id = await item_at(db, group, author, "held", 0)
     await queue_items.claim(db, item_id, keeper.id)
     assert not await queue_items.close(db, item_id, warden.id, "approved")
     assert (await queue_items.get_item(db, item_id)).state == "open"
 
 
-async def test_an_item_closes_only_once(db, group, author, keeper, warden):
+async def test_an_item_closes_only_once(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member, warden: Member
+) -> None:
     item_id = await item_at(db, group, author, "held", 0)
     assert await queue_items.close(db, item_id, keeper.id, "approved")
     assert not await queue_items.close(db, item_id, warden.id, "rejected")
@@ -219,13 +246,17 @@ async def test_an_item_closes_only_once(db, group, author, keeper, warden):
     assert (item.state, item.outcome, item.closed_by_name) == ("closed", "approved", "keeper")
 
 
-async def test_a_closed_item_cannot_be_claimed(db, group, author, keeper):
+async def test_a_closed_item_cannot_be_claimed(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member
+) -> None:
     item_id = await item_at(db, group, author, "held", 0)
     await queue_items.close(db, item_id, keeper.id, "approved")
     assert not await queue_items.claim(db, item_id, keeper.id)
 
 
-async def test_closing_the_other_items_of_a_post(db, group, author, keeper):
+async def test_closing_the_other_items_of_a_post(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member
+) -> None:
     post_id = await make_post(db, group, author)
     held, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
@@ -238,7 +269,9 @@ async def test_closing_the_other_items_of_a_post(db, group, author, keeper):
     assert (await queue_items.get_item(db, report)).state == "closed"
 
 
-async def test_an_item_can_be_escalated_once(db, group, author, keeper):
+async def test_an_item_can_be_escalated_once(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member
+) -> None:
     item_id = await item_at(db, group, author, "held", 0)
     assert await queue_items.escalate(db, item_id, keeper.id)
     assert not await queue_items.escalate(db, item_id, keeper.id)
@@ -247,7 +280,9 @@ async def test_an_item_can_be_escalated_once(db, group, author, keeper):
 # -- Authors and reports ---------------------------------------------------------------------------
 
 
-async def test_an_item_names_a_named_author(db, group, author):
+async def test_an_item_names_a_named_author(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     post_id = await make_post(db, group, author)
     item_id, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
@@ -255,7 +290,9 @@ async def test_an_item_names_a_named_author(db, group, author):
     assert (await queue_items.get_item(db, item_id)).author_name == "willow"
 
 
-async def test_an_item_never_names_an_anonymous_author(db, group, author):
+async def test_an_item_never_names_an_anonymous_author(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     post_id = await make_post(db, group, author, anonymous=True)
     item_id, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
@@ -266,13 +303,17 @@ async def test_an_item_never_names_an_anonymous_author(db, group, author):
     assert all(i.author_name is None for i in await queue_items.list_open(db, None))
 
 
-async def test_a_member_reports_a_post_once(db, group, author, keeper):
+async def test_a_member_reports_a_post_once(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member
+) -> None:
     post_id = await make_post(db, group, author)
     assert await queue_items.create_report(db, post_id, keeper.id, "spam", "")
     assert not await queue_items.create_report(db, post_id, keeper.id, "hate", "again")
 
 
-async def test_reporters_are_counted_since_a_time(db, group, author, keeper, warden):
+async def test_reporters_are_counted_since_a_time(
+    db: asyncpg.Connection, group: Group, author: Member, keeper: Member, warden: Member
+) -> None:
     post_id = await make_post(db, group, author)
     await queue_items.create_report(db, post_id, keeper.id, "spam", "")
     await db.execute("UPDATE reports SET created_at = now() - interval '1 hour'")
@@ -282,7 +323,9 @@ async def test_reporters_are_counted_since_a_time(db, group, author, keeper, war
     assert await queue_items.count_reporters_since(db, post_id, since - timedelta(hours=2)) == 2
 
 
-async def test_an_authors_history_counts_their_posts_in_the_group(db, make_group, group, author):
+async def test_an_authors_history_counts_their_posts_in_the_group(
+    db: asyncpg.Connection, make_group: MakeGroup, group: Group, author: Member
+) -> None:
     for _ in range(2):
         await make_post(db, group, author)
     removed = await make_post(db, group, author)

@@ -2,53 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import asyncpg
 import pytest
 
-from forum import markup
 from forum.storage import groups, search, topics
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.factories import MakeGroup, MakeMember, make_reply, make_topic
 
 
 @pytest.fixture
-async def author(make_member):
+async def author(make_member: MakeMember) -> Member:
     return await make_member("river")
 
 
 @pytest.fixture
-async def reader(make_member):
+async def reader(make_member: MakeMember) -> Member:
     return await make_member("reader")
 
 
 @pytest.fixture
-async def group(make_group, author):
+async def group(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("grief", anonymous="optional", members_=[author])
-
-
-async def new_topic(db, group, author, title="A topic", body="opening words", **options):
-    async with db.transaction():
-        return await topics.create_topic(
-            db,
-            group_id=group.id,
-            author_id=author.id,
-            anonymous=options.get("anonymous", False),
-            title=title,
-            body_source=body,
-            body_html=markup.render(body),
-            content_warning=options.get("content_warning", ""),
-            persona=options.get("persona"),
-        )
-
-
-async def reply(db, topic_id, author, body, *, anonymous=False):
-    async with db.transaction():
-        return await topics.create_reply(
-            db,
-            topic_id=topic_id,
-            author_id=author.id,
-            anonymous=anonymous,
-            body_source=body,
-            body_html=markup.render(body),
-            content_warning="",
-        )
 
 
 async def found(db, query, viewer=None, **options):
@@ -69,48 +46,62 @@ async def set_state(db, post_id, state):
 # -- Matching ------------------------------------------------------------------------------------
 
 
-async def test_a_word_in_a_post_finds_it(db, group, author):
-    new = await new_topic(db, group, author, body="I cannot sleep since the funeral")
+async def test_a_word_in_a_post_finds_it(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, body="I cannot sleep since the funeral")
     assert await found(db, "sleep") == [new.post_id]
 
 
-async def test_other_forms_of_a_word_match(db, group, author):
-    new = await new_topic(db, group, author, body="She was grieving all winter")
+async def test_other_forms_of_a_word_match(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, body="She was grieving all winter")
     assert await found(db, "grieved") == [new.post_id]
 
 
-async def test_a_title_finds_the_opening_post_only(db, group, author):
-    new = await new_topic(db, group, author, title="Anniversaries", body="opening words")
-    await reply(db, new.topic_id, author, "a reply about something else")
+async def test_a_title_finds_the_opening_post_only(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, title="Anniversaries", body="opening words")
+    await make_reply(db, new.topic_id, author, body="a reply about something else")
     assert await found(db, "anniversary") == [new.post_id]
 
 
-async def test_words_in_other_languages_match_as_typed(db, group, author):
-    new = await new_topic(db, group, author, body="No puedo dormir, sigo llorando cada noche")
+async def test_words_in_other_languages_match_as_typed(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, body="No puedo dormir, sigo llorando cada noche")
     assert await found(db, "llorando") == [new.post_id]
     assert await found(db, "dormir") == [new.post_id]
 
 
-async def test_every_word_must_match(db, group, author):
-    both = await new_topic(db, group, author, body="sleep and appetite both gone")
-    await new_topic(db, group, author, body="sleep is fine")
+async def test_every_word_must_match(db: asyncpg.Connection, group: Group, author: Member) -> None:
+    both = await make_topic(db, group, author, body="sleep and appetite both gone")
+    await make_topic(db, group, author, body="sleep is fine")
     assert await found(db, "sleep appetite") == [both.post_id]
 
 
-async def test_a_quoted_phrase_matches_those_words_together(db, group, author):
-    together = await new_topic(db, group, author, body="the first christmas without him")
-    await new_topic(db, group, author, body="christmas was the first time I cried")
+async def test_a_quoted_phrase_matches_those_words_together(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    together = await make_topic(db, group, author, body="the first christmas without him")
+    await make_topic(db, group, author, body="christmas was the first time I cried")
     assert await found(db, '"first christmas"') == [together.post_id]
 
 
-async def test_html_tags_typed_in_a_post_are_not_indexed(db, group, author):
-    await new_topic(db, group, author, body="some <strong>plain</strong> words")
+async def test_html_tags_typed_in_a_post_are_not_indexed(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    await make_topic(db, group, author, body="some <strong>plain</strong> words")
     assert await found(db, "strong") == []
     assert len(await found(db, "plain")) == 1
 
 
-async def test_an_edited_post_is_found_by_its_new_words_only(db, group, author):
-    new = await new_topic(db, group, author, body="the old words")
+async def test_an_edited_post_is_found_by_its_new_words_only(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, body="the old words")
     await db.execute(
         "UPDATE posts SET body_source = 'fresh text', body_html = '<p>fresh text</p>'"
         " WHERE id = $1",
@@ -124,32 +115,42 @@ async def test_an_edited_post_is_found_by_its_new_words_only(db, group, author):
 
 
 @pytest.mark.parametrize("state", ["held", "hidden", "rejected", "removed", "deleted"])
-async def test_a_post_that_is_not_published_never_matches(db, group, author, state):
-    new = await new_topic(db, group, author, body="opening")
-    kept = await reply(db, new.topic_id, author, "a secret reply")
+async def test_a_post_that_is_not_published_never_matches(
+    db: asyncpg.Connection, group: Group, author: Member, state: str
+) -> None:
+    new = await make_topic(db, group, author, body="opening")
+    kept = await make_reply(db, new.topic_id, author, body="a secret reply")
     await set_state(db, kept.post_id, state)
     assert await found(db, "secret") == []
     assert await found(db, "secret", author) == []  # not even for its author
 
 
 @pytest.mark.parametrize("state", ["held", "rejected", "removed"])
-async def test_nothing_in_a_topic_that_is_not_published_matches(db, group, author, state):
-    new = await new_topic(db, group, author, title="Secret title", body="secret body")
+async def test_nothing_in_a_topic_that_is_not_published_matches(
+    db: asyncpg.Connection, group: Group, author: Member, state: str
+) -> None:
+    new = await make_topic(db, group, author, title="Secret title", body="secret body")
     await db.execute("UPDATE topics SET state = $2 WHERE id = $1", new.topic_id, state)
     assert await found(db, "secret") == []
 
 
-async def test_a_hidden_opening_post_is_not_found_by_its_title(db, group, author):
-    new = await new_topic(db, group, author, title="Secret title", body="opening")
+async def test_a_hidden_opening_post_is_not_found_by_its_title(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, title="Secret title", body="opening")
     await set_state(db, new.post_id, "hidden")
     assert await found(db, "secret") == []
 
 
 async def test_a_members_only_group_is_searched_only_by_its_members_and_admins(
-    db, make_group, make_member, author, reader
-):
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    make_member: MakeMember,
+    author: Member,
+    reader: Member,
+) -> None:
     quiet = await make_group("quiet", visibility="members", members_=[author])
-    new = await new_topic(db, quiet, author, body="behind the door")
+    new = await make_topic(db, quiet, author, body="behind the door")
     admin = await make_member("overseer", is_admin=True)
     assert await found(db, "door") == []
     assert await found(db, "door", reader) == []
@@ -158,25 +159,29 @@ async def test_a_members_only_group_is_searched_only_by_its_members_and_admins(
 
 
 async def test_a_pending_member_of_a_members_only_group_finds_nothing_there(
-    db, make_group, author, reader
-):
+    db: asyncpg.Connection, make_group: MakeGroup, author: Member, reader: Member
+) -> None:
     quiet = await make_group("quiet", visibility="members", membership="approval")
     await groups.add_member(db, quiet.id, author.id)
-    await new_topic(db, quiet, author, body="behind the door")
+    await make_topic(db, quiet, author, body="behind the door")
     assert await groups.join_group(db, quiet, reader.id) == "pending"
     assert await found(db, "door", reader) == []
 
 
-async def test_an_archived_group_is_still_searched(db, group, author):
-    new = await new_topic(db, group, author, body="old memories")
+async def test_an_archived_group_is_still_searched(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, body="old memories")
     await db.execute("UPDATE groups SET archived_at = now() WHERE id = $1", group.id)
     assert await found(db, "memories") == [new.post_id]
 
 
-async def test_a_group_filter_keeps_to_that_group(db, make_group, group, author):
+async def test_a_group_filter_keeps_to_that_group(
+    db: asyncpg.Connection, make_group: MakeGroup, group: Group, author: Member
+) -> None:
     other = await make_group("other")
-    here = await new_topic(db, group, author, body="lonely evenings")
-    await new_topic(db, other, author, body="lonely mornings")
+    here = await make_topic(db, group, author, body="lonely evenings")
+    await make_topic(db, other, author, body="lonely mornings")
     assert await found(db, "lonely", group_id=group.id) == [here.post_id]
     assert len(await found(db, "lonely")) == 2
 
@@ -184,30 +189,38 @@ async def test_a_group_filter_keeps_to_that_group(db, make_group, group, author)
 # -- Names ---------------------------------------------------------------------------------------
 
 
-async def test_an_anonymous_post_shows_its_topic_label_and_no_name(db, group, author, reader):
+async def test_an_anonymous_post_shows_its_topic_label_and_no_name(
+    db: asyncpg.Connection, group: Group, author: Member, reader: Member
+) -> None:
     await groups.add_member(db, group.id, reader.id)
-    new = await new_topic(db, group, reader, body="first words")
-    late = await reply(db, new.topic_id, author, "unsigned words", anonymous=True)
+    new = await make_topic(db, group, reader, body="first words")
+    late = await make_reply(db, new.topic_id, author, body="unsigned words", anonymous=True)
     [result] = await search.search_posts(db, "unsigned", viewer_id=None, viewer_is_admin=False)
     assert result.post_id == late.post_id
     assert (result.author_name, result.anon_label, result.has_profile) == (None, 1, False)
 
 
-async def test_an_authors_pseudonym_does_not_find_their_posts(db, group, author):
-    await new_topic(db, group, author, title="Unsigned", body="words", anonymous=True)
-    await new_topic(db, group, author, title="Signed", body="words")
+async def test_an_authors_pseudonym_does_not_find_their_posts(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    await make_topic(db, group, author, title="Unsigned", body="words", anonymous=True)
+    await make_topic(db, group, author, title="Signed", body="words")
     assert await found(db, "river") == []
 
 
-async def test_a_post_under_a_group_name_shows_that_name_and_no_profile(db, group, author):
-    await new_topic(db, group, author, body="words under a name", persona="stillwater")
+async def test_a_post_under_a_group_name_shows_that_name_and_no_profile(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    await make_topic(db, group, author, body="words under a name", persona="stillwater")
     [result] = await search.search_posts(db, "words", viewer_id=None, viewer_is_admin=False)
     assert (result.author_name, result.has_profile) == ("stillwater", False)
     assert await found(db, "stillwater") == []
 
 
-async def test_a_deleted_members_post_shows_as_theirs_no_longer(db, group, author):
-    await new_topic(db, group, author, body="remembered words")
+async def test_a_deleted_members_post_shows_as_theirs_no_longer(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    await make_topic(db, group, author, body="remembered words")
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", author.id)
     [result] = await search.search_posts(db, "remembered", viewer_id=None, viewer_is_admin=False)
     assert (result.author_name, result.has_profile) == (topics.DELETED_NAME, False)
@@ -216,8 +229,10 @@ async def test_a_deleted_members_post_shows_as_theirs_no_longer(db, group, autho
 # -- Ranking and paging --------------------------------------------------------------------------
 
 
-async def test_a_title_match_ranks_ahead_of_a_passing_mention(db, group, author):
-    passing = await new_topic(
+async def test_a_title_match_ranks_ahead_of_a_passing_mention(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    passing = await make_topic(
         db,
         group,
         author,
@@ -225,21 +240,25 @@ async def test_a_title_match_ranks_ahead_of_a_passing_mention(db, group, author)
         body="Work was busy, the kids were ill, I barely managed any sleep, and then the car"
         " broke down on the way to my mother's house for the weekend visit.",
     )
-    titled = await new_topic(db, group, author, title="Sleep after a loss", body="Any tips?")
+    titled = await make_topic(db, group, author, title="Sleep after a loss", body="Any tips?")
     assert await found(db, "sleep") == [titled.post_id, passing.post_id]
 
 
-async def test_a_word_said_more_often_ranks_higher_in_texts_of_one_length(db, group, author):
-    once = await new_topic(db, group, author, body="nightmares again, tired, restless night")
-    often = await new_topic(db, group, author, body="nightmares again, nightmares, nightmares")
+async def test_a_word_said_more_often_ranks_higher_in_texts_of_one_length(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    once = await make_topic(db, group, author, body="nightmares again, tired, restless night")
+    often = await make_topic(db, group, author, body="nightmares again, nightmares, nightmares")
     assert await found(db, "nightmares") == [often.post_id, once.post_id]
 
 
-async def test_keyset_pages_cover_every_match_once_in_rank_order(db, group, author):
+async def test_keyset_pages_cover_every_match_once_in_rank_order(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     # Equal ranks (same text) and different ones, so ties are broken by id across page edges.
     for n in range(23):
         body = "tired " * (1 + n % 4) + f"filler {n}"
-        await new_topic(db, group, author, title=f"Topic {n}", body=body)
+        await make_topic(db, group, author, title=f"Topic {n}", body=body)
     everything = await search.search_posts(
         db, "tired", viewer_id=None, viewer_is_admin=False, limit=100
     )
@@ -264,8 +283,10 @@ async def test_keyset_pages_cover_every_match_once_in_rank_order(db, group, auth
 # -- Snippets ------------------------------------------------------------------------------------
 
 
-async def test_the_snippet_marks_the_matching_words_and_is_plain_text(db, group, author):
-    await new_topic(
+async def test_the_snippet_marks_the_matching_words_and_is_plain_text(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    await make_topic(
         db, group, author, body="I **can't** sleep & I miss her <script>alert(1)</script>"
     )
     [result] = await search.search_posts(db, "sleep", viewer_id=None, viewer_is_admin=False)
@@ -277,8 +298,10 @@ async def test_the_snippet_marks_the_matching_words_and_is_plain_text(db, group,
     assert "<script>alert(1)" in text
 
 
-async def test_marks_typed_into_a_post_are_not_taken_for_highlights(db, group, author):
-    await new_topic(db, group, author, title="\ue000fake\ue001 mark", body="\ue000sleep well")
+async def test_marks_typed_into_a_post_are_not_taken_for_highlights(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    await make_topic(db, group, author, title="\ue000fake\ue001 mark", body="\ue000sleep well")
     [result] = await search.search_posts(db, "mark", viewer_id=None, viewer_is_admin=False)
     assert result.title == (("fake ", False), ("mark", True))
     assert all(not hit for _, hit in result.snippet)
@@ -288,17 +311,21 @@ async def test_marks_typed_into_a_post_are_not_taken_for_highlights(db, group, a
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!! ;--", "the", "-grief", "sleep or -loss"])
-async def test_a_query_with_no_word_to_look_for_is_not_searchable(db, query):
+async def test_a_query_with_no_word_to_look_for_is_not_searchable(
+    db: asyncpg.Connection, query: str
+) -> None:
     assert not await search.is_searchable(db, query)
 
 
 @pytest.mark.parametrize("query", ["sleep", "'; DROP TABLE posts; --", '"first christmas"'])
-async def test_a_query_with_words_is_searchable(db, query):
+async def test_a_query_with_words_is_searchable(db: asyncpg.Connection, query: str) -> None:
     assert await search.is_searchable(db, query)
 
 
-async def test_sql_in_a_query_is_only_words(db, group, author):
-    new = await new_topic(db, group, author, body="drop the table posts")
+async def test_sql_in_a_query_is_only_words(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, body="drop the table posts")
     assert await found(db, "'; DROP TABLE posts; --") == [new.post_id]
     assert await db.fetchval("SELECT count(*) FROM posts") == 1
 
@@ -326,8 +353,10 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("query", HOSTILE)
-async def test_hostile_queries_are_answered_without_error(db, group, author, query):
-    new = await new_topic(db, group, author, body="sleep and loss")
+async def test_hostile_queries_are_answered_without_error(
+    db: asyncpg.Connection, group: Group, author: Member, query: Any
+) -> None:
+    new = await make_topic(db, group, author, body="sleep and loss")
     searchable = await search.is_searchable(db, query)
     results = await found(db, query) if searchable else []
     assert set(results) <= {new.post_id}

@@ -5,34 +5,44 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+import asyncpg
+
 from forum.storage import sessions
+from forum.storage.members import Member
+from tests.factories import MakeMember
 
 
-async def test_created_session_finds_its_member(db, member):
+async def test_created_session_finds_its_member(db: asyncpg.Connection, member: Member) -> None:
     session = await sessions.create_session(db, member)
     assert session.member == member
     assert await sessions.get_session_member(db, session.token) == member
 
 
-async def test_each_session_gets_its_own_random_token(db, member):
+async def test_each_session_gets_its_own_random_token(
+    db: asyncpg.Connection, member: Member
+) -> None:
     first = await sessions.create_session(db, member)
     second = await sessions.create_session(db, member)
     assert first.token != second.token
     assert len(first.token) >= 32
 
 
-async def test_unknown_token_finds_no_one(db, member):
+async def test_unknown_token_finds_no_one(db: asyncpg.Connection, member: Member) -> None:
     await sessions.create_session(db, member)
     assert await sessions.get_session_member(db, "not-a-token") is None
 
 
-async def test_only_the_sha256_of_the_token_is_stored(db, member):
+async def test_only_the_sha256_of_the_token_is_stored(
+    db: asyncpg.Connection, member: Member
+) -> None:
     session = await sessions.create_session(db, member)
     stored = await db.fetchval("SELECT token_hash FROM sessions")
     assert stored == hashlib.sha256(session.token.encode()).digest()
 
 
-async def test_the_token_itself_appears_nowhere_in_the_table(db, member):
+async def test_the_token_itself_appears_nowhere_in_the_table(
+    db: asyncpg.Connection, member: Member
+) -> None:
     session = await sessions.create_session(db, member)
     found = await db.fetchval(
         "SELECT count(*) FROM sessions s WHERE strpos(s::text, $1) > 0"
@@ -42,19 +52,23 @@ async def test_the_token_itself_appears_nowhere_in_the_table(db, member):
     assert found == 0
 
 
-async def test_a_new_session_expires_after_its_lifetime(db, member):
+async def test_a_new_session_expires_after_its_lifetime(
+    db: asyncpg.Connection, member: Member
+) -> None:
     await sessions.create_session(db, member)
     lifetime = await db.fetchval("SELECT expires_at - created_at FROM sessions")
     assert abs(lifetime - sessions.LIFETIME) < timedelta(minutes=1)
 
 
-async def test_expired_session_finds_no_one(db, member):
+async def test_expired_session_finds_no_one(db: asyncpg.Connection, member: Member) -> None:
     session = await sessions.create_session(db, member)
     await db.execute("UPDATE sessions SET expires_at = now() - interval '1 second'")
     assert await sessions.get_session_member(db, session.token) is None
 
 
-async def test_expired_session_is_not_revived_by_being_read(db, member):
+async def test_expired_session_is_not_revived_by_being_read(
+    db: asyncpg.Connection, member: Member
+) -> None:
     session = await sessions.create_session(db, member)
     await db.execute(
         "UPDATE sessions SET expires_at = now() - interval '1 second',"
@@ -64,13 +78,17 @@ async def test_expired_session_is_not_revived_by_being_read(db, member):
     assert await db.fetchval("SELECT expires_at < now() FROM sessions")
 
 
-async def test_session_of_a_deleted_member_finds_no_one(db, member):
+async def test_session_of_a_deleted_member_finds_no_one(
+    db: asyncpg.Connection, member: Member
+) -> None:
     session = await sessions.create_session(db, member)
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", member.id)
     assert await sessions.get_session_member(db, session.token) is None
 
 
-async def test_reading_a_session_seen_long_ago_slides_its_expiry(db, member):
+async def test_reading_a_session_seen_long_ago_slides_its_expiry(
+    db: asyncpg.Connection, member: Member
+) -> None:
     session = await sessions.create_session(db, member)
     await db.execute(
         "UPDATE sessions SET last_seen_at = now() - interval '1 hour',"
@@ -84,7 +102,9 @@ async def test_reading_a_session_seen_long_ago_slides_its_expiry(db, member):
     assert row["idle"] < timedelta(minutes=1)
 
 
-async def test_reading_a_session_seen_just_now_does_not_write(db, member):
+async def test_reading_a_session_seen_just_now_does_not_write(
+    db: asyncpg.Connection, member: Member
+) -> None:
     session = await sessions.create_session(db, member)
     await db.execute("UPDATE sessions SET expires_at = now() + interval '1 day'")
     before = await db.fetchrow("SELECT last_seen_at, expires_at FROM sessions")
@@ -92,27 +112,33 @@ async def test_reading_a_session_seen_just_now_does_not_write(db, member):
     assert await db.fetchrow("SELECT last_seen_at, expires_at FROM sessions") == before
 
 
-async def test_deleted_session_finds_no_one(db, member):
+async def test_deleted_session_finds_no_one(db: asyncpg.Connection, member: Member) -> None:
     session = await sessions.create_session(db, member)
     await sessions.delete_session(db, session.token)
     assert await sessions.get_session_member(db, session.token) is None
     assert await db.fetchval("SELECT count(*) FROM sessions") == 0
 
 
-async def test_deleting_one_session_keeps_the_members_other_sessions(db, member):
+async def test_deleting_one_session_keeps_the_members_other_sessions(
+    db: asyncpg.Connection, member: Member
+) -> None:
     laptop = await sessions.create_session(db, member)
     phone = await sessions.create_session(db, member)
     await sessions.delete_session(db, laptop.token)
     assert await sessions.get_session_member(db, phone.token) == member
 
 
-async def test_deleting_an_unknown_session_is_harmless(db, member):
+async def test_deleting_an_unknown_session_is_harmless(
+    db: asyncpg.Connection, member: Member
+) -> None:
     session = await sessions.create_session(db, member)
     await sessions.delete_session(db, "not-a-token")
     assert await sessions.get_session_member(db, session.token) == member
 
 
-async def test_delete_expired_removes_only_expired_sessions(db, make_member):
+async def test_delete_expired_removes_only_expired_sessions(
+    db: asyncpg.Connection, make_member: MakeMember
+) -> None:
     old = await sessions.create_session(db, await make_member("stale"))
     live = await sessions.create_session(db, await make_member("fresh"))
     await db.execute(
@@ -125,7 +151,9 @@ async def test_delete_expired_removes_only_expired_sessions(db, make_member):
     assert await db.fetchval("SELECT count(*) FROM sessions") == 1
 
 
-async def test_delete_expired_with_nothing_expired_removes_nothing(db, member):
+async def test_delete_expired_with_nothing_expired_removes_nothing(
+    db: asyncpg.Connection, member: Member
+) -> None:
     await sessions.create_session(db, member)
     assert await sessions.delete_expired(db) == 0
     assert await db.fetchval("SELECT count(*) FROM sessions") == 1

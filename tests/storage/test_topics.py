@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
 from forum.storage import topics
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.factories import MakeGroup, MakeMember, make_topic
 
 
 @pytest.fixture
-async def author(make_member):
+async def author(make_member: MakeMember) -> Member:
     return await make_member("river")
 
 
 @pytest.fixture
-async def group(make_group, author):
+async def group(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("grief", anonymous="optional", members_=[author])
-
-
-async def new_topic(conn, group, author, title="A topic", *, anonymous=False):
-    async with conn.transaction():
-        return await topics.create_topic(
-            conn,
-            group_id=group.id,
-            author_id=author.id,
-            anonymous=anonymous,
-            title=title,
-            body_source="opening",
-            body_html="<p>opening</p>",
-            content_warning="",
-        )
 
 
 async def reply(conn, topic_id, author, *, anonymous=False, body="a reply"):
@@ -51,26 +41,34 @@ async def reply(conn, topic_id, author, *, anonymous=False, body="a reply"):
 # -- Creating -----------------------------------------------------------------------------------
 
 
-async def test_create_topic_makes_post_number_1(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_create_topic_makes_post_number_1(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     assert new.number == 1
     assert [p.number for p in await topics.list_posts(db, new.topic_id, 1, 20)] == [1]
 
 
-async def test_new_topic_has_no_replies(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_new_topic_has_no_replies(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     topic = await topics.get_topic(db, new.topic_id)
     assert (topic.last_post_number, topic.reply_count) == (1, 0)
 
 
-async def test_create_reply_numbers_posts_consecutively(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_create_reply_numbers_posts_consecutively(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     numbers = [(await reply(db, new.topic_id, author)).number for _ in range(3)]
     assert numbers == [2, 3, 4]
 
 
-async def test_create_reply_counts_the_reply_and_bumps_the_topic(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_create_reply_counts_the_reply_and_bumps_the_topic(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     await db.execute("UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1", new.topic_id)
     await reply(db, new.topic_id, author)
     topic = await topics.get_topic(db, new.topic_id)
@@ -78,19 +76,25 @@ async def test_create_reply_counts_the_reply_and_bumps_the_topic(db, group, auth
     assert topic.last_posted_at > datetime(2024, 1, 2, tzinfo=UTC)
 
 
-async def test_create_reply_to_an_unknown_topic_returns_none(db, author):
+async def test_create_reply_to_an_unknown_topic_returns_none(
+    db: asyncpg.Connection, author: Member
+) -> None:
     assert await reply(db, 424242, author) is None
 
 
-async def test_create_reply_to_a_removed_topic_returns_none(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_create_reply_to_a_removed_topic_returns_none(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
     assert await reply(db, new.topic_id, author) is None
     assert await db.fetchval("SELECT count(*) FROM posts") == 1
 
 
 @pytest.fixture
-async def two_connections(database_url, db):
+async def two_connections(
+    database_url: str, db: asyncpg.Connection
+) -> AsyncIterator[tuple[asyncpg.Connection, asyncpg.Connection]]:
     first = await asyncpg.connect(database_url)
     second = await asyncpg.connect(database_url)
     try:
@@ -101,10 +105,14 @@ async def two_connections(database_url, db):
 
 
 async def test_concurrent_replies_from_two_connections_get_consecutive_numbers(
-    db, group, author, make_member, two_connections
-):
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    make_member: MakeMember,
+    two_connections: tuple[asyncpg.Connection, asyncpg.Connection],
+) -> None:
     other = await make_member("stone")
-    new = await new_topic(db, group, author)
+    new = await make_topic(db, group, author)
 
     async def write(conn, who, count):
         return [(await reply(conn, new.topic_id, who)).number for _ in range(count)]
@@ -120,10 +128,13 @@ async def test_concurrent_replies_from_two_connections_get_consecutive_numbers(
 
 
 async def test_a_reply_waiting_on_an_uncommitted_reply_takes_the_next_number(
-    db, group, author, two_connections
-):
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    two_connections: tuple[asyncpg.Connection, asyncpg.Connection],
+) -> None:
     conn_a, conn_b = two_connections
-    new = await new_topic(db, group, author)
+    new = await make_topic(db, group, author)
     pid_b = conn_b.get_server_pid()
     tx_a = conn_a.transaction()
     await tx_a.start()
@@ -155,8 +166,10 @@ async def test_a_reply_waiting_on_an_uncommitted_reply_takes_the_next_number(
 # -- Reading --------------------------------------------------------------------------------------
 
 
-async def test_list_posts_returns_the_asked_range_in_order(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_list_posts_returns_the_asked_range_in_order(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     for n in range(2, 8):
         await reply(db, new.topic_id, author, body=f"post {n}")
     found = await topics.list_posts(db, new.topic_id, 3, 5)
@@ -168,9 +181,9 @@ async def test_list_posts_returns_the_asked_range_in_order(db, group, author):
 
 
 async def test_list_posts_gives_a_removed_post_as_a_placeholder_without_body_or_author(
-    db, group, author
-):
-    new = await new_topic(db, group, author)
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     removed = await reply(db, new.topic_id, author)
     await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", removed.post_id)
     posts = await topics.list_posts(db, new.topic_id, 1, 20)
@@ -179,20 +192,26 @@ async def test_list_posts_gives_a_removed_post_as_a_placeholder_without_body_or_
     assert posts[1].author_name is None
 
 
-async def test_get_topic_returns_none_for_an_unpublished_topic(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_get_topic_returns_none_for_an_unpublished_topic(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     await db.execute("UPDATE topics SET state = 'held' WHERE id = $1", new.topic_id)
     assert await topics.get_topic(db, new.topic_id) is None
 
 
-async def test_get_post_location_gives_topic_and_number(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_get_post_location_gives_topic_and_number(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     second = await reply(db, new.topic_id, author)
     assert await topics.get_post_location(db, second.post_id) == (new.topic_id, 2)
 
 
-async def test_get_post_location_hides_posts_of_an_unpublished_topic(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_get_post_location_hides_posts_of_an_unpublished_topic(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
     assert await topics.get_post_location(db, new.post_id) is None
 
@@ -200,26 +219,34 @@ async def test_get_post_location_hides_posts_of_an_unpublished_topic(db, group, 
 # -- Anonymous and deleted authors --------------------------------------------------------------
 
 
-async def test_anonymous_topic_has_no_author_name_in_the_group_list(db, group, author):
-    await new_topic(db, group, author, anonymous=True)
+async def test_anonymous_topic_has_no_author_name_in_the_group_list(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    await make_topic(db, group, author, anonymous=True)
     [summary] = await topics.list_group_topics(db, group.id, before=None, limit=10)
     assert summary.author_name is None
 
 
-async def test_anonymous_topic_has_no_author_name(db, group, author):
-    new = await new_topic(db, group, author, anonymous=True)
+async def test_anonymous_topic_has_no_author_name(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, anonymous=True)
     assert (await topics.get_topic(db, new.topic_id)).author_name is None
 
 
-async def test_anonymous_post_has_no_author_name(db, group, author):
-    new = await new_topic(db, group, author, anonymous=True)
+async def test_anonymous_post_has_no_author_name(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, anonymous=True)
     [post] = await topics.list_posts(db, new.topic_id, 1, 1)
     assert post.author_name is None
 
 
-async def test_named_reply_in_an_anonymous_topic_keeps_its_name(db, group, author, make_member):
+async def test_named_reply_in_an_anonymous_topic_keeps_its_name(
+    db: asyncpg.Connection, group: Group, author: Member, make_member: MakeMember
+) -> None:
     other = await make_member("stone")
-    new = await new_topic(db, group, author, anonymous=True)
+    new = await make_topic(db, group, author, anonymous=True)
     await reply(db, new.topic_id, other)
     assert [p.author_name for p in await topics.list_posts(db, new.topic_id, 1, 2)] == [
         None,
@@ -227,8 +254,10 @@ async def test_named_reply_in_an_anonymous_topic_keeps_its_name(db, group, autho
     ]
 
 
-async def test_anonymous_reply_in_a_named_topic_has_no_author_name(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_anonymous_reply_in_a_named_topic_has_no_author_name(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     await reply(db, new.topic_id, author, anonymous=True)
     assert [p.author_name for p in await topics.list_posts(db, new.topic_id, 1, 2)] == [
         "river",
@@ -236,15 +265,19 @@ async def test_anonymous_reply_in_a_named_topic_has_no_author_name(db, group, au
     ]
 
 
-async def test_deleted_members_posts_show_a_placeholder_name(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_deleted_members_posts_show_a_placeholder_name(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", author.id)
     [post] = await topics.list_posts(db, new.topic_id, 1, 1)
     assert post.author_name == topics.DELETED_NAME
 
 
-async def test_deleted_members_anonymous_post_stays_anonymous(db, group, author):
-    new = await new_topic(db, group, author, anonymous=True)
+async def test_deleted_members_anonymous_post_stays_anonymous(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author, anonymous=True)
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", author.id)
     [post] = await topics.list_posts(db, new.topic_id, 1, 1)
     assert post.author_name is None
@@ -264,9 +297,11 @@ async def _walk(db, group_id, page_size):
     raise AssertionError("paging never ended")
 
 
-async def test_list_group_topics_orders_by_latest_activity(db, group, author):
+async def test_list_group_topics_orders_by_latest_activity(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     base = datetime(2024, 1, 1, tzinfo=UTC)
-    ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(3)]
+    ids = [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(3)]
     for topic_id, hours in zip(ids, [5, 1, 3], strict=True):
         await db.execute(
             "UPDATE topics SET last_posted_at = $2 WHERE id = $1",
@@ -277,9 +312,11 @@ async def test_list_group_topics_orders_by_latest_activity(db, group, author):
     assert [t.id for t in found] == [ids[0], ids[2], ids[1]]
 
 
-async def test_list_group_topics_starts_strictly_after_the_cursor(db, group, author):
+async def test_list_group_topics_starts_strictly_after_the_cursor(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     base = datetime(2024, 1, 1, tzinfo=UTC)
-    ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(4)]
+    ids = [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(4)]
     for n, topic_id in enumerate(ids):
         await db.execute(
             "UPDATE topics SET last_posted_at = $2 WHERE id = $1",
@@ -292,9 +329,11 @@ async def test_list_group_topics_starts_strictly_after_the_cursor(db, group, aut
     assert [t.id for t in found] == [ids[1], ids[0]]
 
 
-async def test_list_group_topics_keyset_visits_each_topic_once(db, group, author):
+async def test_list_group_topics_keyset_visits_each_topic_once(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
     base = datetime(2024, 1, 1, tzinfo=UTC)
-    ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(23)]
+    ids = [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(23)]
     for n, topic_id in enumerate(ids):  # clusters of equal times straddle page boundaries
         await db.execute(
             "UPDATE topics SET last_posted_at = $2 WHERE id = $1",
@@ -308,30 +347,38 @@ async def test_list_group_topics_keyset_visits_each_topic_once(db, group, author
     assert await _walk(db, group.id, 5) == expected
 
 
-async def test_list_group_topics_keyset_handles_topics_with_equal_times(db, group, author):
-    ids = [(await new_topic(db, group, author, f"Topic {n}")).topic_id for n in range(12)]
+async def test_list_group_topics_keyset_handles_topics_with_equal_times(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    ids = [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(12)]
     await db.execute("UPDATE topics SET last_posted_at = '2024-01-01 00:00:00.000001+00'")
     assert await _walk(db, group.id, 5) == sorted(ids, reverse=True)
 
 
-async def test_list_group_topics_leaves_out_other_groups(db, group, author, make_group):
+async def test_list_group_topics_leaves_out_other_groups(
+    db: asyncpg.Connection, group: Group, author: Member, make_group: MakeGroup
+) -> None:
     other_group = await make_group("cancer", members_=[author])
-    await new_topic(db, other_group, author)
-    mine = await new_topic(db, group, author)
+    await make_topic(db, other_group, author)
+    mine = await make_topic(db, group, author)
     found = await topics.list_group_topics(db, group.id, before=None, limit=10)
     assert [t.id for t in found] == [mine.topic_id]
 
 
-async def test_list_group_topics_leaves_out_unpublished_topics(db, group, author):
-    held = await new_topic(db, group, author, "Held")
-    shown = await new_topic(db, group, author, "Shown")
+async def test_list_group_topics_leaves_out_unpublished_topics(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    held = await make_topic(db, group, author, "Held")
+    shown = await make_topic(db, group, author, "Shown")
     await db.execute("UPDATE topics SET state = 'held' WHERE id = $1", held.topic_id)
     found = await topics.list_group_topics(db, group.id, before=None, limit=10)
     assert [t.id for t in found] == [shown.topic_id]
 
 
-async def test_list_group_topics_reports_reply_counts(db, group, author):
-    new = await new_topic(db, group, author)
+async def test_list_group_topics_reports_reply_counts(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    new = await make_topic(db, group, author)
     await reply(db, new.topic_id, author)
     await reply(db, new.topic_id, author)
     [summary] = await topics.list_group_topics(db, group.id, before=None, limit=10)

@@ -15,17 +15,21 @@ from typing import Any
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpClient, AiohttpServer
 
+from forum.config import Settings
 from forum.storage import sessions
+from forum.storage.groups import Group
+from forum.storage.members import Member
 from forum.web import page_cache
 from forum.web.app import create_app
 from forum.web.security import CSRF_COOKIE
-from tests.conftest import ForumClient
-from tests.web.handlers.test_topics import make_thread
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import MakeGroup, MakeMember, make_thread
 
 
 @pytest.fixture
-async def grief(make_group, member):
+async def grief(make_group: MakeGroup, member: Member) -> Group:
     return await make_group("grief", name="Grief and loss", members_=[member])
 
 
@@ -46,8 +50,8 @@ async def page(client: ForumClient, path: str) -> tuple[int, str]:
 
 
 async def test_a_visitors_second_request_is_served_from_the_cache(
-    client, server, db, member, grief
-):
+    client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member, replies=2)
     await page_cache.sync(server.app)  # the setup's own notifications
     first = await page(client, f"/t/{topic_id}")
@@ -57,7 +61,9 @@ async def test_a_visitors_second_request_is_served_from_the_cache(
     assert cache_of(server).hits == hits + 1
 
 
-async def test_a_cached_page_carries_no_token_and_sets_no_cookie(client, server, db, member, grief):
+async def test_a_cached_page_carries_no_token_and_sets_no_cookie(
+    client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member, replies=1)
     await page_cache.sync(server.app)  # the setup's own notifications
     await client.get(f"/t/{topic_id}")
@@ -71,8 +77,13 @@ async def test_a_cached_page_carries_no_token_and_sets_no_cookie(client, server,
 
 @pytest.mark.parametrize("state", ["hidden", "rejected", "removed", "deleted", "held"])
 async def test_a_post_taken_down_disappears_from_the_cached_topic_page(
-    client, server, db, member, grief, state
-):
+    client: ForumClient,
+    server: Any,
+    db: asyncpg.Connection,
+    member: Member,
+    grief: Group,
+    state: str,
+) -> None:
     topic_id, posts = await make_thread(db, grief, member, replies=2)
     await page_cache.sync(server.app)  # the setup's own notifications
     status, before = await page(client, f"/t/{topic_id}")
@@ -87,8 +98,13 @@ async def test_a_post_taken_down_disappears_from_the_cached_topic_page(
 
 @pytest.mark.parametrize("state", ["held", "rejected", "removed"])
 async def test_a_topic_taken_down_disappears_from_the_cached_group_page_and_its_own(
-    client, server, db, member, grief, state
-):
+    client: ForumClient,
+    server: Any,
+    db: asyncpg.Connection,
+    member: Member,
+    grief: Group,
+    state: str,
+) -> None:
     topic_id, _ = await make_thread(db, grief, member, title="Nobody else may read this")
     await page_cache.sync(server.app)  # the setup's own notifications
     assert "Nobody else may read this" in (await page(client, "/g/grief"))[1]
@@ -100,8 +116,8 @@ async def test_a_topic_taken_down_disappears_from_the_cached_group_page_and_its_
 
 
 async def test_a_group_made_members_only_stops_being_served_to_visitors(
-    client, server, db, member, grief
-):
+    client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member, replies=1)
     await page_cache.sync(server.app)  # the setup's own notifications
     for path in ("/", "/g/grief", f"/t/{topic_id}"):
@@ -113,7 +129,13 @@ async def test_a_group_made_members_only_stops_being_served_to_visitors(
     assert 'href="/g/grief"' not in (await page(client, "/"))[1]
 
 
-async def test_members_only_pages_are_never_stored(make_client, server, db, make_group, member):
+async def test_members_only_pages_are_never_stored(
+    make_client: ClientFactory,
+    server: Any,
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    member: Member,
+) -> None:
     private = await make_group("private", visibility="members", members_=[member])
     topic_id, _ = await make_thread(db, private, member, replies=1)
     await page_cache.sync(server.app)  # the setup's own notifications
@@ -126,8 +148,13 @@ async def test_members_only_pages_are_never_stored(make_client, server, db, make
 
 
 async def test_signed_in_members_neither_read_nor_fill_the_cache(
-    client, make_client, server, db, member, grief
-):
+    client: ForumClient,
+    make_client: ClientFactory,
+    server: Any,
+    db: asyncpg.Connection,
+    member: Member,
+    grief: Group,
+) -> None:
     topic_id, _ = await make_thread(db, grief, member, replies=1)
     await page_cache.sync(server.app)  # the setup's own notifications
     me = await make_client(member)
@@ -141,7 +168,9 @@ async def test_signed_in_members_neither_read_nor_fill_the_cache(
     assert "Sign out" in mine
 
 
-async def test_a_renamed_author_is_renamed_on_cached_pages(client, server, db, member, grief):
+async def test_a_renamed_author_is_renamed_on_cached_pages(
+    client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member, replies=1)
     await page_cache.sync(server.app)  # the setup's own notifications
     assert member.pseudonym in (await page(client, f"/t/{topic_id}"))[1]
@@ -153,8 +182,13 @@ async def test_a_renamed_author_is_renamed_on_cached_pages(client, server, db, m
 
 
 async def test_a_write_in_another_group_leaves_the_page_cached(
-    client, server, db, member, grief, make_group
-):
+    client: ForumClient,
+    server: Any,
+    db: asyncpg.Connection,
+    member: Member,
+    grief: Group,
+    make_group: MakeGroup,
+) -> None:
     other = await make_group("other", members_=[member])
     topic_id, _ = await make_thread(db, grief, member, replies=1)
     await page_cache.sync(server.app)  # the setup's own notifications
@@ -166,8 +200,8 @@ async def test_a_write_in_another_group_leaves_the_page_cached(
 
 
 async def test_unknown_query_parameters_are_rendered_but_not_stored(
-    client, server, db, member, grief
-):
+    client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member)
     await page_cache.sync(server.app)  # the setup's own notifications
     assert (await page(client, f"/t/{topic_id}?utm=x"))[0] == 200
@@ -175,8 +209,8 @@ async def test_unknown_query_parameters_are_rendered_but_not_stored(
 
 
 async def test_losing_the_listen_connection_empties_and_disables_the_cache(
-    client, server, db, member, grief
-):
+    client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, posts = await make_thread(db, grief, member, replies=1)
     await page_cache.sync(server.app)  # the setup's own notifications
     await page(client, f"/t/{topic_id}")
@@ -203,7 +237,7 @@ async def test_losing_the_listen_connection_empties_and_disables_the_cache(
     assert cache.enabled
 
 
-def test_a_render_that_raced_with_an_invalidation_is_not_stored():
+def test_a_render_that_raced_with_an_invalidation_is_not_stored() -> None:
     cache = page_cache.PageCache(enabled=True)
     started_under = cache.generation
     cache.invalidate("7")  # the write committed while the page was being rendered
@@ -213,8 +247,14 @@ def test_a_render_that_raced_with_an_invalidation_is_not_stored():
 
 
 async def test_two_instances_sharing_a_database_both_drop_a_hidden_post(
-    aiohttp_server, aiohttp_client, settings, db, make_member, member, grief
-):
+    aiohttp_server: AiohttpServer,
+    aiohttp_client: AiohttpClient,
+    settings: Settings,
+    db: asyncpg.Connection,
+    make_member: MakeMember,
+    member: Member,
+    grief: Group,
+) -> None:
     """Members report a post on instance A until it is hidden; instance B stops showing it."""
     a = await aiohttp_server(create_app(settings))
     b = await aiohttp_server(create_app(settings))
@@ -243,8 +283,13 @@ async def test_two_instances_sharing_a_database_both_drop_a_hidden_post(
 
 
 async def test_a_reply_published_elsewhere_appears_on_both_instances(
-    aiohttp_server, aiohttp_client, settings, db: asyncpg.Connection, member, grief
-):
+    aiohttp_server: AiohttpServer,
+    aiohttp_client: AiohttpClient,
+    settings: Settings,
+    db: asyncpg.Connection,
+    member: Member,
+    grief: Group,
+) -> None:
     a = await aiohttp_server(create_app(settings))
     b = await aiohttp_server(create_app(settings))
     topic_id, _ = await make_thread(db, grief, member)
@@ -272,8 +317,8 @@ async def test_a_reply_published_elsewhere_appears_on_both_instances(
 
 
 async def test_a_table_hanging_off_posts_can_invalidate_through_the_ready_made_trigger(
-    client, server, db, member, grief
-):
+    client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     """What a reactions table (or any other per-post table) attaches to stay correct."""
     topic_id, posts = await make_thread(db, grief, member, replies=1)
     await db.execute("CREATE TABLE post_marks (post_id bigint NOT NULL REFERENCES posts)")

@@ -17,12 +17,13 @@ import pytest
 from forum.posting import publishing
 from forum.storage import db as storage_db
 from forum.storage import groups, moderators, sessions, topics
+from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.web import app as forum_app
 from forum.web import page_cache
 from forum.web.app import create_app
-from tests.conftest import ForumClient
-from tests.web.handlers.test_topics import make_thread
+from tests.clients import ForumClient
+from tests.factories import MakeDraft, MakeGroup, MakeMember, make_thread
 
 
 class Counter:
@@ -35,7 +36,11 @@ class Counter:
 
 @pytest.fixture
 async def counted(
-    aiohttp_server: Any, aiohttp_client: Any, settings: Any, db: asyncpg.Connection, monkeypatch
+    aiohttp_server: Any,
+    aiohttp_client: Any,
+    settings: Any,
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]]:
     counter = Counter()
     real = storage_db.create_pool
@@ -90,8 +95,12 @@ async def assert_flat(
     )
 
 
+#: An author, a reader, a moderator and their group.
+Scene = tuple[Member, Member, Member, Group]
+
+
 @pytest.fixture
-async def scene(db, make_member, make_group):
+async def scene(db: asyncpg.Connection, make_member: MakeMember, make_group: MakeGroup) -> Scene:
     author = await make_member("author")
     reader = await make_member("reader")
     keeper = await make_member("keeper")
@@ -109,7 +118,12 @@ def viewer_of(scene: Any, name: str) -> Member | None:
 
 
 @pytest.mark.parametrize("who", VIEWERS)
-async def test_the_directory_costs_the_same_with_more_groups(counted, scene, make_group, who):
+async def test_the_directory_costs_the_same_with_more_groups(
+    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    scene: Scene,
+    make_group: MakeGroup,
+    who: Any,
+) -> None:
     counter, client_for = counted
     client = await client_for(viewer_of(scene, who))
 
@@ -122,7 +136,13 @@ async def test_the_directory_costs_the_same_with_more_groups(counted, scene, mak
 
 @pytest.mark.parametrize("who", VIEWERS)
 @pytest.mark.parametrize("deep", [False, True])
-async def test_a_group_page_costs_the_same_with_more_topics(counted, scene, db, who, deep):
+async def test_a_group_page_costs_the_same_with_more_topics(
+    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    scene: Scene,
+    db: asyncpg.Connection,
+    who: Any,
+    deep: bool,
+) -> None:
     counter, client_for = counted
     author, _reader, _keeper, group = scene
     client = await client_for(viewer_of(scene, who))
@@ -142,7 +162,12 @@ async def test_a_group_page_costs_the_same_with_more_topics(counted, scene, db, 
 
 
 @pytest.mark.parametrize("who", VIEWERS)
-async def test_a_topic_page_costs_the_same_with_twenty_replies(counted, scene, db, who):
+async def test_a_topic_page_costs_the_same_with_twenty_replies(
+    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    scene: Scene,
+    db: asyncpg.Connection,
+    who: Any,
+) -> None:
     counter, client_for = counted
     author, reader, _keeper, group = scene
     client = await client_for(viewer_of(scene, who))
@@ -165,7 +190,11 @@ async def test_a_topic_page_costs_the_same_with_twenty_replies(counted, scene, d
     await assert_flat(counter, client, f"/t/{topic_id}", grow)
 
 
-async def test_the_drafts_page_costs_the_same_with_more_drafts(counted, scene, make_draft):
+async def test_the_drafts_page_costs_the_same_with_more_drafts(
+    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    scene: Scene,
+    make_draft: MakeDraft,
+) -> None:
     counter, client_for = counted
     _author, reader, _keeper, group = scene
     client = await client_for(reader)
@@ -179,8 +208,12 @@ async def test_the_drafts_page_costs_the_same_with_more_drafts(counted, scene, m
 
 
 async def test_the_moderation_queue_costs_the_same_with_more_items(
-    counted, scene, db, make_member, make_draft
-):
+    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    scene: Scene,
+    db: asyncpg.Connection,
+    make_member: MakeMember,
+    make_draft: MakeDraft,
+) -> None:
     counter, client_for = counted
     _author, _reader, keeper, group = scene
     await db.execute("UPDATE groups SET moderation = 'all' WHERE id = $1", group.id)

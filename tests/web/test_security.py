@@ -8,11 +8,16 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import pytest
+from pytest_aiohttp import AiohttpClient
 
+from forum.storage.groups import Group
+from forum.storage.members import Member
 from forum.web.app import MAX_REQUEST_BYTES
 from forum.web.security import CSRF_COOKIE, SESSION_COOKIE
-from tests.conftest import PASSWORD, csrf_for
+from tests.clients import PASSWORD, ClientFactory, ForumClient, csrf_for
+from tests.factories import MakeDraft, MakeGroup, MakeMember
 
 
 async def snapshot(db) -> dict[str, str]:
@@ -42,7 +47,7 @@ class Scene:
 
 
 @pytest.fixture
-async def scene(member, make_group, make_draft) -> Scene:
+async def scene(member: Member, make_group: MakeGroup, make_draft: MakeDraft) -> Scene:
     grief = await make_group("grief", members_=[member])
     await make_group("cancer")
     draft = await make_draft(member, grief, title="Still here", body="Some words")
@@ -82,8 +87,8 @@ def route_for(pattern: str, scene: Scene) -> str:
 
 @pytest.mark.parametrize("pattern", ROUTES)
 async def test_post_without_csrf_token_is_refused_and_changes_nothing(
-    member_client, db, scene, pattern
-):
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene, pattern: Any
+) -> None:
     path = route_for(pattern, scene)
     before = await snapshot(db)
     resp = await member_client.post_form(path, post_routes(scene)[path], csrf=False)
@@ -94,8 +99,8 @@ async def test_post_without_csrf_token_is_refused_and_changes_nothing(
 @pytest.mark.parametrize("pattern", ROUTES)
 @pytest.mark.parametrize("token", ["", "wrong", "0" * 64])
 async def test_post_with_wrong_csrf_token_is_refused_and_changes_nothing(
-    member_client, db, scene, pattern, token
-):
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene, pattern: Any, token: Any
+) -> None:
     path = route_for(pattern, scene)
     before = await snapshot(db)
     resp = await member_client.post_form(path, {**post_routes(scene)[path], "csrf_token": token})
@@ -105,8 +110,8 @@ async def test_post_with_wrong_csrf_token_is_refused_and_changes_nothing(
 
 @pytest.mark.parametrize("pattern", ROUTES)
 async def test_post_with_the_right_csrf_token_does_change_something(
-    member_client, db, scene, pattern
-):
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene, pattern: Any
+) -> None:
     # The other side of the refusals above: the same forms are effective when the token is right.
     path = route_for(pattern, scene)
     before = await snapshot(db)
@@ -115,13 +120,15 @@ async def test_post_with_the_right_csrf_token_does_change_something(
     assert await snapshot(db) != before
 
 
-async def test_csrf_refusal_is_a_calm_page(member_client, scene):
+async def test_csrf_refusal_is_a_calm_page(member_client: ForumClient, scene: Scene) -> None:
     resp = await member_client.post_form("/drafts", {"group": "grief"}, csrf=False)
     assert resp.content_type == "text/html"
     assert "Nothing was changed" in await resp.text()
 
 
-async def test_csrf_token_is_accepted_in_the_x_csrf_token_header(member_client, db, scene):
+async def test_csrf_token_is_accepted_in_the_x_csrf_token_header(
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene
+) -> None:
     resp = await member_client.post_form(
         f"/g/{scene.other_slug}/join",
         csrf=False,
@@ -136,7 +143,9 @@ async def test_csrf_token_is_accepted_in_the_x_csrf_token_header(member_client, 
     assert joined == 1
 
 
-async def test_wrong_x_csrf_token_header_is_refused(member_client, db, scene):
+async def test_wrong_x_csrf_token_header_is_refused(
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene
+) -> None:
     before = await snapshot(db)
     resp = await member_client.post_form(
         f"/g/{scene.other_slug}/join", csrf=False, headers={"X-CSRF-Token": "wrong"}
@@ -145,7 +154,9 @@ async def test_wrong_x_csrf_token_header_is_refused(member_client, db, scene):
     assert await snapshot(db) == before
 
 
-async def test_csrf_token_from_another_visitors_browser_is_refused(make_client, db):
+async def test_csrf_token_from_another_visitors_browser_is_refused(
+    make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     ours = await make_client()
     theirs = await make_client()
     resp = await ours.post_form(
@@ -157,8 +168,11 @@ async def test_csrf_token_from_another_visitors_browser_is_refused(make_client, 
 
 
 async def test_csrf_token_from_another_members_session_is_refused(
-    make_client, make_member, make_group, db
-):
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+    db: asyncpg.Connection,
+) -> None:
     river = await make_member("river")
     stone = await make_member("stone")
     await make_group("grief")
@@ -169,7 +183,9 @@ async def test_csrf_token_from_another_members_session_is_refused(
     assert await db.fetchval("SELECT count(*) FROM group_members") == 0
 
 
-async def test_csrf_token_bound_to_a_random_value_is_refused(client, db):
+async def test_csrf_token_bound_to_a_random_value_is_refused(
+    client: ForumClient, db: asyncpg.Connection
+) -> None:
     resp = await client.post_form(
         "/register",
         {
@@ -182,7 +198,9 @@ async def test_csrf_token_bound_to_a_random_value_is_refused(client, db):
     assert await db.fetchval("SELECT count(*) FROM members") == 0
 
 
-async def test_post_from_a_browser_without_any_cookie_is_refused(aiohttp_client, server, db):
+async def test_post_from_a_browser_without_any_cookie_is_refused(
+    aiohttp_client: AiohttpClient, server: Any, db: asyncpg.Connection
+) -> None:
     http = await aiohttp_client(server)
     resp = await http.post(
         "/register",
@@ -193,14 +211,18 @@ async def test_post_from_a_browser_without_any_cookie_is_refused(aiohttp_client,
     assert await db.fetchval("SELECT count(*) FROM members") == 0
 
 
-async def test_visitor_token_stops_working_once_the_session_is_gone(member_client, db, scene):
+async def test_visitor_token_stops_working_once_the_session_is_gone(
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene
+) -> None:
     token = member_client.csrf_token
     await db.execute("DELETE FROM sessions")
     resp = await member_client.post_form(f"/g/{scene.other_slug}/join", {"csrf_token": token})
     assert resp.status == 403
 
 
-async def test_fresh_browser_can_register_with_the_token_from_the_form(aiohttp_client, server, db):
+async def test_fresh_browser_can_register_with_the_token_from_the_form(
+    aiohttp_client: AiohttpClient, server: Any, db: asyncpg.Connection
+) -> None:
     http = await aiohttp_client(server)
     page = await http.get("/register")
     assert CSRF_COOKIE in page.cookies
@@ -227,7 +249,7 @@ def csp_directives(resp) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-async def public_group(make_group):
+async def public_group(make_group: MakeGroup) -> Group:
     return await make_group("grief", name="Grief and loss")
 
 
@@ -244,7 +266,9 @@ PAGES = [
 
 
 @pytest.mark.parametrize("path", PAGES)
-async def test_pages_forbid_inline_and_foreign_scripts(client, public_group, path):
+async def test_pages_forbid_inline_and_foreign_scripts(
+    client: ForumClient, public_group: Group, path: Any
+) -> None:
     resp = await client.get(path)
     directives = csp_directives(resp)
     assert directives["script-src"] == ["'self'"]
@@ -253,35 +277,41 @@ async def test_pages_forbid_inline_and_foreign_scripts(client, public_group, pat
 
 
 @pytest.mark.parametrize("path", PAGES)
-async def test_pages_cannot_be_framed_sniffed_or_leak_the_referrer(client, public_group, path):
+async def test_pages_cannot_be_framed_sniffed_or_leak_the_referrer(
+    client: ForumClient, public_group: Group, path: Any
+) -> None:
     resp = await client.get(path)
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert resp.headers["Referrer-Policy"] == "no-referrer"
 
 
-async def test_not_found_page_carries_the_security_headers(client):
+async def test_not_found_page_carries_the_security_headers(client: ForumClient) -> None:
     resp = await client.get("/no-such-page")
     assert resp.status == 404
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
     assert resp.headers["X-Frame-Options"] == "DENY"
 
 
-async def test_csrf_refusal_carries_the_security_headers(member_client, scene):
+async def test_csrf_refusal_carries_the_security_headers(
+    member_client: ForumClient, scene: Scene
+) -> None:
     resp = await member_client.post_form("/logout", csrf=False)
     assert resp.status == 403
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
 
 
-async def test_static_files_carry_nosniff(client):
+async def test_static_files_carry_nosniff(client: ForumClient) -> None:
     resp = await client.get("/static/forum.css")
     assert resp.status == 200
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.parametrize("path", ["/", "/drafts", "/g/grief", "/no-such-page"])
-async def test_signed_in_pages_are_private_and_not_stored(member_client, member, make_group, path):
+async def test_signed_in_pages_are_private_and_not_stored(
+    member_client: ForumClient, member: Member, make_group: MakeGroup, path: str
+) -> None:
     await make_group("grief", members_=[member])
     resp = await member_client.get(path)
     cache = {part.strip() for part in resp.headers["Cache-Control"].split(",")}
@@ -289,8 +319,8 @@ async def test_signed_in_pages_are_private_and_not_stored(member_client, member,
 
 
 async def test_visitor_reading_a_page_without_forms_gets_no_cookie(
-    aiohttp_client, server, public_group
-):
+    aiohttp_client: AiohttpClient, server: Any, public_group: Group
+) -> None:
     http = await aiohttp_client(server)
     for path in ("/", "/g/grief", "/no-such-page"):
         resp = await http.get(path)
@@ -298,13 +328,17 @@ async def test_visitor_reading_a_page_without_forms_gets_no_cookie(
     assert len(http.session.cookie_jar) == 0
 
 
-async def test_visitor_page_without_forms_may_be_cached(aiohttp_client, server, public_group):
+async def test_visitor_page_without_forms_may_be_cached(
+    aiohttp_client: AiohttpClient, server: Any, public_group: Group
+) -> None:
     http = await aiohttp_client(server)
     resp = await http.get("/g/grief")
     assert "no-store" not in resp.headers.get("Cache-Control", "")
 
 
-async def test_visitor_opening_a_form_gets_an_httponly_lax_csrf_cookie(aiohttp_client, server):
+async def test_visitor_opening_a_form_gets_an_httponly_lax_csrf_cookie(
+    aiohttp_client: AiohttpClient, server: Any
+) -> None:
     http = await aiohttp_client(server)
     resp = await http.get("/login")
     cookie = resp.cookies[CSRF_COOKIE]
@@ -313,7 +347,9 @@ async def test_visitor_opening_a_form_gets_an_httponly_lax_csrf_cookie(aiohttp_c
     assert cookie["samesite"] == "Lax"
 
 
-async def test_session_cookie_is_not_marked_secure_over_plain_http(client, member):
+async def test_session_cookie_is_not_marked_secure_over_plain_http(
+    client: ForumClient, member: Member
+) -> None:
     # Secure is for HTTPS only; over plain HTTP the browser would drop a Secure cookie.
     resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
     assert not resp.cookies[SESSION_COOKIE]["secure"]
@@ -329,7 +365,9 @@ async def assert_calm_refusal(resp) -> None:
     assert 'File "' not in text
 
 
-async def test_non_numeric_version_is_a_400_not_a_500(member_client, scene):
+async def test_non_numeric_version_is_a_400_not_a_500(
+    member_client: ForumClient, scene: Scene
+) -> None:
     resp = await member_client.post_form(
         f"/drafts/{scene.draft_id}", {"title": "t", "body": "b", "version": "seven"}
     )
@@ -338,24 +376,32 @@ async def test_non_numeric_version_is_a_400_not_a_500(member_client, scene):
 
 
 @pytest.mark.parametrize("version", ["-1", "1.5", "9" * 40, "²", "\u0661", " "])
-async def test_implausible_version_is_refused_calmly(member_client, scene, version):
+async def test_implausible_version_is_refused_calmly(
+    member_client: ForumClient, scene: Scene, version: Any
+) -> None:
     resp = await member_client.post_form(f"/drafts/{scene.draft_id}/publish", {"version": version})
     await assert_calm_refusal(resp)
 
 
 @pytest.mark.parametrize("draft_id", ["²", "\u0661\u0662", "9" * 40, "-1", "1e3"])
-async def test_implausible_draft_id_is_not_found(member_client, scene, draft_id):
+async def test_implausible_draft_id_is_not_found(
+    member_client: ForumClient, scene: Scene, draft_id: Any
+) -> None:
     resp = await member_client.get(f"/drafts/{draft_id}")
     assert resp.status == 404
     await assert_calm_refusal(resp)
 
 
-async def test_nul_character_in_a_draft_url_is_refused_calmly(member_client, scene):
+async def test_nul_character_in_a_draft_url_is_refused_calmly(
+    member_client: ForumClient, scene: Scene
+) -> None:
     resp = await member_client.get(f"/drafts/{scene.draft_id}%00")
     await assert_calm_refusal(resp)
 
 
-async def test_nul_character_in_a_draft_is_dropped_not_a_500(member_client, db, scene):
+async def test_nul_character_in_a_draft_is_dropped_not_a_500(
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene
+) -> None:
     resp = await member_client.post_form(
         f"/drafts/{scene.draft_id}",
         {"title": "Tit\x00le", "body": "Bo\x00dy", "version": scene.version},
@@ -365,31 +411,41 @@ async def test_nul_character_in_a_draft_is_dropped_not_a_500(member_client, db, 
     assert (saved["title"], saved["body"]) == ("Title", "Body")
 
 
-async def test_nul_character_in_a_login_is_refused_calmly(client, member):
+async def test_nul_character_in_a_login_is_refused_calmly(
+    client: ForumClient, member: Member
+) -> None:
     resp = await client.post_form("/login", {"pseudonym": "riv\x00er\x00x", "password": "a\x00b"})
     await assert_calm_refusal(resp)
 
 
-async def test_nul_character_in_a_search_is_not_a_500(client, public_group):
+async def test_nul_character_in_a_search_is_not_a_500(
+    client: ForumClient, public_group: Group
+) -> None:
     resp = await client.get("/", params={"q": "grief\x00"})
     assert resp.status < 500
     assert "Traceback" not in await resp.text()
 
 
 @pytest.mark.parametrize("slug", ["%C2%B2", "x" * 300, "GRIEF", "gri%20ef"])
-async def test_odd_group_slug_is_not_found(client, public_group, slug):
+async def test_odd_group_slug_is_not_found(
+    client: ForumClient, public_group: Group, slug: Any
+) -> None:
     resp = await client.get(f"/g/{slug}")
     assert resp.status == 404
     await assert_calm_refusal(resp)
 
 
 @pytest.mark.parametrize("slug", ["%00", "gri%00ef"])
-async def test_nul_character_in_a_group_slug_is_refused_calmly(client, public_group, slug):
+async def test_nul_character_in_a_group_slug_is_refused_calmly(
+    client: ForumClient, public_group: Group, slug: str
+) -> None:
     resp = await client.get(f"/g/{slug}")
     await assert_calm_refusal(resp)
 
 
-async def test_nul_character_in_a_join_url_is_refused_calmly(member_client, db, scene):
+async def test_nul_character_in_a_join_url_is_refused_calmly(
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene
+) -> None:
     before = await snapshot(db)
     resp = await member_client.post_form("/g/can%00cer/join")
     await assert_calm_refusal(resp)
@@ -397,7 +453,9 @@ async def test_nul_character_in_a_join_url_is_refused_calmly(member_client, db, 
 
 
 @pytest.mark.parametrize("page", ["²", "0", "-1", "x", "9" * 40])
-async def test_odd_topic_page_number_is_refused_calmly(member_client, scene, page):
+async def test_odd_topic_page_number_is_refused_calmly(
+    member_client: ForumClient, scene: Scene, page: Any
+) -> None:
     resp = await member_client.post_form(
         f"/drafts/{scene.draft_id}/publish", {"version": scene.version}
     )
@@ -407,12 +465,16 @@ async def test_odd_topic_page_number_is_refused_calmly(member_client, scene, pag
 
 
 @pytest.mark.parametrize("cursor", ["²-1", "1-²", "x", "--", "9" * 40 + "-1"])
-async def test_odd_group_page_cursor_is_refused_calmly(client, public_group, cursor):
+async def test_odd_group_page_cursor_is_refused_calmly(
+    client: ForumClient, public_group: Group, cursor: Any
+) -> None:
     resp = await client.get("/g/grief", params={"before": cursor})
     await assert_calm_refusal(resp)
 
 
-async def test_form_body_that_is_not_utf8_is_refused_calmly(client, member):
+async def test_form_body_that_is_not_utf8_is_refused_calmly(
+    client: ForumClient, member: Member
+) -> None:
     resp = await client.http.post(
         "/login",
         data=b"pseudonym=\xff\xfe&password=x&csrf_token=" + client.csrf_token.encode(),
@@ -422,7 +484,9 @@ async def test_form_body_that_is_not_utf8_is_refused_calmly(client, member):
     await assert_calm_refusal(resp)
 
 
-async def test_oversized_request_gets_413_and_changes_nothing(member_client, db, scene):
+async def test_oversized_request_gets_413_and_changes_nothing(
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene
+) -> None:
     before = await snapshot(db)
     resp = await member_client.post_form(
         "/drafts", {"group": "grief", "title": "Big", "body": "x" * (MAX_REQUEST_BYTES + 1024)}
@@ -434,7 +498,9 @@ async def test_oversized_request_gets_413_and_changes_nothing(member_client, db,
     assert await snapshot(db) == before
 
 
-async def test_request_just_under_the_size_limit_is_handled(member_client, scene):
+async def test_request_just_under_the_size_limit_is_handled(
+    member_client: ForumClient, scene: Scene
+) -> None:
     # The largest real post (20,000 characters of 4-byte UTF-8) must fit under the limit.
     resp = await member_client.post_form(
         "/drafts", {"group": "grief", "title": "Big", "body": "😀" * 20_000}

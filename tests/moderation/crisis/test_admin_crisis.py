@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
+
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import MakeGroup, MakeMember
 
 
 @pytest.fixture
-async def admin_client(make_client, make_member):
+async def admin_client(make_client: ClientFactory, make_member: MakeMember) -> ForumClient:
     return await make_client(await make_member("boss", is_admin=True))
 
 
 @pytest.fixture
-async def grief(make_group):
+async def grief(make_group: MakeGroup) -> Group:
     return await make_group("grief", name="Grief and loss")
 
 
-async def test_a_non_admin_gets_404_on_every_crisis_admin_route(make_client, author, grief):
+async def test_a_non_admin_gets_404_on_every_crisis_admin_route(
+    make_client: ClientFactory, author: Member, grief: Group
+) -> None:
     client = await make_client(author)
     assert (await client.get("/admin/groups/grief/crisis")).status == 404
     for path in (
@@ -27,7 +35,9 @@ async def test_a_non_admin_gets_404_on_every_crisis_admin_route(make_client, aut
         assert (await client.post_form(path, {"phrase": "x y", "level": "urgent"})).status == 404
 
 
-async def test_saving_valid_settings_changes_the_group_and_is_audited(admin_client, grief, db):
+async def test_saving_valid_settings_changes_the_group_and_is_audited(
+    admin_client: ForumClient, grief: Group, db: asyncpg.Connection
+) -> None:
     resp = await admin_client.post_form(
         "/admin/groups/grief/crisis",
         {
@@ -56,8 +66,8 @@ async def test_saving_valid_settings_changes_the_group_and_is_audited(admin_clie
     ],
 )
 async def test_invalid_settings_answer_400_keep_what_was_typed_and_change_nothing(
-    admin_client, grief, db, field, value
-):
+    admin_client: ForumClient, grief: Group, db: asyncpg.Connection, field: str, value: str
+) -> None:
     form = {"crisis_policy": "hold", "reescalate_minutes": "10", "webhook_url": ""}
     form[field] = value
     resp = await admin_client.post_form("/admin/groups/grief/crisis", form)
@@ -71,7 +81,9 @@ async def test_invalid_settings_answer_400_keep_what_was_typed_and_change_nothin
     assert tuple(row) == ("hold", 10, None)
 
 
-async def test_an_admin_adds_and_removes_a_group_phrase(admin_client, grief, db):
+async def test_an_admin_adds_and_removes_a_group_phrase(
+    admin_client: ForumClient, grief: Group, db: asyncpg.Connection
+) -> None:
     resp = await admin_client.post_form(
         "/admin/groups/grief/crisis/phrases",
         {"phrase": "going to the bridge", "level": "urgent", "confirm": "yes"},
@@ -94,8 +106,8 @@ async def test_an_admin_adds_and_removes_a_group_phrase(admin_client, grief, db)
     ("phrase", "level"), [("x", "urgent"), ("end it (", "urgent"), ("going home", "severe")]
 )
 async def test_a_phrase_that_is_too_short_malformed_or_without_a_level_is_refused(
-    admin_client, grief, db, phrase, level
-):
+    admin_client: ForumClient, grief: Group, db: asyncpg.Connection, phrase: str, level: str
+) -> None:
     resp = await admin_client.post_form(
         "/admin/groups/grief/crisis/phrases", {"phrase": phrase, "level": level}
     )
@@ -103,7 +115,9 @@ async def test_a_phrase_that_is_too_short_malformed_or_without_a_level_is_refuse
     assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 0
 
 
-async def test_a_group_resource_is_shown_before_the_forum_wide_ones(admin_client, grief, db):
+async def test_a_group_resource_is_shown_before_the_forum_wide_ones(
+    admin_client: ForumClient, grief: Group, db: asyncpg.Connection
+) -> None:
     resp = await admin_client.post_form(
         "/admin/groups/grief/crisis/resources",
         {
@@ -123,7 +137,9 @@ async def test_a_group_resource_is_shown_before_the_forum_wide_ones(admin_client
     assert len(resources) > 1  # the forum-wide lines follow
 
 
-async def test_a_resource_without_any_way_to_reach_it_is_refused(admin_client, grief, db):
+async def test_a_resource_without_any_way_to_reach_it_is_refused(
+    admin_client: ForumClient, grief: Group, db: asyncpg.Connection
+) -> None:
     resp = await admin_client.post_form(
         "/admin/groups/grief/crisis/resources",
         {"region": "", "name": "Nowhere", "phone": "", "text_number": "", "url": "", "hours": ""},

@@ -8,15 +8,20 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
 
 from forum.live import webhooks
 from forum.moderation.crisis import escalation
 from forum.storage import crisis
+from forum.storage.groups import Group
+from forum.storage.members import Member
 from forum.web import outbound
-from tests.conftest import TEST_SECRET
-from tests.factories import version_of
+from tests.clients import TEST_SECRET, ClientFactory, ForumClient
+from tests.factories import Appoint, MakeGroup, MakeMember, version_of
 
 URGENT = "I have the pills in front of me and I am going to take them all tonight. Goodbye."
 CONCERN = "Some days I wish I could just disappear and not wake up. Everything feels hopeless."
@@ -24,14 +29,14 @@ ORDINARY = "The first winter without Mum is hard, but the scarf she knitted keep
 
 
 @pytest.fixture
-async def grief(make_group, author, keeper, appoint):
+async def grief(make_group: MakeGroup, author: Member, keeper: Member, appoint: Appoint) -> Group:
     group = await make_group("grief", name="Grief and loss", members_=[author])
     await appoint(group, keeper)
     return group
 
 
 @pytest.fixture
-async def writer(make_client, author):
+async def writer(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
 
 
@@ -46,21 +51,23 @@ async def publish(writer, url: str, page: str):
     return await writer.post_form(url + "/publish", {"version": version_of(page)})
 
 
-async def test_the_preview_of_an_urgent_draft_opens_with_support_and_crisis_lines(writer, grief):
+async def test_the_preview_of_an_urgent_draft_opens_with_support_and_crisis_lines(
+    writer: ForumClient, grief: Group
+) -> None:
     _, page = await write_and_preview(writer, URGENT)
     assert page.index('id="support"') < page.index('id="preview"')
     assert "988" in page
     assert "116 123" in page
 
 
-async def test_an_ordinary_draft_shows_no_support_panel(writer, grief):
+async def test_an_ordinary_draft_shows_no_support_panel(writer: ForumClient, grief: Group) -> None:
     _, page = await write_and_preview(writer, ORDINARY)
     assert 'id="support"' not in page
 
 
 async def test_an_urgent_post_is_held_by_default_and_its_author_is_told_a_moderator_will_look(
-    writer, grief, db, make_client
-):
+    writer: ForumClient, grief: Group, db: asyncpg.Connection, make_client: ClientFactory
+) -> None:
     url, page = await write_and_preview(writer, URGENT)
     resp = await publish(writer, url, page)
     assert resp.status == 303
@@ -75,7 +82,9 @@ async def test_an_urgent_post_is_held_by_default_and_its_author_is_told_a_modera
     assert json.loads(item["crisis_matches"])  # the phrases that explain the flag
 
 
-async def test_a_group_can_publish_urgent_posts_at_once_and_flag_them(writer, grief, db):
+async def test_a_group_can_publish_urgent_posts_at_once_and_flag_them(
+    writer: ForumClient, grief: Group, db: asyncpg.Connection
+) -> None:
     await db.execute("UPDATE groups SET crisis_policy = 'publish'")
     url, page = await write_and_preview(writer, URGENT)
     resp = await publish(writer, url, page)
@@ -84,7 +93,9 @@ async def test_a_group_can_publish_urgent_posts_at_once_and_flag_them(writer, gr
     assert await db.fetchval("SELECT crisis_level FROM queue_items") == "urgent"
 
 
-async def test_a_concern_post_is_published_with_a_lower_priority_item(writer, grief, db):
+async def test_a_concern_post_is_published_with_a_lower_priority_item(
+    writer: ForumClient, grief: Group, db: asyncpg.Connection
+) -> None:
     url, page = await write_and_preview(writer, CONCERN)
     assert (await publish(writer, url, page)).status == 303
     assert await db.fetchval("SELECT state FROM posts") == "published"
@@ -93,13 +104,17 @@ async def test_a_concern_post_is_published_with_a_lower_priority_item(writer, gr
     assert 0 < row["priority"] < 20  # below urgent, above held posts and reports
 
 
-async def test_an_ordinary_post_creates_no_crisis_item(writer, grief, db):
+async def test_an_ordinary_post_creates_no_crisis_item(
+    writer: ForumClient, grief: Group, db: asyncpg.Connection
+) -> None:
     url, page = await write_and_preview(writer, ORDINARY)
     assert (await publish(writer, url, page)).status == 303
     assert await db.fetchval("SELECT count(*) FROM queue_items") == 0
 
 
-async def test_a_groups_own_phrase_is_caught(writer, grief, db):
+async def test_a_groups_own_phrase_is_caught(
+    writer: ForumClient, grief: Group, db: asyncpg.Connection
+) -> None:
     await db.execute(
         "INSERT INTO crisis_phrases (group_id, phrase, level) VALUES ($1, 'going to the bridge',"
         " 'urgent')",
@@ -118,8 +133,12 @@ async def _urgent_item(writer, db) -> int:
 
 
 async def test_an_unclaimed_urgent_item_goes_to_every_moderator_then_to_the_admins(
-    writer, grief, db, make_member, appoint
-):
+    writer: ForumClient,
+    grief: Group,
+    db: asyncpg.Connection,
+    make_member: MakeMember,
+    appoint: Appoint,
+) -> None:
     second = await make_member("second_keeper")
     await appoint(grief, second)
     admin = await make_member("boss", is_admin=True)
@@ -145,22 +164,30 @@ async def test_an_unclaimed_urgent_item_goes_to_every_moderator_then_to_the_admi
     assert actions.count("alert-admins") == 1
 
 
-async def test_a_claimed_urgent_item_is_not_reescalated(writer, grief, db, mod):
+async def test_a_claimed_urgent_item_is_not_reescalated(
+    writer: ForumClient, grief: Group, db: asyncpg.Connection, mod: ForumClient
+) -> None:
     item_id = await _urgent_item(writer, db)
     assert (await mod.post_form(f"/mod/items/{item_id}/claim")).status == 303
     created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
     assert await escalation.reescalate_due(db, created + timedelta(hours=2)) == 0
 
 
-async def test_the_reescalation_time_is_set_per_group(writer, grief, db):
+async def test_the_reescalation_time_is_set_per_group(
+    writer: ForumClient, grief: Group, db: asyncpg.Connection
+) -> None:
     await db.execute("UPDATE groups SET crisis_reescalate_minutes = 3")
     item_id = await _urgent_item(writer, db)
     created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
     assert await escalation.reescalate_due(db, created + timedelta(minutes=3, seconds=1)) == 1
 
 
+#: A webhook receiver: the server, the (headers, body) of each call, and {"fail_first": n}.
+Receiver = tuple[TestServer, list[tuple[dict[str, str], bytes]], dict[str, int]]
+
+
 @pytest.fixture
-async def receiver(aiohttp_server):
+async def receiver(aiohttp_server: AiohttpServer) -> Receiver:
     """A real HTTP server that records webhook calls; `fail_first` makes it answer 500 first."""
     calls: list[tuple[dict[str, str], bytes]] = []
     state = {"fail_first": 0}
@@ -179,8 +206,8 @@ async def receiver(aiohttp_server):
 
 
 async def test_the_webhook_is_signed_and_carries_no_post_text_or_author(
-    writer, grief, db, receiver
-):
+    writer: ForumClient, grief: Group, db: asyncpg.Connection, receiver: Receiver
+) -> None:
     server, calls, _ = receiver
     await db.execute("UPDATE groups SET webhook_url = $1", str(server.make_url("/hook")))
     item_id = await _urgent_item(writer, db)
@@ -204,8 +231,8 @@ async def test_the_webhook_is_signed_and_carries_no_post_text_or_author(
 
 
 async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
-    writer, grief, db, receiver
-):
+    writer: ForumClient, grief: Group, db: asyncpg.Connection, receiver: Receiver
+) -> None:
 
     server, calls, state = receiver
     state["fail_first"] = 2
@@ -231,7 +258,9 @@ async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
     assert await db.fetchval("SELECT delivered_at IS NOT NULL FROM webhook_deliveries")
 
 
-async def test_a_webhook_that_never_answers_is_given_up_after_the_last_attempt(grief, db):
+async def test_a_webhook_that_never_answers_is_given_up_after_the_last_attempt(
+    grief: Group, db: asyncpg.Connection
+) -> None:
 
     await crisis.enqueue_webhook(db, grief.id, None, "http://127.0.0.1:9/hook", {"x": 1})
     now = datetime.now(UTC)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
+import asyncpg
 import pytest
 from argon2 import PasswordHasher
 
 from forum.storage import members
+from forum.storage.members import Member
 from forum.web.security import SESSION_COOKIE
-from tests.conftest import PASSWORD
+from tests.clients import PASSWORD, ClientFactory, ForumClient
+from tests.factories import MakeMember
 
 
 def alert(text: str) -> str:
@@ -37,7 +41,7 @@ async def member_count(db) -> int:
 # Registering
 
 
-async def test_register_page_shows_a_form_with_a_csrf_token(client):
+async def test_register_page_shows_a_form_with_a_csrf_token(client: ForumClient) -> None:
     resp = await client.get("/register")
     assert resp.status == 200
     text = await resp.text()
@@ -46,7 +50,9 @@ async def test_register_page_shows_a_form_with_a_csrf_token(client):
     assert field_value(text, "csrf_token") == client.csrf_token
 
 
-async def test_registering_creates_the_member_and_redirects_with_303(client, db):
+async def test_registering_creates_the_member_and_redirects_with_303(
+    client: ForumClient, db: asyncpg.Connection
+) -> None:
     resp = await client.post_form("/register", {"pseudonym": "newcomer", "password": PASSWORD})
     assert resp.status == 303
     assert resp.headers["Location"] == "/"
@@ -56,12 +62,14 @@ async def test_registering_creates_the_member_and_redirects_with_303(client, db)
     assert credentials.password_hash.startswith("$argon2id$")
 
 
-async def test_registering_signs_the_new_member_in(client):
+async def test_registering_signs_the_new_member_in(client: ForumClient) -> None:
     await client.post_form("/register", {"pseudonym": "newcomer", "password": PASSWORD})
     assert await is_signed_in_as(client, "newcomer")
 
 
-async def test_registering_sets_an_httponly_samesite_lax_session_cookie(client):
+async def test_registering_sets_an_httponly_samesite_lax_session_cookie(
+    client: ForumClient,
+) -> None:
     resp = await client.post_form("/register", {"pseudonym": "newcomer", "password": PASSWORD})
     cookie = resp.cookies[SESSION_COOKIE]
     assert cookie.value
@@ -70,7 +78,9 @@ async def test_registering_sets_an_httponly_samesite_lax_session_cookie(client):
     assert cookie["path"] == "/"
 
 
-async def test_registering_stores_a_server_side_session_for_the_new_member(client, db):
+async def test_registering_stores_a_server_side_session_for_the_new_member(
+    client: ForumClient, db: asyncpg.Connection
+) -> None:
     await client.post_form("/register", {"pseudonym": "newcomer", "password": PASSWORD})
     owners = await db.fetch(
         "SELECT m.pseudonym FROM sessions s JOIN members m ON m.id = s.member_id"
@@ -78,7 +88,7 @@ async def test_registering_stores_a_server_side_session_for_the_new_member(clien
     assert [r["pseudonym"] for r in owners] == ["newcomer"]
 
 
-async def test_registering_goes_back_to_a_local_next_page(client):
+async def test_registering_goes_back_to_a_local_next_page(client: ForumClient) -> None:
     resp = await client.post_form(
         "/register", {"pseudonym": "newcomer", "password": PASSWORD, "next": "/g/grief?before=1"}
     )
@@ -86,7 +96,7 @@ async def test_registering_goes_back_to_a_local_next_page(client):
     assert resp.headers["Location"] == "/g/grief?before=1"
 
 
-async def test_registering_ignores_a_next_page_on_another_site(client):
+async def test_registering_ignores_a_next_page_on_another_site(client: ForumClient) -> None:
     resp = await client.post_form(
         "/register", {"pseudonym": "newcomer", "password": PASSWORD, "next": "//evil.example/"}
     )
@@ -94,12 +104,14 @@ async def test_registering_ignores_a_next_page_on_another_site(client):
     assert resp.headers["Location"] == "/"
 
 
-async def test_register_page_carries_only_a_local_next_into_its_form(client):
+async def test_register_page_carries_only_a_local_next_into_its_form(client: ForumClient) -> None:
     resp = await client.get("/register", params={"next": "https://evil.example/"})
     assert field_value(await resp.text(), "next") == "/"
 
 
-async def test_duplicate_pseudonym_in_another_letter_case_is_refused(client, db, make_member):
+async def test_duplicate_pseudonym_in_another_letter_case_is_refused(
+    client: ForumClient, db: asyncpg.Connection, make_member: MakeMember
+) -> None:
     await make_member("River")
     resp = await client.post_form("/register", {"pseudonym": "rIVER", "password": PASSWORD})
     assert resp.status == 400
@@ -107,13 +119,17 @@ async def test_duplicate_pseudonym_in_another_letter_case_is_refused(client, db,
     assert await member_count(db) == 1
 
 
-async def test_duplicate_pseudonym_refusal_keeps_the_pseudonym_in_the_form(client, make_member):
+async def test_duplicate_pseudonym_refusal_keeps_the_pseudonym_in_the_form(
+    client: ForumClient, make_member: MakeMember
+) -> None:
     await make_member("River")
     resp = await client.post_form("/register", {"pseudonym": "rIVER", "password": PASSWORD})
     assert field_value(await resp.text(), "pseudonym") == "rIVER"
 
 
-async def test_refused_registration_does_not_sign_anyone_in(client, make_member):
+async def test_refused_registration_does_not_sign_anyone_in(
+    client: ForumClient, make_member: MakeMember
+) -> None:
     await make_member("River")
     resp = await client.post_form("/register", {"pseudonym": "river", "password": PASSWORD})
     assert SESSION_COOKIE not in resp.cookies
@@ -123,7 +139,9 @@ async def test_refused_registration_does_not_sign_anyone_in(client, make_member)
 @pytest.mark.parametrize(
     "pseudonym", ["admin", "Moderator", "anonymous", "deleted", "ADMIN", "Deleted_Member"]
 )
-async def test_reserved_pseudonym_is_refused(client, db, pseudonym):
+async def test_reserved_pseudonym_is_refused(
+    client: ForumClient, db: asyncpg.Connection, pseudonym: str
+) -> None:
     resp = await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
     assert resp.status == 400
     assert "reserved" in alert(await resp.text())
@@ -142,7 +160,9 @@ async def test_reserved_pseudonym_is_refused(client, db, pseudonym):
         "",  # nothing at all
     ],
 )
-async def test_malformed_pseudonym_is_refused_with_the_rules(client, db, pseudonym):
+async def test_malformed_pseudonym_is_refused_with_the_rules(
+    client: ForumClient, db: asyncpg.Connection, pseudonym: Any
+) -> None:
     resp = await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
     assert resp.status == 400
     assert "3 to 32 characters" in alert(await resp.text())
@@ -150,38 +170,46 @@ async def test_malformed_pseudonym_is_refused_with_the_rules(client, db, pseudon
 
 
 @pytest.mark.parametrize("pseudonym", ["abc", "x" * 32, "Under_score-dash9"])
-async def test_pseudonym_at_the_edges_of_the_rules_is_accepted(client, db, pseudonym):
+async def test_pseudonym_at_the_edges_of_the_rules_is_accepted(
+    client: ForumClient, db: asyncpg.Connection, pseudonym: Any
+) -> None:
     resp = await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
     assert resp.status == 303
     assert await member_count(db) == 1
 
 
-async def test_markup_in_a_refused_pseudonym_is_escaped(client):
+async def test_markup_in_a_refused_pseudonym_is_escaped(client: ForumClient) -> None:
     resp = await client.post_form("/register", {"pseudonym": "<b>x</b>", "password": PASSWORD})
     text = await resp.text()
     assert "<b>x</b>" not in text
     assert field_value(text, "pseudonym") == "<b>x</b>"
 
 
-async def test_password_under_ten_characters_is_refused_with_a_clear_message(client, db):
+async def test_password_under_ten_characters_is_refused_with_a_clear_message(
+    client: ForumClient, db: asyncpg.Connection
+) -> None:
     resp = await client.post_form("/register", {"pseudonym": "newcomer", "password": "123456789"})
     assert resp.status == 400
     assert "at least 10 characters" in alert(await resp.text())
     assert await member_count(db) == 0
 
 
-async def test_password_of_exactly_ten_characters_is_accepted(client, db):
+async def test_password_of_exactly_ten_characters_is_accepted(
+    client: ForumClient, db: asyncpg.Connection
+) -> None:
     resp = await client.post_form("/register", {"pseudonym": "newcomer", "password": "0123456789"})
     assert resp.status == 303
     assert await member_count(db) == 1
 
 
-async def test_refused_password_is_never_echoed_back(client):
+async def test_refused_password_is_never_echoed_back(client: ForumClient) -> None:
     resp = await client.post_form("/register", {"pseudonym": "newcomer", "password": "s3cr3t!"})
     assert "s3cr3t!" not in await resp.text()
 
 
-async def test_registration_is_rate_limited_per_address(make_client, db):
+async def test_registration_is_rate_limited_per_address(
+    make_client: ClientFactory, db: asyncpg.Connection
+) -> None:
     for n in range(10):
         browser = await make_client()
         resp = await browser.post_form(
@@ -199,33 +227,39 @@ async def test_registration_is_rate_limited_per_address(make_client, db):
 # Signing in
 
 
-async def test_login_page_shows_a_form_with_a_csrf_token(client):
+async def test_login_page_shows_a_form_with_a_csrf_token(client: ForumClient) -> None:
     resp = await client.get("/login")
     assert resp.status == 200
     assert field_value(await resp.text(), "csrf_token") == client.csrf_token
 
 
-async def test_login_with_the_right_password_signs_in_and_redirects_with_303(client, member):
+async def test_login_with_the_right_password_signs_in_and_redirects_with_303(
+    client: ForumClient, member: Member
+) -> None:
     resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
     assert resp.status == 303
     assert resp.headers["Location"] == "/"
     assert await is_signed_in_as(client, "river")
 
 
-async def test_login_ignores_the_letter_case_of_the_pseudonym(client, member):
+async def test_login_ignores_the_letter_case_of_the_pseudonym(
+    client: ForumClient, member: Member
+) -> None:
     resp = await client.post_form("/login", {"pseudonym": "RiVeR", "password": PASSWORD})
     assert resp.status == 303
     assert await is_signed_in_as(client, "river")
 
 
-async def test_login_sets_an_httponly_samesite_lax_session_cookie(client, member):
+async def test_login_sets_an_httponly_samesite_lax_session_cookie(
+    client: ForumClient, member: Member
+) -> None:
     resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
     cookie = resp.cookies[SESSION_COOKIE]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
 
 
-async def test_login_goes_back_to_a_local_next_page(client, member):
+async def test_login_goes_back_to_a_local_next_page(client: ForumClient, member: Member) -> None:
     resp = await client.post_form(
         "/login", {"pseudonym": "river", "password": PASSWORD, "next": "/drafts"}
     )
@@ -243,7 +277,9 @@ async def test_login_goes_back_to_a_local_next_page(client, member):
         "evil.example",
     ],
 )
-async def test_login_never_redirects_to_another_site(client, member, target):
+async def test_login_never_redirects_to_another_site(
+    client: ForumClient, member: Member, target: str
+) -> None:
     resp = await client.post_form(
         "/login", {"pseudonym": "river", "password": PASSWORD, "next": target}
     )
@@ -252,7 +288,9 @@ async def test_login_never_redirects_to_another_site(client, member, target):
 
 
 @pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/ /evil.example"])
-async def test_login_next_with_blank_characters_cannot_become_another_site(client, member, target):
+async def test_login_next_with_blank_characters_cannot_become_another_site(
+    client: ForumClient, member: Member, target: str
+) -> None:
     # Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would mean //evil.example.
     resp = await client.post_form(
         "/login", {"pseudonym": "river", "password": PASSWORD, "next": target}
@@ -261,14 +299,18 @@ async def test_login_next_with_blank_characters_cannot_become_another_site(clien
     assert not re.sub(r"[\t\n\r ]", "", location).startswith("//")
 
 
-async def test_wrong_password_is_refused_without_signing_in(client, member):
+async def test_wrong_password_is_refused_without_signing_in(
+    client: ForumClient, member: Member
+) -> None:
     resp = await client.post_form("/login", {"pseudonym": "river", "password": "not the password"})
     assert resp.status == 400
     assert SESSION_COOKIE not in resp.cookies
     assert not await is_signed_in_as(client, "river")
 
 
-async def test_wrong_password_and_unknown_pseudonym_get_the_same_answer(client, member):
+async def test_wrong_password_and_unknown_pseudonym_get_the_same_answer(
+    client: ForumClient, member: Member
+) -> None:
     wrong = await client.post_form("/login", {"pseudonym": "river", "password": "not it at all"})
     unknown = await client.post_form("/login", {"pseudonym": "nobody", "password": PASSWORD})
     assert wrong.status == unknown.status == 400
@@ -277,14 +319,18 @@ async def test_wrong_password_and_unknown_pseudonym_get_the_same_answer(client, 
     assert wrong_message == alert(await unknown.text())
 
 
-async def test_failed_login_keeps_the_pseudonym_but_not_the_password(client, member):
+async def test_failed_login_keeps_the_pseudonym_but_not_the_password(
+    client: ForumClient, member: Member
+) -> None:
     resp = await client.post_form("/login", {"pseudonym": "river", "password": "my wrong guess"})
     text = await resp.text()
     assert field_value(text, "pseudonym") == "river"
     assert "my wrong guess" not in text
 
 
-async def test_login_of_a_deleted_member_is_refused(client, db, member):
+async def test_login_of_a_deleted_member_is_refused(
+    client: ForumClient, db: asyncpg.Connection, member: Member
+) -> None:
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", member.id)
     resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
     assert resp.status == 400
@@ -292,8 +338,8 @@ async def test_login_of_a_deleted_member_is_refused(client, db, member):
 
 
 async def test_sixth_login_after_five_failures_is_refused_even_with_the_right_password(
-    client, member
-):
+    client: ForumClient, member: Member
+) -> None:
     for _ in range(5):
         resp = await client.post_form("/login", {"pseudonym": "river", "password": "guess again"})
         assert resp.status == 400
@@ -304,14 +350,18 @@ async def test_sixth_login_after_five_failures_is_refused_even_with_the_right_pa
     assert "Too many sign-in attempts" in alert(await resp.text())
 
 
-async def test_login_failures_count_against_a_pseudonym_whatever_its_letter_case(client, member):
+async def test_login_failures_count_against_a_pseudonym_whatever_its_letter_case(
+    client: ForumClient, member: Member
+) -> None:
     for guess in ("RIVER", "River", "rIver", "riVer", "rivEr"):
         await client.post_form("/login", {"pseudonym": guess, "password": "guess again"})
     resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
     assert resp.status == 429
 
 
-async def test_login_failures_for_one_pseudonym_do_not_lock_out_another(client, make_member):
+async def test_login_failures_for_one_pseudonym_do_not_lock_out_another(
+    client: ForumClient, make_member: MakeMember
+) -> None:
     await make_member("river")
     await make_member("stone")
     for _ in range(5):
@@ -320,7 +370,9 @@ async def test_login_failures_for_one_pseudonym_do_not_lock_out_another(client, 
     assert resp.status == 303
 
 
-async def test_login_is_rate_limited_per_address_across_pseudonyms(make_client, member):
+async def test_login_is_rate_limited_per_address_across_pseudonyms(
+    make_client: ClientFactory, member: Member
+) -> None:
     for n in range(30):
         browser = await make_client()
         resp = await browser.post_form("/login", {"pseudonym": f"ghost{n}", "password": PASSWORD})
@@ -332,7 +384,9 @@ async def test_login_is_rate_limited_per_address_across_pseudonyms(make_client, 
     assert SESSION_COOKIE not in resp.cookies
 
 
-async def test_login_rehashes_a_password_hashed_with_older_parameters(client, db):
+async def test_login_rehashes_a_password_hashed_with_older_parameters(
+    client: ForumClient, db: asyncpg.Connection
+) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     member = await members.create_member(db, "river", weak)
     resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
@@ -344,7 +398,9 @@ async def test_login_rehashes_a_password_hashed_with_older_parameters(client, db
     assert not current.check_needs_rehash(stored)
 
 
-async def test_failed_login_leaves_an_old_hash_alone(client, db):
+async def test_failed_login_leaves_an_old_hash_alone(
+    client: ForumClient, db: asyncpg.Connection
+) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     member = await members.create_member(db, "river", weak)
     await client.post_form("/login", {"pseudonym": "river", "password": "not the password"})
@@ -352,7 +408,9 @@ async def test_failed_login_leaves_an_old_hash_alone(client, db):
     assert stored == weak
 
 
-async def test_login_keeps_a_current_hash_unchanged(client, db, member):
+async def test_login_keeps_a_current_hash_unchanged(
+    client: ForumClient, db: asyncpg.Connection, member: Member
+) -> None:
     before = await db.fetchval("SELECT password_hash FROM members WHERE id = $1", member.id)
     await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
     after = await db.fetchval("SELECT password_hash FROM members WHERE id = $1", member.id)
@@ -362,7 +420,7 @@ async def test_login_keeps_a_current_hash_unchanged(client, db, member):
 # Sessions and signing out
 
 
-async def test_logout_redirects_with_303_and_clears_the_cookie(member_client):
+async def test_logout_redirects_with_303_and_clears_the_cookie(member_client: ForumClient) -> None:
     resp = await member_client.post_form("/logout")
     assert resp.status == 303
     assert resp.headers["Location"] == "/"
@@ -370,12 +428,16 @@ async def test_logout_redirects_with_303_and_clears_the_cookie(member_client):
     assert not await is_signed_in_as(member_client, "river")
 
 
-async def test_logout_deletes_the_session_on_the_server(member_client, db):
+async def test_logout_deletes_the_session_on_the_server(
+    member_client: ForumClient, db: asyncpg.Connection
+) -> None:
     await member_client.post_form("/logout")
     assert await db.fetchval("SELECT count(*) FROM sessions") == 0
 
 
-async def test_old_session_cookie_no_longer_signs_in_after_logout(member_client, make_client):
+async def test_old_session_cookie_no_longer_signs_in_after_logout(
+    member_client: ForumClient, make_client: ClientFactory
+) -> None:
     old_token = member_client.binding
     await member_client.post_form("/logout")
     replay = await make_client()
@@ -383,14 +445,18 @@ async def test_old_session_cookie_no_longer_signs_in_after_logout(member_client,
     assert not await is_signed_in_as(replay, "river")
 
 
-async def test_logout_ends_only_this_browsers_session(make_client, member):
+async def test_logout_ends_only_this_browsers_session(
+    make_client: ClientFactory, member: Member
+) -> None:
     laptop = await make_client(member)
     phone = await make_client(member)
     await laptop.post_form("/logout")
     assert await is_signed_in_as(phone, "river")
 
 
-async def test_expired_session_is_treated_as_a_visitor(member_client, db):
+async def test_expired_session_is_treated_as_a_visitor(
+    member_client: ForumClient, db: asyncpg.Connection
+) -> None:
     await db.execute("UPDATE sessions SET expires_at = now() - interval '1 minute'")
     resp = await member_client.get("/")
     assert resp.status == 200
@@ -399,7 +465,9 @@ async def test_expired_session_is_treated_as_a_visitor(member_client, db):
     assert 'href="/login' in text
 
 
-async def test_expired_session_cookie_is_cleared(member_client, db):
+async def test_expired_session_cookie_is_cleared(
+    member_client: ForumClient, db: asyncpg.Connection
+) -> None:
     await db.execute("UPDATE sessions SET expires_at = now() - interval '1 minute'")
     resp = await member_client.get("/")
     cookie = resp.cookies[SESSION_COOKIE]
@@ -407,14 +475,18 @@ async def test_expired_session_cookie_is_cleared(member_client, db):
     assert cookie["max-age"] == "0"
 
 
-async def test_expired_session_cannot_reach_member_pages(member_client, db):
+async def test_expired_session_cannot_reach_member_pages(
+    member_client: ForumClient, db: asyncpg.Connection
+) -> None:
     await db.execute("UPDATE sessions SET expires_at = now() - interval '1 minute'")
     resp = await member_client.get("/drafts")
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
 
 
-async def test_unknown_session_cookie_is_treated_as_a_visitor_and_cleared(client):
+async def test_unknown_session_cookie_is_treated_as_a_visitor_and_cleared(
+    client: ForumClient,
+) -> None:
     client.http.session.cookie_jar.update_cookies({SESSION_COOKIE: "made-up-token"})
     resp = await client.get("/")
     assert resp.status == 200
@@ -422,6 +494,8 @@ async def test_unknown_session_cookie_is_treated_as_a_visitor_and_cleared(client
     assert resp.cookies[SESSION_COOKIE].value == ""
 
 
-async def test_session_of_a_deleted_member_no_longer_signs_in(member_client, db, member):
+async def test_session_of_a_deleted_member_no_longer_signs_in(
+    member_client: ForumClient, db: asyncpg.Connection, member: Member
+) -> None:
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", member.id)
     assert not await is_signed_in_as(member_client, "river")

@@ -4,12 +4,17 @@ the server, keeps what was typed and changes nothing when refused, and every cha
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import asyncpg
 import pytest
 
 from forum.storage import groups
+from forum.storage.groups import Group
+from forum.storage.members import Member
 from forum.web import handlers
-from tests.factories import audit_count
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import Appoint, MakeDraft, MakeGroup, MakeMember, Publish, audit_count
 
 GROUP = {
     "slug": "dementia-carers",
@@ -30,12 +35,12 @@ GROUP = {
 
 
 @pytest.fixture
-async def admin(make_client, make_member):
+async def admin(make_client: ClientFactory, make_member: MakeMember) -> ForumClient:
     return await make_client(await make_member("overseer", is_admin=True))
 
 
 @pytest.fixture
-async def grief(make_group):
+async def grief(make_group: MakeGroup) -> Group:
     return await make_group("grief", name="Grief and loss")
 
 
@@ -58,7 +63,7 @@ def admin_routes():
     return sorted(set(found))
 
 
-def test_the_admin_routes_are_found_in_the_router():
+def test_the_admin_routes_are_found_in_the_router() -> None:
     paths = {path for _, path in admin_routes()}
     assert {"/admin", "/admin/groups", "/admin/members", "/admin/log"} <= paths
     assert len(paths) >= 15
@@ -66,8 +71,14 @@ def test_the_admin_routes_are_found_in_the_router():
 
 @pytest.mark.parametrize("who", ["visitor", "member", "moderator"])
 async def test_a_non_admin_gets_404_on_every_admin_route_and_nothing_changes(
-    db, make_client, make_member, grief, appoint, publish, who
-):
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    grief: Group,
+    appoint: Appoint,
+    publish: Publish,
+    who: str,
+) -> None:
     moderator = await make_member("keeper")
     await appoint(grief, moderator)
     post = await publish(moderator, grief)
@@ -108,7 +119,7 @@ async def test_a_non_admin_gets_404_on_every_admin_route_and_nothing_changes(
     assert await db.fetchval("SELECT count(*) FROM group_moderators") == 1
 
 
-async def test_every_admin_page_answers_an_admin(admin, grief):
+async def test_every_admin_page_answers_an_admin(admin: ForumClient, grief: Group) -> None:
     for path in (
         "/admin",
         "/admin/groups",
@@ -127,7 +138,9 @@ async def test_every_admin_page_answers_an_admin(admin, grief):
 # -- Creating ----------------------------------------------------------------------------------
 
 
-async def test_an_admin_creates_a_group_with_every_setting_and_it_is_audited(db, admin):
+async def test_an_admin_creates_a_group_with_every_setting_and_it_is_audited(
+    db: asyncpg.Connection, admin: ForumClient
+) -> None:
     resp = await admin.post_form("/admin/groups", GROUP | {"tags": "dementia"})
     assert resp.status == 303
     assert resp.headers["Location"] == "/admin/groups/dementia-carers"
@@ -145,7 +158,9 @@ async def test_an_admin_creates_a_group_with_every_setting_and_it_is_audited(db,
     assert await audit_count(db, "create-group") == 1
 
 
-async def test_several_condition_tags_are_kept_in_the_directory_order(db, admin):
+async def test_several_condition_tags_are_kept_in_the_directory_order(
+    db: asyncpg.Connection, admin: ForumClient
+) -> None:
     data = [(k, v) for k, v in GROUP.items()] + [("tags", "caring"), ("tags", "dementia")]
     resp = await admin.http.post(
         "/admin/groups", data=[*data, ("csrf_token", admin.csrf_token)], allow_redirects=False
@@ -170,8 +185,8 @@ async def test_several_condition_tags_are_kept_in_the_directory_order(db, admin)
     ],
 )
 async def test_an_invalid_new_group_is_refused_with_a_clear_message_and_nothing_created(
-    db, admin, field, value, message
-):
+    db: asyncpg.Connection, admin: ForumClient, field: Any, value: Any, message: Any
+) -> None:
     resp = await admin.post_form("/admin/groups", GROUP | {field: value})
     assert resp.status == 400
     text = await resp.text()
@@ -182,14 +197,18 @@ async def test_an_invalid_new_group_is_refused_with_a_clear_message_and_nothing_
     assert await audit_count(db, "create-group") == 0
 
 
-async def test_an_unknown_condition_tag_is_refused(db, admin):
+async def test_an_unknown_condition_tag_is_refused(
+    db: asyncpg.Connection, admin: ForumClient
+) -> None:
     resp = await admin.post_form("/admin/groups", GROUP | {"tags": "astrology"})
     assert resp.status == 400
     assert "Unknown condition tag" in await resp.text()
     assert await db.fetchval("SELECT count(*) FROM groups") == 0
 
 
-async def test_a_duplicate_slug_is_refused_and_the_first_group_is_untouched(db, admin, grief):
+async def test_a_duplicate_slug_is_refused_and_the_first_group_is_untouched(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group
+) -> None:
     resp = await admin.post_form("/admin/groups", GROUP | {"slug": "grief"})
     assert resp.status == 400
     text = await resp.text()
@@ -202,7 +221,9 @@ async def test_a_duplicate_slug_is_refused_and_the_first_group_is_untouched(db, 
 # -- Editing -----------------------------------------------------------------------------------
 
 
-async def test_an_admin_edits_settings_and_the_change_is_audited(db, admin, grief):
+async def test_an_admin_edits_settings_and_the_change_is_audited(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group
+) -> None:
     resp = await admin.post_form("/admin/groups/grief", GROUP | {"slug": "grief", "tags": "grief"})
     assert resp.status == 303
     row = await group_row(db, "grief")
@@ -223,8 +244,14 @@ async def test_an_admin_edits_settings_and_the_change_is_audited(db, admin, grie
     ],
 )
 async def test_an_invalid_edit_is_refused_keeps_what_was_typed_and_changes_nothing(
-    db, admin, grief, make_group, field, value, message
-):
+    db: asyncpg.Connection,
+    admin: ForumClient,
+    grief: Group,
+    make_group: MakeGroup,
+    field: str,
+    value: str,
+    message: str,
+) -> None:
     await make_group("cancer", name="Living with cancer")
     before = await group_row(db, "grief")
     resp = await admin.post_form("/admin/groups/grief", GROUP | {"slug": "grief", field: value})
@@ -237,8 +264,8 @@ async def test_an_invalid_edit_is_refused_keeps_what_was_typed_and_changes_nothi
 
 
 async def test_a_slug_renamed_before_the_first_post_redirects_from_the_old_address(
-    db, admin, client, grief
-):
+    db: asyncpg.Connection, admin: ForumClient, client: ForumClient, grief: Group
+) -> None:
     form = {"slug": "grief-and-loss", "name": "Grief and loss"}
     resp = await admin.post_form("/admin/groups/grief", form)
     assert resp.status == 303
@@ -249,8 +276,8 @@ async def test_a_slug_renamed_before_the_first_post_redirects_from_the_old_addre
 
 
 async def test_a_members_only_group_answers_404_at_its_old_address_too(
-    db, admin, client, make_group
-):
+    db: asyncpg.Connection, admin: ForumClient, client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("quiet-room", name="Quiet room", visibility="members")
     form = {"slug": "quiet-place", "name": "Quiet room", "visibility": "members"}
     assert (await admin.post_form("/admin/groups/quiet-room", form)).status == 303
@@ -260,8 +287,12 @@ async def test_a_members_only_group_answers_404_at_its_old_address_too(
 
 
 async def test_a_draft_started_from_a_page_with_the_old_slug_is_kept(
-    db, admin, grief, make_client, author
-):
+    db: asyncpg.Connection,
+    admin: ForumClient,
+    grief: Group,
+    make_client: ClientFactory,
+    author: Member,
+) -> None:
     await groups.join_group(db, grief, author.id)
     page_opened_before_rename = await make_client(author)
     form = {"slug": "grief-and-loss", "name": "Grief and loss"}
@@ -274,7 +305,9 @@ async def test_a_draft_started_from_a_page_with_the_old_slug_is_kept(
     assert await db.fetchval("SELECT body FROM drafts") == "Words I typed."
 
 
-async def test_a_slug_cannot_change_after_the_first_post(db, admin, grief, author, publish):
+async def test_a_slug_cannot_change_after_the_first_post(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await groups.join_group(db, grief, author.id)
     await publish(author, grief)
     resp = await admin.post_form("/admin/groups/grief", {"slug": "grief-2", "name": "Grief"})
@@ -284,8 +317,8 @@ async def test_a_slug_cannot_change_after_the_first_post(db, admin, grief, autho
 
 
 async def test_a_new_group_may_take_an_old_address_and_wins_over_the_redirect(
-    db, admin, client, grief
-):
+    db: asyncpg.Connection, admin: ForumClient, client: ForumClient, grief: Group
+) -> None:
     await admin.post_form("/admin/groups/grief", {"slug": "grief-and-loss", "name": "Grief"})
     resp = await admin.post_form("/admin/groups", {"slug": "grief", "name": "Newer grief"})
     assert resp.status == 303
@@ -298,8 +331,13 @@ async def test_a_new_group_may_take_an_old_address_and_wins_over_the_redirect(
 
 
 async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_no_posts(
-    db, admin, make_client, grief, author, make_draft
-):
+    db: asyncpg.Connection,
+    admin: ForumClient,
+    make_client: ClientFactory,
+    grief: Group,
+    author: Member,
+    make_draft: MakeDraft,
+) -> None:
     from forum.posting import publishing
 
     await groups.join_group(db, grief, author.id)
@@ -323,8 +361,8 @@ async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_n
 
 
 async def test_the_moderators_page_shows_load_and_groups_with_too_few_moderators(
-    admin, grief, keeper, appoint
-):
+    admin: ForumClient, grief: Group, keeper: Member, appoint: Appoint
+) -> None:
     await appoint(grief, keeper)
     text = await (await admin.get("/admin/moderators")).text()
     assert "keeper" in text
@@ -332,8 +370,8 @@ async def test_the_moderators_page_shows_load_and_groups_with_too_few_moderators
 
 
 async def test_group_health_lists_topics_with_no_reply_after_a_day_and_weekly_posts(
-    db, admin, grief, author, publish
-):
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await groups.join_group(db, grief, author.id)
     lonely = await publish(author, grief, title="Is anyone there")
     await db.execute(
@@ -345,7 +383,9 @@ async def test_group_health_lists_topics_with_no_reply_after_a_day_and_weekly_po
     assert await db.fetchval("SELECT sum(posts) FROM group_daily_posts") == 1
 
 
-async def test_the_members_page_finds_a_member_but_lists_no_sanctions(db, admin, author, grief):
+async def test_the_members_page_finds_a_member_but_lists_no_sanctions(
+    db: asyncpg.Connection, admin: ForumClient, author: Member, grief: Group
+) -> None:
     await db.execute(
         "INSERT INTO sanctions (member_id, group_id, kind, reason, created_by)"
         " VALUES ($1, $2, 'mute', 'cooling off', $1)",
@@ -361,20 +401,20 @@ async def test_the_members_page_finds_a_member_but_lists_no_sanctions(db, admin,
     assert "overseer" not in text.split("<table")[1]
 
 
-async def test_the_audit_log_shows_admin_actions(admin, grief):
+async def test_the_audit_log_shows_admin_actions(admin: ForumClient, grief: Group) -> None:
     await admin.post_form("/admin/groups/grief/archive")
     text = await (await admin.get("/admin/log")).text()
     assert "archive-group" in text
 
 
-async def test_the_base_lexicon_is_shown(admin):
+async def test_the_base_lexicon_is_shown(admin: ForumClient) -> None:
     text = await (await admin.get("/admin/lexicon")).text()
     assert "kill myself" in text
 
 
 async def test_adding_a_phrase_first_shows_how_recent_posts_would_change_and_saves_nothing(
-    db, admin, grief, author, publish
-):
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, author: Member, publish: Publish
+) -> None:
     await groups.join_group(db, grief, author.id)
     flagged = await publish(author, grief, body="Tomorrow I am walking to the old quarry again.")
     await publish(author, grief, body="The weather was lovely today.")
@@ -391,7 +431,9 @@ async def test_adding_a_phrase_first_shows_how_recent_posts_would_change_and_sav
     assert await audit_count(db, "crisis-phrase-add") == 0
 
 
-async def test_removing_a_phrase_first_shows_the_preview(db, admin, grief):
+async def test_removing_a_phrase_first_shows_the_preview(
+    db: asyncpg.Connection, admin: ForumClient, grief: Group
+) -> None:
     phrase_id = await db.fetchval(
         "INSERT INTO crisis_phrases (group_id, phrase, level) VALUES ($1, 'the quarry', 'urgent')"
         " RETURNING id",
@@ -403,7 +445,9 @@ async def test_removing_a_phrase_first_shows_the_preview(db, admin, grief):
     assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 1
 
 
-async def test_the_members_page_lists_members_only_when_searched(admin, author):
+async def test_the_members_page_lists_members_only_when_searched(
+    admin: ForumClient, author: Member
+) -> None:
     text = await (await admin.get("/admin/members")).text()
     assert "willow" not in text
     assert "Type part of a pseudonym" in text

@@ -5,9 +5,14 @@ from __future__ import annotations
 import html
 import re
 
+import asyncpg
 import pytest
 
-from forum.storage import topics
+from forum.storage.drafts import Draft
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import ForumClient
+from tests.factories import MakeDraft, MakeGroup, MakeMember, make_topic
 
 
 def version_in(page: str) -> int:
@@ -41,39 +46,25 @@ async def draft_row(db, draft_id):
     return await db.fetchrow("SELECT * FROM drafts WHERE id = $1", draft_id)
 
 
-async def make_topic(db, group, author, title="A topic", body="Opening post"):
-    async with db.transaction():
-        return await topics.create_topic(
-            db,
-            group_id=group.id,
-            author_id=author.id,
-            anonymous=False,
-            title=title,
-            body_source=body,
-            body_html=f"<p>{body}</p>",
-            content_warning="",
-        )
-
-
 @pytest.fixture
-async def grief(make_group, member):
+async def grief(make_group: MakeGroup, member: Member) -> Group:
     return await make_group("grief", name="Grief and loss", members_=[member])
 
 
 @pytest.fixture
-async def other(make_member):
+async def other(make_member: MakeMember) -> Member:
     return await make_member("stone")
 
 
 @pytest.fixture
-async def others_draft(make_draft, other, grief):
+async def others_draft(make_draft: MakeDraft, other: Member, grief: Group) -> Draft:
     return await make_draft(other, grief, title="Their title", body="Their private words")
 
 
 # -- Creating and listing ----------------------------------------------------------------------
 
 
-async def test_creating_a_draft_redirects_to_it(member_client, grief):
+async def test_creating_a_draft_redirects_to_it(member_client: ForumClient, grief: Group) -> None:
     resp = await member_client.post_form(
         "/drafts", {"group": "grief", "title": "Hello", "body": "Some words"}
     )
@@ -83,7 +74,9 @@ async def test_creating_a_draft_redirects_to_it(member_client, grief):
     assert "Some words" in await page.text()
 
 
-async def test_creating_a_draft_stores_it_for_its_author(member_client, member, db, grief):
+async def test_creating_a_draft_stores_it_for_its_author(
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, grief: Group
+) -> None:
     resp = await member_client.post_form(
         "/drafts", {"group": "grief", "title": "Hello", "body": "Some words"}
     )
@@ -96,19 +89,25 @@ async def test_creating_a_draft_stores_it_for_its_author(member_client, member, 
     )
 
 
-async def test_creating_a_draft_publishes_nothing(member_client, db, grief):
+async def test_creating_a_draft_publishes_nothing(
+    member_client: ForumClient, db: asyncpg.Connection, grief: Group
+) -> None:
     await member_client.post_form("/drafts", {"group": "grief", "title": "Hello", "body": "x"})
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
 
 
-async def test_creating_a_reply_draft_records_its_topic(member_client, member, db, grief):
+async def test_creating_a_reply_draft_records_its_topic(
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, grief: Group
+) -> None:
     new = await make_topic(db, grief, member)
     resp = await member_client.post_form("/drafts", {"topic": new.topic_id, "body": "Me too"})
     assert resp.status == 303
     assert (await draft_row(db, draft_id_from(resp)))["topic_id"] == new.topic_id
 
 
-async def test_creating_a_draft_in_an_unknown_group_answers_404(member_client, db):
+async def test_creating_a_draft_in_an_unknown_group_answers_404(
+    member_client: ForumClient, db: asyncpg.Connection
+) -> None:
     resp = await member_client.post_form(
         "/drafts", {"group": "nowhere", "title": "Hello", "body": "x"}
     )
@@ -116,7 +115,9 @@ async def test_creating_a_draft_in_an_unknown_group_answers_404(member_client, d
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
 
 
-async def test_creating_a_draft_in_a_hidden_group_answers_404(member_client, db, make_group):
+async def test_creating_a_draft_in_a_hidden_group_answers_404(
+    member_client: ForumClient, db: asyncpg.Connection, make_group: MakeGroup
+) -> None:
     await make_group("quiet", visibility="members")
     resp = await member_client.post_form(
         "/drafts", {"group": "quiet", "title": "Hello", "body": "x"}
@@ -125,7 +126,9 @@ async def test_creating_a_draft_in_a_hidden_group_answers_404(member_client, db,
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
 
 
-async def test_creating_a_reply_in_a_hidden_topic_answers_404(member_client, db, other, make_group):
+async def test_creating_a_reply_in_a_hidden_topic_answers_404(
+    member_client: ForumClient, db: asyncpg.Connection, other: Member, make_group: MakeGroup
+) -> None:
     quiet = await make_group("quiet", visibility="members", members_=[other])
     new = await make_topic(db, quiet, other)
     resp = await member_client.post_form("/drafts", {"topic": new.topic_id, "body": "hi"})
@@ -133,7 +136,9 @@ async def test_creating_a_reply_in_a_hidden_topic_answers_404(member_client, db,
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
 
 
-async def test_creating_an_over_long_draft_answers_400_and_keeps_the_text(member_client, db, grief):
+async def test_creating_an_over_long_draft_answers_400_and_keeps_the_text(
+    member_client: ForumClient, db: asyncpg.Connection, grief: Group
+) -> None:
     body = ("so much to say " * 1400)[:20_001]
     resp = await member_client.post_form(
         "/drafts", {"group": "grief", "title": "Hello", "body": body}
@@ -143,34 +148,44 @@ async def test_creating_an_over_long_draft_answers_400_and_keeps_the_text(member
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
 
 
-async def test_drafts_page_lists_own_drafts(member_client, member, grief, make_draft):
+async def test_drafts_page_lists_own_drafts(
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     await make_draft(member, grief, title="My unsent letter")
     text = await (await member_client.get("/drafts")).text()
     assert "My unsent letter" in text
 
 
 async def test_drafts_page_does_not_list_another_members_drafts(
-    member_client, member, grief, others_draft, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    grief: Group,
+    others_draft: Draft,
+    make_draft: MakeDraft,
+) -> None:
     await make_draft(member, grief, title="My unsent letter")
     text = await (await member_client.get("/drafts")).text()
     assert "Their title" not in text
     assert f"/drafts/{others_draft.id}" not in text
 
 
-async def test_visitor_asking_for_drafts_is_sent_to_sign_in(client):
+async def test_visitor_asking_for_drafts_is_sent_to_sign_in(client: ForumClient) -> None:
     resp = await client.get("/drafts")
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
 
 
-async def test_visitor_asking_for_a_draft_is_sent_to_sign_in(client, others_draft):
+async def test_visitor_asking_for_a_draft_is_sent_to_sign_in(
+    client: ForumClient, others_draft: Draft
+) -> None:
     resp = await client.get(f"/drafts/{others_draft.id}")
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
 
 
-async def test_visitor_creating_a_draft_is_sent_to_sign_in(client, db, grief):
+async def test_visitor_creating_a_draft_is_sent_to_sign_in(
+    client: ForumClient, db: asyncpg.Connection, grief: Group
+) -> None:
     resp = await client.post_form("/drafts", {"group": "grief", "title": "Hello", "body": "x"})
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
@@ -180,15 +195,17 @@ async def test_visitor_creating_a_draft_is_sent_to_sign_in(client, db, grief):
 # -- Another member's draft ------------------------------------------------------------------------
 
 
-async def test_another_members_draft_answers_404(member_client, others_draft):
+async def test_another_members_draft_answers_404(
+    member_client: ForumClient, others_draft: Draft
+) -> None:
     resp = await member_client.get(f"/drafts/{others_draft.id}")
     assert resp.status == 404
     assert "Their private words" not in await resp.text()
 
 
 async def test_saving_another_members_draft_answers_404_and_changes_nothing(
-    member_client, db, others_draft
-):
+    member_client: ForumClient, db: asyncpg.Connection, others_draft: Draft
+) -> None:
     resp = await member_client.post_form(
         f"/drafts/{others_draft.id}",
         {"title": "Mine now", "body": "overwritten", "version": others_draft.version},
@@ -199,8 +216,12 @@ async def test_saving_another_members_draft_answers_404_and_changes_nothing(
 
 
 async def test_publishing_another_members_draft_answers_404_and_publishes_nothing(
-    member_client, db, member, grief, others_draft
-):
+    member_client: ForumClient,
+    db: asyncpg.Connection,
+    member: Member,
+    grief: Group,
+    others_draft: Draft,
+) -> None:
     resp = await member_client.post_form(
         f"/drafts/{others_draft.id}/publish", {"version": others_draft.version}
     )
@@ -210,15 +231,15 @@ async def test_publishing_another_members_draft_answers_404_and_publishes_nothin
 
 
 async def test_deleting_another_members_draft_answers_404_and_keeps_it(
-    member_client, db, others_draft
-):
+    member_client: ForumClient, db: asyncpg.Connection, others_draft: Draft
+) -> None:
     resp = await member_client.post_form(f"/drafts/{others_draft.id}/delete")
     assert resp.status == 404
     assert await draft_row(db, others_draft.id) is not None
 
 
 @pytest.mark.parametrize("path", ["/drafts/999999", "/drafts/abc", "/drafts/²"])
-async def test_unknown_draft_answers_404(member_client, path):
+async def test_unknown_draft_answers_404(member_client: ForumClient, path: str) -> None:
     assert (await member_client.get(path)).status == 404
 
 
@@ -226,8 +247,8 @@ async def test_unknown_draft_answers_404(member_client, path):
 
 
 async def test_saving_with_the_current_version_redirects_to_the_preview(
-    member_client, member, grief, make_draft
-):
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief)
     resp = await member_client.post_form(
         f"/drafts/{draft.id}", {"title": "New title", "body": "New words", "version": draft.version}
@@ -237,8 +258,12 @@ async def test_saving_with_the_current_version_redirects_to_the_preview(
 
 
 async def test_saving_with_the_current_version_stores_the_text_and_bumps_the_version(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief)
     await member_client.post_form(
         f"/drafts/{draft.id}", {"title": "New title", "body": "New words", "version": draft.version}
@@ -251,14 +276,18 @@ async def test_saving_with_the_current_version_stores_the_text_and_bumps_the_ver
     )
 
 
-async def test_draft_page_carries_the_current_version(member_client, member, grief, make_draft):
+async def test_draft_page_carries_the_current_version(
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief)
     await member_client.post_form(f"/drafts/{draft.id}", {"body": "a", "version": draft.version})
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
     assert version_in(text) == draft.version + 1
 
 
-async def test_stale_save_answers_409(member_client, member, grief, make_draft):
+async def test_stale_save_answers_409(
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief, body="first")
     url = f"/drafts/{draft.id}"
     await member_client.post_form(url, {"body": "tab A", "version": draft.version})
@@ -267,8 +296,8 @@ async def test_stale_save_answers_409(member_client, member, grief, make_draft):
 
 
 async def test_stale_save_shows_both_the_submitted_and_the_saved_text(
-    member_client, member, grief, make_draft
-):
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief, body="first")
     url = f"/drafts/{draft.id}"
     await member_client.post_form(url, {"body": "words from tab A", "version": draft.version})
@@ -281,8 +310,12 @@ async def test_stale_save_shows_both_the_submitted_and_the_saved_text(
 
 
 async def test_stale_save_keeps_the_text_saved_by_the_other_tab(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, body="first")
     url = f"/drafts/{draft.id}"
     await member_client.post_form(url, {"body": "tab A", "version": draft.version})
@@ -292,8 +325,12 @@ async def test_stale_save_keeps_the_text_saved_by_the_other_tab(
 
 
 async def test_saving_again_from_the_conflict_page_succeeds(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, body="first")
     url = f"/drafts/{draft.id}"
     await member_client.post_form(url, {"body": "tab A", "version": draft.version})
@@ -306,8 +343,8 @@ async def test_saving_again_from_the_conflict_page_succeeds(
 
 
 async def test_saving_an_over_long_body_answers_400_with_a_clear_message(
-    member_client, member, grief, make_draft
-):
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief)
     resp = await member_client.post_form(
         f"/drafts/{draft.id}", {"body": "x" * 20_001, "version": draft.version}
@@ -317,8 +354,8 @@ async def test_saving_an_over_long_body_answers_400_with_a_clear_message(
 
 
 async def test_saving_an_over_long_body_keeps_the_whole_text_in_the_page(
-    member_client, member, grief, make_draft
-):
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief)
     body = "".join(f"line {n} & <more>\n" for n in range(2000))[:20_001]
     assert len(body) == 20_001
@@ -328,7 +365,13 @@ async def test_saving_an_over_long_body_keeps_the_whole_text_in_the_page(
     assert textarea(await resp.text()) == body
 
 
-async def test_saving_an_over_long_body_saves_nothing(member_client, member, db, grief, make_draft):
+async def test_saving_an_over_long_body_saves_nothing(
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, body="kept")
     await member_client.post_form(
         f"/drafts/{draft.id}", {"body": "x" * 20_001, "version": draft.version}
@@ -337,7 +380,13 @@ async def test_saving_an_over_long_body_saves_nothing(member_client, member, db,
     assert (row["body"], row["version"]) == ("kept", draft.version)
 
 
-async def test_a_body_at_the_limit_is_saved(member_client, member, db, grief, make_draft):
+async def test_a_body_at_the_limit_is_saved(
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief)
     resp = await member_client.post_form(
         f"/drafts/{draft.id}", {"body": "x" * 20_000, "version": draft.version}
@@ -347,8 +396,12 @@ async def test_a_body_at_the_limit_is_saved(member_client, member, db, grief, ma
 
 
 async def test_windows_newlines_count_as_one_character(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief)
     resp = await member_client.post_form(
         f"/drafts/{draft.id}", {"body": "abc\r\n" * 5000, "version": draft.version}
@@ -358,8 +411,12 @@ async def test_windows_newlines_count_as_one_character(
 
 
 async def test_saving_an_over_long_title_answers_400_and_keeps_it(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, title="Short")
     title = "A very long title " * 9  # 162 characters
     resp = await member_client.post_form(
@@ -372,15 +429,21 @@ async def test_saving_an_over_long_title_answers_400_and_keeps_it(
     assert (await draft_row(db, draft.id))["title"] == "Short"
 
 
-async def test_saving_without_a_version_answers_400(member_client, member, grief, make_draft):
+async def test_saving_without_a_version_answers_400(
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief)
     resp = await member_client.post_form(f"/drafts/{draft.id}", {"body": "words"})
     assert resp.status == 400
 
 
 async def test_saving_without_csrf_token_answers_403_and_changes_nothing(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, body="kept")
     resp = await member_client.post_form(
         f"/drafts/{draft.id}", {"body": "changed", "version": draft.version}, csrf=False
@@ -392,13 +455,17 @@ async def test_saving_without_csrf_token_answers_403_and_changes_nothing(
 # -- Preview -------------------------------------------------------------------------------------
 
 
-async def test_draft_page_shows_a_rendered_preview(member_client, member, grief, make_draft):
+async def test_draft_page_shows_a_rendered_preview(
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief, body="I am **still** here")
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
     assert post_bodies(text) == ["<p>I am <strong>still</strong> here</p>"]
 
 
-async def test_preview_is_the_html_that_gets_published(member_client, member, grief, make_draft):
+async def test_preview_is_the_html_that_gets_published(
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     body = (
         "# Today\n\nA *hard* day. [Help](https://example.org/help)\n\n"
         "- one\n- two\n\n> quoted <b>bold</b>\n\n```\ncode <i>\n```"
@@ -414,8 +481,8 @@ async def test_preview_is_the_html_that_gets_published(member_client, member, gr
 
 
 async def test_script_in_a_body_is_sanitised_in_the_preview(
-    member_client, member, grief, make_draft
-):
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief, body='<script>alert("x")</script> **hi**')
     text = without_own_scripts(await (await member_client.get(f"/drafts/{draft.id}")).text())
     assert "<script" not in text
@@ -425,8 +492,12 @@ async def test_script_in_a_body_is_sanitised_in_the_preview(
 
 
 async def test_script_in_a_body_is_sanitised_when_published(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, body='<script>alert("x")</script> [a](javascript:x)')
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     text = await (await member_client.get(resp.headers["Location"].split("#")[0])).text()
@@ -435,7 +506,9 @@ async def test_script_in_a_body_is_sanitised_when_published(
     assert "<script" not in await db.fetchval("SELECT body_html FROM posts")
 
 
-async def test_empty_draft_shows_no_preview(member_client, member, grief, make_draft):
+async def test_empty_draft_shows_no_preview(
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief, body="")
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
     assert post_bodies(text) == []
@@ -445,8 +518,12 @@ async def test_empty_draft_shows_no_preview(member_client, member, grief, make_d
 
 
 async def test_publishing_a_topic_redirects_to_its_first_post(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, title="My first topic")
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 303
@@ -454,15 +531,25 @@ async def test_publishing_a_topic_redirects_to_its_first_post(
     assert resp.headers["Location"] == f"/t/{topic_id}#post-1"
 
 
-async def test_publishing_a_topic_removes_the_draft(member_client, member, db, grief, make_draft):
+async def test_publishing_a_topic_removes_the_draft(
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief)
     await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert await draft_row(db, draft.id) is None
 
 
 async def test_publishing_from_the_editor_publishes_the_text_in_the_editor(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, title="Old title", body="old words")
     resp = await member_client.post_form(
         f"/drafts/{draft.id}/publish",
@@ -474,9 +561,15 @@ async def test_publishing_from_the_editor_publishes_the_text_in_the_editor(
 
 
 async def test_publishing_a_reply_adds_it_to_the_topic_page(
-    member_client, client, member, db, grief, other, make_draft
-):
-    new = await make_topic(db, grief, other, "Their topic", "Opening words")
+    member_client: ForumClient,
+    client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    other: Member,
+    make_draft: MakeDraft,
+) -> None:
+    new = await make_topic(db, grief, other, "Their topic", body="Opening words")
     draft = await make_draft(member, grief, topic_id=new.topic_id, title="", body="A **reply**")
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 303
@@ -486,15 +579,22 @@ async def test_publishing_a_reply_adds_it_to_the_topic_page(
 
 
 async def test_publishing_a_reply_removes_the_draft(
-    member_client, member, db, grief, other, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    other: Member,
+    make_draft: MakeDraft,
+) -> None:
     new = await make_topic(db, grief, other)
     draft = await make_draft(member, grief, topic_id=new.topic_id, title="", body="A reply")
     await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert await draft_row(db, draft.id) is None
 
 
-async def test_publishing_a_reply_through_the_whole_flow(member_client, member, db, grief, other):
+async def test_publishing_a_reply_through_the_whole_flow(
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, grief: Group, other: Member
+) -> None:
     new = await make_topic(db, grief, other)
     created = await member_client.post_form(
         "/drafts", {"topic": new.topic_id, "body": "Thinking of you"}
@@ -511,8 +611,13 @@ async def test_publishing_a_reply_through_the_whole_flow(member_client, member, 
 
 @pytest.mark.parametrize("title", ["", "ab", "  ab   "])
 async def test_publishing_a_topic_with_a_short_title_answers_400_and_keeps_the_draft(
-    member_client, member, db, grief, make_draft, title
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+    title: str,
+) -> None:
     draft = await make_draft(member, grief, title=title, body="My words")
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 400
@@ -524,8 +629,12 @@ async def test_publishing_a_topic_with_a_short_title_answers_400_and_keeps_the_d
 
 
 async def test_publishing_from_the_editor_with_a_short_title_keeps_the_submitted_text(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, title="Fine title", body="old")
     resp = await member_client.post_form(
         f"/drafts/{draft.id}/publish",
@@ -541,8 +650,13 @@ async def test_publishing_from_the_editor_with_a_short_title_keeps_the_submitted
 
 @pytest.mark.parametrize("body", ["", "   \n\t  "])
 async def test_publishing_an_empty_body_answers_400_and_keeps_the_draft(
-    member_client, member, db, grief, make_draft, body
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+    body: str,
+) -> None:
     draft = await make_draft(member, grief, title="A good title", body=body)
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 400
@@ -554,8 +668,12 @@ async def test_publishing_an_empty_body_answers_400_and_keeps_the_draft(
 
 
 async def test_publishing_an_over_long_body_from_the_editor_keeps_the_text(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, body="kept")
     body = "y" * 20_001
     resp = await member_client.post_form(
@@ -568,8 +686,12 @@ async def test_publishing_an_over_long_body_from_the_editor_keeps_the_text(
 
 
 async def test_publishing_in_a_group_not_joined_answers_400_and_keeps_the_draft(
-    member_client, member, db, make_group, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    make_draft: MakeDraft,
+) -> None:
     group = await make_group("grief", name="Grief and loss")
     draft = await make_draft(member, group, title="A title", body="My words")
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
@@ -582,8 +704,12 @@ async def test_publishing_in_a_group_not_joined_answers_400_and_keeps_the_draft(
 
 
 async def test_publishing_while_a_join_request_is_pending_answers_400(
-    member_client, member, db, make_group, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+    make_draft: MakeDraft,
+) -> None:
     group = await make_group("grief", membership="approval", members_=[member])
     draft = await make_draft(member, group)
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
@@ -592,8 +718,12 @@ async def test_publishing_while_a_join_request_is_pending_answers_400(
 
 
 async def test_publishing_with_a_stale_version_answers_409_and_publishes_nothing(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, body="first")
     await member_client.post_form(
         f"/drafts/{draft.id}", {"title": "A title", "body": "newer", "version": draft.version}
@@ -606,8 +736,12 @@ async def test_publishing_with_a_stale_version_answers_409_and_publishes_nothing
 
 
 async def test_publishing_from_a_stale_editor_answers_409_keeps_both_texts_and_publishes_nothing(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, body="first")
     await member_client.post_form(
         f"/drafts/{draft.id}", {"title": "A title", "body": "tab A", "version": draft.version}
@@ -623,7 +757,13 @@ async def test_publishing_from_a_stale_editor_answers_409_keeps_both_texts_and_p
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
 
 
-async def test_publishing_twice_creates_one_topic(member_client, member, db, grief, make_draft):
+async def test_publishing_twice_creates_one_topic(
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief)
     await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
@@ -657,8 +797,8 @@ async def _publish_via_forms(member_client, slug, *, anonymous):
 
 
 async def test_anonymous_topic_shows_anonymous_and_not_the_pseudonym(
-    member_client, client, member, make_group
-):
+    member_client: ForumClient, client: ForumClient, member: Member, make_group: MakeGroup
+) -> None:
     await make_group("grief", anonymous="optional", members_=[member])
     topic_url = await _publish_via_forms(member_client, "grief", anonymous=True)
     text = await (await client.get(topic_url)).text()
@@ -666,14 +806,18 @@ async def test_anonymous_topic_shows_anonymous_and_not_the_pseudonym(
     assert "river" not in text.lower()
 
 
-async def test_anonymous_topic_is_stored_as_anonymous(member_client, member, db, make_group):
+async def test_anonymous_topic_is_stored_as_anonymous(
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, make_group: MakeGroup
+) -> None:
     await make_group("grief", anonymous="optional", members_=[member])
     await _publish_via_forms(member_client, "grief", anonymous=True)
     assert await db.fetchval("SELECT anonymous FROM topics")
     assert await db.fetchval("SELECT anonymous FROM posts")
 
 
-async def test_anonymous_preview_shows_anonymous(member_client, member, make_group, make_draft):
+async def test_anonymous_preview_shows_anonymous(
+    member_client: ForumClient, member: Member, make_group: MakeGroup, make_draft: MakeDraft
+) -> None:
     group = await make_group("grief", anonymous="optional", members_=[member])
     draft = await make_draft(member, group, anonymous=True)
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
@@ -681,8 +825,12 @@ async def test_anonymous_preview_shows_anonymous(member_client, member, make_gro
 
 
 async def test_anonymous_flag_is_ignored_in_a_group_without_anonymous_posting(
-    member_client, client, member, db, make_group
-):
+    member_client: ForumClient,
+    client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    make_group: MakeGroup,
+) -> None:
     await make_group("grief", anonymous="off", members_=[member])
     topic_url = await _publish_via_forms(member_client, "grief", anonymous=True)
     text = await (await client.get(topic_url)).text()
@@ -692,8 +840,12 @@ async def test_anonymous_flag_is_ignored_in_a_group_without_anonymous_posting(
 
 
 async def test_anonymous_draft_in_a_group_without_anonymous_posting_is_not_published_named(
-    member_client, db, member, make_group, make_draft
-):
+    member_client: ForumClient,
+    db: asyncpg.Connection,
+    member: Member,
+    make_group: MakeGroup,
+    make_draft: MakeDraft,
+) -> None:
     group = await make_group("grief", anonymous="off", members_=[member])
     draft = await make_draft(member, group, anonymous=True)  # e.g. the group changed since
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
@@ -704,8 +856,12 @@ async def test_anonymous_draft_in_a_group_without_anonymous_posting_is_not_publi
 
 
 async def test_publishing_from_the_editor_after_anonymity_was_withdrawn_asks_first(
-    member_client, db, member, make_group, make_draft
-):
+    member_client: ForumClient,
+    db: asyncpg.Connection,
+    member: Member,
+    make_group: MakeGroup,
+    make_draft: MakeDraft,
+) -> None:
     group = await make_group("grief", anonymous="off", members_=[member])
     draft = await make_draft(member, group, anonymous=True)
     form = {"version": draft.version, "title": draft.title, "body": draft.body}
@@ -723,8 +879,8 @@ async def test_publishing_from_the_editor_after_anonymity_was_withdrawn_asks_fir
 
 
 async def test_preview_shows_the_name_an_anonymous_draft_will_be_published_under(
-    member_client, member, make_group, make_draft
-):
+    member_client: ForumClient, member: Member, make_group: MakeGroup, make_draft: MakeDraft
+) -> None:
     group = await make_group("grief", anonymous="off", members_=[member])
     draft = await make_draft(member, group, anonymous=True)  # e.g. the group changed since
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
@@ -733,8 +889,12 @@ async def test_preview_shows_the_name_an_anonymous_draft_will_be_published_under
 
 
 async def test_reply_to_a_removed_topic_answers_400_and_keeps_the_draft(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     new = await make_topic(db, grief, member)
     draft = await make_draft(member, grief, topic_id=new.topic_id, title="", body="Still here")
     await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
@@ -746,8 +906,8 @@ async def test_reply_to_a_removed_topic_answers_400_and_keeps_the_draft(
 
 
 async def test_named_topic_in_an_anonymous_optional_group_shows_the_pseudonym(
-    member_client, client, member, make_group
-):
+    member_client: ForumClient, client: ForumClient, member: Member, make_group: MakeGroup
+) -> None:
     await make_group("grief", anonymous="optional", members_=[member])
     topic_url = await _publish_via_forms(member_client, "grief", anonymous=False)
     assert "river" in await (await client.get(topic_url)).text()
@@ -757,15 +917,21 @@ async def test_named_topic_in_an_anonymous_optional_group_shows_the_pseudonym(
 
 
 async def test_deleting_a_draft_redirects_to_the_drafts_page(
-    member_client, member, grief, make_draft
-):
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief)
     resp = await member_client.post_form(f"/drafts/{draft.id}/delete")
     assert resp.status == 303
     assert resp.headers["Location"] == "/drafts"
 
 
-async def test_deleting_a_draft_removes_it(member_client, member, db, grief, make_draft):
+async def test_deleting_a_draft_removes_it(
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief)
     await member_client.post_form(f"/drafts/{draft.id}/delete")
     assert await draft_row(db, draft.id) is None
@@ -773,8 +939,12 @@ async def test_deleting_a_draft_removes_it(member_client, member, db, grief, mak
 
 
 async def test_deleting_a_draft_without_csrf_token_answers_403_and_keeps_it(
-    member_client, member, db, grief, make_draft
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief)
     resp = await member_client.post_form(f"/drafts/{draft.id}/delete", csrf=False)
     assert resp.status == 403

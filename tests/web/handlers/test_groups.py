@@ -5,23 +5,13 @@ from __future__ import annotations
 import html
 import re
 
+import asyncpg
 import pytest
 
 from forum.storage import topics
-
-
-async def make_topic(db, group, author, title="A topic", *, anonymous=False):
-    async with db.transaction():
-        return await topics.create_topic(
-            db,
-            group_id=group.id,
-            author_id=author.id,
-            anonymous=anonymous,
-            title=title,
-            body_source="body",
-            body_html="<p>body</p>",
-            content_warning="",
-        )
+from forum.storage.members import Member
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import MakeGroup, MakeMember, make_topic
 
 
 def topic_ids(page: str) -> list[int]:
@@ -44,7 +34,7 @@ async def membership_state(db, group, member):
 # -- The directory -----------------------------------------------------------------------------
 
 
-async def test_directory_lists_every_group(client, make_group):
+async def test_directory_lists_every_group(client: ForumClient, make_group: MakeGroup) -> None:
     await make_group("grief", name="Grief and loss")
     await make_group("cancer", name="Living with cancer")
     text = await (await client.get("/")).text()
@@ -52,7 +42,9 @@ async def test_directory_lists_every_group(client, make_group):
     assert "Living with cancer" in text
 
 
-async def test_directory_lists_a_members_only_group_without_linking_to_it(client, make_group):
+async def test_directory_lists_a_members_only_group_without_linking_to_it(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("quiet", name="Quiet room", visibility="members")
     text = await (await client.get("/")).text()
     assert "Quiet room" in text
@@ -60,15 +52,17 @@ async def test_directory_lists_a_members_only_group_without_linking_to_it(client
 
 
 async def test_directory_links_a_members_only_group_for_its_members(
-    make_client, make_member, make_group
-):
+    make_client: ClientFactory, make_member: MakeMember, make_group: MakeGroup
+) -> None:
     insider = await make_member()
     await make_group("quiet", name="Quiet room", visibility="members", members_=[insider])
     text = await (await (await make_client(insider)).get("/")).text()
     assert 'href="/g/quiet"' in text
 
 
-async def test_search_finds_a_group_by_a_word_in_its_name(client, make_group):
+async def test_search_finds_a_group_by_a_word_in_its_name(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("cancer", name="Living with cancer")
     await make_group("grief", name="Grief and loss")
     text = await (await client.get("/", params={"q": "cancer"})).text()
@@ -76,7 +70,9 @@ async def test_search_finds_a_group_by_a_word_in_its_name(client, make_group):
     assert "Grief and loss" not in text
 
 
-async def test_search_finds_a_group_by_a_word_in_its_description(client, make_group):
+async def test_search_finds_a_group_by_a_word_in_its_description(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group(
         "cancer",
         name="Living with cancer",
@@ -88,7 +84,9 @@ async def test_search_finds_a_group_by_a_word_in_its_description(client, make_gr
     assert "Grief and loss" not in text
 
 
-async def test_search_matches_another_form_of_the_same_word(client, make_group):
+async def test_search_matches_another_form_of_the_same_word(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     # "grieved" is not a substring of "grieving": only English stemming (both are 'griev') finds it.
     await make_group("grief", name="Grief and loss", description="For anyone who is grieving.")
     await make_group("cancer", name="Living with cancer")
@@ -97,7 +95,7 @@ async def test_search_matches_another_form_of_the_same_word(client, make_group):
     assert "Living with cancer" not in text
 
 
-async def test_search_finds_a_partial_word(client, make_group):
+async def test_search_finds_a_partial_word(client: ForumClient, make_group: MakeGroup) -> None:
     await make_group("cancer", name="Living with cancer")
     await make_group("grief", name="Grief and loss")
     text = await (await client.get("/", params={"q": "canc"})).text()
@@ -105,14 +103,16 @@ async def test_search_finds_a_partial_word(client, make_group):
     assert "Grief and loss" not in text
 
 
-async def test_search_ignores_case(client, make_group):
+async def test_search_ignores_case(client: ForumClient, make_group: MakeGroup) -> None:
     await make_group("cancer", name="Living with cancer")
     text = await (await client.get("/", params={"q": "CANC"})).text()
     assert "Living with cancer" in text
 
 
 @pytest.mark.parametrize("query", ["%", "_", "%%", "_%_", "\\"])
-async def test_search_with_like_wildcards_does_not_match_everything(client, make_group, query):
+async def test_search_with_like_wildcards_does_not_match_everything(
+    client: ForumClient, make_group: MakeGroup, query: str
+) -> None:
     await make_group("cancer", name="Living with cancer")
     await make_group("grief", name="Grief and loss")
     resp = await client.get("/", params={"q": query})
@@ -122,7 +122,9 @@ async def test_search_with_like_wildcards_does_not_match_everything(client, make
     assert "Grief and loss" not in text
 
 
-async def test_search_finds_a_literal_percent_sign(client, make_group):
+async def test_search_finds_a_literal_percent_sign(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("honest", name="100% honest")
     await make_group("grief", name="Grief and loss")
     text = await (await client.get("/", params={"q": "100%"})).text()
@@ -130,21 +132,25 @@ async def test_search_finds_a_literal_percent_sign(client, make_group):
     assert "Grief and loss" not in text
 
 
-async def test_search_with_no_match_says_so(client, make_group):
+async def test_search_with_no_match_says_so(client: ForumClient, make_group: MakeGroup) -> None:
     await make_group("grief", name="Grief and loss")
     text = await (await client.get("/", params={"q": "zebra"})).text()
     assert "No groups match" in text
     assert "Grief and loss" not in text
 
 
-async def test_search_query_is_escaped_in_the_page(client, make_group):
+async def test_search_query_is_escaped_in_the_page(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("grief", name="Grief and loss")
     text = await (await client.get("/", params={"q": "<script>alert(1)</script>"})).text()
     assert "<script>" not in text
     assert "&lt;script&gt;" in text
 
 
-async def test_search_with_only_stop_words_answers_200(client, make_group):
+async def test_search_with_only_stop_words_answers_200(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("grief", name="Grief and loss")
     resp = await client.get("/", params={"q": "the and"})
     assert resp.status == 200
@@ -153,30 +159,36 @@ async def test_search_with_only_stop_words_answers_200(client, make_group):
 # -- Who may see a group -----------------------------------------------------------------------
 
 
-async def test_public_group_page_is_shown_to_a_visitor(client, make_group):
+async def test_public_group_page_is_shown_to_a_visitor(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("grief", name="Grief and loss")
     resp = await client.get("/g/grief")
     assert resp.status == 200
     assert "Grief and loss" in await resp.text()
 
 
-async def test_unknown_group_answers_404(client):
+async def test_unknown_group_answers_404(client: ForumClient) -> None:
     assert (await client.get("/g/no-such-group")).status == 404
 
 
-async def test_members_only_group_answers_404_to_a_visitor(client, make_group):
+async def test_members_only_group_answers_404_to_a_visitor(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("quiet", visibility="members")
     assert (await client.get("/g/quiet")).status == 404
 
 
 async def test_members_only_group_answers_404_to_a_member_who_has_not_joined(
-    member_client, make_group
-):
+    member_client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("quiet", visibility="members")
     assert (await member_client.get("/g/quiet")).status == 404
 
 
-async def test_members_only_group_is_shown_to_its_member(member_client, member, make_group):
+async def test_members_only_group_is_shown_to_its_member(
+    member_client: ForumClient, member: Member, make_group: MakeGroup
+) -> None:
     await make_group("quiet", name="Quiet room", visibility="members", members_=[member])
     resp = await member_client.get("/g/quiet")
     assert resp.status == 200
@@ -184,15 +196,15 @@ async def test_members_only_group_is_shown_to_its_member(member_client, member, 
 
 
 async def test_members_only_group_answers_404_while_a_join_request_is_pending(
-    member_client, member, make_group
-):
+    member_client: ForumClient, member: Member, make_group: MakeGroup
+) -> None:
     await make_group("quiet", visibility="members", membership="approval", members_=[member])
     assert (await member_client.get("/g/quiet")).status == 404
 
 
 async def test_topic_in_members_only_group_answers_404_to_a_visitor(
-    client, db, make_member, make_group
-):
+    client: ForumClient, db: asyncpg.Connection, make_member: MakeMember, make_group: MakeGroup
+) -> None:
     author = await make_member()
     group = await make_group("quiet", visibility="members", members_=[author])
     new = await make_topic(db, group, author)
@@ -200,8 +212,11 @@ async def test_topic_in_members_only_group_answers_404_to_a_visitor(
 
 
 async def test_topic_in_members_only_group_answers_404_to_a_member_who_has_not_joined(
-    member_client, db, make_member, make_group
-):
+    member_client: ForumClient,
+    db: asyncpg.Connection,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+) -> None:
     author = await make_member()
     group = await make_group("quiet", visibility="members", members_=[author])
     new = await make_topic(db, group, author)
@@ -209,8 +224,8 @@ async def test_topic_in_members_only_group_answers_404_to_a_member_who_has_not_j
 
 
 async def test_topic_in_members_only_group_is_shown_to_a_member(
-    member_client, member, db, make_group
-):
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, make_group: MakeGroup
+) -> None:
     group = await make_group("quiet", visibility="members", members_=[member])
     new = await make_topic(db, group, member, "Inside the room")
     resp = await member_client.get(f"/t/{new.topic_id}")
@@ -219,8 +234,8 @@ async def test_topic_in_members_only_group_is_shown_to_a_member(
 
 
 async def test_post_link_in_members_only_group_answers_404_to_a_visitor(
-    client, db, make_member, make_group
-):
+    client: ForumClient, db: asyncpg.Connection, make_member: MakeMember, make_group: MakeGroup
+) -> None:
     author = await make_member()
     group = await make_group("quiet", visibility="members", members_=[author])
     new = await make_topic(db, group, author)
@@ -230,7 +245,9 @@ async def test_post_link_in_members_only_group_answers_404_to_a_visitor(
 # -- Joining ------------------------------------------------------------------------------------
 
 
-async def test_joining_an_open_group_redirects_to_it(member_client, make_group):
+async def test_joining_an_open_group_redirects_to_it(
+    member_client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("grief")
     resp = await member_client.post_form("/g/grief/join")
     assert resp.status == 303
@@ -238,44 +255,50 @@ async def test_joining_an_open_group_redirects_to_it(member_client, make_group):
 
 
 async def test_joining_an_open_group_makes_an_active_membership(
-    member_client, member, db, make_group
-):
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, make_group: MakeGroup
+) -> None:
     group = await make_group("grief")
     await member_client.post_form("/g/grief/join")
     assert await membership_state(db, group, member) == "active"
 
 
-async def test_joining_an_open_members_only_group_opens_its_page(member_client, make_group):
+async def test_joining_an_open_members_only_group_opens_its_page(
+    member_client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("quiet", visibility="members")
     await member_client.post_form("/g/quiet/join")
     assert (await member_client.get("/g/quiet")).status == 200
 
 
 async def test_joining_an_approval_group_creates_a_pending_request(
-    member_client, member, db, make_group
-):
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, make_group: MakeGroup
+) -> None:
     group = await make_group("quiet", membership="approval")
     resp = await member_client.post_form("/g/quiet/join")
     assert resp.status == 303
     assert await membership_state(db, group, member) == "pending"
 
 
-async def test_joining_an_approval_group_does_not_grant_access(member_client, make_group):
+async def test_joining_an_approval_group_does_not_grant_access(
+    member_client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("quiet", visibility="members", membership="approval")
     await member_client.post_form("/g/quiet/join")
     assert (await member_client.get("/g/quiet")).status == 404
 
 
 async def test_asking_again_does_not_turn_a_pending_request_into_membership(
-    member_client, member, db, make_group
-):
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, make_group: MakeGroup
+) -> None:
     group = await make_group("quiet", membership="approval")
     await member_client.post_form("/g/quiet/join")
     await member_client.post_form("/g/quiet/join")
     assert await membership_state(db, group, member) == "pending"
 
 
-async def test_joining_twice_keeps_one_active_membership(member_client, member, db, make_group):
+async def test_joining_twice_keeps_one_active_membership(
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, make_group: MakeGroup
+) -> None:
     group = await make_group("grief")
     await member_client.post_form("/g/grief/join")
     resp = await member_client.post_form("/g/grief/join")
@@ -290,11 +313,13 @@ async def test_joining_twice_keeps_one_active_membership(member_client, member, 
     )
 
 
-async def test_joining_an_unknown_group_answers_404(member_client):
+async def test_joining_an_unknown_group_answers_404(member_client: ForumClient) -> None:
     assert (await member_client.post_form("/g/no-such-group/join")).status == 404
 
 
-async def test_visitor_who_tries_to_join_is_sent_to_sign_in(client, db, make_group):
+async def test_visitor_who_tries_to_join_is_sent_to_sign_in(
+    client: ForumClient, db: asyncpg.Connection, make_group: MakeGroup
+) -> None:
     await make_group("grief")
     resp = await client.post_form("/g/grief/join")
     assert resp.status == 303
@@ -302,27 +327,35 @@ async def test_visitor_who_tries_to_join_is_sent_to_sign_in(client, db, make_gro
     assert await db.fetchval("SELECT count(*) FROM group_members") == 0
 
 
-async def test_join_without_csrf_token_answers_403_and_joins_nothing(member_client, db, make_group):
+async def test_join_without_csrf_token_answers_403_and_joins_nothing(
+    member_client: ForumClient, db: asyncpg.Connection, make_group: MakeGroup
+) -> None:
     await make_group("grief")
     resp = await member_client.post_form("/g/grief/join", csrf=False)
     assert resp.status == 403
     assert await db.fetchval("SELECT count(*) FROM group_members") == 0
 
 
-async def test_group_page_offers_the_new_topic_form_to_a_member(member_client, member, make_group):
+async def test_group_page_offers_the_new_topic_form_to_a_member(
+    member_client: ForumClient, member: Member, make_group: MakeGroup
+) -> None:
     await make_group("grief", members_=[member])
     text = await (await member_client.get("/g/grief")).text()
     assert 'name="title"' in text
 
 
-async def test_group_page_offers_to_join_to_a_member_who_has_not_joined(member_client, make_group):
+async def test_group_page_offers_to_join_to_a_member_who_has_not_joined(
+    member_client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("grief")
     text = await (await member_client.get("/g/grief")).text()
     assert 'action="/g/grief/join"' in text
     assert 'name="title"' not in text
 
 
-async def test_group_page_asks_a_visitor_to_sign_in(client, make_group):
+async def test_group_page_asks_a_visitor_to_sign_in(
+    client: ForumClient, make_group: MakeGroup
+) -> None:
     await make_group("grief")
     text = await (await client.get("/g/grief")).text()
     assert "Sign in</a> or" in text
@@ -332,14 +365,18 @@ async def test_group_page_asks_a_visitor_to_sign_in(client, make_group):
 # -- The list of topics ---------------------------------------------------------------------------
 
 
-async def test_group_page_lists_its_topics(client, db, member, make_group):
+async def test_group_page_lists_its_topics(
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+) -> None:
     group = await make_group("grief", members_=[member])
     await make_topic(db, group, member, "First evening alone")
     text = await (await client.get("/g/grief")).text()
     assert "First evening alone" in text
 
 
-async def test_group_page_does_not_list_another_groups_topics(client, db, member, make_group):
+async def test_group_page_does_not_list_another_groups_topics(
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+) -> None:
     grief = await make_group("grief", members_=[member])
     cancer = await make_group("cancer", members_=[member])
     await make_topic(db, grief, member, "First evening alone")
@@ -349,7 +386,9 @@ async def test_group_page_does_not_list_another_groups_topics(client, db, member
     ]
 
 
-async def test_group_page_lists_most_recent_activity_first(client, db, member, make_group):
+async def test_group_page_lists_most_recent_activity_first(
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+) -> None:
     group = await make_group("grief", members_=[member])
     older = await make_topic(db, group, member, "Older")
     newer = await make_topic(db, group, member, "Newer")
@@ -365,7 +404,9 @@ async def test_group_page_lists_most_recent_activity_first(client, db, member, m
     ]
 
 
-async def test_a_reply_bumps_its_topic_to_the_top(client, db, member, make_group):
+async def test_a_reply_bumps_its_topic_to_the_top(
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+) -> None:
     group = await make_group("grief", members_=[member])
     first = await make_topic(db, group, member, "First")
     second = await make_topic(db, group, member, "Second")
@@ -392,8 +433,8 @@ async def test_a_reply_bumps_its_topic_to_the_top(client, db, member, make_group
 
 
 async def test_anonymous_topic_is_listed_without_its_authors_pseudonym(
-    client, db, make_member, make_group
-):
+    client: ForumClient, db: asyncpg.Connection, make_member: MakeMember, make_group: MakeGroup
+) -> None:
     author = await make_member("hidden-author")
     group = await make_group("grief", anonymous="optional", members_=[author])
     await make_topic(db, group, author, "Something I can't say", anonymous=True)
@@ -416,7 +457,9 @@ async def _follow_older_links(client, first_url):
     return seen, pages
 
 
-async def test_older_topics_links_walk_every_topic_once_in_order(client, db, member, make_group):
+async def test_older_topics_links_walk_every_topic_once_in_order(
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+) -> None:
     group = await make_group("grief", members_=[member])
     created = [(await make_topic(db, group, member, f"Topic {n}")).topic_id for n in range(65)]
     minutes = [n * 37 % 65 for n in range(65)]  # a permutation: activity order != creation order
@@ -438,8 +481,8 @@ async def test_older_topics_links_walk_every_topic_once_in_order(client, db, mem
 
 
 async def test_older_topics_links_walk_topics_with_equal_activity_times(
-    client, db, member, make_group
-):
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+) -> None:
     group = await make_group("grief", members_=[member])
     for n in range(65):
         await make_topic(db, group, member, f"Topic {n}")
@@ -450,7 +493,9 @@ async def test_older_topics_links_walk_topics_with_equal_activity_times(
     assert pages == 3
 
 
-async def test_a_full_last_page_has_no_older_topics_link(client, db, member, make_group):
+async def test_a_full_last_page_has_no_older_topics_link(
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+) -> None:
     group = await make_group("grief", members_=[member])
     for n in range(60):
         await make_topic(db, group, member, f"Topic {n}")
@@ -459,7 +504,9 @@ async def test_a_full_last_page_has_no_older_topics_link(client, db, member, mak
     assert pages == 2
 
 
-async def test_first_page_shows_thirty_topics_and_an_older_link(client, db, member, make_group):
+async def test_first_page_shows_thirty_topics_and_an_older_link(
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+) -> None:
     group = await make_group("grief", members_=[member])
     for n in range(31):
         await make_topic(db, group, member, f"Topic {n}")
@@ -468,7 +515,9 @@ async def test_first_page_shows_thirty_topics_and_an_older_link(client, db, memb
     assert older_link(text) is not None
 
 
-async def test_empty_before_cursor_shows_the_first_page(client, db, member, make_group):
+async def test_empty_before_cursor_shows_the_first_page(
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+) -> None:
     group = await make_group("grief", members_=[member])
     new = await make_topic(db, group, member)
     resp = await client.get("/g/grief?before=")
@@ -494,7 +543,9 @@ async def test_empty_before_cursor_shows_the_first_page(client, db, member, make
         " 12-1",
     ],
 )
-async def test_malformed_before_cursor_answers_404(client, make_group, cursor):
+async def test_malformed_before_cursor_answers_404(
+    client: ForumClient, make_group: MakeGroup, cursor: str
+) -> None:
     await make_group("grief")
     resp = await client.get("/g/grief", params={"before": cursor})
     assert resp.status == 404

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
 import pytest
 
-from tests.factories import item_for
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import Appoint, MakeGroup, MakeMember, Publish, item_for
 
 
 @pytest.fixture
-async def group(make_group, author, keeper, appoint):
+async def group(make_group: MakeGroup, author: Member, keeper: Member, appoint: Appoint) -> Group:
     group = await make_group("grief", name="Grief and loss", moderation="all", members_=[author])
     await appoint(group, keeper)
     return group
@@ -54,22 +58,31 @@ async def report_item(db, publish, keeper, group, make_client, make_member, *, m
     return item_id
 
 
-async def test_an_empty_queue_says_so(mod, group):
+async def test_an_empty_queue_says_so(mod: ForumClient, group: Group) -> None:
     page = await (await mod.get("/mod")).text()
     assert "<strong>0</strong> open items" in page
     assert "Nothing here." in page
 
 
 async def test_the_queue_lists_crisis_then_held_then_reports(
-    db, mod, publish, author, keeper, group, make_client, make_member
-):
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    publish: Publish,
+    author: Member,
+    keeper: Member,
+    group: Group,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+) -> None:
     report = await report_item(db, publish, keeper, group, make_client, make_member, minutes_ago=60)
     held = await held_item(db, publish, author, group, minutes_ago=30)
     crisis = await crisis_item(db, publish, keeper, group)
     assert item_order(await (await mod.get("/mod")).text()) == [crisis, held, report]
 
 
-async def test_the_queue_lists_the_oldest_first_within_a_kind(db, mod, publish, author, group):
+async def test_the_queue_lists_the_oldest_first_within_a_kind(
+    db: asyncpg.Connection, mod: ForumClient, publish: Publish, author: Member, group: Group
+) -> None:
     newest = await held_item(db, publish, author, group, minutes_ago=1)
     oldest = await held_item(db, publish, author, group, minutes_ago=90)
     middle = await held_item(db, publish, author, group, minutes_ago=45)
@@ -77,8 +90,15 @@ async def test_the_queue_lists_the_oldest_first_within_a_kind(db, mod, publish, 
 
 
 async def test_the_queue_counts_each_kind(
-    db, mod, publish, author, keeper, group, make_client, make_member
-):
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    publish: Publish,
+    author: Member,
+    keeper: Member,
+    group: Group,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+) -> None:
     await held_item(db, publish, author, group)
     await held_item(db, publish, author, group)
     await crisis_item(db, publish, keeper, group)
@@ -88,18 +108,25 @@ async def test_the_queue_counts_each_kind(
     assert "<strong>3</strong> open items" in page
 
 
-async def test_the_queue_shows_an_excerpt_of_the_post(db, mod, publish, author, group):
+async def test_the_queue_shows_an_excerpt_of_the_post(
+    db: asyncpg.Connection, mod: ForumClient, publish: Publish, author: Member, group: Group
+) -> None:
     await publish(author, group, title="Topic", body="The words to judge")
     assert "The words to judge" in await (await mod.get("/mod")).text()
 
 
-async def test_the_queue_links_to_the_live_event_stream(mod, group):
+async def test_the_queue_links_to_the_live_event_stream(mod: ForumClient, group: Group) -> None:
     assert 'data-events-url="/mod/events"' in await (await mod.get("/mod")).text()
 
 
 async def test_the_item_page_shows_the_topic_and_the_post_it_answers(
-    db, mod, publish, author, keeper, group
-):
+    db: asyncpg.Connection,
+    mod: ForumClient,
+    publish: Publish,
+    author: Member,
+    keeper: Member,
+    group: Group,
+) -> None:
     topic = await publish(keeper, group, title="Evenings", body="Evenings are the hardest")
     await publish(keeper, group, topic_id=topic.topic_id, body="For me it is mornings")
     reply = await publish(author, group, topic_id=topic.topic_id, body="Same here, every night")
@@ -111,8 +138,8 @@ async def test_the_item_page_shows_the_topic_and_the_post_it_answers(
 
 
 async def test_the_item_page_shows_the_authors_history_in_the_group(
-    db, mod, publish, author, group
-):
+    db: asyncpg.Connection, mod: ForumClient, publish: Publish, author: Member, group: Group
+) -> None:
     first = await item_for(db, (await publish(author, group, title="One")).post_id)
     await mod.post_form(f"/mod/items/{first}/reject", {"reason": "No"})
     second = await item_for(db, (await publish(author, group, title="Two")).post_id)
@@ -120,7 +147,9 @@ async def test_the_item_page_shows_the_authors_history_in_the_group(
     assert "1 removed or rejected, 1 waiting" in page
 
 
-async def test_the_item_page_offers_the_actions_for_an_open_item(db, mod, publish, author, group):
+async def test_the_item_page_offers_the_actions_for_an_open_item(
+    db: asyncpg.Connection, mod: ForumClient, publish: Publish, author: Member, group: Group
+) -> None:
     item_id = await item_for(db, (await publish(author, group)).post_id)
     page = await (await mod.get(f"/mod/items/{item_id}")).text()
     for action in ("claim", "approve", "reject", "escalate", "edit-approve"):
@@ -128,8 +157,8 @@ async def test_the_item_page_offers_the_actions_for_an_open_item(db, mod, publis
 
 
 async def test_a_closed_item_page_says_who_decided_and_offers_no_actions(
-    db, mod, publish, author, group
-):
+    db: asyncpg.Connection, mod: ForumClient, publish: Publish, author: Member, group: Group
+) -> None:
     item_id = await item_for(db, (await publish(author, group)).post_id)
     await mod.post_form(f"/mod/items/{item_id}/approve")
     page = await (await mod.get(f"/mod/items/{item_id}")).text()
@@ -137,7 +166,9 @@ async def test_a_closed_item_page_says_who_decided_and_offers_no_actions(
     assert f'/mod/items/{item_id}/approve"' not in page
 
 
-async def test_a_crisis_item_opens_and_can_be_resolved(db, mod, publish, keeper, group):
+async def test_a_crisis_item_opens_and_can_be_resolved(
+    db: asyncpg.Connection, mod: ForumClient, publish: Publish, keeper: Member, group: Group
+) -> None:
     item_id = await crisis_item(db, publish, keeper, group)
     page = await mod.get(f"/mod/items/{item_id}")
     assert page.status == 200

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
 import pytest
+
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from tests.clients import ForumClient
+from tests.factories import MakeDraft, MakeGroup
 
 PHONE = "07700 900123"
 EMAIL = "sam.jones@example.org"
 
 
 @pytest.fixture
-async def grief(make_group, member):
+async def grief(make_group: MakeGroup, member: Member) -> Group:
     return await make_group("grief", name="Grief and loss", members_=[member])
 
 
 async def test_the_preview_names_a_phone_number_and_an_email_address(
-    member_client, member, grief, make_draft
-):
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief, body=f"Call me on {PHONE} or write to {EMAIL}.")
     page = await (await member_client.get(f"/drafts/{draft.id}")).text()
     assert "a gentle privacy check" in page
@@ -26,7 +32,9 @@ async def test_the_preview_names_a_phone_number_and_an_email_address(
     assert f"an e-mail address: “{EMAIL}”" in page
 
 
-async def test_the_title_and_the_warning_are_checked_too(member_client, member, grief, make_draft):
+async def test_the_title_and_the_warning_are_checked_too(
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(
         member, grief, title=f"Ring {PHONE}", body="Hello", content_warning="my husband John Smith"
     )
@@ -35,13 +43,21 @@ async def test_the_title_and_the_warning_are_checked_too(member_client, member, 
     assert "full name: “my husband John Smith”" in page
 
 
-async def test_no_note_when_nothing_identifying_is_found(member_client, member, grief, make_draft):
+async def test_no_note_when_nothing_identifying_is_found(
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief, body="I take 20mg at 10:30 since 15/03/2024.")
     page = await (await member_client.get(f"/drafts/{draft.id}")).text()
     assert "privacy-note" not in page
 
 
-async def test_publishing_with_a_finding_still_works(member_client, member, db, grief, make_draft):
+async def test_publishing_with_a_finding_still_works(
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+) -> None:
     draft = await make_draft(member, grief, body=f"Text me on {PHONE}")
     resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
     assert resp.status == 303
@@ -50,8 +66,13 @@ async def test_publishing_with_a_finding_still_works(member_client, member, db, 
 
 
 async def test_what_was_found_is_never_logged_or_stored_apart_from_the_draft(
-    member_client, member, db, grief, make_draft, caplog
-):
+    member_client: ForumClient,
+    member: Member,
+    db: asyncpg.Connection,
+    grief: Group,
+    make_draft: MakeDraft,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     draft = await make_draft(member, grief, body=f"Call me on {PHONE}")
     await member_client.get(f"/drafts/{draft.id}")
@@ -73,8 +94,8 @@ async def test_what_was_found_is_never_logged_or_stored_apart_from_the_draft(
 
 
 async def test_an_edit_that_removes_the_finding_removes_the_note(
-    member_client, member, grief, make_draft
-):
+    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+) -> None:
     draft = await make_draft(member, grief, body=f"Call me on {PHONE}")
     await member_client.post_form(
         f"/drafts/{draft.id}", {"body": "Call me some time", "version": draft.version}

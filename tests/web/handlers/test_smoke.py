@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from forum.storage.members import Member
+from tests.clients import ForumClient
+from tests.factories import MakeGroup
 
-async def test_directory_lists_groups(client, make_group):
+
+async def test_directory_lists_groups(client: ForumClient, make_group: MakeGroup) -> None:
     await make_group("grief", name="Grief and loss")
     resp = await client.get("/")
     assert resp.status == 200
     assert "Grief and loss" in await resp.text()
 
 
-async def test_member_writes_previews_and_publishes_a_topic(member_client, member, make_group):
+async def test_member_writes_previews_and_publishes_a_topic(
+    member_client: ForumClient, member: Member, make_group: MakeGroup
+) -> None:
     group = await make_group("grief", members_=[member])
     resp = await member_client.post_form(
         "/drafts", {"group": group.slug, "title": "Hello there", "body": "My **first** post"}

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
 import pytest
 
 from forum.storage import groups, topics
+from forum.storage.groups import Group
+from forum.storage.members import Member
+from forum.storage.topics import NewPost
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import MakeGroup, MakeMember, make_thread, make_topic
 
 
 def post_numbers(page: str) -> list[int]:
@@ -17,55 +23,36 @@ def post_bodies(page: str) -> list[str]:
     return re.findall(r'<div class="post__body prose">(.*?)</div>', page, re.S)
 
 
-async def make_thread(db, group, author, replies=0, *, title="A topic"):
-    """A topic whose posts are numbered 1..replies+1, post n saying "post n"."""
-    async with db.transaction():
-        new = await topics.create_topic(
-            db,
-            group_id=group.id,
-            author_id=author.id,
-            anonymous=False,
-            title=title,
-            body_source="post 1",
-            body_html="<p>post 1</p>",
-            content_warning="",
-        )
-        posts = [new]
-        for n in range(2, replies + 2):
-            posts.append(
-                await topics.create_reply(
-                    db,
-                    topic_id=new.topic_id,
-                    author_id=author.id,
-                    anonymous=False,
-                    body_source=f"post {n}",
-                    body_html=f"<p>post {n}</p>",
-                    content_warning="",
-                )
-            )
-    return new.topic_id, posts
-
-
 @pytest.fixture
-async def grief(make_group, member):
+async def grief(make_group: MakeGroup, member: Member) -> Group:
     return await make_group("grief", name="Grief and loss", members_=[member])
 
 
-async def test_topic_page_shows_its_title(client, db, member, grief):
+async def test_topic_page_shows_its_title(
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member, title="The first winter")
     resp = await client.get(f"/t/{topic_id}")
     assert resp.status == 200
     assert "<h1>The first winter</h1>" in await resp.text()
 
 
-async def test_topic_page_shows_posts_in_order(client, db, member, grief):
+async def test_topic_page_shows_posts_in_order(
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member, replies=4)
     text = await (await client.get(f"/t/{topic_id}")).text()
     assert post_numbers(text) == [1, 2, 3, 4, 5]
     assert post_bodies(text) == [f"<p>post {n}</p>" for n in range(1, 6)]
 
 
-async def test_topic_page_shows_each_authors_pseudonym(client, db, member, make_member, grief):
+async def test_topic_page_shows_each_authors_pseudonym(
+    client: ForumClient,
+    db: asyncpg.Connection,
+    member: Member,
+    make_member: MakeMember,
+    grief: Group,
+) -> None:
     other = await make_member("lanternlight")
     topic_id, _ = await make_thread(db, grief, member)
     async with db.transaction():
@@ -86,8 +73,12 @@ async def test_topic_page_shows_each_authors_pseudonym(client, db, member, make_
 
 
 async def test_anonymous_reply_shows_anonymous_and_never_the_pseudonym(
-    client, db, member, make_member, make_group
-):
+    client: ForumClient,
+    db: asyncpg.Connection,
+    member: Member,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+) -> None:
     hidden = await make_member("hidden-one")
     group = await make_group("open-room", anonymous="optional", members_=[member, hidden])
     topic_id, _ = await make_thread(db, group, member)
@@ -106,34 +97,28 @@ async def test_anonymous_reply_shows_anonymous_and_never_the_pseudonym(
     assert "hidden-one" not in text
 
 
-async def test_content_warning_hides_the_post_behind_a_summary(client, db, member, grief):
-    async with db.transaction():
-        new = await topics.create_topic(
-            db,
-            group_id=grief.id,
-            author_id=member.id,
-            anonymous=False,
-            title="Hard news",
-            body_source="details",
-            body_html="<p>details</p>",
-            content_warning="self-harm",
-        )
+async def test_content_warning_hides_the_post_behind_a_summary(
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
+    new = await make_topic(db, grief, member, "Hard news", body="details", warning="self-harm")
     text = await (await client.get(f"/t/{new.topic_id}")).text()
     assert re.search(
         r"<details class=\"post__warning\">\s*<summary>Content warning: self-harm", text
     )
 
 
-async def test_unknown_topic_answers_404(client):
+async def test_unknown_topic_answers_404(client: ForumClient) -> None:
     assert (await client.get("/t/424242")).status == 404
 
 
 @pytest.mark.parametrize("raw", ["abc", "-1", "1.0", "²", "\u0661", "9999999999999999999999"])
-async def test_malformed_topic_id_answers_404(client, raw):
+async def test_malformed_topic_id_answers_404(client: ForumClient, raw: str) -> None:
     assert (await client.get(f"/t/{raw}")).status == 404
 
 
-async def test_topic_that_is_not_published_answers_404(client, db, member, grief):
+async def test_topic_that_is_not_published_answers_404(
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member)
     await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", topic_id)
     assert (await client.get(f"/t/{topic_id}")).status == 404
@@ -143,38 +128,50 @@ async def test_topic_that_is_not_published_answers_404(client, db, member, grief
 
 
 @pytest.fixture
-async def long_thread(db, member, grief):
+async def long_thread(
+    db: asyncpg.Connection, member: Member, grief: Group
+) -> tuple[int, list[NewPost]]:
     topic_id, posts = await make_thread(db, grief, member, replies=44)  # 45 posts
     return topic_id, posts
 
 
-async def test_first_page_shows_posts_1_to_20(client, long_thread):
+async def test_first_page_shows_posts_1_to_20(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     topic_id, _ = long_thread
     text = await (await client.get(f"/t/{topic_id}")).text()
     assert post_numbers(text) == list(range(1, 21))
     assert "Page 1 of 3" in text
 
 
-async def test_explicit_page_1_is_the_first_page(client, long_thread):
+async def test_explicit_page_1_is_the_first_page(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     topic_id, _ = long_thread
     text = await (await client.get(f"/t/{topic_id}?page=1")).text()
     assert post_numbers(text) == list(range(1, 21))
 
 
-async def test_second_page_shows_posts_21_to_40(client, long_thread):
+async def test_second_page_shows_posts_21_to_40(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     topic_id, _ = long_thread
     text = await (await client.get(f"/t/{topic_id}?page=2")).text()
     assert post_numbers(text) == list(range(21, 41))
     assert "Page 2 of 3" in text
 
 
-async def test_last_page_shows_the_remaining_posts(client, long_thread):
+async def test_last_page_shows_the_remaining_posts(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     topic_id, _ = long_thread
     text = await (await client.get(f"/t/{topic_id}?page=3")).text()
     assert post_numbers(text) == list(range(41, 46))
 
 
-async def test_page_links_lead_from_each_page_to_its_neighbours(client, long_thread):
+async def test_page_links_lead_from_each_page_to_its_neighbours(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     topic_id, _ = long_thread
     first = await (await client.get(f"/t/{topic_id}")).text()
     middle = await (await client.get(f"/t/{topic_id}?page=2")).text()
@@ -187,18 +184,24 @@ async def test_page_links_lead_from_each_page_to_its_neighbours(client, long_thr
     assert 'rel="next"' not in last
 
 
-async def test_page_past_the_end_answers_404(client, long_thread):
+async def test_page_past_the_end_answers_404(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     topic_id, _ = long_thread
     assert (await client.get(f"/t/{topic_id}?page=4")).status == 404
 
 
 @pytest.mark.parametrize("page", ["0", "abc", "-1", "1.5", "", "²", "9999999999"])
-async def test_malformed_page_answers_404(client, long_thread, page):
+async def test_malformed_page_answers_404(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]], page: str
+) -> None:
     topic_id, _ = long_thread
     assert (await client.get(f"/t/{topic_id}", params={"page": page})).status == 404
 
 
-async def test_short_topic_shows_no_page_navigation(client, db, member, grief):
+async def test_short_topic_shows_no_page_navigation(
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member, replies=19)  # exactly one full page
     text = await (await client.get(f"/t/{topic_id}")).text()
     assert post_numbers(text) == list(range(1, 21))
@@ -209,27 +212,35 @@ async def test_short_topic_shows_no_page_navigation(client, db, member, grief):
 # -- Links to one post -----------------------------------------------------------------------------
 
 
-async def test_post_link_to_the_first_post_redirects_to_the_first_page(client, long_thread):
+async def test_post_link_to_the_first_post_redirects_to_the_first_page(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     topic_id, posts = long_thread
     resp = await client.get(f"/p/{posts[0].post_id}")
     assert resp.status == 303
     assert resp.headers["Location"] == f"/t/{topic_id}#post-1"
 
 
-async def test_post_link_redirects_to_the_page_and_anchor_of_the_post(client, long_thread):
+async def test_post_link_redirects_to_the_page_and_anchor_of_the_post(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     topic_id, posts = long_thread
     resp = await client.get(f"/p/{posts[24].post_id}")
     assert resp.status == 303
     assert resp.headers["Location"] == f"/t/{topic_id}?page=2#post-25"
 
 
-async def test_post_link_to_the_last_post_of_a_page_stays_on_that_page(client, long_thread):
+async def test_post_link_to_the_last_post_of_a_page_stays_on_that_page(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     topic_id, posts = long_thread
     resp = await client.get(f"/p/{posts[39].post_id}")
     assert resp.headers["Location"] == f"/t/{topic_id}?page=2#post-40"
 
 
-async def test_post_link_leads_to_a_page_that_holds_the_post(client, long_thread):
+async def test_post_link_leads_to_a_page_that_holds_the_post(
+    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+) -> None:
     _, posts = long_thread
     resp = await client.get(f"/p/{posts[44].post_id}")
     page_url, anchor = resp.headers["Location"].split("#")
@@ -237,11 +248,13 @@ async def test_post_link_leads_to_a_page_that_holds_the_post(client, long_thread
     assert f'id="{anchor}"' in text
 
 
-async def test_unknown_post_link_answers_404(client):
+async def test_unknown_post_link_answers_404(client: ForumClient) -> None:
     assert (await client.get("/p/424242")).status == 404
 
 
-async def test_post_link_to_a_removed_post_answers_404(client, db, long_thread):
+async def test_post_link_to_a_removed_post_answers_404(
+    client: ForumClient, db: asyncpg.Connection, long_thread: tuple[int, list[NewPost]]
+) -> None:
     _, posts = long_thread
     await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", posts[3].post_id)
     assert (await client.get(f"/p/{posts[3].post_id}")).status == 404
@@ -250,7 +263,9 @@ async def test_post_link_to_a_removed_post_answers_404(client, db, long_thread):
 # -- The reply form --------------------------------------------------------------------------------
 
 
-async def test_reply_form_is_shown_to_a_member_of_the_group(member_client, db, member, grief):
+async def test_reply_form_is_shown_to_a_member_of_the_group(
+    member_client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member)
     text = await (await member_client.get(f"/t/{topic_id}")).text()
     assert f'<input type="hidden" name="topic" value="{topic_id}">' in text
@@ -258,8 +273,12 @@ async def test_reply_form_is_shown_to_a_member_of_the_group(member_client, db, m
 
 
 async def test_reply_form_is_not_shown_to_a_member_who_has_not_joined(
-    make_client, make_member, db, member, grief
-):
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    db: asyncpg.Connection,
+    member: Member,
+    grief: Group,
+) -> None:
     stranger = await make_member("stranger")
     topic_id, _ = await make_thread(db, grief, member)
     text = await (await (await make_client(stranger)).get(f"/t/{topic_id}")).text()
@@ -268,8 +287,12 @@ async def test_reply_form_is_not_shown_to_a_member_who_has_not_joined(
 
 
 async def test_reply_form_is_not_shown_while_a_join_request_is_pending(
-    make_client, make_member, db, member, make_group
-):
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    db: asyncpg.Connection,
+    member: Member,
+    make_group: MakeGroup,
+) -> None:
     waiting = await make_member("waiting")
     group = await make_group("careful", membership="approval", members_=[member])
     assert await groups.join_group(db, group, waiting.id) == "pending"
@@ -279,7 +302,9 @@ async def test_reply_form_is_not_shown_while_a_join_request_is_pending(
     assert "waiting for a moderator" in text
 
 
-async def test_visitor_is_asked_to_sign_in_to_reply(client, db, member, grief):
+async def test_visitor_is_asked_to_sign_in_to_reply(
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
+) -> None:
     topic_id, _ = await make_thread(db, grief, member)
     text = await (await client.get(f"/t/{topic_id}")).text()
     assert 'id="reply-body"' not in text

@@ -1,0 +1,76 @@
+"""What a person does in the browser, step by step, shared by the journeys: join the forum, sign
+in, join a group, start a topic, publish from the preview. Each step ends by checking that it
+happened, so a journey fails at the step that broke."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.clients import PASSWORD
+
+#: Bounds every wait for an element or a navigation; the pages answer in milliseconds.
+PAGE_TIMEOUT_MS = 15_000
+
+
+@contextmanager
+def fresh_page(chromium: Browser, base_url: str, **options: Any) -> Iterator[Page]:
+    """A page in a browser context of its own (its own cookies), closed on exit."""
+    context = chromium.new_context(base_url=base_url, **options)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _signed_in(page: Page, pseudonym: str) -> None:
+    expect(page.get_by_role("navigation", name="Your account")).to_contain_text(
+        f"Signed in as {pseudonym}"
+    )
+
+
+def register(page: Page, pseudonym: str) -> None:
+    page.goto("/register")
+    page.get_by_label("Pseudonym").fill(pseudonym)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Join", exact=True).click()
+    _signed_in(page, pseudonym)
+
+
+def sign_in(page: Page, pseudonym: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Pseudonym").fill(pseudonym)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    _signed_in(page, pseudonym)
+
+
+def join(page: Page, slug: str, name: str) -> None:
+    """Open the group's page and join it (unless already a member); its new-topic form shows."""
+    page.goto(f"/g/{slug}")
+    button = page.get_by_role("button", name=f"Join {name}")
+    if button.count():
+        button.click()
+    expect(page.get_by_role("region", name="Start a new topic")).to_be_visible()
+
+
+def start_topic(page: Page, title: str, body: str) -> None:
+    """Fill the group page's new-topic form and continue to the draft's preview."""
+    form = page.get_by_role("region", name="Start a new topic")
+    form.get_by_label("Title").fill(title)
+    form.get_by_label("What would you like to share?").fill(body)
+    form.get_by_role("button", name="Continue to preview").click()
+
+
+def publish_from_preview(page: Page, bold: str) -> None:
+    """Check the preview rendered the Markdown (`bold` in <strong>, no raw `**`), then publish."""
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview.locator("strong")).to_have_text(bold)
+    expect(preview).not_to_contain_text("**")
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/t/\d+"))

@@ -1,0 +1,86 @@
+"""How tests talk to the forum: a form-posting client that knows its CSRF token, the test secret
+and password, and a reader for Server-Sent Events (`/mod/events`, `/inbox/events`)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+from aiohttp.test_utils import TestClient
+
+from forum.storage.members import Member
+
+TEST_SECRET = b"test-secret-for-signing-cookies-and-tokens"
+PASSWORD = "correct horse battery staple"
+
+#: Seconds an event stream may stay silent before a test fails: turns a hang into a failure and
+#: measures nothing.
+HANG_GUARD = 10
+
+
+def csrf_for(binding: str, secret: bytes = TEST_SECRET) -> str:
+    return hmac.new(secret, b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class ForumClient:
+    """An HTTP client for the app that knows its own CSRF token, like a browser with a form."""
+
+    http: TestClient[Any, Any]
+    binding: str
+
+    @property
+    def csrf_token(self) -> str:
+        return csrf_for(self.binding)
+
+    async def get(self, path: str, **kwargs: Any) -> aiohttp.ClientResponse:
+        kwargs.setdefault("allow_redirects", False)
+        return await self.http.get(path, **kwargs)
+
+    async def post_form(
+        self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any
+    ) -> aiohttp.ClientResponse:
+        form = {k: str(v) for k, v in (data or {}).items() if v is not None}
+        if csrf:
+            form.setdefault("csrf_token", self.csrf_token)
+        kwargs.setdefault("allow_redirects", False)
+        return await self.http.post(path, data=form, **kwargs)
+
+
+class ClientFactory(Protocol):
+    """`await make_client()` is a visitor; `await make_client(member)` is signed in as member."""
+
+    async def __call__(self, member: Member | None = None) -> ForumClient: ...
+
+
+async def next_data(stream: aiohttp.StreamReader, wanted: str) -> str:
+    """The data line of the next event named `wanted`, as sent (other events are skipped)."""
+    event = None
+    async for raw in stream:
+        line = raw.decode().rstrip("\r\n")
+        if line.startswith("event:"):
+            event = line.split(":", 1)[1].strip()
+        elif line.startswith("data:") and event == wanted:
+            return line.split(":", 1)[1].strip()
+    raise AssertionError("the event stream ended")
+
+
+async def next_event(
+    stream: aiohttp.StreamReader, wanted: str, within: float = HANG_GUARD
+) -> dict[str, Any]:
+    """The next event named `wanted`, decoded; fails after `within` seconds of waiting."""
+    return dict(json.loads(await asyncio.wait_for(next_data(stream, wanted), within)))
+
+
+async def open_stream(client: ForumClient, path: str) -> aiohttp.ClientResponse:
+    """Connect to an event stream and wait for its `ready` event."""
+    resp = await client.get(path)
+    assert resp.status == 200
+    assert resp.headers["Content-Type"].startswith("text/event-stream")
+    await asyncio.wait_for(next_data(resp.content, "ready"), HANG_GUARD)
+    return resp
