@@ -220,25 +220,25 @@ async def get_group_by_slug(conn: Conn, slug: str) -> Group | None:
 async def get_visible_group(
     conn: Conn, slug: str, viewer_id: int | None, viewer_is_admin: bool
 ) -> GroupView | None:
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS}, gm.state AS membership_state FROM groups g {_JOIN_VIEWER}"
-        f" WHERE g.slug = $3 AND {_VISIBLE}",
-        viewer_id,
-        viewer_is_admin,
-        slug,
-    )
-    return _view(row) if row else None
+    return await _visible_group(conn, "g.slug", slug, viewer_id, viewer_is_admin)
 
 
 async def get_visible_group_by_id(
     conn: Conn, group_id: int, viewer_id: int | None, viewer_is_admin: bool
 ) -> GroupView | None:
+    return await _visible_group(conn, "g.id", group_id, viewer_id, viewer_is_admin)
+
+
+async def _visible_group(
+    conn: Conn, column: str, value: str | int, viewer_id: int | None, viewer_is_admin: bool
+) -> GroupView | None:
+    """The group whose `column` (one of two fixed names, never input) is `value`, if visible."""
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS}, gm.state AS membership_state FROM groups g {_JOIN_VIEWER}"
-        f" WHERE g.id = $3 AND {_VISIBLE}",
+        f" WHERE {column} = $3 AND {_VISIBLE}",
         viewer_id,
         viewer_is_admin,
-        group_id,
+        value,
     )
     return _view(row) if row else None
 
