@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -29,11 +30,11 @@ from tests.factories import (
 NAME = "stillwater"
 
 
-async def choose(client, slug: str, name: str):
+async def choose(client: ForumClient, slug: str, name: str) -> aiohttp.ClientResponse:
     return await client.post_form(f"/g/{slug}/name", {"display_name": name})
 
 
-async def name_in(db, group, member) -> str | None:
+async def name_in(db: asyncpg.Connection, group: Group, member: Member) -> str | None:
     return await groups.get_display_name(db, group.id, member.id)
 
 

@@ -41,7 +41,7 @@ async def group(make_group: MakeGroup, author: Member, other: Member, third: Mem
     )
 
 
-async def authors_on(client, topic_id: int, page: int = 1) -> dict[int, str]:
+async def authors_on(client: ForumClient, topic_id: int, page: int = 1) -> dict[int, str]:
     resp = await client.get(f"/t/{topic_id}" + (f"?page={page}" if page > 1 else ""))
     assert resp.status == 200
     return post_authors(await resp.text())

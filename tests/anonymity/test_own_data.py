@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypedDict
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -57,10 +58,13 @@ async def written(
     return {"topic": topic, "named": named, "renamed": renamed, "draft": draft}
 
 
-async def export_of(client) -> dict:
+async def export_of(client: ForumClient) -> dict[str, Any]:
+    """The downloaded export: the JSON document `own_data.export` wrote."""
     resp = await client.get("/account/export")
     assert resp.status == 200
-    return json.loads(await resp.text())
+    export = json.loads(await resp.text())
+    assert isinstance(export, dict)
+    return export
 
 
 async def test_the_export_is_a_json_download(writer: ForumClient, written: Written) -> None:
@@ -163,12 +167,16 @@ async def test_the_account_page_offers_the_download_and_the_deletion(writer: For
 # Deleting the account
 
 
-async def delete(client, password: str = PASSWORD, **fields):
+async def delete(
+    client: ForumClient, password: str = PASSWORD, **fields: str
+) -> aiohttp.ClientResponse:
     return await client.post_form("/account/delete", {"password": password, **fields})
 
 
-async def deleted_at(db, member):
-    return await db.fetchval("SELECT deleted_at FROM members WHERE id = $1", member.id)
+async def is_deleted(db: asyncpg.Connection, member: Member) -> bool:
+    """Whether the member's row is marked deleted (`deleted_at` set)."""
+    when = await db.fetchval("SELECT deleted_at FROM members WHERE id = $1", member.id)
+    return when is not None
 
 
 async def test_deleting_with_the_wrong_password_is_refused_and_changes_nothing(
@@ -181,7 +189,7 @@ async def test_deleting_with_the_wrong_password_is_refused_and_changes_nothing(
     resp = await delete(writer, "not my password at all", remove_posts="on")
     assert resp.status == 400
     assert "nothing was deleted" in await resp.text()
-    assert await deleted_at(db, author) is None
+    assert not await is_deleted(db, author)
     assert (await writer.get("/account")).status == 200  # still signed in
     assert len((await export_of(writer))["drafts"]) == 1
     page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
@@ -194,7 +202,7 @@ async def test_deleting_without_the_csrf_token_changes_nothing(
 ) -> None:
     resp = await writer.post_form("/account/delete", {"password": PASSWORD}, csrf=False)
     assert resp.status == 403
-    assert await deleted_at(db, author) is None
+    assert not await is_deleted(db, author)
 
 
 async def test_deleting_signs_the_member_out_and_says_goodbye(
@@ -407,7 +415,7 @@ async def test_without_remove_posts_the_text_stays(
 # The 30-day hold on a deleted member's pseudonym
 
 
-async def register(client, pseudonym: str):
+async def register(client: ForumClient, pseudonym: str) -> aiohttp.ClientResponse:
     return await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
 
 
@@ -417,7 +425,7 @@ async def test_a_deleted_pseudonym_cannot_be_registered_within_30_days(
     client: ForumClient,
     writer: ForumClient,
     written: Written,
-    pseudonym: Any,
+    pseudonym: str,
 ) -> None:
     await delete(writer)
     await db.execute(

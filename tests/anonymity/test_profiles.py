@@ -24,7 +24,7 @@ async def private(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("private", name="Quiet room", visibility="members", members_=[author])
 
 
-async def profile(client, pseudonym: str = SECRET) -> str:
+async def profile(client: ForumClient, pseudonym: str = SECRET) -> str:
     resp = await client.get(f"/m/{pseudonym}")
     assert resp.status == 200
     return await resp.text()

@@ -6,6 +6,7 @@ GET /admin/reveals/{entry}. Everyone else gets 404 from both, as if neither exis
 
 from __future__ import annotations
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -61,15 +62,15 @@ async def mod(make_client: ClientFactory, keeper: Member) -> ForumClient:
     return await make_client(keeper)
 
 
-async def reveal(client, post_id: int, reason: str = REASON):
+async def reveal(client: ForumClient, post_id: int, reason: str = REASON) -> aiohttp.ClientResponse:
     return await client.post_form(f"/admin/posts/{post_id}/reveal", {"reason": reason})
 
 
-async def count(db, sql: str) -> int:
+async def count(db: asyncpg.Connection, sql: str) -> int:
     return int(await db.fetchval(sql))
 
 
-async def nothing_written(db) -> bool:
+async def nothing_written(db: asyncpg.Connection) -> bool:
     return (
         await count(db, "SELECT count(*) FROM audit_log WHERE action = 'reveal'") == 0
         and await count(db, "SELECT count(*) FROM notifications WHERE kind = 'revealed'") == 0
@@ -121,6 +122,7 @@ async def test_the_reveal_is_written_to_the_audit_log(
 ) -> None:
     await reveal(admin, hidden.post_id)
     row = await db.fetchrow("SELECT * FROM audit_log WHERE action = 'reveal'")
+    assert row is not None
     assert (row["actor_id"], row["post_id"], row["subject_id"], row["group_id"]) == (
         overseer.id,
         hidden.post_id,

@@ -3,13 +3,14 @@ placeholder, the list of your posts and drafts, and the moderators' view of an e
 
 from __future__ import annotations
 
+import aiohttp
 import asyncpg
 import pytest
 
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.topics import NewPost
-from tests.clients import ClientFactory
+from tests.clients import ClientFactory, ForumClient
 from tests.factories import (
     SECRET,
     Appoint,
@@ -30,7 +31,7 @@ async def reply(starter: Member, replier: Member, grief: Group, publish: Publish
     return await publish(replier, grief, topic_id=topic.topic_id, body="first words")
 
 
-async def edit(client, post_id, body):
+async def edit(client: ForumClient, post_id: int, body: str) -> tuple[str, aiohttp.ClientResponse]:
     """Open the edit draft of a post and publish `body` from the editor."""
     resp = await client.post_form(f"/p/{post_id}/edit")
     assert resp.status == 303, await resp.text()
@@ -60,6 +61,7 @@ async def test_publishing_an_edit_updates_the_post_in_place_and_keeps_the_old_te
     _, resp = await edit(client, reply.post_id, "second **words**")
     assert resp.status == 303
     row = await db.fetchrow("SELECT * FROM posts WHERE id = $1", reply.post_id)
+    assert row is not None
     assert row["body_html"] == "<p>second <strong>words</strong></p>"
     assert row["number"] == reply.number
     assert row["edited_at"] is not None
@@ -88,6 +90,7 @@ async def test_an_edit_that_turns_urgent_goes_to_the_crisis_queue(
     item = await db.fetchrow(
         "SELECT kind, crisis_level FROM queue_items WHERE post_id = $1", reply.post_id
     )
+    assert item is not None
     assert (item["kind"], item["crisis_level"]) == ("crisis", "urgent")
     assert await post_state(db, reply.post_id) == "hidden"  # the group's policy is "hold"
 
@@ -109,6 +112,7 @@ async def test_an_anonymous_post_stays_anonymous_when_edited(
     row = await db.fetchrow(
         "SELECT anonymous, anon_label FROM posts WHERE id = $1", unsigned.post_id
     )
+    assert row is not None
     assert (row["anonymous"], row["anon_label"]) == (True, 1)
     page = await (await (await make_client(starter)).get(f"/t/{topic.topic_id}")).text()
     assert "still unsigned" in page

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 import pytest
 
 from forum.members import reading
 from forum.storage.preferences import Preferences
 
 
-def reader(**prefs) -> reading.Reader:
+class PreferenceFields(TypedDict, total=False):
+    text_size: str
+    open_warnings: bool
+    collapse_words: tuple[str, ...]
+    hide_words: tuple[str, ...]
+
+
+def reader(**prefs: Unpack[PreferenceFields]) -> reading.Reader:
     return reading.reader_for(Preferences(**prefs))
 
 

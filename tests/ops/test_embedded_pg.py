@@ -20,13 +20,14 @@ def test_the_pgserver_wheel_is_preferred_when_installed() -> None:
     spec = importlib.util.find_spec("pgserver")
     if spec is None:
         pytest.skip("pgserver has no wheel for this Python; the machine's binaries are used")
+    assert spec.origin is not None
     assert embedded_pg.find_bindir() == Path(spec.origin).parent / "pginstall" / "bin"
 
 
 def test_without_pgserver_the_machines_binaries_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     if not DEBIAN_PG_CTL:
         pytest.skip("this machine has no PostgreSQL server package")
-    monkeypatch.setattr(embedded_pg.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     monkeypatch.setenv("PATH", "/nonexistent")
     assert embedded_pg.find_bindir() == Path(DEBIAN_PG_CTL[-1]).parent
 
@@ -34,9 +35,9 @@ def test_without_pgserver_the_machines_binaries_are_used(monkeypatch: pytest.Mon
 def test_with_no_binaries_anywhere_the_message_says_what_to_do(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(embedded_pg.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(embedded_pg.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])
     with pytest.raises(EmbeddedUnavailable, match="DATABASE_URL") as refused:
         embedded_pg.find_bindir()
     assert "pgserver" in str(refused.value)

@@ -28,6 +28,7 @@ async def test_the_benchmark_topic_has_twenty_one_posts(
         "SELECT t.last_post_number, g.slug FROM topics t JOIN groups g ON g.id = t.group_id"
         " ORDER BY t.id LIMIT 1"
     )
+    assert row is not None
     assert row["last_post_number"] == 21
     assert row["slug"] == "bench-1"
 
