@@ -16,7 +16,6 @@ from tests.factories import (
     Appoint,
     MakeDraft,
     MakeGroup,
-    MakeMember,
     Publish,
     post_state,
     version_of,
@@ -31,6 +30,28 @@ async def reply(starter: Member, replier: Member, grief: Group, publish: Publish
     return await publish(replier, grief, topic_id=topic.topic_id, body="first words")
 
 
+@pytest.fixture
+async def writer(make_client: ClientFactory, replier: Member) -> ForumClient:
+    """The reply's author, signed in."""
+    return await make_client(replier)
+
+
+@pytest.fixture
+async def edited(reply: NewPost, writer: ForumClient) -> NewPost:
+    """The reply after its author changed "first words" to "second words"."""
+    await edit(writer, reply.post_id, "second words")
+    return reply
+
+
+@pytest.fixture
+async def grief_mod(
+    mod: ForumClient, keeper: Member, grief: Group, appoint: Appoint
+) -> ForumClient:
+    """A moderator of grief ("keeper"), signed in."""
+    await appoint(grief, keeper)
+    return mod
+
+
 async def edit(client: ForumClient, post_id: int, body: str) -> tuple[str, aiohttp.ClientResponse]:
     """Open the edit draft of a post and publish `body` from the editor."""
     resp = await client.post_form(f"/p/{post_id}/edit")
@@ -43,22 +64,20 @@ async def edit(client: ForumClient, post_id: int, body: str) -> tuple[str, aioht
 
 
 async def test_an_edit_opens_a_draft_with_the_post_text(
-    reply: NewPost, replier: Member, make_client: ClientFactory
+    reply: NewPost, writer: ForumClient
 ) -> None:
-    client = await make_client(replier)
-    resp = await client.post_form(f"/p/{reply.post_id}/edit")
-    page = await (await client.get(resp.headers["Location"])).text()
+    resp = await writer.post_form(f"/p/{reply.post_id}/edit")
+    page = await (await writer.get(resp.headers["Location"])).text()
     assert "Editing your post in “Evenings”" in page
     assert "first words</textarea>" in page
-    again = await client.post_form(f"/p/{reply.post_id}/edit")
+    again = await writer.post_form(f"/p/{reply.post_id}/edit")
     assert again.headers["Location"] == resp.headers["Location"]  # one open edit per post
 
 
 async def test_publishing_an_edit_updates_the_post_in_place_and_keeps_the_old_text(
-    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+    reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    client = await make_client(replier)
-    _, resp = await edit(client, reply.post_id, "second **words**")
+    _, resp = await edit(writer, reply.post_id, "second **words**")
     assert resp.status == 303
     row = await db.fetchrow("SELECT * FROM posts WHERE id = $1", reply.post_id)
     assert row is not None
@@ -67,24 +86,24 @@ async def test_publishing_an_edit_updates_the_post_in_place_and_keeps_the_old_te
     assert row["edited_at"] is not None
     old = await db.fetch("SELECT body_source FROM post_versions WHERE post_id = $1", reply.post_id)
     assert [r["body_source"] for r in old] == ["first words"]
-    page = await (await client.get(f"/t/{reply.topic_id}")).text()
+    page = await (await writer.get(f"/t/{reply.topic_id}")).text()
     assert '<span class="post__edited">edited</span>' in page
     assert await db.fetchval("SELECT count(*) FROM posts") == 2  # no new post
 
 
 async def test_an_edit_is_sanitised_like_a_new_post(
-    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+    reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    _, resp = await edit(await make_client(replier), reply.post_id, "<script>x()</script> hi")
+    _, resp = await edit(writer, reply.post_id, "<script>x()</script> hi")
     assert resp.status == 303
     html = await db.fetchval("SELECT body_html FROM posts WHERE id = $1", reply.post_id)
     assert "<script" not in html
 
 
 async def test_an_edit_that_turns_urgent_goes_to_the_crisis_queue(
-    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+    reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    _, resp = await edit(await make_client(replier), reply.post_id, URGENT)
+    _, resp = await edit(writer, reply.post_id, URGENT)
     assert resp.status == 303
     assert "support=1" in resp.headers["Location"]
     item = await db.fetchrow(
@@ -102,13 +121,13 @@ async def test_an_anonymous_post_stays_anonymous_when_edited(
     publish: Publish,
     make_client: ClientFactory,
     db: asyncpg.Connection,
+    writer: ForumClient,
 ) -> None:
     topic = await publish(starter, grief, title="Evenings")
     unsigned = await publish(
         replier, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True
     )
-    client = await make_client(replier)
-    await edit(client, unsigned.post_id, "still unsigned")
+    await edit(writer, unsigned.post_id, "still unsigned")
     row = await db.fetchrow(
         "SELECT anonymous, anon_label FROM posts WHERE id = $1", unsigned.post_id
     )
@@ -129,33 +148,28 @@ async def test_another_members_post_cannot_be_edited_or_deleted(
 
 
 async def test_deleting_leaves_a_placeholder_so_the_thread_reads_on(
-    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+    reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    client = await make_client(replier)
-    assert (await client.get(f"/p/{reply.post_id}/delete")).status == 200
-    resp = await client.post_form(f"/p/{reply.post_id}/delete")
+    assert (await writer.get(f"/p/{reply.post_id}/delete")).status == 200
+    resp = await writer.post_form(f"/p/{reply.post_id}/delete")
     assert resp.status == 303
     assert await post_state(db, reply.post_id) == "deleted"
-    page = await (await client.get(f"/t/{reply.topic_id}")).text()
+    page = await (await writer.get(f"/t/{reply.topic_id}")).text()
     assert "This post was deleted by its author." in page
     assert "first words" not in page
 
 
 async def test_deleting_needs_the_csrf_token(
-    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+    reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    client = await make_client(replier)
-    resp = await client.post_form(f"/p/{reply.post_id}/delete", csrf=False)
+    resp = await writer.post_form(f"/p/{reply.post_id}/delete", csrf=False)
     assert resp.status == 403
     assert await post_state(db, reply.post_id) == "published"
 
 
-async def test_a_deleted_post_cannot_be_edited(
-    reply: NewPost, replier: Member, make_client: ClientFactory
-) -> None:
-    client = await make_client(replier)
-    await client.post_form(f"/p/{reply.post_id}/delete")
-    assert (await client.post_form(f"/p/{reply.post_id}/edit")).status == 404
+async def test_a_deleted_post_cannot_be_edited(reply: NewPost, writer: ForumClient) -> None:
+    await writer.post_form(f"/p/{reply.post_id}/delete")
+    assert (await writer.post_form(f"/p/{reply.post_id}/edit")).status == 404
 
 
 async def test_your_posts_lists_your_posts_anonymous_ones_too_and_your_drafts(
@@ -164,12 +178,12 @@ async def test_your_posts_lists_your_posts_anonymous_ones_too_and_your_drafts(
     grief: Group,
     publish: Publish,
     make_draft: MakeDraft,
-    make_client: ClientFactory,
+    writer: ForumClient,
 ) -> None:
     topic = await publish(starter, grief, title="Evenings", body="starter words")
     await publish(replier, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True)
     await make_draft(replier, grief, title="Half written", body="not yet")
-    page = await (await (await make_client(replier)).get("/account/posts")).text()
+    page = await (await writer.get("/account/posts")).text()
     assert "unsigned" in page
     assert "anonymous" in page
     assert "Half written" in page
@@ -177,19 +191,14 @@ async def test_your_posts_lists_your_posts_anonymous_ones_too_and_your_drafts(
 
 
 async def test_moderators_see_the_edit_history_and_no_one_else_does(
-    reply: NewPost,
+    edited: NewPost,
     replier: Member,
     starter: Member,
-    grief: Group,
-    appoint: Appoint,
-    make_member: MakeMember,
+    grief_mod: ForumClient,
     make_client: ClientFactory,
 ) -> None:
-    await edit(await make_client(replier), reply.post_id, "second words")
-    keeper = await make_member("keeper")
-    await appoint(grief, keeper)
-    path = f"/mod/posts/{reply.post_id}/history"
-    page = await (await (await make_client(keeper)).get(path)).text()
+    path = f"/mod/posts/{edited.post_id}/history"
+    page = await (await grief_mod.get(path)).text()
     assert "first words" in page
     assert "second words" in page
     for viewer in (replier, starter):
@@ -198,45 +207,32 @@ async def test_moderators_see_the_edit_history_and_no_one_else_does(
 
 
 async def test_a_moderator_of_another_group_does_not_see_the_history(
-    reply: NewPost,
-    replier: Member,
-    make_group: MakeGroup,
-    appoint: Appoint,
-    make_member: MakeMember,
-    make_client: ClientFactory,
+    edited: NewPost, make_group: MakeGroup, appoint: Appoint, keeper: Member, mod: ForumClient
 ) -> None:
-    await edit(await make_client(replier), reply.post_id, "second words")
-    elsewhere = await make_group("elsewhere")
-    keeper = await make_member("keeper")
-    await appoint(elsewhere, keeper)
-    resp = await (await make_client(keeper)).get(f"/mod/posts/{reply.post_id}/history")
+    await appoint(await make_group("elsewhere"), keeper)
+    resp = await mod.get(f"/mod/posts/{edited.post_id}/history")
     assert resp.status == 404
 
 
 async def test_the_topic_page_links_moderators_alone_to_the_history(
-    reply: NewPost,
+    edited: NewPost,
     replier: Member,
     starter: Member,
-    grief: Group,
-    appoint: Appoint,
-    make_member: MakeMember,
+    grief_mod: ForumClient,
     make_client: ClientFactory,
 ) -> None:
-    await edit(await make_client(replier), reply.post_id, "second words")
-    keeper = await make_member("keeper")
-    await appoint(grief, keeper)
-    link = f'href="/mod/posts/{reply.post_id}/history"'
-    page = await (await (await make_client(keeper)).get(f"/t/{reply.topic_id}")).text()
+    link = f'href="/mod/posts/{edited.post_id}/history"'
+    page = await (await grief_mod.get(f"/t/{edited.topic_id}")).text()
     assert link in page
     for viewer in (replier, starter, None):
-        page = await (await (await make_client(viewer)).get(f"/t/{reply.topic_id}")).text()
+        page = await (await (await make_client(viewer)).get(f"/t/{edited.topic_id}")).text()
         assert link not in page
 
 
 async def test_an_unchanged_edit_leaves_no_mark_and_no_history(
-    reply: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+    reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    _, resp = await edit(await make_client(replier), reply.post_id, "first words")
+    _, resp = await edit(writer, reply.post_id, "first words")
     assert resp.status == 303
     assert await db.fetchval("SELECT edited_at FROM posts WHERE id = $1", reply.post_id) is None
     assert await db.fetchval("SELECT count(*) FROM post_versions") == 0
@@ -244,22 +240,11 @@ async def test_an_unchanged_edit_leaves_no_mark_and_no_history(
 
 
 async def test_a_deleted_posts_earlier_versions_are_no_longer_shown_to_moderators(
-    reply: NewPost,
-    replier: Member,
-    grief: Group,
-    appoint: Appoint,
-    make_member: MakeMember,
-    make_client: ClientFactory,
+    edited: NewPost, writer: ForumClient, grief_mod: ForumClient
 ) -> None:
     """Deleting promises "your words will no longer be shown to anyone": the history too."""
-    client = await make_client(replier)
-    await edit(client, reply.post_id, "second words")
-    await client.post_form(f"/p/{reply.post_id}/delete")
-    keeper = await make_member("keeper")
-    await appoint(grief, keeper)
-    page = await (
-        await (await make_client(keeper)).get(f"/mod/posts/{reply.post_id}/history")
-    ).text()
+    await writer.post_form(f"/p/{edited.post_id}/delete")
+    page = await (await grief_mod.get(f"/mod/posts/{edited.post_id}/history")).text()
     assert "first words" not in page
     assert "second words" not in page
     assert "deleted this post" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -12,10 +13,23 @@ from forum.storage import groups
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.topics import NewPost
-from tests.clients import ClientFactory
-from tests.factories import SECRET, MakeGroup, MakeMember, Publish
+from tests.clients import ClientFactory, ForumClient
+from tests.factories import SECRET, MakeMember, Publish
 
 HELPED_NOTE = re.compile(r"(\d+) (?:person|people) said this helped them")
+
+
+async def respond(
+    client: ForumClient, post: NewPost, kind: str, *, csrf: bool = True
+) -> aiohttp.ClientResponse:
+    """Press "This helped me" (`helped`) or "Me too" (`me-too`) under a post."""
+    return await client.post_form(f"/p/{post.post_id}/respond", {"kind": kind}, csrf=csrf)
+
+
+@pytest.fixture
+async def responder(make_client: ClientFactory, replier: Member) -> ForumClient:
+    """The replier signed in, reading the starter's opening post."""
+    return await make_client(replier)
 
 
 @pytest.fixture
@@ -38,7 +52,7 @@ async def test_helped_counts_are_visible_to_the_author_alone(
     await groups.add_member(db, grief.id, second.id)
     for member in (replier, second):
         client = await make_client(member)
-        resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+        resp = await respond(client, opening, "helped")
         assert resp.status == 303
     topic = f"/t/{opening.topic_id}"
     author_page = await (await (await make_client(starter)).get(topic)).text()
@@ -51,11 +65,10 @@ async def test_helped_counts_are_visible_to_the_author_alone(
 
 
 async def test_the_author_is_never_told_who_responded(
-    opening: NewPost, starter: Member, replier: Member, make_client: ClientFactory
+    opening: NewPost, starter: Member, make_client: ClientFactory, responder: ForumClient
 ) -> None:
-    client = await make_client(replier)
-    await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
-    await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "me-too"})
+    await respond(responder, opening, "helped")
+    await respond(responder, opening, "me-too")
     author = await make_client(starter)
     for path in (f"/t/{opening.topic_id}", "/account/helped"):
         page = await (await author.get(path)).text()
@@ -64,20 +77,18 @@ async def test_the_author_is_never_told_who_responded(
 
 
 async def test_a_second_press_takes_the_response_back(
-    opening: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+    opening: NewPost, db: asyncpg.Connection, responder: ForumClient
 ) -> None:
-    client = await make_client(replier)
     for _ in range(2):
-        await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+        await respond(responder, opening, "helped")
     assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
 
 
 async def test_the_responder_sees_their_own_choice_pressed(
-    opening: NewPost, replier: Member, make_client: ClientFactory
+    opening: NewPost, responder: ForumClient
 ) -> None:
-    client = await make_client(replier)
-    await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "me-too"})
-    page = await (await client.get(f"/t/{opening.topic_id}")).text()
+    await respond(responder, opening, "me-too")
+    page = await (await responder.get(f"/t/{opening.topic_id}")).text()
     assert 'aria-pressed="true">Me too ✓</button>' in page
     assert 'aria-pressed="false">This helped me</button>' in page
 
@@ -86,7 +97,7 @@ async def test_you_cannot_respond_to_your_own_post(
     opening: NewPost, starter: Member, make_client: ClientFactory, db: asyncpg.Connection
 ) -> None:
     client = await make_client(starter)
-    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+    resp = await respond(client, opening, "helped")
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
     page = await (await client.get(f"/t/{opening.topic_id}")).text()
@@ -94,34 +105,22 @@ async def test_you_cannot_respond_to_your_own_post(
 
 
 async def test_responding_needs_the_csrf_token(
-    opening: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
+    opening: NewPost, db: asyncpg.Connection, responder: ForumClient
 ) -> None:
-    client = await make_client(replier)
-    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"}, csrf=False)
+    resp = await respond(responder, opening, "helped", csrf=False)
     assert resp.status == 403
     assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
 
 
-async def test_an_unknown_kind_is_refused(
-    opening: NewPost, replier: Member, make_client: ClientFactory
-) -> None:
-    client = await make_client(replier)
-    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "love"})
+async def test_an_unknown_kind_is_refused(opening: NewPost, responder: ForumClient) -> None:
+    resp = await respond(responder, opening, "love")
     assert resp.status == 400
 
 
 async def test_a_post_you_may_not_see_cannot_be_responded_to(
-    starter: Member,
-    make_group: MakeGroup,
-    make_member: MakeMember,
-    make_client: ClientFactory,
-    publish: Publish,
+    behind_the_door: NewPost, outsider: ForumClient
 ) -> None:
-    outsider = await make_member("outsider")
-    private = await make_group("private", visibility="members", members_=[starter])
-    post = await publish(starter, private, title="Behind the door")
-    client = await make_client(outsider)
-    resp = await client.post_form(f"/p/{post.post_id}/respond", {"kind": "helped"})
+    resp = await respond(outsider, behind_the_door, "helped")
     assert resp.status == 404
 
 
@@ -132,13 +131,12 @@ async def test_people_you_helped_lists_your_marked_posts_only(
     grief: Group,
     publish: Publish,
     make_client: ClientFactory,
+    responder: ForumClient,
 ) -> None:
     await publish(starter, grief, topic_id=opening.topic_id, body="nobody marked this one")
     theirs = await publish(replier, grief, topic_id=opening.topic_id, body="their own words")
-    await (await make_client(replier)).post_form(
-        f"/p/{opening.post_id}/respond", {"kind": "me-too"}
-    )
-    await (await make_client(starter)).post_form(f"/p/{theirs.post_id}/respond", {"kind": "helped"})
+    await respond(responder, opening, "me-too")
+    await respond(await make_client(starter), theirs, "helped")
     page = await (await (await make_client(starter)).get("/account/helped")).text()
     assert "What helps me at night" in page
     assert "1 person said they've been there too." in page
@@ -154,7 +152,7 @@ async def test_anonymous_posts_can_be_thanked_without_naming_their_author(
         replier, grief, topic_id=topic.topic_id, body="unsigned help", anonymous=True
     )
     thanker = await make_client(starter)
-    await thanker.post_form(f"/p/{unsigned.post_id}/respond", {"kind": "helped"})
+    await respond(thanker, unsigned, "helped")
     page = await (await thanker.get(f"/t/{topic.topic_id}")).text()
     assert SECRET not in page
     own = await (await (await make_client(replier)).get("/account/helped")).text()
@@ -162,13 +160,10 @@ async def test_anonymous_posts_can_be_thanked_without_naming_their_author(
     assert "posted anonymously" in own
 
 
-async def test_pressing_too_often_is_slowed_down(
-    opening: NewPost, replier: Member, make_client: ClientFactory, db: asyncpg.Connection
-) -> None:
-    client = await make_client(replier)
+async def test_pressing_too_often_is_slowed_down(opening: NewPost, responder: ForumClient) -> None:
     for _ in range(limits.RESPONSES_PER_MEMBER.limit):
-        resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+        resp = await respond(responder, opening, "helped")
         assert resp.status == 303
-    resp = await client.post_form(f"/p/{opening.post_id}/respond", {"kind": "helped"})
+    resp = await respond(responder, opening, "helped")
     assert resp.status == 429
     assert "Retry-After" in resp.headers
