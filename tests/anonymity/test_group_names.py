@@ -15,6 +15,7 @@ import pytest
 from forum.storage import groups
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from forum.storage.topics import NewPost
 from tests.anonymity.threads import post_authors, set_name
 from tests.clients import PASSWORD, ClientFactory, ForumClient
 from tests.factories import (
@@ -28,6 +29,15 @@ from tests.factories import (
 )
 
 NAME = "stillwater"
+
+
+@pytest.fixture
+async def named_topic(
+    db: asyncpg.Connection, grief: Group, author: Member, publish: Publish
+) -> NewPost:
+    """A topic the author opened in grief under the group name `NAME`."""
+    await set_name(db, grief, author, NAME)
+    return await publish(author, grief, title="Under another name")
 
 
 async def choose(client: ForumClient, slug: str, name: str) -> aiohttp.ClientResponse:
@@ -78,21 +88,17 @@ async def test_a_reply_is_published_under_the_group_name(
 
 
 async def test_a_topic_is_listed_under_the_group_name(
-    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+    client: ForumClient, named_topic: NewPost
 ) -> None:
-    await set_name(db, grief, author, NAME)
-    await publish(author, grief, title="Under another name")
     page = await (await client.get("/g/grief")).text()
     assert f"by {NAME}" in page
     assert SECRET not in page
 
 
 async def test_a_group_name_is_not_linked_to_a_profile(
-    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+    client: ForumClient, named_topic: NewPost
 ) -> None:
-    await set_name(db, grief, author, NAME)
-    topic = await publish(author, grief)
-    page = await (await client.get(f"/t/{topic.topic_id}")).text()
+    page = await (await client.get(f"/t/{named_topic.topic_id}")).text()
     assert "/m/" not in page
 
 
@@ -286,22 +292,18 @@ async def test_a_reply_keeps_its_name_after_the_name_changes(
 
 
 async def test_a_topic_keeps_its_name_after_the_name_is_dropped(
-    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, named_topic: NewPost
 ) -> None:
-    await set_name(db, grief, author, NAME)
-    topic = await publish(author, grief, title="Under another name")
     await set_name(db, grief, author, "")
     assert f"by {NAME}" in await (await client.get("/g/grief")).text()
-    assert post_authors(await (await client.get(f"/t/{topic.topic_id}")).text()) == {1: NAME}
+    assert post_authors(await (await client.get(f"/t/{named_topic.topic_id}")).text()) == {1: NAME}
 
 
 async def test_posts_keep_their_name_after_the_member_leaves_the_group(
-    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, named_topic: NewPost
 ) -> None:
-    await set_name(db, grief, author, NAME)
-    topic = await publish(author, grief)
     await groups.leave_group(db, grief.id, author.id)
-    page = await (await client.get(f"/t/{topic.topic_id}")).text()
+    page = await (await client.get(f"/t/{named_topic.topic_id}")).text()
     assert post_authors(page) == {1: NAME}
     assert SECRET not in page
 
@@ -312,11 +314,9 @@ async def test_a_name_on_posts_cannot_be_taken_by_someone_else_after_it_is_dropp
     grief: Group,
     author: Member,
     other: Member,
-    publish: Publish,
+    named_topic: NewPost,
 ) -> None:
     """Old posts still say "stillwater": a newcomer by that name would be taken for their author."""
-    await set_name(db, grief, author, NAME)
-    await publish(author, grief)
     await set_name(db, grief, author, "northstar")
     resp = await choose(await make_client(other), "grief", NAME)
     assert resp.status == 400
@@ -329,29 +329,23 @@ async def test_a_name_on_posts_cannot_be_taken_by_someone_else_after_its_owner_l
     grief: Group,
     author: Member,
     other: Member,
-    publish: Publish,
+    named_topic: NewPost,
 ) -> None:
-    await set_name(db, grief, author, NAME)
-    await publish(author, grief)
     await groups.leave_group(db, grief.id, author.id)
     assert (await choose(await make_client(other), "grief", NAME.upper())).status == 400
 
 
 async def test_a_name_on_posts_cannot_be_registered_as_a_pseudonym(
-    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, named_topic: NewPost
 ) -> None:
-    await set_name(db, grief, author, NAME)
-    await publish(author, grief)
     await set_name(db, grief, author, "")
     resp = await client.post_form("/register", {"pseudonym": NAME, "password": PASSWORD})
     assert resp.status == 400
 
 
 async def test_the_member_may_take_back_a_name_they_used_before(
-    db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member, publish: Publish
+    db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member, named_topic: NewPost
 ) -> None:
-    await set_name(db, grief, author, NAME)
-    await publish(author, grief)
     await set_name(db, grief, author, "")
     assert (await choose(writer, "grief", NAME)).status == 303
     assert await name_in(db, grief, author) == NAME
@@ -370,11 +364,7 @@ async def test_the_profile_page_never_lists_posts_made_under_a_group_name(
     assert NAME not in page
 
 
-async def test_a_group_name_has_no_profile_page(
-    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, publish: Publish
-) -> None:
-    await set_name(db, grief, author, NAME)
-    await publish(author, grief)
+async def test_a_group_name_has_no_profile_page(client: ForumClient, named_topic: NewPost) -> None:
     unknown = await client.get("/m/nosuchname")
     named = await client.get(f"/m/{NAME}")
     assert named.status == unknown.status == 404
@@ -382,17 +372,10 @@ async def test_a_group_name_has_no_profile_page(
 
 
 async def test_other_members_never_see_the_pseudonym_behind_a_group_name(
-    db: asyncpg.Connection,
-    make_client: ClientFactory,
-    grief: Group,
-    author: Member,
-    other: Member,
-    publish: Publish,
+    make_client: ClientFactory, other: Member, named_topic: NewPost
 ) -> None:
-    await set_name(db, grief, author, NAME)
-    topic = await publish(author, grief, title="Under another name")
     reader = await make_client(other)
-    for path in ("/", "/g/grief", f"/t/{topic.topic_id}", f"/p/{topic.post_id}/report"):
+    for path in ("/", "/g/grief", f"/t/{named_topic.topic_id}", f"/p/{named_topic.post_id}/report"):
         resp = await reader.get(path)
         assert resp.status == 200, path
         assert SECRET not in (await resp.text()).lower(), path
@@ -404,16 +387,15 @@ async def test_a_moderator_sees_the_group_name_not_the_pseudonym_behind_it(
     make_member: MakeMember,
     appoint: Appoint,
     grief: Group,
-    author: Member,
     other: Member,
-    publish: Publish,
+    named_topic: NewPost,
 ) -> None:
     keeper = await make_member("keeper")
     await appoint(grief, keeper)
-    await set_name(db, grief, author, NAME)
-    post = await publish(author, grief, title="Under another name")
-    await (await make_client(other)).post_form(f"/p/{post.post_id}/report", {"reason": "spam"})
-    item_id = await item_for(db, post.post_id, "report")
+    await (await make_client(other)).post_form(
+        f"/p/{named_topic.post_id}/report", {"reason": "spam"}
+    )
+    item_id = await item_for(db, named_topic.post_id, "report")
     page = await (await (await make_client(keeper)).get(f"/mod/items/{item_id}")).text()
     assert f"Author: {NAME}" in page
     assert SECRET not in page

@@ -7,6 +7,8 @@ sees their own anonymous posts marked "you (anonymous)".
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
+from dataclasses import dataclass
 
 import asyncpg
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from forum.storage import posts
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from forum.storage.topics import NewPost
 from tests.anonymity.threads import own_marks, post_authors, set_name
 from tests.clients import ClientFactory, ForumClient
 from tests.factories import (
@@ -41,6 +44,38 @@ async def group(make_group: MakeGroup, author: Member, other: Member, third: Mem
     )
 
 
+@dataclass
+class Thread:
+    """`await thread(author, other, author)`: a topic in the group opened by the first member and
+    answered by the rest in turn, each post anonymous unless its author is in `signed`.
+    Returns the posts, the opening one first."""
+
+    publish: Publish
+    group: Group
+
+    async def __call__(
+        self, opener: Member, *repliers: Member, signed: Collection[Member] = ()
+    ) -> list[NewPost]:
+        topic = await self.publish(opener, self.group, anonymous=opener not in signed)
+        return [topic, *await self.reply(topic, *repliers, signed=signed)]
+
+    async def reply(
+        self, topic: NewPost, *repliers: Member, signed: Collection[Member] = ()
+    ) -> list[NewPost]:
+        """More replies to `topic`, on the same terms."""
+        return [
+            await self.publish(
+                replier, self.group, topic_id=topic.topic_id, anonymous=replier not in signed
+            )
+            for replier in repliers
+        ]
+
+
+@pytest.fixture
+def thread(publish: Publish, group: Group) -> Thread:
+    return Thread(publish, group)
+
+
 async def authors_on(client: ForumClient, topic_id: int, page: int = 1) -> dict[int, str]:
     resp = await client.get(f"/t/{topic_id}" + (f"?page={page}" if page > 1 else ""))
     assert resp.status == 200
@@ -55,87 +90,58 @@ async def test_an_anonymous_topic_starter_is_anonymous_1_and_marked_as_the_start
 
 
 async def test_a_named_reply_in_an_anonymous_topic_keeps_its_name(
-    client: ForumClient, group: Group, author: Member, other: Member, publish: Publish
+    client: ForumClient, author: Member, other: Member, thread: Thread
 ) -> None:
-    topic = await publish(author, group, anonymous=True)
-    await publish(other, group, topic_id=topic.topic_id)
+    topic, *_ = await thread(author, other, signed=[other])
     shown = await authors_on(client, topic.topic_id)
     assert shown == {1: STARTER, 2: "harbourlight"}
 
 
 async def test_the_starter_keeps_label_1_in_their_anonymous_replies(
-    client: ForumClient, group: Group, author: Member, other: Member, publish: Publish
+    client: ForumClient, author: Member, other: Member, thread: Thread
 ) -> None:
-    topic = await publish(author, group, anonymous=True)
-    await publish(other, group, topic_id=topic.topic_id)
-    await publish(author, group, topic_id=topic.topic_id, anonymous=True)
+    topic, *_ = await thread(author, other, author, signed=[other])
     shown = await authors_on(client, topic.topic_id)
     assert shown[3] == shown[1] == STARTER
 
 
 async def test_two_anonymous_members_in_one_topic_get_different_labels(
-    client: ForumClient, group: Group, author: Member, other: Member, publish: Publish
+    client: ForumClient, author: Member, other: Member, thread: Thread
 ) -> None:
-    topic = await publish(author, group, anonymous=True)
-    await publish(other, group, topic_id=topic.topic_id, anonymous=True)
-    await publish(author, group, topic_id=topic.topic_id, anonymous=True)
-    await publish(other, group, topic_id=topic.topic_id, anonymous=True)
+    topic, *_ = await thread(author, other, author, other)
     shown = await authors_on(client, topic.topic_id)
     assert shown == {1: STARTER, 2: "Anonymous 2", 3: STARTER, 4: "Anonymous 2"}
 
 
 async def test_an_anonymous_reply_in_a_named_topic_is_not_marked_as_the_starter(
-    client: ForumClient, group: Group, author: Member, other: Member, publish: Publish
+    client: ForumClient, author: Member, other: Member, thread: Thread
 ) -> None:
-    topic = await publish(other, group)
-    await publish(author, group, topic_id=topic.topic_id, anonymous=True)
+    topic, *_ = await thread(other, author, signed=[other])
     assert (await authors_on(client, topic.topic_id)) == {1: "harbourlight", 2: "Anonymous 1"}
 
 
 async def test_the_same_member_has_unrelated_labels_in_different_topics(
-    client: ForumClient,
-    group: Group,
-    author: Member,
-    other: Member,
-    third: Member,
-    publish: Publish,
+    client: ForumClient, author: Member, other: Member, third: Member, thread: Thread
 ) -> None:
-    first = await publish(other, group, title="First topic", anonymous=True)
-    await publish(author, group, topic_id=first.topic_id, anonymous=True)
-    second = await publish(author, group, title="Second topic", anonymous=True)
-    await publish(third, group, topic_id=second.topic_id, anonymous=True)
+    first, *_ = await thread(other, author)
+    second, *_ = await thread(author, third)
     assert (await authors_on(client, first.topic_id))[2] == "Anonymous 2"
     assert (await authors_on(client, second.topic_id))[1] == STARTER
     assert (await authors_on(client, second.topic_id))[2] == "Anonymous 2"
 
 
 async def test_labels_follow_first_appearance_not_member_order(
-    client: ForumClient,
-    group: Group,
-    author: Member,
-    other: Member,
-    third: Member,
-    publish: Publish,
+    client: ForumClient, author: Member, other: Member, third: Member, thread: Thread
 ) -> None:
-    topic = await publish(third, group)
-    await publish(other, group, topic_id=topic.topic_id, anonymous=True)
-    await publish(author, group, topic_id=topic.topic_id, anonymous=True)
+    topic, *_ = await thread(third, other, author, signed=[third])
     shown = await authors_on(client, topic.topic_id)
     assert shown == {1: "mossgarden", 2: "Anonymous 1", 3: "Anonymous 2"}
 
 
 async def test_a_label_is_the_same_on_every_page_of_a_topic(
-    client: ForumClient,
-    db: asyncpg.Connection,
-    group: Group,
-    author: Member,
-    other: Member,
-    publish: Publish,
+    client: ForumClient, author: Member, other: Member, thread: Thread
 ) -> None:
-    topic = await publish(author, group, anonymous=True)
-    for _ in range(20):
-        await publish(other, group, topic_id=topic.topic_id, anonymous=True)
-    await publish(author, group, topic_id=topic.topic_id, anonymous=True)  # post 22: page 2
+    topic, *_ = await thread(author, *[other] * 20, author)  # post 22 is on page 2
     first_page = await authors_on(client, topic.topic_id)
     second_page = await authors_on(client, topic.topic_id, page=2)
     assert first_page[1] == second_page[22] == STARTER
@@ -153,15 +159,9 @@ async def test_an_anonymous_post_never_shows_the_authors_group_name(
 
 
 async def test_a_removed_anonymous_post_shows_no_label(
-    client: ForumClient,
-    db: asyncpg.Connection,
-    group: Group,
-    author: Member,
-    other: Member,
-    publish: Publish,
+    client: ForumClient, db: asyncpg.Connection, author: Member, other: Member, thread: Thread
 ) -> None:
-    topic = await publish(other, group)
-    reply = await publish(author, group, topic_id=topic.topic_id, anonymous=True)
+    topic, reply = await thread(other, author, signed=[other])
     await posts.take_down(db, reply.post_id)
     page = await (await client.get(f"/t/{topic.topic_id}")).text()
     assert "Anonymous" not in page
@@ -171,27 +171,22 @@ async def test_a_removed_anonymous_post_shows_no_label(
 async def test_a_label_is_kept_after_a_neighbours_post_is_removed(
     client: ForumClient,
     db: asyncpg.Connection,
-    group: Group,
     author: Member,
     other: Member,
     third: Member,
-    publish: Publish,
+    thread: Thread,
 ) -> None:
-    topic = await publish(third, group)
-    first = await publish(other, group, topic_id=topic.topic_id, anonymous=True)
-    await publish(author, group, topic_id=topic.topic_id, anonymous=True)
+    topic, first, _ = await thread(third, other, author, signed=[third])
     await posts.take_down(db, first.post_id)
-    await publish(author, group, topic_id=topic.topic_id, anonymous=True)
+    await thread.reply(topic, author)
     shown = await authors_on(client, topic.topic_id)
     assert shown[3] == shown[4] == "Anonymous 2"
 
 
 async def test_the_author_sees_you_anonymous_on_their_own_posts_only(
-    make_client: ClientFactory, group: Group, author: Member, other: Member, publish: Publish
+    make_client: ClientFactory, author: Member, other: Member, thread: Thread
 ) -> None:
-    topic = await publish(author, group, anonymous=True)
-    await publish(other, group, topic_id=topic.topic_id, anonymous=True)
-    await publish(author, group, topic_id=topic.topic_id, anonymous=True)
+    topic, *_ = await thread(author, other, author)
     mine = await (await make_client(author)).get(f"/t/{topic.topic_id}")
     assert own_marks(await mine.text()) == {1, 3}
 
@@ -204,10 +199,9 @@ async def test_a_visitor_sees_no_you_anonymous(
 
 
 async def test_another_anonymous_member_sees_only_their_own_post_marked(
-    make_client: ClientFactory, group: Group, author: Member, other: Member, publish: Publish
+    make_client: ClientFactory, author: Member, other: Member, thread: Thread
 ) -> None:
-    topic = await publish(author, group, anonymous=True)
-    await publish(other, group, topic_id=topic.topic_id, anonymous=True)
+    topic, *_ = await thread(author, other)
     page = await (await make_client(other)).get(f"/t/{topic.topic_id}")
     assert own_marks(await page.text()) == {2}
 

@@ -415,6 +415,18 @@ async def test_without_remove_posts_the_text_stays(
 # The 30-day hold on a deleted member's pseudonym
 
 
+async def delete_days_ago(
+    db: asyncpg.Connection, writer: ForumClient, author: Member, days: int
+) -> None:
+    """Delete the writer's account, then date the deletion `days` days back."""
+    await delete(writer)
+    await db.execute(
+        "UPDATE members SET deleted_at = now() - $2::int * interval '1 day' WHERE id = $1",
+        author.id,
+        days,
+    )
+
+
 async def register(client: ForumClient, pseudonym: str) -> aiohttp.ClientResponse:
     return await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
 
@@ -424,13 +436,11 @@ async def test_a_deleted_pseudonym_cannot_be_registered_within_30_days(
     db: asyncpg.Connection,
     client: ForumClient,
     writer: ForumClient,
+    author: Member,
     written: Written,
     pseudonym: str,
 ) -> None:
-    await delete(writer)
-    await db.execute(
-        "UPDATE members SET deleted_at = now() - interval '29 days' WHERE pseudonym = $1", SECRET
-    )
+    await delete_days_ago(db, writer, author, 29)
     assert await own_data.release_old_pseudonyms(db) == 0
     assert (await register(client, pseudonym)).status == 400
 
@@ -442,10 +452,7 @@ async def test_a_deleted_pseudonym_can_be_registered_after_it_is_released(
     author: Member,
     written: Written,
 ) -> None:
-    await delete(writer)
-    await db.execute(
-        "UPDATE members SET deleted_at = now() - interval '31 days' WHERE id = $1", author.id
-    )
+    await delete_days_ago(db, writer, author, 31)
     assert await own_data.release_old_pseudonyms(db) == 1
     tombstone = await db.fetchval("SELECT pseudonym FROM members WHERE id = $1", author.id)
     assert tombstone.startswith("deleted-")
@@ -456,10 +463,7 @@ async def test_a_deleted_pseudonym_can_be_registered_after_it_is_released(
 async def test_releasing_twice_changes_nothing_more(
     db: asyncpg.Connection, writer: ForumClient, author: Member, written: Written
 ) -> None:
-    await delete(writer)
-    await db.execute(
-        "UPDATE members SET deleted_at = now() - interval '31 days' WHERE id = $1", author.id
-    )
+    await delete_days_ago(db, writer, author, 31)
     assert await own_data.release_old_pseudonyms(db) == 1
     assert await own_data.release_old_pseudonyms(db) == 0
 
@@ -472,10 +476,7 @@ async def test_a_newcomer_with_a_released_pseudonym_is_not_given_the_old_posts(
     author: Member,
     written: Written,
 ) -> None:
-    await delete(writer)
-    await db.execute(
-        "UPDATE members SET deleted_at = now() - interval '31 days' WHERE id = $1", author.id
-    )
+    await delete_days_ago(db, writer, author, 31)
     await own_data.release_old_pseudonyms(db)
     newcomer = await make_client()
     assert (await register(newcomer, SECRET)).status == 303

@@ -14,6 +14,7 @@ import pytest
 from forum.storage import groups, posts
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from forum.storage.topics import NewPost
 from tests.anonymity.threads import set_name
 from tests.clients import ClientFactory, ForumClient
 from tests.factories import SECRET, MakeGroup, MakeMember, Publish
@@ -22,6 +23,25 @@ from tests.factories import SECRET, MakeGroup, MakeMember, Publish
 @pytest.fixture
 async def private(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("private", name="Quiet room", visibility="members", members_=[author])
+
+
+@pytest.fixture
+async def behind_the_door(private: Group, author: Member, publish: Publish) -> NewPost:
+    """The author's signed topic in the members-only group."""
+    return await publish(author, private, title="Behind the door", body="members only words")
+
+
+@pytest.fixture
+async def others_topic(grief: Group, other: Member, publish: Publish) -> NewPost:
+    return await publish(other, grief, title="Their topic")
+
+
+@pytest.fixture
+async def reply_to_other(
+    grief: Group, author: Member, others_topic: NewPost, publish: Publish
+) -> NewPost:
+    """The author's signed reply in a topic another member opened."""
+    return await publish(author, grief, topic_id=others_topic.topic_id, body="my reply words")
 
 
 async def profile(client: ForumClient, pseudonym: str = SECRET) -> str:
@@ -83,23 +103,16 @@ async def test_the_profile_still_lists_named_posts_written_before_a_group_name(
 
 
 async def test_a_members_only_group_is_not_listed_for_a_visitor(
-    client: ForumClient, grief: Group, private: Group, author: Member, publish: Publish
+    client: ForumClient, behind_the_door: NewPost
 ) -> None:
-    await publish(author, private, title="Behind the door", body="members only words")
     page = await profile(client)
     assert "Behind the door" not in page
     assert "members only words" not in page
 
 
 async def test_a_members_only_group_is_not_listed_for_a_member_outside_it(
-    make_client: ClientFactory,
-    grief: Group,
-    private: Group,
-    author: Member,
-    other: Member,
-    publish: Publish,
+    make_client: ClientFactory, other: Member, behind_the_door: NewPost
 ) -> None:
-    await publish(author, private, title="Behind the door")
     assert "Behind the door" not in await profile(await make_client(other))
 
 
@@ -108,59 +121,37 @@ async def test_a_members_only_group_is_listed_for_its_members(
     make_member: MakeMember,
     db: asyncpg.Connection,
     private: Group,
-    author: Member,
-    publish: Publish,
+    behind_the_door: NewPost,
 ) -> None:
     insider = await make_member("insider")
     await groups.join_group(db, private, insider.id)
-    await publish(author, private, title="Behind the door")
     assert "Behind the door" in await profile(await make_client(insider))
 
 
 async def test_a_members_only_group_is_listed_for_an_admin(
-    make_client: ClientFactory,
-    make_member: MakeMember,
-    private: Group,
-    author: Member,
-    publish: Publish,
+    make_client: ClientFactory, make_member: MakeMember, behind_the_door: NewPost
 ) -> None:
-    await publish(author, private, title="Behind the door")
     admin = await make_client(await make_member("overseer", is_admin=True))
     assert "Behind the door" in await profile(admin)
 
 
 @pytest.mark.parametrize("state", ["hidden", "removed", "deleted"])
 async def test_posts_no_longer_published_are_not_listed(
-    client: ForumClient,
-    db: asyncpg.Connection,
-    grief: Group,
-    author: Member,
-    other: Member,
-    publish: Publish,
-    state: str,
+    client: ForumClient, db: asyncpg.Connection, reply_to_other: NewPost, state: str
 ) -> None:
-    topic = await publish(other, grief)
-    reply = await publish(author, grief, topic_id=topic.topic_id, body="taken back")
-    await db.execute("UPDATE posts SET state = $2 WHERE id = $1", reply.post_id, state)
+    await db.execute("UPDATE posts SET state = $2 WHERE id = $1", reply_to_other.post_id, state)
     page = await profile(client)
     assert listed_posts(page) == []
-    assert "taken back" not in page
+    assert "my reply words" not in page
 
 
 async def test_posts_in_a_removed_topic_are_not_listed(
-    client: ForumClient,
-    db: asyncpg.Connection,
-    grief: Group,
-    author: Member,
-    other: Member,
-    publish: Publish,
+    client: ForumClient, db: asyncpg.Connection, others_topic: NewPost, reply_to_other: NewPost
 ) -> None:
-    topic = await publish(other, grief, title="Gone topic")
-    await publish(author, grief, topic_id=topic.topic_id, body="reply in a gone topic")
-    await posts.take_down(db, topic.post_id)
+    await posts.take_down(db, others_topic.post_id)
     page = await profile(client)
-    assert "Gone topic" not in page
-    assert "reply in a gone topic" not in page
+    assert "Their topic" not in page
+    assert "my reply words" not in page
 
 
 async def test_a_held_post_is_not_listed(
