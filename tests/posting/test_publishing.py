@@ -3,8 +3,6 @@ for new posts and edits alike, and saves that never lose a newer text."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import asyncpg
 import pytest
 
@@ -15,14 +13,13 @@ from forum.storage import drafts, groups, own_posts, topics
 from forum.storage.drafts import Draft
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from tests.factories import MakeDraft, MakeGroup, Publish
 
 URGENT = "I have the pills in front of me and I am going to take them all tonight. Goodbye."
 
-Publish = Callable[..., Awaitable[topics.NewPost]]
-
 
 @pytest.fixture
-async def circle(make_group: Callable[..., Awaitable[Group]], author: Member) -> Group:
+async def circle(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("circle", name="Evening circle", members_=[author])
 
 
@@ -55,7 +52,7 @@ async def test_saving_returns_the_draft_with_the_new_text_and_version(
     db: asyncpg.Connection,
     author: Member,
     circle: Group,
-    make_draft: Callable[..., Awaitable[Draft]],
+    make_draft: MakeDraft,
 ) -> None:
     draft = await make_draft(author, circle, body="first")
     saved = await save(db, draft, body="second")
@@ -66,7 +63,7 @@ async def test_saving_over_a_newer_version_raises_stale_with_the_newer_text(
     db: asyncpg.Connection,
     author: Member,
     circle: Group,
-    make_draft: Callable[..., Awaitable[Draft]],
+    make_draft: MakeDraft,
 ) -> None:
     draft = await make_draft(author, circle, body="first")
     await save(db, draft, body="tab A")
@@ -80,26 +77,32 @@ async def test_saving_a_body_over_the_limit_is_refused_and_changes_nothing(
     db: asyncpg.Connection,
     author: Member,
     circle: Group,
-    make_draft: Callable[..., Awaitable[Draft]],
+    make_draft: MakeDraft,
 ) -> None:
     draft = await make_draft(author, circle, body="kept")
     with pytest.raises(publishing.DraftRefused, match="at most 20,000"):
         await save(db, draft, body="x" * (publishing.BODY_MAX + 1))
-    assert (await drafts.get_own_draft(db, draft.id, author.id)).body == "kept"  # type: ignore[union-attr]
+    kept = await drafts.get_own_draft(db, draft.id, author.id)
+    assert kept is not None
+    assert kept.body == "kept"
 
 
-async def test_a_new_post_and_an_edit_are_refused_alike_once_the_group_is_archived(
-    db: asyncpg.Connection,
-    author: Member,
-    circle: Group,
-    publish: Publish,
-    make_draft: Callable[..., Awaitable[Draft]],
-) -> None:
+@pytest.fixture
+async def new_and_edit(
+    db: asyncpg.Connection, author: Member, circle: Group, publish: Publish, make_draft: MakeDraft
+) -> tuple[Draft, Draft]:
+    """Two of the author's drafts waiting in the circle: a new topic, and an edit of a post."""
     post = await publish(author, circle, body="before")
     edit = await save(db, await edit_of(db, post, author), body="after")
     new = await make_draft(author, circle, title="Another topic", body="hello")
+    return new, edit
+
+
+async def test_a_new_post_and_an_edit_are_refused_alike_once_the_group_is_archived(
+    db: asyncpg.Connection, circle: Group, new_and_edit: tuple[Draft, Draft]
+) -> None:
     await groups.set_archived(db, circle.id, True)
-    for draft in (new, edit):
+    for draft in new_and_edit:
         with pytest.raises(publishing.DraftRefused, match="closed to new posts"):
             await publishing.publish(db, draft)
 
@@ -109,12 +112,9 @@ async def test_a_new_post_and_an_edit_are_refused_alike_while_the_author_is_mute
     author: Member,
     keeper: Member,
     circle: Group,
-    publish: Publish,
-    make_draft: Callable[..., Awaitable[Draft]],
+    new_and_edit: tuple[Draft, Draft],
 ) -> None:
-    post = await publish(author, circle, body="before")
-    edit = await save(db, await edit_of(db, post, author), body="after")
-    new = await make_draft(author, circle, title="Another topic", body="hello")
+    new, edit = new_and_edit
     await sanctions.apply(
         db,
         moderator=keeper,
@@ -135,7 +135,7 @@ async def test_a_new_post_is_scanned_for_crisis_in_its_title(
     db: asyncpg.Connection,
     author: Member,
     circle: Group,
-    make_draft: Callable[..., Awaitable[Draft]],
+    make_draft: MakeDraft,
 ) -> None:
     draft = await make_draft(author, circle, title=URGENT, body="Nothing else to say.")
     assert (await publishing.scan_draft(db, draft)).level == "urgent"
