@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 
 from forum.storage import drafts
+from forum.storage.drafts import Draft
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.factories import MakeDraft, MakeGroup, MakeMember, make_topic
@@ -26,7 +27,9 @@ async def group(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("grief", name="Grief and loss", anonymous="optional", members_=[author])
 
 
-async def _save(db, draft, author_id, *, version, body="saved"):
+async def _save(
+    db: asyncpg.Connection, draft: Draft, author_id: int, *, version: int, body: str = "saved"
+) -> Draft | None:
     return await drafts.save_draft(
         db,
         draft.id,
@@ -53,6 +56,7 @@ async def test_created_draft_reads_back_with_its_fields(
         content_warning="loss",
     )
     draft = await drafts.get_own_draft(db, draft_id, author.id)
+    assert draft is not None
     assert (draft.title, draft.body, draft.anonymous, draft.content_warning, draft.version) == (
         "Hello",
         "Words",
@@ -81,7 +85,10 @@ async def test_get_own_draft_finds_the_authors_draft(
     db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
 ) -> None:
     draft = await make_draft(author, group)
-    assert (await drafts.get_own_draft(db, draft.id, author.id)).id == draft.id
+    assert draft is not None
+    current = await drafts.get_own_draft(db, draft.id, author.id)
+    assert current is not None
+    assert current.id == draft.id
 
 
 async def test_get_own_draft_returns_none_for_another_member(
@@ -129,6 +136,7 @@ async def test_save_draft_returns_the_draft_as_reading_it_would(
     draft = await make_draft(author, group)
     saved = await _save(db, draft, author.id, version=draft.version, body="saved")
     assert saved == await drafts.get_own_draft(db, draft.id, author.id)
+    assert saved is not None
     assert (saved.body, saved.group_slug, saved.group_name) == ("saved", "grief", "Grief and loss")
 
 
@@ -147,6 +155,7 @@ async def test_save_draft_stores_the_new_fields(
         content_warning="cw",
     )
     saved = await drafts.get_own_draft(db, draft.id, author.id)
+    assert saved is not None
     assert (saved.title, saved.body, saved.anonymous, saved.content_warning) == (
         "New",
         "New body",
@@ -171,6 +180,7 @@ async def test_save_draft_with_a_stale_version_changes_nothing(
     await _save(db, draft, author.id, version=draft.version, body="tab A")
     await _save(db, draft, author.id, version=draft.version, body="tab B")
     saved = await drafts.get_own_draft(db, draft.id, author.id)
+    assert saved is not None
     assert (saved.body, saved.version) == ("tab A", draft.version + 1)
 
 
@@ -186,7 +196,9 @@ async def test_save_draft_by_another_member_returns_none_and_changes_nothing(
 ) -> None:
     draft = await make_draft(author, group, body="original")
     assert await _save(db, draft, stranger.id, version=draft.version, body="hijack") is None
-    assert (await drafts.get_own_draft(db, draft.id, author.id)).body == "original"
+    current = await drafts.get_own_draft(db, draft.id, author.id)
+    assert current is not None
+    assert current.body == "original"
 
 
 async def test_delete_draft_removes_the_authors_draft(

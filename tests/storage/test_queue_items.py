@@ -33,17 +33,31 @@ async def group(make_group: MakeGroup) -> Group:
     return await make_group("grief")
 
 
-async def make_post(db, group, author, *, anonymous=False, body="A body"):
+async def make_post(
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    *,
+    anonymous: bool = False,
+    body: str = "A body",
+) -> int:
     return (await make_topic(db, group, author, body=body, anonymous=anonymous)).post_id
 
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-async def item_at(db, group, author, kind, minutes, priority=None):
+async def item_at(
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    kind: str,
+    minutes: int,
+    priority: int | None = None,
+) -> int:
     """An open item of `kind` on a new post, created `minutes` after BASE."""
     post_id = await make_post(db, group, author)
-    return await db.fetchval(
+    item_id: int = await db.fetchval(
         "INSERT INTO queue_items (group_id, post_id, kind, priority, created_at)"
         " VALUES ($1, $2, $3, $4, $5) RETURNING id",
         group.id,
@@ -52,6 +66,7 @@ async def item_at(db, group, author, kind, minutes, priority=None):
         queue_items.PRIORITY[kind] if priority is None else priority,
         BASE + timedelta(minutes=minutes),
     )
+    return item_id
 
 
 # -- Ordering --------------------------------------------------------------------------------------
@@ -181,7 +196,9 @@ async def test_reopening_keeps_the_more_urgent_priority(
     )
     await queue_items.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=0)
     await queue_items.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=10)
-    assert (await queue_items.get_item(db, item_id)).priority == 0
+    current = await queue_items.get_item(db, item_id)
+    assert current is not None
+    assert current.priority == 0
 
 
 # -- Claims and closing ----------------------------------------------------------------------------
@@ -210,7 +227,9 @@ async def test_an_expired_claim_can_be_taken_over(
     await queue_items.claim(db, item_id, keeper.id)
     await db.execute("UPDATE queue_items SET claimed_until = now() - interval '1 second'")
     assert await queue_items.claim(db, item_id, warden.id)
-    assert (await queue_items.get_item(db, item_id)).claimed_by == warden.id
+    current = await queue_items.get_item(db, item_id)
+    assert current is not None
+    assert current.claimed_by == warden.id
 
 
 async def test_the_first_claim_time_is_kept(
@@ -233,7 +252,9 @@ async def test_another_moderator_cannot_close_a_claimed_item(
     item_id = await item_at(db, group, author, "held", 0)
     await queue_items.claim(db, item_id, keeper.id)
     assert not await queue_items.close(db, item_id, warden.id, "approved")
-    assert (await queue_items.get_item(db, item_id)).state == "open"
+    current = await queue_items.get_item(db, item_id)
+    assert current is not None
+    assert current.state == "open"
 
 
 async def test_an_item_closes_only_once(
@@ -243,6 +264,7 @@ async def test_an_item_closes_only_once(
     assert await queue_items.close(db, item_id, keeper.id, "approved")
     assert not await queue_items.close(db, item_id, warden.id, "rejected")
     item = await queue_items.get_item(db, item_id)
+    assert item is not None
     assert (item.state, item.outcome, item.closed_by_name) == ("closed", "approved", "keeper")
 
 
@@ -266,7 +288,9 @@ async def test_closing_the_other_items_of_a_post(
     )
     await queue_items.close(db, held, keeper.id, "approved")
     assert await queue_items.close_other_open_items(db, post_id, keeper.id, "approved") == [report]
-    assert (await queue_items.get_item(db, report)).state == "closed"
+    current = await queue_items.get_item(db, report)
+    assert current is not None
+    assert current.state == "closed"
 
 
 async def test_an_item_can_be_escalated_once(
@@ -287,7 +311,9 @@ async def test_an_item_names_a_named_author(
     item_id, _ = await queue_items.open_item(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
     )
-    assert (await queue_items.get_item(db, item_id)).author_name == "willow"
+    current = await queue_items.get_item(db, item_id)
+    assert current is not None
+    assert current.author_name == "willow"
 
 
 async def test_an_item_never_names_an_anonymous_author(
@@ -298,6 +324,7 @@ async def test_an_item_never_names_an_anonymous_author(
         db, group_id=group.id, post_id=post_id, kind="held", priority=20
     )
     item = await queue_items.get_item(db, item_id)
+    assert item is not None
     assert item.author_name is None
     assert item.author_id == author.id  # so sanctions can still reach them
     assert all(i.author_name is None for i in await queue_items.list_open(db, None))

@@ -13,7 +13,7 @@ KEY = b"\x01" * 32
 OTHER_KEY = b"\x02" * 32
 
 
-async def age_window(db, by: timedelta, key: bytes = KEY) -> None:
+async def age_window(db: asyncpg.Connection, by: timedelta, key: bytes = KEY) -> None:
     """Move the window's start into the past instead of waiting for it."""
     await db.execute(
         "UPDATE rate_limits SET window_start = window_start - $1::interval WHERE key = $2", by, key

@@ -28,18 +28,20 @@ async def group(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("grief", anonymous="optional", members_=[author])
 
 
-async def found(db, query, viewer=None, **options):
+async def found(
+    db: asyncpg.Connection, query: str, viewer: Member | None = None, *, group_id: int | None = None
+) -> list[int]:
     results = await search.search_posts(
         db,
         query,
         viewer_id=viewer.id if viewer else None,
         viewer_is_admin=bool(viewer and viewer.is_admin),
-        **options,
+        group_id=group_id,
     )
     return [r.post_id for r in results]
 
 
-async def set_state(db, post_id, state):
+async def set_state(db: asyncpg.Connection, post_id: int, state: str) -> None:
     await db.execute("UPDATE posts SET state = $2 WHERE id = $1", post_id, state)
 
 

@@ -98,6 +98,7 @@ async def test_reading_a_session_seen_long_ago_slides_its_expiry(
     row = await db.fetchrow(
         "SELECT expires_at - now() AS left, now() - last_seen_at AS idle FROM sessions"
     )
+    assert row is not None
     assert row["left"] > sessions.LIFETIME - timedelta(minutes=1)
     assert row["idle"] < timedelta(minutes=1)
 

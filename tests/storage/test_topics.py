@@ -25,7 +25,14 @@ async def group(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("grief", anonymous="optional", members_=[author])
 
 
-async def reply(conn, topic_id, author, *, anonymous=False, body="a reply"):
+async def try_reply(
+    conn: asyncpg.Connection,
+    topic_id: int,
+    author: Member,
+    *,
+    anonymous: bool = False,
+    body: str = "a reply",
+) -> topics.NewPost | None:
     async with conn.transaction():
         return await topics.create_reply(
             conn,
@@ -36,6 +43,20 @@ async def reply(conn, topic_id, author, *, anonymous=False, body="a reply"):
             body_html=f"<p>{body}</p>",
             content_warning="",
         )
+
+
+async def reply(
+    conn: asyncpg.Connection,
+    topic_id: int,
+    author: Member,
+    *,
+    anonymous: bool = False,
+    body: str = "a reply",
+) -> topics.NewPost:
+    """A reply to a published topic (so one is always made)."""
+    created = await try_reply(conn, topic_id, author, anonymous=anonymous, body=body)
+    assert created is not None
+    return created
 
 
 # -- Creating -----------------------------------------------------------------------------------
@@ -54,6 +75,7 @@ async def test_new_topic_has_no_replies(
 ) -> None:
     new = await make_topic(db, group, author)
     topic = await topics.get_topic(db, new.topic_id)
+    assert topic is not None
     assert (topic.last_post_number, topic.reply_count) == (1, 0)
 
 
@@ -72,6 +94,7 @@ async def test_create_reply_counts_the_reply_and_bumps_the_topic(
     await db.execute("UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1", new.topic_id)
     await reply(db, new.topic_id, author)
     topic = await topics.get_topic(db, new.topic_id)
+    assert topic is not None
     assert (topic.last_post_number, topic.reply_count) == (2, 1)
     assert topic.last_posted_at > datetime(2024, 1, 2, tzinfo=UTC)
 
@@ -79,7 +102,7 @@ async def test_create_reply_counts_the_reply_and_bumps_the_topic(
 async def test_create_reply_to_an_unknown_topic_returns_none(
     db: asyncpg.Connection, author: Member
 ) -> None:
-    assert await reply(db, 424242, author) is None
+    assert await try_reply(db, 424242, author) is None
 
 
 async def test_create_reply_to_a_removed_topic_returns_none(
@@ -87,7 +110,7 @@ async def test_create_reply_to_a_removed_topic_returns_none(
 ) -> None:
     new = await make_topic(db, group, author)
     await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
-    assert await reply(db, new.topic_id, author) is None
+    assert await try_reply(db, new.topic_id, author) is None
     assert await db.fetchval("SELECT count(*) FROM posts") == 1
 
 
@@ -114,8 +137,13 @@ async def test_concurrent_replies_from_two_connections_get_consecutive_numbers(
     other = await make_member("stone")
     new = await make_topic(db, group, author)
 
-    async def write(conn, who, count):
-        return [(await reply(conn, new.topic_id, who)).number for _ in range(count)]
+    async def write(conn: asyncpg.Connection, who: Member, count: int) -> list[int]:
+        numbers = []
+        for _ in range(count):
+            number = (await reply(conn, new.topic_id, who)).number
+            assert number is not None  # the topic is published: replies go straight in
+            numbers.append(number)
+        return numbers
 
     first, second = await asyncio.gather(
         write(two_connections[0], author, 15), write(two_connections[1], other, 15)
@@ -124,6 +152,7 @@ async def test_concurrent_replies_from_two_connections_get_consecutive_numbers(
     assert first == sorted(first)
     assert second == sorted(second)
     topic = await topics.get_topic(db, new.topic_id)
+    assert topic is not None
     assert (topic.last_post_number, topic.reply_count) == (31, 30)
 
 
@@ -160,6 +189,7 @@ async def test_a_reply_waiting_on_an_uncommitted_reply_takes_the_next_number(
     finally:
         await tx_a.commit()
     second = await second_task
+    assert first is not None
     assert (first.number, second.number) == (2, 3)
 
 
@@ -231,7 +261,9 @@ async def test_anonymous_topic_has_no_author_name(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     new = await make_topic(db, group, author, anonymous=True)
-    assert (await topics.get_topic(db, new.topic_id)).author_name is None
+    current = await topics.get_topic(db, new.topic_id)
+    assert current is not None
+    assert current.author_name is None
 
 
 async def test_anonymous_post_has_no_author_name(
@@ -286,8 +318,9 @@ async def test_deleted_members_anonymous_post_stays_anonymous(
 # -- Keyset paging of a group's topics -------------------------------------------------------------
 
 
-async def _walk(db, group_id, page_size):
-    seen, before = [], None
+async def _walk(db: asyncpg.Connection, group_id: int, page_size: int) -> list[int]:
+    seen: list[int] = []
+    before: tuple[datetime, int] | None = None
     for _ in range(100):
         found = await topics.list_group_topics(db, group_id, before=before, limit=page_size)
         seen.extend(t.id for t in found)
