@@ -48,24 +48,22 @@ async def save(db: asyncpg.Connection, draft: Draft, **fields: str) -> Draft:
     )
 
 
+@pytest.fixture
+async def draft(author: Member, circle: Group, make_draft: MakeDraft) -> Draft:
+    """The author's draft in the circle, its body "first"."""
+    return await make_draft(author, circle, body="first")
+
+
 async def test_saving_returns_the_draft_with_the_new_text_and_version(
-    db: asyncpg.Connection,
-    author: Member,
-    circle: Group,
-    make_draft: MakeDraft,
+    db: asyncpg.Connection, draft: Draft
 ) -> None:
-    draft = await make_draft(author, circle, body="first")
     saved = await save(db, draft, body="second")
     assert (saved.body, saved.version) == ("second", draft.version + 1)
 
 
 async def test_saving_over_a_newer_version_raises_stale_with_the_newer_text(
-    db: asyncpg.Connection,
-    author: Member,
-    circle: Group,
-    make_draft: MakeDraft,
+    db: asyncpg.Connection, draft: Draft
 ) -> None:
-    draft = await make_draft(author, circle, body="first")
     await save(db, draft, body="tab A")
     with pytest.raises(publishing.StaleDraft) as stale:
         await save(db, draft, body="tab B")
@@ -74,17 +72,13 @@ async def test_saving_over_a_newer_version_raises_stale_with_the_newer_text(
 
 
 async def test_saving_a_body_over_the_limit_is_refused_and_changes_nothing(
-    db: asyncpg.Connection,
-    author: Member,
-    circle: Group,
-    make_draft: MakeDraft,
+    db: asyncpg.Connection, author: Member, draft: Draft
 ) -> None:
-    draft = await make_draft(author, circle, body="kept")
     with pytest.raises(publishing.DraftRefused, match="at most 20,000"):
         await save(db, draft, body="x" * (publishing.BODY_MAX + 1))
     kept = await drafts.get_own_draft(db, draft.id, author.id)
     assert kept is not None
-    assert kept.body == "kept"
+    assert kept.body == "first"
 
 
 @pytest.fixture
