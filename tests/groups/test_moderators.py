@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+import aiohttp
 import asyncpg
 import pytest
 
@@ -33,10 +32,24 @@ async def moderator_ids(db: asyncpg.Connection, group: Group) -> list[int]:
     return [m.member_id for m in await moderators.list_for_group(db, group.id)]
 
 
+async def appoint_by_form(
+    admin: ForumClient, pseudonym: str = "keeper", slug: str = "grief", *, csrf: bool = True
+) -> aiohttp.ClientResponse:
+    """The admin names `pseudonym` a moderator of the group on its admin page."""
+    return await admin.post_form(
+        f"/admin/groups/{slug}/moderators", {"pseudonym": pseudonym}, csrf=csrf
+    )
+
+
+async def remove_by_form(admin: ForumClient, moderator: Member) -> aiohttp.ClientResponse:
+    """The admin ends `moderator`'s appointment in grief."""
+    return await admin.post_form(f"/admin/groups/grief/moderators/{moderator.id}/remove")
+
+
 # -- Only admins -----------------------------------------------------------------------------------
 
 ADMIN_GETS = ["/admin/groups", "/admin/groups/grief"]
-ADMIN_POSTS = [
+ADMIN_POSTS: list[tuple[str, dict[str, str]]] = [
     ("/admin/groups", {"slug": "sneaky", "name": "Sneaky"}),
     ("/admin/groups/grief/moderators", {"pseudonym": "willow"}),
     ("/admin/groups/grief/moderators/{keeper}/remove", {}),
@@ -60,7 +73,7 @@ async def non_admins(
 @pytest.mark.parametrize("who", ["member", "moderator"])
 @pytest.mark.parametrize("path", ADMIN_GETS)
 async def test_a_non_admin_gets_404_for_every_admin_page(
-    non_admins: dict[str, ForumClient], who: str, path: Any
+    non_admins: dict[str, ForumClient], who: str, path: str
 ) -> None:
     assert (await non_admins[who].get(path)).status == 404
 
@@ -73,8 +86,8 @@ async def test_a_non_admin_gets_404_for_every_admin_action_and_changes_nothing(
     candidate: Member,
     grief: Group,
     who: str,
-    path: Any,
-    fields: Any,
+    path: str,
+    fields: dict[str, str],
 ) -> None:
     resp = await non_admins[who].post_form(path.format(keeper=candidate.id), fields)
     assert resp.status == 404
@@ -84,7 +97,7 @@ async def test_a_non_admin_gets_404_for_every_admin_action_and_changes_nothing(
 
 @pytest.mark.parametrize("path", ADMIN_GETS)
 async def test_a_visitor_gets_404_for_admin_pages_not_a_sign_in_prompt(
-    client: ForumClient, grief: Group, path: Any
+    client: ForumClient, grief: Group, path: str
 ) -> None:
     resp = await client.get(path)
     assert resp.status == 404
@@ -106,7 +119,7 @@ async def test_an_unknown_groups_admin_page_is_not_found(admin: ForumClient) -> 
 async def test_appointing_redirects_to_the_groups_admin_page(
     admin: ForumClient, grief: Group, candidate: Member
 ) -> None:
-    resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    resp = await appoint_by_form(admin)
     assert resp.status == 303
     assert resp.headers["Location"] == "/admin/groups/grief"
 
@@ -114,21 +127,21 @@ async def test_appointing_redirects_to_the_groups_admin_page(
 async def test_appointing_makes_the_member_a_moderator_of_the_group(
     db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
 ) -> None:
-    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    await appoint_by_form(admin)
     assert await moderator_ids(db, grief) == [candidate.id]
 
 
 async def test_an_appointed_moderator_can_open_the_queue(
     admin: ForumClient, grief: Group, candidate: Member, make_client: ClientFactory
 ) -> None:
-    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    await appoint_by_form(admin)
     assert (await (await make_client(candidate)).get("/mod")).status == 200
 
 
 async def test_appointing_ignores_surrounding_spaces(
     db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
 ) -> None:
-    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "  keeper "})
+    await appoint_by_form(admin, "  keeper ")
     assert await moderator_ids(db, grief) == [candidate.id]
 
 
@@ -137,7 +150,7 @@ async def test_appointing_makes_them_an_active_member_of_an_approval_group(
 ) -> None:
     closed = await make_group("closed-circle", membership="approval", visibility="members")
     await groups.join_group(db, closed, candidate.id)  # asked to join: pending
-    await admin.post_form("/admin/groups/closed-circle/moderators", {"pseudonym": "keeper"})
+    await appoint_by_form(admin, slug="closed-circle")
     assert await groups.is_active_member(db, closed.id, candidate.id)
 
 
@@ -145,7 +158,7 @@ async def test_appointing_twice_keeps_one_appointment(
     db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
 ) -> None:
     for _ in range(2):
-        resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+        resp = await appoint_by_form(admin)
         assert resp.status == 303
     assert await moderator_ids(db, grief) == [candidate.id]
 
@@ -153,7 +166,7 @@ async def test_appointing_twice_keeps_one_appointment(
 async def test_the_groups_admin_page_lists_its_moderators(
     admin: ForumClient, grief: Group, candidate: Member
 ) -> None:
-    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
+    await appoint_by_form(admin)
     page = await (await admin.get("/admin/groups/grief")).text()
     assert "keeper" in page
     assert f"/admin/groups/grief/moderators/{candidate.id}/remove" in page
@@ -162,7 +175,7 @@ async def test_the_groups_admin_page_lists_its_moderators(
 async def test_appointing_an_unknown_pseudonym_answers_400_with_a_clear_message(
     db: asyncpg.Connection, admin: ForumClient, grief: Group
 ) -> None:
-    resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "nobody-here"})
+    resp = await appoint_by_form(admin, "nobody-here")
     assert resp.status == 400
     page = await resp.text()
     assert "No member is called “nobody-here”" in page
@@ -173,7 +186,7 @@ async def test_appointing_an_unknown_pseudonym_answers_400_with_a_clear_message(
 async def test_appointing_an_empty_pseudonym_answers_400(
     db: asyncpg.Connection, admin: ForumClient, grief: Group
 ) -> None:
-    resp = await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": ""})
+    resp = await appoint_by_form(admin, "")
     assert resp.status == 400
     assert await moderator_ids(db, grief) == []
 
@@ -181,7 +194,7 @@ async def test_appointing_an_empty_pseudonym_answers_400(
 async def test_appointing_in_an_unknown_group_is_not_found(
     db: asyncpg.Connection, admin: ForumClient, candidate: Member
 ) -> None:
-    resp = await admin.post_form("/admin/groups/nowhere/moderators", {"pseudonym": "keeper"})
+    resp = await appoint_by_form(admin, slug="nowhere")
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM group_moderators") == 0
 
@@ -189,9 +202,7 @@ async def test_appointing_in_an_unknown_group_is_not_found(
 async def test_appointing_needs_a_csrf_token(
     db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
 ) -> None:
-    resp = await admin.post_form(
-        "/admin/groups/grief/moderators", {"pseudonym": "keeper"}, csrf=False
-    )
+    resp = await appoint_by_form(admin, csrf=False)
     assert resp.status == 403
     assert await moderator_ids(db, grief) == []
 
@@ -202,8 +213,8 @@ async def test_appointing_needs_a_csrf_token(
 async def test_removing_a_moderator_ends_their_appointment(
     db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
 ) -> None:
-    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
-    resp = await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
+    await appoint_by_form(admin)
+    resp = await remove_by_form(admin, candidate)
     assert resp.status == 303
     assert resp.headers["Location"] == "/admin/groups/grief"
     assert await moderator_ids(db, grief) == []
@@ -212,8 +223,8 @@ async def test_removing_a_moderator_ends_their_appointment(
 async def test_a_removed_moderator_no_longer_has_the_queue(
     admin: ForumClient, grief: Group, candidate: Member, make_client: ClientFactory
 ) -> None:
-    await admin.post_form("/admin/groups/grief/moderators", {"pseudonym": "keeper"})
-    await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
+    await appoint_by_form(admin)
+    await remove_by_form(admin, candidate)
     assert (await (await make_client(candidate)).get("/mod")).status == 404
 
 
@@ -226,15 +237,15 @@ async def test_removing_a_moderator_of_one_group_keeps_them_in_another(
 ) -> None:
     cancer = await make_group("cancer")
     for slug in ("grief", "cancer"):
-        await admin.post_form(f"/admin/groups/{slug}/moderators", {"pseudonym": "keeper"})
-    await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
+        await appoint_by_form(admin, slug=slug)
+    await remove_by_form(admin, candidate)
     assert await moderator_ids(db, cancer) == [candidate.id]
 
 
 async def test_removing_someone_who_is_not_a_moderator_changes_nothing(
     db: asyncpg.Connection, admin: ForumClient, grief: Group, candidate: Member
 ) -> None:
-    resp = await admin.post_form(f"/admin/groups/grief/moderators/{candidate.id}/remove")
+    resp = await remove_by_form(admin, candidate)
     assert resp.status == 303
     assert await db.fetchval("SELECT count(*) FROM audit_log") == 0
 
@@ -314,7 +325,7 @@ async def test_an_empty_name_answers_400_and_keeps_the_typed_values(
 
 @pytest.mark.parametrize("slug", ["Has Capitals", "", "-leading", "a--b", "x" * 65])
 async def test_a_bad_slug_answers_400_and_creates_nothing(
-    db: asyncpg.Connection, admin: ForumClient, slug: Any
+    db: asyncpg.Connection, admin: ForumClient, slug: str
 ) -> None:
     resp = await admin.post_form("/admin/groups", {**GROUP, "slug": slug})
     assert resp.status == 400
