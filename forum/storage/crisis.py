@@ -114,7 +114,7 @@ class Delivery:
 
 
 async def enqueue_webhook(
-    conn: Conn, group_id: int, item_id: int, url: str, payload: dict[str, Any]
+    conn: Conn, group_id: int, item_id: int | None, url: str, payload: dict[str, Any]
 ) -> None:
     await conn.execute(
         "INSERT INTO webhook_deliveries (group_id, item_id, url, payload)"

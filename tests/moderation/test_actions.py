@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -176,7 +177,7 @@ async def test_the_claimant_can_approve_their_claimed_item(
     assert await post_state(db, held.post_id) == "published"
 
 
-async def expire_claim(db, item_id):
+async def expire_claim(db: asyncpg.Connection, item_id: int) -> None:
     await db.execute(
         "UPDATE queue_items SET claimed_until = now() - interval '1 second' WHERE id = $1", item_id
     )
@@ -508,7 +509,13 @@ async def test_deciding_a_held_post_also_closes_its_other_items(
 # -- Two moderators at once ------------------------------------------------------------------------
 
 
-async def race(mod, other_mod, item_id, first="approve", second="reject"):
+async def race(
+    mod: ForumClient,
+    other_mod: ForumClient,
+    item_id: int,
+    first: str = "approve",
+    second: str = "reject",
+) -> tuple[aiohttp.ClientResponse, aiohttp.ClientResponse]:
     return await asyncio.gather(
         mod.post_form(f"/mod/items/{item_id}/{first}", {"reason": "from keeper"}),
         other_mod.post_form(f"/mod/items/{item_id}/{second}", {"reason": "from warden"}),

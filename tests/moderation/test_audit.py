@@ -35,7 +35,7 @@ async def admin(make_client: ClientFactory, admin_member: Member) -> ForumClient
     return await make_client(admin_member)
 
 
-async def entries(db, action):
+async def entries(db: asyncpg.Connection, action: str) -> list[asyncpg.Record]:
     return await db.fetch("SELECT * FROM audit_log WHERE action = $1", action)
 
 

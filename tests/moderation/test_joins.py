@@ -34,12 +34,13 @@ async def circle(make_group: MakeGroup) -> Group:
     )
 
 
-async def state_of(db, group, member):
-    return await db.fetchval(
+async def state_of(db: asyncpg.Connection, group: Group, member: Member) -> str | None:
+    state: str | None = await db.fetchval(
         "SELECT state FROM group_members WHERE group_id = $1 AND member_id = $2",
         group.id,
         member.id,
     )
+    return state
 
 
 async def test_the_join_page_asks_the_question_even_for_a_members_only_group(
@@ -198,6 +199,8 @@ async def test_an_approved_held_post_counts_once_on_the_activity_counter(
     item_id = await db.fetchval("SELECT id FROM queue_items WHERE post_id = $1", post.post_id)
     item = await queue_items.get_item(db, item_id)
     moderator = await members.get_member(db, keeper.id)
+    assert item is not None
+    assert moderator is not None
     await queue.claim(db, item, moderator)
     await queue.approve(db, item, moderator)
     assert await groups.posts_this_week(db, group.id) == 1

@@ -16,7 +16,9 @@ async def reader(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
 
 
-async def held_item(db, publish, author, grief, title="A title"):
+async def held_item(
+    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, title: str = "A title"
+) -> int:
     return await item_for(db, (await publish(author, grief, title=title)).post_id)
 
 

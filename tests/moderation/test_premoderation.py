@@ -22,8 +22,9 @@ from tests.factories import (
 )
 
 
-async def approve(db, post_id, moderator):
+async def approve(db: asyncpg.Connection, post_id: int, moderator: Member) -> None:
     item = await queue.get_visible_item(db, await item_for(db, post_id), moderator)
+    assert item is not None
     await queue.approve(db, item, moderator)
 
 
@@ -63,6 +64,7 @@ async def test_an_all_group_puts_a_held_post_in_the_queue(
     group = await make_group(moderation="all", members_=[author])
     new = await publish(author, group)
     row = await db.fetchrow("SELECT * FROM queue_items WHERE post_id = $1", new.post_id)
+    assert row is not None
     assert (row["kind"], row["state"], row["group_id"]) == ("held", "open", group.id)
 
 
@@ -148,6 +150,7 @@ async def test_a_new_members_group_does_not_count_rejected_posts(
     for _ in range(3):
         new = await publish(author, group)
         item = await queue.get_visible_item(db, await item_for(db, new.post_id), keeper)
+        assert item is not None
         await queue.reject(db, item, keeper, "Off topic")
     assert (await publish(author, group)).held
 
@@ -268,7 +271,7 @@ async def onlooker(make_client: ClientFactory, fern: Member) -> ForumClient:
     return await make_client(fern)
 
 
-async def held_topic_url(writer) -> str:
+async def held_topic_url(writer: ForumClient) -> str:
     resp = await publish_over_http(
         writer, {"group": "grief", "title": "Hard week", "body": "Words only I should see for now"}
     )
@@ -284,7 +287,7 @@ async def open_topic(
     return await publish(keeper, held_group, title="Open thread", body="Welcome, everyone")
 
 
-async def held_reply(writer, topic_id) -> str:
+async def held_reply(writer: ForumClient, topic_id: int) -> str:
     resp = await publish_over_http(
         writer, {"topic": topic_id, "body": "A reply that waits for review"}
     )

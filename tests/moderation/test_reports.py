@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -48,12 +49,14 @@ def reporter(
     return make
 
 
-async def report(client, post_id, reason="harassment", details=""):
+async def report(
+    client: ForumClient, post_id: int, reason: str = "harassment", details: str = ""
+) -> aiohttp.ClientResponse:
     return await client.post_form(f"/p/{post_id}/report", {"reason": reason, "details": details})
 
 
-async def report_count(db, post_id):
-    return await db.fetchval("SELECT count(*) FROM reports WHERE post_id = $1", post_id)
+async def report_count(db: asyncpg.Connection, post_id: int) -> int:
+    return int(await db.fetchval("SELECT count(*) FROM reports WHERE post_id = $1", post_id))
 
 
 # -- Filing a report -----------------------------------------------------------------------------
@@ -102,6 +105,7 @@ async def test_reporting_a_post_opens_a_report_item_in_its_group(
 ) -> None:
     await report(await reporter(), post.post_id, "spam", "selling things")
     item = await db.fetchrow("SELECT * FROM queue_items WHERE post_id = $1", post.post_id)
+    assert item is not None
     assert (item["kind"], item["state"], item["group_id"]) == ("report", "open", group.id)
 
 
@@ -110,6 +114,7 @@ async def test_a_report_keeps_its_reason_and_details(
 ) -> None:
     await report(await reporter(), post.post_id, "identifying", "names a school")
     row = await db.fetchrow("SELECT reason, details FROM reports WHERE post_id = $1", post.post_id)
+    assert row is not None
     assert tuple(row) == ("identifying", "names a school")
 
 
@@ -477,7 +482,9 @@ async def test_a_report_begun_before_another_opened_the_item_still_counts(
 ) -> None:
     """Two reports in flight: the one whose transaction began first reaches the queue second."""
     await db.execute("UPDATE groups SET report_hide_threshold = 2 WHERE id = $1", group.id)
-    group = await groups.get_group_by_slug(db, "grief")
+    raised = await groups.get_group_by_slug(db, "grief")
+    assert raised is not None
+    group = raised
     first, second = await make_member(), await make_member()
     late = await asyncpg.connect(database_url)
     try:
@@ -491,6 +498,7 @@ async def test_a_report_begun_before_another_opened_the_item_still_counts(
     finally:
         await late.close()
     item = await queue_items.get_item(db, await item_for(db, post.post_id, "report"))
+    assert item is not None
     assert item.report_count == 2
     assert len(await queue_items.list_reports(db, post.post_id, item.created_at)) == 2
     assert await post_state(db, post.post_id) == "hidden"
@@ -510,5 +518,6 @@ async def test_a_report_that_someone_may_be_at_risk_goes_to_the_crisis_section(
     resp = await client.post_form(f"/p/{new.post_id}/report", {"reason": "crisis"})
     assert resp.status == 303
     row = await db.fetchrow("SELECT kind, priority FROM queue_items")
+    assert row is not None
     assert row["kind"] == "crisis"
     assert row["priority"] < await db.fetchval("SELECT 20")  # ahead of held posts (20)

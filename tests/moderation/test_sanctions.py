@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -40,13 +41,19 @@ async def writer(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
 
 
-async def sanction(client, item_id, kind, reason="Please be kind to others", duration="7d"):
+async def sanction(
+    client: ForumClient,
+    item_id: int,
+    kind: str,
+    reason: str = "Please be kind to others",
+    duration: str = "7d",
+) -> aiohttp.ClientResponse:
     return await client.post_form(
         f"/mod/items/{item_id}/sanction", {"kind": kind, "reason": reason, "duration": duration}
     )
 
 
-async def sanctions_of(db, member):
+async def sanctions_of(db: asyncpg.Connection, member: Member) -> list[tuple[str, int | None]]:
     return [
         tuple(r)
         for r in await db.fetch(

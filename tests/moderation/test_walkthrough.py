@@ -7,11 +7,7 @@ import re
 import asyncpg
 
 from tests.clients import ClientFactory
-from tests.factories import MakeGroup, MakeMember
-
-
-def version_of(page: str) -> str:
-    return re.search(r'name="version" value="(\d+)"', page).group(1)
+from tests.factories import MakeGroup, MakeMember, version_of
 
 
 async def test_a_held_post_is_approved_by_a_moderator_and_its_author_is_told(
@@ -48,7 +44,9 @@ async def test_a_held_post_is_approved_by_a_moderator_and_its_author_is_told(
     queue = await mod.get("/mod")
     assert queue.status == 200
     text = await queue.text()
-    item_id = re.search(r'href="/mod/items/(\d+)"', text).group(1)
+    link = re.search(r'href="/mod/items/(\d+)"', text)
+    assert link is not None
+    item_id = link.group(1)
     item = await mod.get(f"/mod/items/{item_id}")
     assert item.status == 200, await item.text()
     assert (await mod.post_form(f"/mod/items/{item_id}/claim")).status == 303

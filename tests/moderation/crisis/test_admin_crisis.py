@@ -51,6 +51,7 @@ async def test_saving_valid_settings_changes_the_group_and_is_audited(
         "SELECT crisis_policy, crisis_reescalate_minutes, webhook_url"
         " FROM groups WHERE slug = 'grief'"
     )
+    assert row is not None
     assert tuple(row) == ("publish", 5, "https://hooks.example.org/crisis")
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'crisis-settings'") == 1
 
@@ -78,6 +79,7 @@ async def test_invalid_settings_answer_400_keep_what_was_typed_and_change_nothin
         "SELECT crisis_policy, crisis_reescalate_minutes, webhook_url"
         " FROM groups WHERE slug = 'grief'"
     )
+    assert row is not None
     assert tuple(row) == ("hold", 10, None)
 
 

@@ -8,6 +8,7 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
@@ -40,14 +41,16 @@ async def writer(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
 
 
-async def write_and_preview(writer, body: str, title: str = "Tonight") -> tuple[str, str]:
+async def write_and_preview(
+    writer: ForumClient, body: str, title: str = "Tonight"
+) -> tuple[str, str]:
     made = await writer.post_form("/drafts", {"group": "grief", "title": title, "body": body})
     assert made.status == 303
     url = made.headers["Location"]
     return url, await (await writer.get(url)).text()
 
 
-async def publish(writer, url: str, page: str):
+async def publish(writer: ForumClient, url: str, page: str) -> aiohttp.ClientResponse:
     return await writer.post_form(url + "/publish", {"version": version_of(page)})
 
 
@@ -78,6 +81,7 @@ async def test_an_urgent_post_is_held_by_default_and_its_author_is_told_a_modera
     visitor = await make_client()
     assert (await visitor.get(resp.headers["Location"].split("?")[0])).status == 404
     item = await db.fetchrow("SELECT kind, priority, crisis_level, crisis_matches FROM queue_items")
+    assert item is not None
     assert (item["kind"], item["priority"], item["crisis_level"]) == ("crisis", 0, "urgent")
     assert json.loads(item["crisis_matches"])  # the phrases that explain the flag
 
@@ -100,6 +104,7 @@ async def test_a_concern_post_is_published_with_a_lower_priority_item(
     assert (await publish(writer, url, page)).status == 303
     assert await db.fetchval("SELECT state FROM posts") == "published"
     row = await db.fetchrow("SELECT crisis_level, priority FROM queue_items")
+    assert row is not None
     assert row["crisis_level"] == "concern"
     assert 0 < row["priority"] < 20  # below urgent, above held posts and reports
 
@@ -126,7 +131,7 @@ async def test_a_groups_own_phrase_is_caught(
     assert await db.fetchval("SELECT crisis_level FROM queue_items") == "urgent"
 
 
-async def _urgent_item(writer, db) -> int:
+async def _urgent_item(writer: ForumClient, db: asyncpg.Connection) -> int:
     url, page = await write_and_preview(writer, URGENT)
     await publish(writer, url, page)
     return int(await db.fetchval("SELECT id FROM queue_items"))
@@ -244,6 +249,7 @@ async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
     async with outbound.poster() as post:
         assert await webhooks.deliver_due(db, post, TEST_SECRET, now) == 0
         row = await db.fetchrow("SELECT attempts, next_attempt_at FROM webhook_deliveries")
+        assert row is not None
         assert row["attempts"] == 1
         assert row["next_attempt_at"] == now + webhooks.backoff(0)
         # Not due yet: nothing is sent.
@@ -252,6 +258,7 @@ async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
         later = row["next_attempt_at"]
         assert await webhooks.deliver_due(db, post, TEST_SECRET, later) == 0
         row = await db.fetchrow("SELECT attempts, next_attempt_at FROM webhook_deliveries")
+        assert row is not None
         assert row["next_attempt_at"] == later + webhooks.backoff(1)
         assert await webhooks.deliver_due(db, post, TEST_SECRET, row["next_attempt_at"]) == 1
     assert len(calls) == 3
@@ -271,6 +278,7 @@ async def test_a_webhook_that_never_answers_is_given_up_after_the_last_attempt(
             if now == datetime.max.replace(tzinfo=UTC) or now.year > 9000:
                 break
     row = await db.fetchrow("SELECT attempts, delivered_at, last_error FROM webhook_deliveries")
+    assert row is not None
     assert row["attempts"] == webhooks.MAX_ATTEMPTS
     assert row["delivered_at"] is None
     assert row["last_error"]
