@@ -1,6 +1,6 @@
 """What a person does in the browser, step by step, shared by the journeys: join the forum, sign
-in, join a group, start a topic, publish from the preview. Each step ends by checking that it
-happened, so a journey fails at the step that broke."""
+in, join a group, start a topic, post it anonymously, publish from the preview. Each step ends by
+checking that it happened, so a journey fails at the step that broke."""
 
 from __future__ import annotations
 
@@ -65,6 +65,13 @@ def start_topic(page: Page, title: str, body: str) -> None:
     form.get_by_label("Title").fill(title)
     form.get_by_label("What would you like to share?").fill(body)
     form.get_by_role("button", name="Continue to preview").click()
+
+
+def post_anonymously(page: Page) -> None:
+    """On the draft, tick "Post anonymously" and save it; back on the preview the box stays ticked."""
+    page.get_by_label("Post anonymously").check()
+    page.get_by_role("button", name="Save and preview").click()
+    expect(page.get_by_label("Post anonymously")).to_be_checked()
 
 
 def publish_from_preview(page: Page, bold: str) -> None:

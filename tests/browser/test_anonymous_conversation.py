@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.steps import join, publish_from_preview, register, start_topic
+from tests.browser.steps import join, post_anonymously, publish_from_preview, register, start_topic
 from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
@@ -37,9 +37,7 @@ def test_a_member_posts_anonymously_and_another_reads_and_replies(
     join(author, "night-watch", "Night watch")
     expect(author.get_by_text("You may post anonymously")).to_be_visible()
     start_topic(author, TITLE, BODY)
-    author.get_by_label("Post anonymously").check()
-    author.get_by_role("button", name="Save and preview").click()
-    expect(author.get_by_label("Post anonymously")).to_be_checked()
+    post_anonymously(author)
     preview = author.get_by_role("region", name="Preview")
     expect(preview).to_contain_text("Anonymous")
     expect(preview).not_to_contain_text(AUTHOR)

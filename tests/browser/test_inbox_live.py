@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.steps import join, publish_from_preview, register, start_topic
+from tests.browser.steps import join, post_anonymously, publish_from_preview, register, start_topic
 from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,7 @@ def test_a_reply_reaches_the_authors_open_inbox_without_a_reload(
     register(author, AUTHOR)
     join(author, "first-winter", "First winter")
     start_topic(author, TITLE, "The house is **so quiet**.")
-    author.get_by_label("Post anonymously").check()
-    author.get_by_role("button", name="Save and preview").click()
+    post_anonymously(author)
     publish_from_preview(author, "so quiet")
     expect(author.locator("#follow")).to_contain_text("You follow this topic")
     topic_url = author.url.split("#")[0]
@@ -55,8 +54,7 @@ def test_a_reply_reaches_the_authors_open_inbox_without_a_reload(
     replier.goto(topic_url)
     replier.get_by_label("Your reply").fill("I remember that silence. **You are not alone.**")
     replier.get_by_role("button", name="Continue to preview").click()
-    replier.get_by_label("Post anonymously").check()
-    replier.get_by_role("button", name="Save and preview").click()
+    post_anonymously(replier)
     publish_from_preview(replier, "You are not alone.")
 
     badge = author.locator("#inbox-unread")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.steps import join, register, start_topic
+from tests.browser.steps import join, post_anonymously, register, start_topic
 from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,7 @@ def test_a_visitor_searches_a_group_and_follows_a_result_to_the_post(
     register(author, AUTHOR)
     join(author, "evening-light", "Evening light")
     start_topic(author, TITLE, BODY)
-    author.get_by_label("Post anonymously").check()
-    author.get_by_role("button", name="Save and preview").click()
+    post_anonymously(author)
     author.get_by_role("button", name="Publish", exact=True).click()
     expect(author).to_have_url(re.compile(r"/t/\d+"))
     topic_path = re.sub(r"^https?://[^/]+", "", author.url.split("#")[0])
