@@ -13,16 +13,7 @@ from forum.storage.members import Member
 from tests.factories import MakeGroup, MakeMember, make_topic
 
 
-@pytest.fixture
-async def author(make_member: MakeMember) -> Member:
-    return await make_member("willow")
-
-
-@pytest.fixture
-async def keeper(make_member: MakeMember) -> Member:
-    return await make_member("keeper")
-
-
+# `author` ("willow") and `keeper` come from tests.factories; `warden` is a second moderator.
 @pytest.fixture
 async def warden(make_member: MakeMember) -> Member:
     return await make_member("warden")
@@ -67,6 +58,24 @@ async def item_at(
         BASE + timedelta(minutes=minutes),
     )
     return item_id
+
+
+async def open_item(
+    db: asyncpg.Connection, group: Group, post_id: int, kind: str, priority: int | None = None
+) -> tuple[int, bool]:
+    """queue_items.open_item on the post, at the kind's usual priority unless one is given."""
+    return await queue_items.open_item(
+        db,
+        group_id=group.id,
+        post_id=post_id,
+        kind=kind,
+        priority=queue_items.PRIORITY[kind] if priority is None else priority,
+    )
+
+
+async def expire_claims(db: asyncpg.Connection) -> None:
+    """Every claim's time runs out, as if its holder had walked away."""
+    await db.execute("UPDATE queue_items SET claimed_until = now() - interval '1 second'")
 
 
 # -- Ordering --------------------------------------------------------------------------------------
@@ -149,12 +158,8 @@ async def test_opening_an_item_twice_returns_the_open_one(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     post_id = await make_post(db, group, author)
-    first = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="report", priority=30
-    )
-    again = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="report", priority=30
-    )
+    first = await open_item(db, group, post_id, "report")
+    again = await open_item(db, group, post_id, "report")
     assert first == (first[0], True)
     assert again == (first[0], False)
 
@@ -163,12 +168,8 @@ async def test_a_post_can_have_open_items_of_different_kinds(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     post_id = await make_post(db, group, author)
-    held, _ = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="held", priority=20
-    )
-    report, _ = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="report", priority=30
-    )
+    held, _ = await open_item(db, group, post_id, "held")
+    report, _ = await open_item(db, group, post_id, "report")
     assert held != report
 
 
@@ -176,13 +177,9 @@ async def test_a_closed_item_does_not_stop_a_new_one(
     db: asyncpg.Connection, group: Group, author: Member, keeper: Member
 ) -> None:
     post_id = await make_post(db, group, author)
-    first, _ = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="report", priority=30
-    )
+    first, _ = await open_item(db, group, post_id, "report")
     await queue_items.close(db, first, keeper.id, "resolved")
-    second, opened = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="report", priority=30
-    )
+    second, opened = await open_item(db, group, post_id, "report")
     assert opened
     assert second != first
 
@@ -191,11 +188,9 @@ async def test_reopening_keeps_the_more_urgent_priority(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     post_id = await make_post(db, group, author)
-    item_id, _ = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="crisis", priority=10
-    )
-    await queue_items.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=0)
-    await queue_items.open_item(db, group_id=group.id, post_id=post_id, kind="crisis", priority=10)
+    item_id, _ = await open_item(db, group, post_id, "crisis", priority=10)
+    await open_item(db, group, post_id, "crisis", priority=0)
+    await open_item(db, group, post_id, "crisis", priority=10)
     current = await queue_items.get_item(db, item_id)
     assert current is not None
     assert current.priority == 0
@@ -225,7 +220,7 @@ async def test_an_expired_claim_can_be_taken_over(
 ) -> None:
     item_id = await item_at(db, group, author, "held", 0)
     await queue_items.claim(db, item_id, keeper.id)
-    await db.execute("UPDATE queue_items SET claimed_until = now() - interval '1 second'")
+    await expire_claims(db)
     assert await queue_items.claim(db, item_id, warden.id)
     current = await queue_items.get_item(db, item_id)
     assert current is not None
@@ -238,7 +233,7 @@ async def test_the_first_claim_time_is_kept(
     item_id = await item_at(db, group, author, "held", 0)
     await queue_items.claim(db, item_id, keeper.id)
     first = await db.fetchval("SELECT first_claimed_at FROM queue_items WHERE id = $1", item_id)
-    await db.execute("UPDATE queue_items SET claimed_until = now() - interval '1 second'")
+    await expire_claims(db)
     await queue_items.claim(db, item_id, warden.id)
     assert (
         await db.fetchval("SELECT first_claimed_at FROM queue_items WHERE id = $1", item_id)
@@ -280,12 +275,8 @@ async def test_closing_the_other_items_of_a_post(
     db: asyncpg.Connection, group: Group, author: Member, keeper: Member
 ) -> None:
     post_id = await make_post(db, group, author)
-    held, _ = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="held", priority=20
-    )
-    report, _ = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="report", priority=30
-    )
+    held, _ = await open_item(db, group, post_id, "held")
+    report, _ = await open_item(db, group, post_id, "report")
     await queue_items.close(db, held, keeper.id, "approved")
     assert await queue_items.close_other_open_items(db, post_id, keeper.id, "approved") == [report]
     current = await queue_items.get_item(db, report)
@@ -308,9 +299,7 @@ async def test_an_item_names_a_named_author(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     post_id = await make_post(db, group, author)
-    item_id, _ = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="held", priority=20
-    )
+    item_id, _ = await open_item(db, group, post_id, "held")
     current = await queue_items.get_item(db, item_id)
     assert current is not None
     assert current.author_name == "willow"
@@ -320,9 +309,7 @@ async def test_an_item_never_names_an_anonymous_author(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     post_id = await make_post(db, group, author, anonymous=True)
-    item_id, _ = await queue_items.open_item(
-        db, group_id=group.id, post_id=post_id, kind="held", priority=20
-    )
+    item_id, _ = await open_item(db, group, post_id, "held")
     item = await queue_items.get_item(db, item_id)
     assert item is not None
     assert item.author_name is None
