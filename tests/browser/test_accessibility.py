@@ -11,12 +11,12 @@ To cover a new page, add one line to PAGES: its path (placeholders such as {topi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypedDict
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, StorageState, expect
 
 from tests.browser.steps import PAGE_TIMEOUT_MS, fresh_page, join, sign_in, start_topic
 from tests.clients import PASSWORD
@@ -83,6 +83,20 @@ CHECKS = [(p, w, "light") for p, w in PAGES] + [
 ]
 
 
+class Site(TypedDict):
+    """The admin's signed-in browser state, and the paths that fill PAGES' placeholders."""
+
+    state: StorageState
+    paths: dict[str, str]
+
+
+class Browse(Protocol):
+    """`browse("admin", color_scheme="dark")`: a new page for a visitor or the signed-in admin,
+    in a context made with Playwright's `new_context` options."""
+
+    def __call__(self, who: str, **options: Any) -> Page: ...
+
+
 def axe_source() -> str:
     if not AXE_JS.exists():
         pytest.fail(f"axe-core is missing ({AXE_JS}): run scripts/ensure-axe or make browser-deps")
@@ -90,7 +104,7 @@ def axe_source() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(forum_cli: ForumCommand, chromium: Browser, forum_url: str) -> dict[str, Any]:
+def site(forum_cli: ForumCommand, chromium: Browser, forum_url: str) -> Site:
     """Something of every kind to look at: a topic, a draft, a report in the queue; and the
     admin's signed-in browser state."""
     forum_cli("create-admin", ADMIN, "--password-stdin", stdin=PASSWORD + "\n")
@@ -142,9 +156,7 @@ def reply_as_friend(chromium: Browser, forum_url: str, topic: str) -> None:
 
 
 @pytest.fixture
-def browse(
-    chromium: Browser, forum_url: str, site: dict[str, Any]
-) -> Iterator[Callable[..., Page]]:
+def browse(chromium: Browser, forum_url: str, site: Site) -> Iterator[Browse]:
     contexts: list[BrowserContext] = []
 
     def open_(who: str, **options: Any) -> Page:
@@ -178,7 +190,7 @@ def serious_violations(page: Page) -> list[str]:
 
 @pytest.mark.parametrize(("path", "who", "scheme"), CHECKS, ids=[" ".join(c) for c in CHECKS])
 def test_axe_finds_no_serious_violation(
-    browse: Callable[..., Page], site: dict[str, Any], path: str, who: str, scheme: str
+    browse: Browse, site: Site, path: str, who: str, scheme: str
 ) -> None:
     page = browse(who, color_scheme=scheme)
     page.goto(path.format(**site["paths"]))
@@ -187,7 +199,7 @@ def test_axe_finds_no_serious_violation(
 
 @pytest.mark.parametrize("path", ["/", "{topic}", "{draft}", "/account/preferences", "/safety"])
 def test_pages_reflow_at_400_percent_zoom_without_sideways_scrolling(
-    browse: Callable[..., Page], site: dict[str, Any], path: str
+    browse: Browse, site: Site, path: str
 ) -> None:
     # 320 CSS pixels wide is a 1280-pixel screen at 400% zoom (WCAG 1.4.10 Reflow).
     page = browse("admin", viewport={"width": 320, "height": 640})
@@ -199,7 +211,7 @@ def test_pages_reflow_at_400_percent_zoom_without_sideways_scrolling(
 
 
 def test_the_skip_link_is_first_and_moves_focus_to_the_main_content(
-    browse: Callable[..., Page],
+    browse: Browse,
 ) -> None:
     page = browse("visitor")
     page.goto("/")
@@ -215,7 +227,7 @@ def test_the_skip_link_is_first_and_moves_focus_to_the_main_content(
     assert focused_in_main
 
 
-def test_quick_exit_is_the_next_stop_after_the_skip_link(browse: Callable[..., Page]) -> None:
+def test_quick_exit_is_the_next_stop_after_the_skip_link(browse: Browse) -> None:
     page = browse("visitor")
     page.goto("/g/grief")
     page.keyboard.press("Tab")
@@ -225,7 +237,7 @@ def test_quick_exit_is_the_next_stop_after_the_skip_link(browse: Callable[..., P
 
 
 def test_axe_does_report_a_serious_violation_when_there_is_one(
-    browse: Callable[..., Page],
+    browse: Browse,
 ) -> None:
     """The check above can fail: an unlabelled text box and an image without text are caught."""
     page = browse("visitor")

@@ -4,7 +4,6 @@ posting and pre-moderation, appoints a moderator; a member applies, is approved 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 
 import pytest
@@ -12,12 +11,13 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.steps import register, sign_in, start_topic
 from tests.clients import PASSWORD
+from tests.processes import ForumCommand
 
 pytestmark = pytest.mark.browser
 
 
 def test_an_admin_starts_an_approval_group_and_a_member_applies_is_approved_and_posts(
-    forum_cli: Callable[..., subprocess.CompletedProcess[str]],
+    forum_cli: ForumCommand,
     open_page: Callable[[], Page],
     problems: list[str],
 ) -> None:
