@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from forum.storage import crisis, groups
 from forum.storage.crisis import Delivery, Overdue, Phrase
@@ -56,6 +57,23 @@ async def _crisis_item(
     )
 
 
+@pytest.fixture
+async def group(make_group: MakeGroup) -> Group:
+    return await make_group()
+
+
+@pytest.fixture
+async def elsewhere(make_group: MakeGroup) -> Group:
+    """Another group, whose lines, phrases and posts must never show in `group`'s."""
+    return await make_group()
+
+
+@pytest.fixture
+async def item_id(db: asyncpg.Connection, group: Group, member: Member) -> int:
+    """An open, unclaimed urgent crisis item in `group`, created at BASE."""
+    return await _crisis_item(db, group, member)
+
+
 async def _delivery(
     db: asyncpg.Connection, group: Group, item_id: int, due: datetime, url: str = "https://x.org"
 ) -> int:
@@ -72,9 +90,8 @@ async def _delivery(
 
 
 async def test_resources_list_the_groups_own_first_each_list_everyone_before_regions(
-    db: asyncpg.Connection, make_group: MakeGroup
+    db: asyncpg.Connection, group: Group, elsewhere: Group
 ) -> None:
-    group, elsewhere = await make_group(), await make_group()
     await crisis.add_resource(db, group.id, _resource("Local line", region="France"))
     await crisis.add_resource(db, group.id, _resource("Group line"))
     await crisis.add_resource(db, group.id, _resource("Second group line"))
@@ -91,9 +108,8 @@ async def test_resources_list_the_groups_own_first_each_list_everyone_before_reg
 
 
 async def test_list_own_resources_gives_only_the_groups_lines_in_the_order_added(
-    db: asyncpg.Connection, make_group: MakeGroup
+    db: asyncpg.Connection, group: Group, elsewhere: Group
 ) -> None:
-    group, elsewhere = await make_group(), await make_group()
     await crisis.add_resource(db, group.id, _resource("Local line", region="France"))
     await crisis.add_resource(db, group.id, _resource("Group line"))
     await crisis.add_resource(db, elsewhere.id, _resource("Not ours"))
@@ -106,9 +122,8 @@ async def test_list_own_resources_gives_only_the_groups_lines_in_the_order_added
 
 
 async def test_add_resource_numbers_positions_per_group(
-    db: asyncpg.Connection, make_group: MakeGroup
+    db: asyncpg.Connection, group: Group, elsewhere: Group
 ) -> None:
-    group, elsewhere = await make_group(), await make_group()
     for name in ("one", "two", "three"):
         await crisis.add_resource(db, group.id, _resource(name))
     await crisis.add_resource(db, elsewhere.id, _resource("first elsewhere"))
@@ -125,9 +140,8 @@ async def test_add_resource_numbers_positions_per_group(
 
 
 async def test_remove_resource_removes_only_the_groups_own_line(
-    db: asyncpg.Connection, make_group: MakeGroup
+    db: asyncpg.Connection, group: Group, elsewhere: Group
 ) -> None:
-    group, elsewhere = await make_group(), await make_group()
     await crisis.add_resource(db, group.id, _resource("Ours"))
     await crisis.add_resource(db, elsewhere.id, _resource("Theirs"))
     ours = (await crisis.list_own_resources(db, group.id))[0]
@@ -143,9 +157,8 @@ async def test_remove_resource_removes_only_the_groups_own_line(
 
 
 async def test_a_phrase_is_added_once_per_group_in_any_letter_case(
-    db: asyncpg.Connection, make_group: MakeGroup, keeper: Member
+    db: asyncpg.Connection, group: Group, elsewhere: Group, keeper: Member
 ) -> None:
-    group, elsewhere = await make_group(), await make_group()
     assert await crisis.add_phrase(db, group.id, "end it all", "urgent", keeper.id)
     assert not await crisis.add_phrase(db, group.id, "End It All", "concern", keeper.id)
     assert await crisis.add_phrase(db, elsewhere.id, "END IT ALL", "concern", keeper.id)
@@ -155,9 +168,8 @@ async def test_a_phrase_is_added_once_per_group_in_any_letter_case(
 
 
 async def test_phrases_are_listed_alphabetically_for_admins_and_in_order_added_for_the_scanner(
-    db: asyncpg.Connection, make_group: MakeGroup, keeper: Member
+    db: asyncpg.Connection, group: Group, elsewhere: Group, keeper: Member
 ) -> None:
-    group, elsewhere = await make_group(), await make_group()
     await crisis.add_phrase(db, group.id, "no way out", "urgent", keeper.id)
     await crisis.add_phrase(db, group.id, "Hopeless", "concern", keeper.id)
     await crisis.add_phrase(db, group.id, "can't go on", "concern", keeper.id)
@@ -176,9 +188,8 @@ async def test_phrases_are_listed_alphabetically_for_admins_and_in_order_added_f
 
 
 async def test_remove_phrase_removes_only_a_phrase_of_that_group(
-    db: asyncpg.Connection, make_group: MakeGroup, keeper: Member
+    db: asyncpg.Connection, group: Group, elsewhere: Group, keeper: Member
 ) -> None:
-    group, elsewhere = await make_group(), await make_group()
     await crisis.add_phrase(db, group.id, "ours", "urgent", keeper.id)
     await crisis.add_phrase(db, elsewhere.id, "theirs", "urgent", keeper.id)
     [ours] = await crisis.list_phrases(db, group.id)
@@ -191,9 +202,8 @@ async def test_remove_phrase_removes_only_a_phrase_of_that_group(
 
 
 async def test_record_scan_stores_the_level_and_the_matches_on_the_item(
-    db: asyncpg.Connection, make_group: MakeGroup, member: Member
+    db: asyncpg.Connection, group: Group, member: Member
 ) -> None:
-    group = await make_group()
     item_id = await _crisis_item(db, group, member, level="concern")
     matches = [{"phrase": "no way out", "level": "urgent"}]
     await crisis.record_scan(db, item_id, "urgent", matches)
@@ -228,9 +238,8 @@ async def test_an_urgent_item_is_overdue_for_moderators_once_the_groups_wait_is_
 
 
 async def test_only_open_unclaimed_urgent_crisis_items_are_reescalated(
-    db: asyncpg.Connection, make_group: MakeGroup, member: Member
+    db: asyncpg.Connection, group: Group, member: Member
 ) -> None:
-    group = await make_group()
     due = await _crisis_item(db, group, member)
     await _crisis_item(db, group, member, level="concern")
     await _crisis_item(db, group, member, kind="report")
@@ -261,10 +270,13 @@ async def test_admins_are_alerted_the_groups_wait_after_the_moderators_were(
 
 
 async def test_list_moderator_ids_gives_the_groups_moderators_in_id_order(
-    db: asyncpg.Connection, make_group: MakeGroup, make_member: MakeMember, appoint: Appoint
+    db: asyncpg.Connection,
+    group: Group,
+    elsewhere: Group,
+    make_member: MakeMember,
+    appoint: Appoint,
 ) -> None:
     first, second, other = await make_member(), await make_member(), await make_member()
-    group, elsewhere = await make_group(), await make_group()
     await appoint(group, second)
     await appoint(group, first)
     await appoint(elsewhere, other)
@@ -273,10 +285,8 @@ async def test_list_moderator_ids_gives_the_groups_moderators_in_id_order(
 
 
 async def test_a_due_delivery_is_claimed_for_the_lease_and_then_due_again(
-    db: asyncpg.Connection, make_group: MakeGroup, member: Member
+    db: asyncpg.Connection, group: Group, item_id: int
 ) -> None:
-    group = await make_group()
-    item_id = await _crisis_item(db, group, member)
     await crisis.enqueue_webhook(
         db, group.id, item_id, "https://hook.example", {"level": "urgent", "item": item_id}
     )
@@ -300,10 +310,8 @@ async def test_a_due_delivery_is_claimed_for_the_lease_and_then_due_again(
 
 
 async def test_due_deliveries_are_taken_soonest_first_up_to_the_limit(
-    db: asyncpg.Connection, make_group: MakeGroup, member: Member
+    db: asyncpg.Connection, group: Group, item_id: int
 ) -> None:
-    group = await make_group()
-    item_id = await _crisis_item(db, group, member)
     later = await _delivery(db, group, item_id, BASE + timedelta(minutes=2))
     sooner = await _delivery(db, group, item_id, BASE + timedelta(minutes=1))
     not_yet = await _delivery(db, group, item_id, BASE + timedelta(minutes=10))
@@ -318,10 +326,8 @@ async def test_due_deliveries_are_taken_soonest_first_up_to_the_limit(
 
 
 async def test_mark_delivered_records_the_attempt_and_clears_the_error(
-    db: asyncpg.Connection, make_group: MakeGroup, member: Member
+    db: asyncpg.Connection, group: Group, item_id: int
 ) -> None:
-    group = await make_group()
-    item_id = await _crisis_item(db, group, member)
     delivery_id = await _delivery(db, group, item_id, BASE)
     await crisis.mark_failed(db, delivery_id, BASE + timedelta(minutes=1), "timeout")
     await crisis.mark_delivered(db, delivery_id, BASE + timedelta(minutes=2))
@@ -335,10 +341,8 @@ async def test_mark_delivered_records_the_attempt_and_clears_the_error(
 
 
 async def test_mark_failed_schedules_the_retry_or_gives_up_and_keeps_the_row(
-    db: asyncpg.Connection, make_group: MakeGroup, member: Member
+    db: asyncpg.Connection, group: Group, item_id: int
 ) -> None:
-    group = await make_group()
-    item_id = await _crisis_item(db, group, member)
     retried = await _delivery(db, group, item_id, BASE)
     abandoned = await _delivery(db, group, item_id, BASE)
     retry_at = BASE + timedelta(minutes=3)
@@ -381,9 +385,8 @@ async def test_save_settings_changes_the_groups_crisis_settings(
 
 
 async def test_recent_post_texts_gives_the_newest_posts_with_the_title_on_opening_posts(
-    db: asyncpg.Connection, make_group: MakeGroup, member: Member
+    db: asyncpg.Connection, group: Group, elsewhere: Group, member: Member
 ) -> None:
-    group, elsewhere = await make_group(), await make_group()
     topic = await make_topic(db, group, member, "Hard day", body="opening")
     first = await make_reply(db, topic.topic_id, member, body="first reply")
     removed = await make_reply(db, topic.topic_id, member, body="removed reply")
