@@ -14,7 +14,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from forum.config import Settings
@@ -270,7 +271,7 @@ async def test_two_instances_sharing_a_database_both_drop_a_hidden_post(
     for n in range(grief.report_hide_threshold):
         reporter = await make_member(f"reporter{n}")
         session = await sessions.create_session(db, reporter)
-        http = await aiohttp_client(a)
+        http: TestClient[web.Request, None] = await aiohttp_client(a)
         http.session.cookie_jar.update_cookies({"forum_session": session.token})
         resp = await ForumClient(http, session.token).post_form(
             f"/p/{posts[1].post_id}/report", {"reason": "spam"}

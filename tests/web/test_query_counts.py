@@ -114,7 +114,8 @@ VIEWERS = ["visitor", "member", "moderator"]
 
 def viewer_of(scene: Any, name: str) -> Member | None:
     _author, reader, keeper, _group = scene
-    return {"visitor": None, "member": reader, "moderator": keeper}[name]
+    viewers: dict[str, Member | None] = {"visitor": None, "member": reader, "moderator": keeper}
+    return viewers[name]
 
 
 @pytest.mark.parametrize("who", VIEWERS)
@@ -217,7 +218,9 @@ async def test_the_moderation_queue_costs_the_same_with_more_items(
     counter, client_for = counted
     _author, _reader, keeper, group = scene
     await db.execute("UPDATE groups SET moderation = 'all' WHERE id = $1", group.id)
-    group = await groups.get_group_by_slug(db, group.slug)
+    held = await groups.get_group_by_slug(db, group.slug)
+    assert held is not None
+    group = held
     client = await client_for(keeper)
 
     async def held_posts(count: int) -> None:

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 from pytest_aiohttp import AiohttpClient
@@ -20,7 +21,7 @@ from tests.clients import PASSWORD, ClientFactory, ForumClient, csrf_for
 from tests.factories import MakeDraft, MakeGroup, MakeMember
 
 
-async def snapshot(db) -> dict[str, str]:
+async def snapshot(db: asyncpg.Connection) -> dict[str, str]:
     """A digest of every row of every table, to show that a refused request changed nothing."""
     tables = await db.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
@@ -226,7 +227,9 @@ async def test_fresh_browser_can_register_with_the_token_from_the_form(
     http = await aiohttp_client(server)
     page = await http.get("/register")
     assert CSRF_COOKIE in page.cookies
-    token = html.unescape(re.search(r'name="csrf_token" value="([^"]*)"', await page.text())[1])
+    field = re.search(r'name="csrf_token" value="([^"]*)"', await page.text())
+    assert field is not None
+    token = html.unescape(field[1])
     resp = await http.post(
         "/register",
         data={"pseudonym": "newcomer", "password": PASSWORD, "csrf_token": token},
@@ -239,7 +242,7 @@ async def test_fresh_browser_can_register_with_the_token_from_the_form(
 # Headers
 
 
-def csp_directives(resp) -> dict[str, list[str]]:
+def csp_directives(resp: aiohttp.ClientResponse) -> dict[str, list[str]]:
     policy = resp.headers["Content-Security-Policy"]
     directives = {}
     for part in policy.split(";"):
@@ -358,7 +361,7 @@ async def test_session_cookie_is_not_marked_secure_over_plain_http(
 # Hostile input: a calm 4xx page, never a 500 or a traceback
 
 
-async def assert_calm_refusal(resp) -> None:
+async def assert_calm_refusal(resp: aiohttp.ClientResponse) -> None:
     text = await resp.text()
     assert 400 <= resp.status < 500, (resp.status, text[:300])
     assert "Traceback" not in text
@@ -408,6 +411,7 @@ async def test_nul_character_in_a_draft_is_dropped_not_a_500(
     )
     assert resp.status == 303
     saved = await db.fetchrow("SELECT title, body FROM drafts WHERE id = $1", scene.draft_id)
+    assert saved is not None
     assert (saved["title"], saved["body"]) == ("Title", "Body")
 
 

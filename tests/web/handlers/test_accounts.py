@@ -29,13 +29,13 @@ def field_value(text: str, name: str) -> str:
     return html.unescape(found.group(1))
 
 
-async def is_signed_in_as(client, pseudonym: str) -> bool:
+async def is_signed_in_as(client: ForumClient, pseudonym: str) -> bool:
     page = await client.get("/")
     return f"Signed in as <strong>{pseudonym}</strong>" in await page.text()
 
 
-async def member_count(db) -> int:
-    return await db.fetchval("SELECT count(*) FROM members")
+async def member_count(db: asyncpg.Connection) -> int:
+    return int(await db.fetchval("SELECT count(*) FROM members"))
 
 
 # Registering

@@ -44,11 +44,11 @@ async def grief(make_group: MakeGroup) -> Group:
     return await make_group("grief", name="Grief and loss")
 
 
-async def group_row(db, slug):
+async def group_row(db: asyncpg.Connection, slug: str) -> asyncpg.Record | None:
     return await db.fetchrow("SELECT * FROM groups WHERE slug = $1", slug)
 
 
-def admin_routes():
+def admin_routes() -> list[tuple[str, str]]:
     """Every /admin route of the real router, so a route added later cannot be forgotten."""
     from aiohttp import web
 
@@ -145,6 +145,7 @@ async def test_an_admin_creates_a_group_with_every_setting_and_it_is_audited(
     assert resp.status == 303
     assert resp.headers["Location"] == "/admin/groups/dementia-carers"
     row = await group_row(db, "dementia-carers")
+    assert row is not None
     assert row["visibility"] == "members"
     assert row["membership"] == "approval"
     assert row["join_question"] == "Who are you caring for?"
@@ -166,7 +167,9 @@ async def test_several_condition_tags_are_kept_in_the_directory_order(
         "/admin/groups", data=[*data, ("csrf_token", admin.csrf_token)], allow_redirects=False
     )
     assert resp.status == 303
-    assert (await group_row(db, "dementia-carers"))["condition_tags"] == ["dementia", "caring"]
+    stored = await group_row(db, "dementia-carers")
+    assert stored is not None
+    assert stored["condition_tags"] == ["dementia", "caring"]
 
 
 @pytest.mark.parametrize(
@@ -214,7 +217,9 @@ async def test_a_duplicate_slug_is_refused_and_the_first_group_is_untouched(
     text = await resp.text()
     assert "There is already a group at /g/grief" in text
     assert "Carers of people with dementia" in text
-    assert (await group_row(db, "grief"))["name"] == "Grief and loss"
+    stored = await group_row(db, "grief")
+    assert stored is not None
+    assert stored["name"] == "Grief and loss"
     assert await db.fetchval("SELECT count(*) FROM groups") == 1
 
 
@@ -227,6 +232,7 @@ async def test_an_admin_edits_settings_and_the_change_is_audited(
     resp = await admin.post_form("/admin/groups/grief", GROUP | {"slug": "grief", "tags": "grief"})
     assert resp.status == 303
     row = await group_row(db, "grief")
+    assert row is not None
     assert row["name"] == "Carers of people with dementia"
     assert row["moderation"] == "new-members"
     assert row["condition_tags"] == ["grief"]
@@ -313,7 +319,9 @@ async def test_a_slug_cannot_change_after_the_first_post(
     resp = await admin.post_form("/admin/groups/grief", {"slug": "grief-2", "name": "Grief"})
     assert resp.status == 400
     assert "The address stays /g/grief" in await resp.text()
-    assert (await group_row(db, "grief"))["name"] == "Grief and loss"
+    stored = await group_row(db, "grief")
+    assert stored is not None
+    assert stored["name"] == "Grief and loss"
 
 
 async def test_a_new_group_may_take_an_old_address_and_wins_over_the_redirect(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -12,16 +13,17 @@ from forum.storage.drafts import Draft
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.clients import ForumClient
-from tests.factories import MakeDraft, MakeGroup, MakeMember, make_topic
+from tests.factories import MakeDraft, MakeGroup, MakeMember, make_topic, version_of
 
 
 def version_in(page: str) -> int:
-    return int(re.search(r'name="version" value="(\d+)"', page).group(1))
+    return int(version_of(page))
 
 
 def textarea(page: str) -> str:
     """The text box's value as a browser reads it: HTML drops one newline right after the tag."""
     found = re.search(r'<textarea id="body" name="body"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found is not None
     value = html.unescape(found.group(1))
     return value[1:] if value.startswith("\n") else value
 
@@ -37,12 +39,13 @@ def post_bodies(page: str) -> list[str]:
     return re.findall(r'<div class="post__body prose">(.*?)</div>', page, re.S)
 
 
-def draft_id_from(resp) -> int:
-    location = resp.headers["Location"]
-    return int(re.fullmatch(r"/drafts/(\d+)", location).group(1))
+def draft_id_from(resp: aiohttp.ClientResponse) -> int:
+    found = re.fullmatch(r"/drafts/(\d+)", resp.headers["Location"])
+    assert found is not None
+    return int(found.group(1))
 
 
-async def draft_row(db, draft_id):
+async def draft_row(db: asyncpg.Connection, draft_id: int) -> asyncpg.Record | None:
     return await db.fetchrow("SELECT * FROM drafts WHERE id = $1", draft_id)
 
 
@@ -81,6 +84,7 @@ async def test_creating_a_draft_stores_it_for_its_author(
         "/drafts", {"group": "grief", "title": "Hello", "body": "Some words"}
     )
     row = await draft_row(db, draft_id_from(resp))
+    assert row is not None
     assert (row["author_id"], row["group_id"], row["title"], row["body"]) == (
         member.id,
         grief.id,
@@ -102,7 +106,9 @@ async def test_creating_a_reply_draft_records_its_topic(
     new = await make_topic(db, grief, member)
     resp = await member_client.post_form("/drafts", {"topic": new.topic_id, "body": "Me too"})
     assert resp.status == 303
-    assert (await draft_row(db, draft_id_from(resp)))["topic_id"] == new.topic_id
+    stored = await draft_row(db, draft_id_from(resp))
+    assert stored is not None
+    assert stored["topic_id"] == new.topic_id
 
 
 async def test_creating_a_draft_in_an_unknown_group_answers_404(
@@ -212,6 +218,7 @@ async def test_saving_another_members_draft_answers_404_and_changes_nothing(
     )
     assert resp.status == 404
     row = await draft_row(db, others_draft.id)
+    assert row is not None
     assert (row["body"], row["version"]) == ("Their private words", others_draft.version)
 
 
@@ -269,6 +276,7 @@ async def test_saving_with_the_current_version_stores_the_text_and_bumps_the_ver
         f"/drafts/{draft.id}", {"title": "New title", "body": "New words", "version": draft.version}
     )
     row = await draft_row(db, draft.id)
+    assert row is not None
     assert (row["title"], row["body"], row["version"]) == (
         "New title",
         "New words",
@@ -321,6 +329,7 @@ async def test_stale_save_keeps_the_text_saved_by_the_other_tab(
     await member_client.post_form(url, {"body": "tab A", "version": draft.version})
     await member_client.post_form(url, {"body": "tab B", "version": draft.version})
     row = await draft_row(db, draft.id)
+    assert row is not None
     assert (row["body"], row["version"]) == ("tab A", draft.version + 1)
 
 
@@ -339,7 +348,9 @@ async def test_saving_again_from_the_conflict_page_succeeds(
         url, {"body": "tab A and tab B", "version": version_in(await conflict.text())}
     )
     assert resp.status == 303
-    assert (await draft_row(db, draft.id))["body"] == "tab A and tab B"
+    stored = await draft_row(db, draft.id)
+    assert stored is not None
+    assert stored["body"] == "tab A and tab B"
 
 
 async def test_saving_an_over_long_body_answers_400_with_a_clear_message(
@@ -377,6 +388,7 @@ async def test_saving_an_over_long_body_saves_nothing(
         f"/drafts/{draft.id}", {"body": "x" * 20_001, "version": draft.version}
     )
     row = await draft_row(db, draft.id)
+    assert row is not None
     assert (row["body"], row["version"]) == ("kept", draft.version)
 
 
@@ -392,7 +404,9 @@ async def test_a_body_at_the_limit_is_saved(
         f"/drafts/{draft.id}", {"body": "x" * 20_000, "version": draft.version}
     )
     assert resp.status == 303
-    assert len((await draft_row(db, draft.id))["body"]) == 20_000
+    stored = await draft_row(db, draft.id)
+    assert stored is not None
+    assert len(stored["body"]) == 20_000
 
 
 async def test_windows_newlines_count_as_one_character(
@@ -407,7 +421,9 @@ async def test_windows_newlines_count_as_one_character(
         f"/drafts/{draft.id}", {"body": "abc\r\n" * 5000, "version": draft.version}
     )
     assert resp.status == 303
-    assert (await draft_row(db, draft.id))["body"] == "abc\n" * 5000
+    stored = await draft_row(db, draft.id)
+    assert stored is not None
+    assert stored["body"] == "abc\n" * 5000
 
 
 async def test_saving_an_over_long_title_answers_400_and_keeps_it(
@@ -426,7 +442,9 @@ async def test_saving_an_over_long_title_answers_400_and_keeps_it(
     text = await resp.text()
     assert "at most 150" in text
     assert f'value="{title}"' in text
-    assert (await draft_row(db, draft.id))["title"] == "Short"
+    stored = await draft_row(db, draft.id)
+    assert stored is not None
+    assert stored["title"] == "Short"
 
 
 async def test_saving_without_a_version_answers_400(
@@ -449,7 +467,9 @@ async def test_saving_without_csrf_token_answers_403_and_changes_nothing(
         f"/drafts/{draft.id}", {"body": "changed", "version": draft.version}, csrf=False
     )
     assert resp.status == 403
-    assert (await draft_row(db, draft.id))["body"] == "kept"
+    stored = await draft_row(db, draft.id)
+    assert stored is not None
+    assert stored["body"] == "kept"
 
 
 # -- Preview -------------------------------------------------------------------------------------
@@ -644,7 +664,9 @@ async def test_publishing_from_the_editor_with_a_short_title_keeps_the_submitted
     text = await resp.text()
     assert textarea(text) == "what I just wrote"
     assert 'value="ab"' in text
-    assert (await draft_row(db, draft.id))["body"] == "what I just wrote"
+    stored = await draft_row(db, draft.id)
+    assert stored is not None
+    assert stored["body"] == "what I just wrote"
     assert await db.fetchval("SELECT count(*) FROM topics") == 0
 
 
@@ -682,7 +704,9 @@ async def test_publishing_an_over_long_body_from_the_editor_keeps_the_text(
     assert resp.status == 400
     assert textarea(await resp.text()) == body
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
-    assert (await draft_row(db, draft.id))["body"] == "kept"
+    stored = await draft_row(db, draft.id)
+    assert stored is not None
+    assert stored["body"] == "kept"
 
 
 async def test_publishing_in_a_group_not_joined_answers_400_and_keeps_the_draft(
@@ -732,7 +756,9 @@ async def test_publishing_with_a_stale_version_answers_409_and_publishes_nothing
     assert resp.status == 409
     assert "newer" in await resp.text()
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
-    assert (await draft_row(db, draft.id))["body"] == "newer"
+    stored = await draft_row(db, draft.id)
+    assert stored is not None
+    assert stored["body"] == "newer"
 
 
 async def test_publishing_from_a_stale_editor_answers_409_keeps_both_texts_and_publishes_nothing(
@@ -774,7 +800,7 @@ async def test_publishing_twice_creates_one_topic(
 # -- Anonymous posting ---------------------------------------------------------------------------
 
 
-async def _publish_via_forms(member_client, slug, *, anonymous):
+async def _publish_via_forms(member_client: ForumClient, slug: str, *, anonymous: bool) -> str:
     created = await member_client.post_form(
         "/drafts",
         {
@@ -870,6 +896,7 @@ async def test_publishing_from_the_editor_after_anonymity_was_withdrawn_asks_fir
     assert "river" in await resp.text()  # the page names the pseudonym it would appear under
     assert await db.fetchval("SELECT count(*) FROM posts") == 0
     saved = await db.fetchrow("SELECT anonymous, version FROM drafts")
+    assert saved is not None
     assert saved["anonymous"] is False
     again = await member_client.post_form(
         f"/drafts/{draft.id}/publish", {**form, "version": saved["version"]}

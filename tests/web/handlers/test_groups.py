@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from forum.storage import topics
+from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.clients import ClientFactory, ForumClient
 from tests.factories import MakeGroup, MakeMember, make_topic
@@ -23,12 +24,13 @@ def older_link(page: str) -> str | None:
     return html.unescape(found.group(1)) if found else None
 
 
-async def membership_state(db, group, member):
-    return await db.fetchval(
+async def membership_state(db: asyncpg.Connection, group: Group, member: Member) -> str | None:
+    state: str | None = await db.fetchval(
         "SELECT state FROM group_members WHERE group_id = $1 AND member_id = $2",
         group.id,
         member.id,
     )
+    return state
 
 
 # -- The directory -----------------------------------------------------------------------------
@@ -444,8 +446,10 @@ async def test_anonymous_topic_is_listed_without_its_authors_pseudonym(
     assert "by Anonymous" in text
 
 
-async def _follow_older_links(client, first_url):
-    seen, pages, url = [], 0, first_url
+async def _follow_older_links(client: ForumClient, first_url: str) -> tuple[list[int], int]:
+    seen: list[int] = []
+    pages = 0
+    url: str | None = first_url
     while url is not None:
         resp = await client.get(url)
         assert resp.status == 200, url

@@ -24,7 +24,15 @@ def item_order(page: str) -> list[int]:
     return [int(n) for n in re.findall(r'<a href="/mod/items/(\d+)">', page)]
 
 
-async def held_item(db, publish, author, group, *, title="A title", minutes_ago=0):
+async def held_item(
+    db: asyncpg.Connection,
+    publish: Publish,
+    author: Member,
+    group: Group,
+    *,
+    title: str = "A title",
+    minutes_ago: int = 0,
+) -> int:
     item_id = await item_for(db, (await publish(author, group, title=title)).post_id)
     await db.execute(
         "UPDATE queue_items SET created_at = now() - $2 * interval '1 minute' WHERE id = $1",
@@ -34,18 +42,30 @@ async def held_item(db, publish, author, group, *, title="A title", minutes_ago=
     return item_id
 
 
-async def crisis_item(db, publish, keeper, group, *, minutes_ago=0):
+async def crisis_item(
+    db: asyncpg.Connection, publish: Publish, keeper: Member, group: Group, *, minutes_ago: int = 0
+) -> int:
     post = await publish(keeper, group, title="A crisis")
-    return await db.fetchval(
+    item_id: int = await db.fetchval(
         "INSERT INTO queue_items (group_id, post_id, kind, priority, created_at)"
         " VALUES ($1, $2, 'crisis', 0, now() - $3 * interval '1 minute') RETURNING id",
         group.id,
         post.post_id,
         minutes_ago,
     )
+    return item_id
 
 
-async def report_item(db, publish, keeper, group, make_client, make_member, *, minutes_ago=0):
+async def report_item(
+    db: asyncpg.Connection,
+    publish: Publish,
+    keeper: Member,
+    group: Group,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    *,
+    minutes_ago: int = 0,
+) -> int:
     post = await publish(keeper, group, title="Reported")
     reporter = await make_client(await make_member())
     await reporter.post_form(f"/p/{post.post_id}/report", {"reason": "spam"})

@@ -24,7 +24,9 @@ async def grief(make_group: MakeGroup, member: Member) -> Group:
 
 
 def html_tag(page: str) -> str:
-    return re.search(r"<html[^>]*>", page).group()
+    tag = re.search(r"<html[^>]*>", page)
+    assert tag is not None
+    return tag.group()
 
 
 # -- Quick exit and /safety --------------------------------------------------------------------
@@ -60,7 +62,9 @@ async def test_the_safety_page_says_what_quick_exit_cannot_hide(client: ForumCli
 
 async def test_the_quick_exit_script_is_served(client: ForumClient) -> None:
     page = await (await client.get("/")).text()
-    src = re.search(r'<script src="([^"]+quick-exit\.js[^"]*)"', page).group(1)
+    script_tag = re.search(r'<script src="([^"]+quick-exit\.js[^"]*)"', page)
+    assert script_tag is not None
+    src = script_tag.group(1)
     script = await (await client.get(src)).text()
     assert "location.replace" in script
 
@@ -112,6 +116,7 @@ async def test_preferences_are_saved_and_shown_again(
     assert resp.status == 303
     assert resp.headers["Location"] == "/account/preferences?saved=1"
     row = await db.fetchrow("SELECT * FROM reader_preferences WHERE member_id = $1", member.id)
+    assert row is not None
     assert row["text_size"] == "large"
     assert row["open_warnings"] is True
     assert row["collapse_words"] == ["suicide", "baby loss"]

@@ -53,7 +53,7 @@ def results_text(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).split()) if found else ""
 
 
-async def search(client, query, **params):
+async def search(client: ForumClient, query: str, **params: str) -> tuple[int, str]:
     resp = await client.http.get("/search", params={"q": query, **params}, allow_redirects=False)
     return resp.status, await resp.text()
 
