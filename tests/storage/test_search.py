@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 import pytest
 
@@ -28,17 +26,24 @@ async def group(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("grief", anonymous="optional", members_=[author])
 
 
-async def found(
+async def results(
     db: asyncpg.Connection, query: str, viewer: Member | None = None, *, group_id: int | None = None
-) -> list[int]:
-    results = await search.search_posts(
+) -> list[search.Result]:
+    """The first page of what `viewer` (no one signed in, if None) finds for `query`."""
+    return await search.search_posts(
         db,
         query,
         viewer_id=viewer.id if viewer else None,
         viewer_is_admin=bool(viewer and viewer.is_admin),
         group_id=group_id,
     )
-    return [r.post_id for r in results]
+
+
+async def found(
+    db: asyncpg.Connection, query: str, viewer: Member | None = None, *, group_id: int | None = None
+) -> list[int]:
+    """The ids of the posts in that first page, best first."""
+    return [r.post_id for r in await results(db, query, viewer, group_id=group_id)]
 
 
 async def set_state(db: asyncpg.Connection, post_id: int, state: str) -> None:
@@ -47,19 +52,24 @@ async def set_state(db: asyncpg.Connection, post_id: int, state: str) -> None:
 
 # -- Matching ------------------------------------------------------------------------------------
 
+LLORANDO = "No puedo dormir, sigo llorando cada noche"
 
-async def test_a_word_in_a_post_finds_it(
-    db: asyncpg.Connection, group: Group, author: Member
+
+@pytest.mark.parametrize(
+    ("body", "query"),
+    [
+        pytest.param("I cannot sleep since the funeral", "sleep", id="a-word-in-it"),
+        pytest.param("She was grieving all winter", "grieved", id="another-form-of-its-word"),
+        # Words in other languages match as typed.
+        pytest.param(LLORANDO, "llorando", id="a-word-in-another-language"),
+        pytest.param(LLORANDO, "dormir", id="another-word-in-another-language"),
+    ],
+)
+async def test_a_post_is_found_by(
+    db: asyncpg.Connection, group: Group, author: Member, body: str, query: str
 ) -> None:
-    new = await make_topic(db, group, author, body="I cannot sleep since the funeral")
-    assert await found(db, "sleep") == [new.post_id]
-
-
-async def test_other_forms_of_a_word_match(
-    db: asyncpg.Connection, group: Group, author: Member
-) -> None:
-    new = await make_topic(db, group, author, body="She was grieving all winter")
-    assert await found(db, "grieved") == [new.post_id]
+    new = await make_topic(db, group, author, body=body)
+    assert await found(db, query) == [new.post_id]
 
 
 async def test_a_title_finds_the_opening_post_only(
@@ -68,14 +78,6 @@ async def test_a_title_finds_the_opening_post_only(
     new = await make_topic(db, group, author, title="Anniversaries", body="opening words")
     await make_reply(db, new.topic_id, author, body="a reply about something else")
     assert await found(db, "anniversary") == [new.post_id]
-
-
-async def test_words_in_other_languages_match_as_typed(
-    db: asyncpg.Connection, group: Group, author: Member
-) -> None:
-    new = await make_topic(db, group, author, body="No puedo dormir, sigo llorando cada noche")
-    assert await found(db, "llorando") == [new.post_id]
-    assert await found(db, "dormir") == [new.post_id]
 
 
 async def test_every_word_must_match(db: asyncpg.Connection, group: Group, author: Member) -> None:
@@ -197,7 +199,7 @@ async def test_an_anonymous_post_shows_its_topic_label_and_no_name(
     await groups.add_member(db, group.id, reader.id)
     new = await make_topic(db, group, reader, body="first words")
     late = await make_reply(db, new.topic_id, author, body="unsigned words", anonymous=True)
-    [result] = await search.search_posts(db, "unsigned", viewer_id=None, viewer_is_admin=False)
+    [result] = await results(db, "unsigned")
     assert result.post_id == late.post_id
     assert (result.author_name, result.anon_label, result.has_profile) == (None, 1, False)
 
@@ -214,7 +216,7 @@ async def test_a_post_under_a_group_name_shows_that_name_and_no_profile(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     await make_topic(db, group, author, body="words under a name", persona="stillwater")
-    [result] = await search.search_posts(db, "words", viewer_id=None, viewer_is_admin=False)
+    [result] = await results(db, "words")
     assert (result.author_name, result.has_profile) == ("stillwater", False)
     assert await found(db, "stillwater") == []
 
@@ -224,7 +226,7 @@ async def test_a_deleted_members_post_shows_as_theirs_no_longer(
 ) -> None:
     await make_topic(db, group, author, body="remembered words")
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", author.id)
-    [result] = await search.search_posts(db, "remembered", viewer_id=None, viewer_is_admin=False)
+    [result] = await results(db, "remembered")
     assert (result.author_name, result.has_profile) == (topics.DELETED_NAME, False)
 
 
@@ -291,7 +293,7 @@ async def test_the_snippet_marks_the_matching_words_and_is_plain_text(
     await make_topic(
         db, group, author, body="I **can't** sleep & I miss her <script>alert(1)</script>"
     )
-    [result] = await search.search_posts(db, "sleep", viewer_id=None, viewer_is_admin=False)
+    [result] = await results(db, "sleep")
     assert ("sleep", True) in result.snippet
     text = "".join(piece for piece, _ in result.snippet)
     assert "can't sleep & I miss her" in text
@@ -304,7 +306,7 @@ async def test_marks_typed_into_a_post_are_not_taken_for_highlights(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     await make_topic(db, group, author, title="\ue000fake\ue001 mark", body="\ue000sleep well")
-    [result] = await search.search_posts(db, "mark", viewer_id=None, viewer_is_admin=False)
+    [result] = await results(db, "mark")
     assert result.title == (("fake ", False), ("mark", True))
     assert all(not hit for _, hit in result.snippet)
 
@@ -356,7 +358,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("query", HOSTILE)
 async def test_hostile_queries_are_answered_without_error(
-    db: asyncpg.Connection, group: Group, author: Member, query: Any
+    db: asyncpg.Connection, group: Group, author: Member, query: str
 ) -> None:
     new = await make_topic(db, group, author, body="sleep and loss")
     searchable = await search.is_searchable(db, query)
