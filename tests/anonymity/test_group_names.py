@@ -6,8 +6,6 @@ not be anyone else's pseudonym, and each post keeps the name it was published un
 
 from __future__ import annotations
 
-from typing import Any
-
 import aiohttp
 import asyncpg
 import pytest
@@ -135,7 +133,7 @@ async def test_an_empty_name_goes_back_to_the_pseudonym(
     ],
 )
 async def test_a_name_against_the_pseudonym_rules_is_refused_and_kept_in_the_form(
-    db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member, name: Any
+    db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member, name: str
 ) -> None:
     resp = await choose(writer, "grief", name)
     assert resp.status == 400
@@ -166,7 +164,7 @@ async def test_a_name_used_in_the_group_is_refused_in_any_letter_case(
     writer: ForumClient,
     grief: Group,
     other: Member,
-    taken: Any,
+    taken: str,
 ) -> None:
     await choose(writer, "grief", NAME)
     resp = await choose(await make_client(other), "grief", taken)
@@ -261,7 +259,7 @@ async def test_choosing_a_name_without_the_csrf_token_changes_nothing(
 
 @pytest.mark.parametrize("pseudonym", [NAME, "StillWater"])
 async def test_registering_a_name_someone_uses_in_a_group_is_refused(
-    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, pseudonym: Any
+    db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, pseudonym: str
 ) -> None:
     await set_name(db, grief, author, NAME)
     resp = await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})

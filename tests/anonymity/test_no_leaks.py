@@ -20,7 +20,6 @@ import logging
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 import asyncpg
 import pytest
@@ -29,7 +28,7 @@ from forum.storage import inbox
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.anonymity.threads import own_marks, set_name
-from tests.clients import ClientFactory
+from tests.clients import ClientFactory, ForumClient
 from tests.factories import (
     Appoint,
     MakeDraft,
@@ -132,13 +131,15 @@ class World:
         ]
 
 
-async def _filler_topics(db: Any, group: Group, author: Member, count: int) -> None:
+async def _filler_topics(db: asyncpg.Connection, group: Group, author: Member, count: int) -> None:
     async with db.transaction():
         for n in range(count):
             await make_topic(db, group, author, f"Filler topic {n}", body=f"filler {n}")
 
 
-async def _filler_replies(db: Any, topic_id: int, author: Member, count: int) -> None:
+async def _filler_replies(
+    db: asyncpg.Connection, topic_id: int, author: Member, count: int
+) -> None:
     async with db.transaction():
         for n in range(count):
             await make_reply(db, topic_id, author, body=f"reply {n}")
@@ -295,7 +296,9 @@ class Visit:
     headers: str = ""
 
 
-async def crawl(client: Any, seeds: list[str], skip: tuple[str, ...] = ()) -> dict[str, Visit]:
+async def crawl(
+    client: ForumClient, seeds: list[str], skip: tuple[str, ...] = ()
+) -> dict[str, Visit]:
     """GET every seed and every local link (and redirect) found, breadth first."""
     seen: dict[str, Visit] = {}
     queue = deque(_canonical(s) for s in seeds)
@@ -379,7 +382,7 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_no_page_reachable_by_anyone_names_the_anonymous_author(
-    logs: pytest.LogCaptureFixture, world: World, make_client: ClientFactory, viewer: Any
+    logs: pytest.LogCaptureFixture, world: World, make_client: ClientFactory, viewer: str
 ) -> None:
     member = who(world, viewer)
     client = await make_client(member)
@@ -396,7 +399,7 @@ async def test_no_page_reachable_by_anyone_names_the_anonymous_author(
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_the_crawl_reached_the_pages_that_matter(
-    world: World, make_client: ClientFactory, viewer: Any
+    world: World, make_client: ClientFactory, viewer: str
 ) -> None:
     """So that the test above cannot pass by seeing nothing."""
     member = who(world, viewer)
@@ -461,7 +464,7 @@ async def test_the_crawl_reached_the_pages_that_matter(
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_the_authors_profile_lists_none_of_their_posts(
-    world: World, make_client: ClientFactory, viewer: Any
+    world: World, make_client: ClientFactory, viewer: str
 ) -> None:
     member = who(world, viewer)
     resp = await (await make_client(member)).get(f"/m/{PSEUDONYM}")
@@ -496,7 +499,7 @@ async def test_another_members_export_holds_nothing_of_the_author(
 @pytest.mark.parametrize("viewer", VIEWERS)
 @pytest.mark.parametrize("name", [PSEUDONYM, PERSONA])
 async def test_searching_for_the_authors_names_answers_as_for_any_word(
-    world: World, make_client: ClientFactory, viewer: Any, name: Any
+    world: World, make_client: ClientFactory, viewer: str, name: str
 ) -> None:
     member = who(world, viewer)
     client = await make_client(member)
@@ -511,7 +514,7 @@ async def test_searching_for_the_authors_names_answers_as_for_any_word(
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_the_group_name_has_no_profile_and_answers_like_an_unknown_name(
-    world: World, make_client: ClientFactory, viewer: Any
+    world: World, make_client: ClientFactory, viewer: str
 ) -> None:
     member = who(world, viewer)
     client = await make_client(member)
