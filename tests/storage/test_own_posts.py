@@ -9,6 +9,7 @@ from forum import markup
 from forum.storage import drafts, own_posts
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from forum.storage.own_posts import OwnPost
 from tests.factories import MakeGroup, Publish, make_reply, make_topic
 
 
@@ -18,12 +19,18 @@ async def _edit(db: asyncpg.Connection, post_id: int, author: Member, body: str)
     )
 
 
+async def _own_post(db: asyncpg.Connection, post_id: int, author: Member) -> OwnPost:
+    """The author's post, which get_own_post must find."""
+    post = await own_posts.get_own_post(db, post_id, author.id)
+    assert post is not None
+    return post
+
+
 async def test_get_own_post_finds_the_authors_post_with_its_group(
     db: asyncpg.Connection, grief: Group, replier: Member
 ) -> None:
     new = await make_topic(db, grief, replier, body="my words", anonymous=True, warning="loss")
-    post = await own_posts.get_own_post(db, new.post_id, replier.id)
-    assert post is not None
+    post = await _own_post(db, new.post_id, replier)
     assert (post.topic_id, post.group_id, post.number, post.state) == (
         new.topic_id,
         grief.id,
@@ -45,8 +52,7 @@ async def test_start_edit_copies_the_post_into_a_draft_that_names_it(
     db: asyncpg.Connection, grief: Group, replier: Member
 ) -> None:
     new = await make_topic(db, grief, replier, body="as written", anonymous=True, warning="cw")
-    post = await own_posts.get_own_post(db, new.post_id, replier.id)
-    assert post is not None
+    post = await _own_post(db, new.post_id, replier)
     draft = await drafts.get_own_draft(
         db, await own_posts.start_edit(db, post, replier.id), replier.id
     )
@@ -63,8 +69,7 @@ async def test_start_edit_again_returns_the_open_edit_with_its_unsaved_changes(
     db: asyncpg.Connection, grief: Group, replier: Member
 ) -> None:
     new = await make_topic(db, grief, replier, body="as written")
-    post = await own_posts.get_own_post(db, new.post_id, replier.id)
-    assert post is not None
+    post = await _own_post(db, new.post_id, replier)
     draft_id = await own_posts.start_edit(db, post, replier.id)
     await drafts.save_draft(
         db,
@@ -151,8 +156,7 @@ async def test_delete_own_post_marks_it_deleted_and_keeps_its_number(
     topic = await make_topic(db, grief, starter)
     reply = await make_reply(db, topic.topic_id, replier)
     assert await own_posts.delete_own_post(db, reply.post_id, replier.id)
-    post = await own_posts.get_own_post(db, reply.post_id, replier.id)
-    assert post is not None
+    post = await _own_post(db, reply.post_id, replier)
     assert (post.state, post.number) == ("deleted", reply.number)
 
 
