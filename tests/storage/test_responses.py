@@ -4,17 +4,24 @@ kind, never on one's own or an unpublished post, and come back to the author as 
 from __future__ import annotations
 
 import asyncpg
+import pytest
 
 from forum.storage import posts, responses
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from forum.storage.topics import NewPost
 from tests.factories import MakeGroup, MakeMember, Publish, make_reply, make_topic
 
 
+@pytest.fixture
+async def topic(db: asyncpg.Connection, grief: Group, starter: Member) -> NewPost:
+    """The starter's topic in grief, with its opening post only."""
+    return await make_topic(db, grief, starter)
+
+
 async def test_the_first_press_adds_the_response(
-    db: asyncpg.Connection, grief: Group, starter: Member, replier: Member
+    db: asyncpg.Connection, topic: NewPost, replier: Member
 ) -> None:
-    topic = await make_topic(db, grief, starter)
     assert await responses.toggle(db, topic.post_id, replier.id, "helped") is True
     row = await db.fetchrow("SELECT post_id, member_id, kind FROM post_responses")
     assert row is not None
@@ -22,9 +29,8 @@ async def test_the_first_press_adds_the_response(
 
 
 async def test_a_second_press_takes_the_response_back_and_a_third_adds_it_again(
-    db: asyncpg.Connection, grief: Group, starter: Member, replier: Member
+    db: asyncpg.Connection, topic: NewPost, replier: Member
 ) -> None:
-    topic = await make_topic(db, grief, starter)
     await responses.toggle(db, topic.post_id, replier.id, "me-too")
     assert await responses.toggle(db, topic.post_id, replier.id, "me-too") is False
     assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
@@ -33,9 +39,8 @@ async def test_a_second_press_takes_the_response_back_and_a_third_adds_it_again(
 
 
 async def test_each_kind_toggles_on_its_own(
-    db: asyncpg.Connection, grief: Group, starter: Member, replier: Member
+    db: asyncpg.Connection, topic: NewPost, replier: Member
 ) -> None:
-    topic = await make_topic(db, grief, starter)
     await responses.toggle(db, topic.post_id, replier.id, "helped")
     assert await responses.toggle(db, topic.post_id, replier.id, "me-too") is True
     assert await responses.toggle(db, topic.post_id, replier.id, "helped") is False
@@ -86,9 +91,8 @@ async def test_list_helped_counts_each_kind_per_post(
 
 
 async def test_list_helped_shows_the_author_their_anonymous_posts_too(
-    db: asyncpg.Connection, grief: Group, starter: Member, replier: Member
+    db: asyncpg.Connection, starter: Member, topic: NewPost, replier: Member
 ) -> None:
-    topic = await make_topic(db, grief, starter)
     unsigned = await make_reply(db, topic.topic_id, replier, anonymous=True)
     await responses.toggle(db, unsigned.post_id, starter.id, "me-too")
     [helped] = await responses.list_helped(db, replier.id, before_id=None, limit=10)
@@ -96,9 +100,8 @@ async def test_list_helped_shows_the_author_their_anonymous_posts_too(
 
 
 async def test_list_helped_lists_only_the_authors_posts_that_someone_marked(
-    db: asyncpg.Connection, grief: Group, starter: Member, replier: Member
+    db: asyncpg.Connection, starter: Member, topic: NewPost, replier: Member
 ) -> None:
-    topic = await make_topic(db, grief, starter)
     await make_reply(db, topic.topic_id, starter)  # nobody responded
     theirs = await make_reply(db, topic.topic_id, replier)
     await responses.toggle(db, topic.post_id, replier.id, "helped")
@@ -122,9 +125,8 @@ async def test_list_helped_leaves_out_posts_or_topics_taken_down_since(
 
 
 async def test_list_helped_pages_newest_post_first_by_id(
-    db: asyncpg.Connection, grief: Group, starter: Member, replier: Member
+    db: asyncpg.Connection, starter: Member, topic: NewPost, replier: Member
 ) -> None:
-    topic = await make_topic(db, grief, starter)
     ids = [topic.post_id] + [
         (await make_reply(db, topic.topic_id, starter)).post_id for _ in range(4)
     ]
