@@ -330,17 +330,25 @@ async def _walk(db: asyncpg.Connection, group_id: int, page_size: int) -> list[i
     raise AssertionError("paging never ended")
 
 
+BASE = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+async def _topics_last_posted_at(
+    db: asyncpg.Connection, group: Group, author: Member, times: list[datetime]
+) -> list[int]:
+    """One topic per time, in order, each last posted to at its time: their ids."""
+    ids = [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(len(times))]
+    for topic_id, at in zip(ids, times, strict=True):
+        await db.execute("UPDATE topics SET last_posted_at = $2 WHERE id = $1", topic_id, at)
+    return ids
+
+
 async def test_list_group_topics_orders_by_latest_activity(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
-    base = datetime(2024, 1, 1, tzinfo=UTC)
-    ids = [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(3)]
-    for topic_id, hours in zip(ids, [5, 1, 3], strict=True):
-        await db.execute(
-            "UPDATE topics SET last_posted_at = $2 WHERE id = $1",
-            topic_id,
-            base + timedelta(hours=hours),
-        )
+    ids = await _topics_last_posted_at(
+        db, group, author, [BASE + timedelta(hours=hours) for hours in (5, 1, 3)]
+    )
     found = await topics.list_group_topics(db, group.id, before=None, limit=10)
     assert [t.id for t in found] == [ids[0], ids[2], ids[1]]
 
@@ -348,16 +356,11 @@ async def test_list_group_topics_orders_by_latest_activity(
 async def test_list_group_topics_starts_strictly_after_the_cursor(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
-    base = datetime(2024, 1, 1, tzinfo=UTC)
-    ids = [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(4)]
-    for n, topic_id in enumerate(ids):
-        await db.execute(
-            "UPDATE topics SET last_posted_at = $2 WHERE id = $1",
-            topic_id,
-            base + timedelta(minutes=n),
-        )
+    ids = await _topics_last_posted_at(
+        db, group, author, [BASE + timedelta(minutes=n) for n in range(4)]
+    )
     found = await topics.list_group_topics(
-        db, group.id, before=(base + timedelta(minutes=2), ids[2]), limit=10
+        db, group.id, before=(BASE + timedelta(minutes=2), ids[2]), limit=10
     )
     assert [t.id for t in found] == [ids[1], ids[0]]
 
@@ -365,14 +368,10 @@ async def test_list_group_topics_starts_strictly_after_the_cursor(
 async def test_list_group_topics_keyset_visits_each_topic_once(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
-    base = datetime(2024, 1, 1, tzinfo=UTC)
-    ids = [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(23)]
-    for n, topic_id in enumerate(ids):  # clusters of equal times straddle page boundaries
-        await db.execute(
-            "UPDATE topics SET last_posted_at = $2 WHERE id = $1",
-            topic_id,
-            base + timedelta(seconds=n // 4),
-        )
+    # Clusters of equal times straddle page boundaries.
+    await _topics_last_posted_at(
+        db, group, author, [BASE + timedelta(seconds=n // 4) for n in range(23)]
+    )
     expected = [
         r["id"]
         for r in await db.fetch("SELECT id FROM topics ORDER BY last_posted_at DESC, id DESC")
@@ -383,8 +382,7 @@ async def test_list_group_topics_keyset_visits_each_topic_once(
 async def test_list_group_topics_keyset_handles_topics_with_equal_times(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
-    ids = [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(12)]
-    await db.execute("UPDATE topics SET last_posted_at = '2024-01-01 00:00:00.000001+00'")
+    ids = await _topics_last_posted_at(db, group, author, [BASE + timedelta(microseconds=1)] * 12)
     assert await _walk(db, group.id, 5) == sorted(ids, reverse=True)
 
 
