@@ -80,18 +80,34 @@ async def test_a_title_finds_the_opening_post_only(
     assert await found(db, "anniversary") == [new.post_id]
 
 
-async def test_every_word_must_match(db: asyncpg.Connection, group: Group, author: Member) -> None:
-    both = await make_topic(db, group, author, body="sleep and appetite both gone")
-    await make_topic(db, group, author, body="sleep is fine")
-    assert await found(db, "sleep appetite") == [both.post_id]
-
-
-async def test_a_quoted_phrase_matches_those_words_together(
-    db: asyncpg.Connection, group: Group, author: Member
+@pytest.mark.parametrize(
+    ("query", "matching", "partly_matching"),
+    [
+        pytest.param(
+            "sleep appetite",
+            "sleep and appetite both gone",
+            "sleep is fine",
+            id="every-word-must-match",
+        ),
+        pytest.param(
+            '"first christmas"',
+            "the first christmas without him",
+            "christmas was the first time I cried",
+            id="a-quoted-phrase-matches-those-words-together",
+        ),
+    ],
+)
+async def test_a_post_matching_only_part_of_the_query_is_not_found(
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    query: str,
+    matching: str,
+    partly_matching: str,
 ) -> None:
-    together = await make_topic(db, group, author, body="the first christmas without him")
-    await make_topic(db, group, author, body="christmas was the first time I cried")
-    assert await found(db, '"first christmas"') == [together.post_id]
+    whole = await make_topic(db, group, author, body=matching)
+    await make_topic(db, group, author, body=partly_matching)
+    assert await found(db, query) == [whole.post_id]
 
 
 async def test_html_tags_typed_in_a_post_are_not_indexed(

@@ -59,6 +59,11 @@ async def reply(
     return created
 
 
+async def set_topic_state(db: asyncpg.Connection, topic_id: int, state: str) -> None:
+    """Put the topic in `state` (held, removed, ...) as moderation would."""
+    await db.execute("UPDATE topics SET state = $2 WHERE id = $1", topic_id, state)
+
+
 # -- Creating -----------------------------------------------------------------------------------
 
 
@@ -109,7 +114,7 @@ async def test_create_reply_to_a_removed_topic_returns_none(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     new = await make_topic(db, group, author)
-    await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
+    await set_topic_state(db, new.topic_id, "removed")
     assert await try_reply(db, new.topic_id, author) is None
     assert await db.fetchval("SELECT count(*) FROM posts") == 1
 
@@ -226,7 +231,7 @@ async def test_get_topic_returns_none_for_an_unpublished_topic(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     new = await make_topic(db, group, author)
-    await db.execute("UPDATE topics SET state = 'held' WHERE id = $1", new.topic_id)
+    await set_topic_state(db, new.topic_id, "held")
     assert await topics.get_topic(db, new.topic_id) is None
 
 
@@ -242,7 +247,7 @@ async def test_get_post_location_hides_posts_of_an_unpublished_topic(
     db: asyncpg.Connection, group: Group, author: Member
 ) -> None:
     new = await make_topic(db, group, author)
-    await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
+    await set_topic_state(db, new.topic_id, "removed")
     assert await topics.get_post_location(db, new.post_id) is None
 
 
@@ -401,7 +406,7 @@ async def test_list_group_topics_leaves_out_unpublished_topics(
 ) -> None:
     held = await make_topic(db, group, author, "Held")
     shown = await make_topic(db, group, author, "Shown")
-    await db.execute("UPDATE topics SET state = 'held' WHERE id = $1", held.topic_id)
+    await set_topic_state(db, held.topic_id, "held")
     found = await topics.list_group_topics(db, group.id, before=None, limit=10)
     assert [t.id for t in found] == [shown.topic_id]
 
