@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any, Protocol, Unpack
 
 import aiohttp
 import asyncpg
@@ -13,7 +14,14 @@ from forum.storage.drafts import Draft
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.clients import ForumClient
-from tests.factories import MakeDraft, MakeGroup, MakeMember, make_topic, version_of
+from tests.factories import (
+    DraftFields,
+    MakeDraft,
+    MakeGroup,
+    MakeMember,
+    make_topic,
+    version_of,
+)
 
 
 def version_in(page: str) -> int:
@@ -49,9 +57,60 @@ async def draft_row(db: asyncpg.Connection, draft_id: int) -> asyncpg.Record | N
     return await db.fetchrow("SELECT * FROM drafts WHERE id = $1", draft_id)
 
 
+async def kept_draft(db: asyncpg.Connection, draft_id: int) -> asyncpg.Record:
+    """The draft's row, which must still be there."""
+    row = await draft_row(db, draft_id)
+    assert row is not None, f"draft {draft_id} is gone"
+    return row
+
+
+async def row_count(db: asyncpg.Connection, table: str) -> int:
+    # `table` is one of the tests' own constant names, never input.
+    return int(await db.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608
+
+
+async def save_draft(
+    client: ForumClient, draft: Draft, *, csrf: bool = True, **form: Any
+) -> aiohttp.ClientResponse:
+    """Press "Save" on the draft as loaded (its version), with the editor's fields in `form`."""
+    return await client.post_form(
+        f"/drafts/{draft.id}", {"version": draft.version, **form}, csrf=csrf
+    )
+
+
+async def publish_draft(client: ForumClient, draft: Draft, **form: Any) -> aiohttp.ClientResponse:
+    """Press "Publish" on the draft as loaded (its version), with the editor's fields in `form`."""
+    return await client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version, **form})
+
+
+async def refused_to_publish(
+    resp: aiohttp.ClientResponse, db: asyncpg.Connection, draft: Draft
+) -> str:
+    """The page of a publish refused with 400, which kept the draft and published nothing."""
+    assert resp.status == 400
+    assert await draft_row(db, draft.id) is not None
+    assert await row_count(db, "posts") == 0
+    assert await row_count(db, "topics") == 0
+    return await resp.text()
+
+
+class WriteDraft(Protocol):
+    async def __call__(self, **fields: Unpack[DraftFields]) -> Draft: ...
+
+
 @pytest.fixture
 async def grief(make_group: MakeGroup, member: Member) -> Group:
     return await make_group("grief", name="Grief and loss", members_=[member])
+
+
+@pytest.fixture
+def write_draft(make_draft: MakeDraft, member: Member, grief: Group) -> WriteDraft:
+    """`await write_draft(title=..., body=...)`: a draft of the signed-in member's in grief."""
+
+    async def write(**fields: Unpack[DraftFields]) -> Draft:
+        return await make_draft(member, grief, **fields)
+
+    return write
 
 
 @pytest.fixture
@@ -97,7 +156,7 @@ async def test_creating_a_draft_publishes_nothing(
     member_client: ForumClient, db: asyncpg.Connection, grief: Group
 ) -> None:
     await member_client.post_form("/drafts", {"group": "grief", "title": "Hello", "body": "x"})
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
+    assert await row_count(db, "posts") == 0
 
 
 async def test_creating_a_reply_draft_records_its_topic(
@@ -118,7 +177,7 @@ async def test_creating_a_draft_in_an_unknown_group_answers_404(
         "/drafts", {"group": "nowhere", "title": "Hello", "body": "x"}
     )
     assert resp.status == 404
-    assert await db.fetchval("SELECT count(*) FROM drafts") == 0
+    assert await row_count(db, "drafts") == 0
 
 
 async def test_creating_a_draft_in_a_hidden_group_answers_404(
@@ -129,7 +188,7 @@ async def test_creating_a_draft_in_a_hidden_group_answers_404(
         "/drafts", {"group": "quiet", "title": "Hello", "body": "x"}
     )
     assert resp.status == 404
-    assert await db.fetchval("SELECT count(*) FROM drafts") == 0
+    assert await row_count(db, "drafts") == 0
 
 
 async def test_creating_a_reply_in_a_hidden_topic_answers_404(
@@ -139,7 +198,7 @@ async def test_creating_a_reply_in_a_hidden_topic_answers_404(
     new = await make_topic(db, quiet, other)
     resp = await member_client.post_form("/drafts", {"topic": new.topic_id, "body": "hi"})
     assert resp.status == 404
-    assert await db.fetchval("SELECT count(*) FROM drafts") == 0
+    assert await row_count(db, "drafts") == 0
 
 
 async def test_creating_an_over_long_draft_answers_400_and_keeps_the_text(
@@ -151,25 +210,21 @@ async def test_creating_an_over_long_draft_answers_400_and_keeps_the_text(
     )
     assert resp.status == 400
     assert textarea(await resp.text()) == body
-    assert await db.fetchval("SELECT count(*) FROM drafts") == 0
+    assert await row_count(db, "drafts") == 0
 
 
 async def test_drafts_page_lists_own_drafts(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    await make_draft(member, grief, title="My unsent letter")
+    await write_draft(title="My unsent letter")
     text = await (await member_client.get("/drafts")).text()
     assert "My unsent letter" in text
 
 
 async def test_drafts_page_does_not_list_another_members_drafts(
-    member_client: ForumClient,
-    member: Member,
-    grief: Group,
-    others_draft: Draft,
-    make_draft: MakeDraft,
+    member_client: ForumClient, others_draft: Draft, write_draft: WriteDraft
 ) -> None:
-    await make_draft(member, grief, title="My unsent letter")
+    await write_draft(title="My unsent letter")
     text = await (await member_client.get("/drafts")).text()
     assert "Their title" not in text
     assert f"/drafts/{others_draft.id}" not in text
@@ -195,7 +250,7 @@ async def test_visitor_creating_a_draft_is_sent_to_sign_in(
     resp = await client.post_form("/drafts", {"group": "grief", "title": "Hello", "body": "x"})
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
-    assert await db.fetchval("SELECT count(*) FROM drafts") == 0
+    assert await row_count(db, "drafts") == 0
 
 
 # -- Another member's draft ------------------------------------------------------------------------
@@ -212,13 +267,9 @@ async def test_another_members_draft_answers_404(
 async def test_saving_another_members_draft_answers_404_and_changes_nothing(
     member_client: ForumClient, db: asyncpg.Connection, others_draft: Draft
 ) -> None:
-    resp = await member_client.post_form(
-        f"/drafts/{others_draft.id}",
-        {"title": "Mine now", "body": "overwritten", "version": others_draft.version},
-    )
+    resp = await save_draft(member_client, others_draft, title="Mine now", body="overwritten")
     assert resp.status == 404
-    row = await draft_row(db, others_draft.id)
-    assert row is not None
+    row = await kept_draft(db, others_draft.id)
     assert (row["body"], row["version"]) == ("Their private words", others_draft.version)
 
 
@@ -229,11 +280,9 @@ async def test_publishing_another_members_draft_answers_404_and_publishes_nothin
     grief: Group,
     others_draft: Draft,
 ) -> None:
-    resp = await member_client.post_form(
-        f"/drafts/{others_draft.id}/publish", {"version": others_draft.version}
-    )
+    resp = await publish_draft(member_client, others_draft)
     assert resp.status == 404
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
+    assert await row_count(db, "posts") == 0
     assert await draft_row(db, others_draft.id) is not None
 
 
@@ -254,29 +303,20 @@ async def test_unknown_draft_answers_404(member_client: ForumClient, path: str) 
 
 
 async def test_saving_with_the_current_version_redirects_to_the_preview(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}", {"title": "New title", "body": "New words", "version": draft.version}
-    )
+    draft = await write_draft()
+    resp = await save_draft(member_client, draft, title="New title", body="New words")
     assert resp.status == 303
     assert resp.headers["Location"] == f"/drafts/{draft.id}#preview"
 
 
 async def test_saving_with_the_current_version_stores_the_text_and_bumps_the_version(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
-    await member_client.post_form(
-        f"/drafts/{draft.id}", {"title": "New title", "body": "New words", "version": draft.version}
-    )
-    row = await draft_row(db, draft.id)
-    assert row is not None
+    draft = await write_draft()
+    await save_draft(member_client, draft, title="New title", body="New words")
+    row = await kept_draft(db, draft.id)
     assert (row["title"], row["body"], row["version"]) == (
         "New title",
         "New words",
@@ -285,190 +325,135 @@ async def test_saving_with_the_current_version_stores_the_text_and_bumps_the_ver
 
 
 async def test_draft_page_carries_the_current_version(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
-    await member_client.post_form(f"/drafts/{draft.id}", {"body": "a", "version": draft.version})
+    draft = await write_draft()
+    await save_draft(member_client, draft, body="a")
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
     assert version_in(text) == draft.version + 1
 
 
-async def test_stale_save_answers_409(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
-) -> None:
-    draft = await make_draft(member, grief, body="first")
-    url = f"/drafts/{draft.id}"
-    await member_client.post_form(url, {"body": "tab A", "version": draft.version})
-    resp = await member_client.post_form(url, {"body": "tab B", "version": draft.version})
+async def test_stale_save_answers_409(member_client: ForumClient, write_draft: WriteDraft) -> None:
+    draft = await write_draft(body="first")
+    await save_draft(member_client, draft, body="tab A")
+    resp = await save_draft(member_client, draft, body="tab B")
     assert resp.status == 409
 
 
 async def test_stale_save_shows_both_the_submitted_and_the_saved_text(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="first")
-    url = f"/drafts/{draft.id}"
-    await member_client.post_form(url, {"body": "words from tab A", "version": draft.version})
-    resp = await member_client.post_form(
-        url, {"body": "words from tab B", "version": draft.version}
-    )
+    draft = await write_draft(body="first")
+    await save_draft(member_client, draft, body="words from tab A")
+    resp = await save_draft(member_client, draft, body="words from tab B")
     text = await resp.text()
     assert textarea(text) == "words from tab B"
     assert "words from tab A" in text
 
 
 async def test_stale_save_keeps_the_text_saved_by_the_other_tab(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="first")
-    url = f"/drafts/{draft.id}"
-    await member_client.post_form(url, {"body": "tab A", "version": draft.version})
-    await member_client.post_form(url, {"body": "tab B", "version": draft.version})
-    row = await draft_row(db, draft.id)
-    assert row is not None
+    draft = await write_draft(body="first")
+    await save_draft(member_client, draft, body="tab A")
+    await save_draft(member_client, draft, body="tab B")
+    row = await kept_draft(db, draft.id)
     assert (row["body"], row["version"]) == ("tab A", draft.version + 1)
 
 
 async def test_saving_again_from_the_conflict_page_succeeds(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="first")
-    url = f"/drafts/{draft.id}"
-    await member_client.post_form(url, {"body": "tab A", "version": draft.version})
-    conflict = await member_client.post_form(url, {"body": "tab B", "version": draft.version})
-    resp = await member_client.post_form(
-        url, {"body": "tab A and tab B", "version": version_in(await conflict.text())}
+    draft = await write_draft(body="first")
+    await save_draft(member_client, draft, body="tab A")
+    conflict = await save_draft(member_client, draft, body="tab B")
+    resp = await save_draft(
+        member_client, draft, body="tab A and tab B", version=version_in(await conflict.text())
     )
     assert resp.status == 303
-    stored = await draft_row(db, draft.id)
-    assert stored is not None
+    stored = await kept_draft(db, draft.id)
     assert stored["body"] == "tab A and tab B"
 
 
 async def test_saving_an_over_long_body_answers_400_with_a_clear_message(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}", {"body": "x" * 20_001, "version": draft.version}
-    )
+    draft = await write_draft()
+    resp = await save_draft(member_client, draft, body="x" * 20_001)
     assert resp.status == 400
     assert "it can be at most 20,000" in await resp.text()
 
 
 async def test_saving_an_over_long_body_keeps_the_whole_text_in_the_page(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
+    draft = await write_draft()
     body = "".join(f"line {n} & <more>\n" for n in range(2000))[:20_001]
     assert len(body) == 20_001
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}", {"body": body, "version": draft.version}
-    )
+    resp = await save_draft(member_client, draft, body=body)
     assert textarea(await resp.text()) == body
 
 
 async def test_saving_an_over_long_body_saves_nothing(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="kept")
-    await member_client.post_form(
-        f"/drafts/{draft.id}", {"body": "x" * 20_001, "version": draft.version}
-    )
-    row = await draft_row(db, draft.id)
-    assert row is not None
+    draft = await write_draft(body="kept")
+    await save_draft(member_client, draft, body="x" * 20_001)
+    row = await kept_draft(db, draft.id)
     assert (row["body"], row["version"]) == ("kept", draft.version)
 
 
-async def test_a_body_at_the_limit_is_saved(
+@pytest.mark.parametrize(
+    ("sent", "saved"),
+    [
+        pytest.param("x" * 20_000, "x" * 20_000, id="a-body-at-the-limit"),
+        # Windows newlines count as one character: 25,000 sent, 20,000 saved.
+        pytest.param("abc\r\n" * 5000, "abc\n" * 5000, id="windows-newlines"),
+    ],
+)
+async def test_a_body_within_the_limit_is_saved(
     member_client: ForumClient,
-    member: Member,
     db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    write_draft: WriteDraft,
+    sent: str,
+    saved: str,
 ) -> None:
-    draft = await make_draft(member, grief)
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}", {"body": "x" * 20_000, "version": draft.version}
-    )
+    draft = await write_draft()
+    resp = await save_draft(member_client, draft, body=sent)
     assert resp.status == 303
-    stored = await draft_row(db, draft.id)
-    assert stored is not None
-    assert len(stored["body"]) == 20_000
-
-
-async def test_windows_newlines_count_as_one_character(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
-) -> None:
-    draft = await make_draft(member, grief)
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}", {"body": "abc\r\n" * 5000, "version": draft.version}
-    )
-    assert resp.status == 303
-    stored = await draft_row(db, draft.id)
-    assert stored is not None
-    assert stored["body"] == "abc\n" * 5000
+    stored = await kept_draft(db, draft.id)
+    assert stored["body"] == saved
 
 
 async def test_saving_an_over_long_title_answers_400_and_keeps_it(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, title="Short")
+    draft = await write_draft(title="Short")
     title = "A very long title " * 9  # 162 characters
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}", {"title": title, "body": "words", "version": draft.version}
-    )
+    resp = await save_draft(member_client, draft, title=title, body="words")
     assert resp.status == 400
     text = await resp.text()
     assert "at most 150" in text
     assert f'value="{title}"' in text
-    stored = await draft_row(db, draft.id)
-    assert stored is not None
+    stored = await kept_draft(db, draft.id)
     assert stored["title"] == "Short"
 
 
 async def test_saving_without_a_version_answers_400(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
+    draft = await write_draft()
     resp = await member_client.post_form(f"/drafts/{draft.id}", {"body": "words"})
     assert resp.status == 400
 
 
 async def test_saving_without_csrf_token_answers_403_and_changes_nothing(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="kept")
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}", {"body": "changed", "version": draft.version}, csrf=False
-    )
+    draft = await write_draft(body="kept")
+    resp = await save_draft(member_client, draft, body="changed", csrf=False)
     assert resp.status == 403
-    stored = await draft_row(db, draft.id)
-    assert stored is not None
+    stored = await kept_draft(db, draft.id)
     assert stored["body"] == "kept"
 
 
@@ -476,23 +461,23 @@ async def test_saving_without_csrf_token_answers_403_and_changes_nothing(
 
 
 async def test_draft_page_shows_a_rendered_preview(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="I am **still** here")
+    draft = await write_draft(body="I am **still** here")
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
     assert post_bodies(text) == ["<p>I am <strong>still</strong> here</p>"]
 
 
 async def test_preview_is_the_html_that_gets_published(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
     body = (
         "# Today\n\nA *hard* day. [Help](https://example.org/help)\n\n"
         "- one\n- two\n\n> quoted <b>bold</b>\n\n```\ncode <i>\n```"
     )
-    draft = await make_draft(member, grief, title="Today", body=body)
+    draft = await write_draft(title="Today", body=body)
     preview = post_bodies(await (await member_client.get(f"/drafts/{draft.id}")).text())
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    resp = await publish_draft(member_client, draft)
     published = post_bodies(
         await (await member_client.get(resp.headers["Location"].split("#")[0])).text()
     )
@@ -501,9 +486,9 @@ async def test_preview_is_the_html_that_gets_published(
 
 
 async def test_script_in_a_body_is_sanitised_in_the_preview(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body='<script>alert("x")</script> **hi**')
+    draft = await write_draft(body='<script>alert("x")</script> **hi**')
     text = without_own_scripts(await (await member_client.get(f"/drafts/{draft.id}")).text())
     assert "<script" not in text
     assert post_bodies(text) == [
@@ -512,14 +497,10 @@ async def test_script_in_a_body_is_sanitised_in_the_preview(
 
 
 async def test_script_in_a_body_is_sanitised_when_published(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body='<script>alert("x")</script> [a](javascript:x)')
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    draft = await write_draft(body='<script>alert("x")</script> [a](javascript:x)')
+    resp = await publish_draft(member_client, draft)
     text = await (await member_client.get(resp.headers["Location"].split("#")[0])).text()
     assert "<script" not in without_own_scripts(text)
     assert "<a" not in "".join(post_bodies(text))
@@ -527,9 +508,9 @@ async def test_script_in_a_body_is_sanitised_when_published(
 
 
 async def test_empty_draft_shows_no_preview(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="")
+    draft = await write_draft(body="")
     text = await (await member_client.get(f"/drafts/{draft.id}")).text()
     assert post_bodies(text) == []
 
@@ -538,43 +519,28 @@ async def test_empty_draft_shows_no_preview(
 
 
 async def test_publishing_a_topic_redirects_to_its_first_post(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, title="My first topic")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    draft = await write_draft(title="My first topic")
+    resp = await publish_draft(member_client, draft)
     assert resp.status == 303
     topic_id = await db.fetchval("SELECT id FROM topics")
     assert resp.headers["Location"] == f"/t/{topic_id}#post-1"
 
 
 async def test_publishing_a_topic_removes_the_draft(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
-    await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    draft = await write_draft()
+    await publish_draft(member_client, draft)
     assert await draft_row(db, draft.id) is None
 
 
 async def test_publishing_from_the_editor_publishes_the_text_in_the_editor(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, title="Old title", body="old words")
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}/publish",
-        {"title": "New title", "body": "new words", "version": draft.version},
-    )
+    draft = await write_draft(title="Old title", body="old words")
+    resp = await publish_draft(member_client, draft, title="New title", body="new words")
     assert resp.status == 303
     assert await db.fetchval("SELECT title FROM topics") == "New title"
     assert await db.fetchval("SELECT body_source FROM posts") == "new words"
@@ -583,15 +549,14 @@ async def test_publishing_from_the_editor_publishes_the_text_in_the_editor(
 async def test_publishing_a_reply_adds_it_to_the_topic_page(
     member_client: ForumClient,
     client: ForumClient,
-    member: Member,
     db: asyncpg.Connection,
     grief: Group,
     other: Member,
-    make_draft: MakeDraft,
+    write_draft: WriteDraft,
 ) -> None:
     new = await make_topic(db, grief, other, "Their topic", body="Opening words")
-    draft = await make_draft(member, grief, topic_id=new.topic_id, title="", body="A **reply**")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    draft = await write_draft(topic_id=new.topic_id, title="", body="A **reply**")
+    resp = await publish_draft(member_client, draft)
     assert resp.status == 303
     assert resp.headers["Location"] == f"/t/{new.topic_id}#post-2"
     text = await (await client.get(f"/t/{new.topic_id}")).text()
@@ -600,15 +565,14 @@ async def test_publishing_a_reply_adds_it_to_the_topic_page(
 
 async def test_publishing_a_reply_removes_the_draft(
     member_client: ForumClient,
-    member: Member,
     db: asyncpg.Connection,
     grief: Group,
     other: Member,
-    make_draft: MakeDraft,
+    write_draft: WriteDraft,
 ) -> None:
     new = await make_topic(db, grief, other)
-    draft = await make_draft(member, grief, topic_id=new.topic_id, title="", body="A reply")
-    await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    draft = await write_draft(topic_id=new.topic_id, title="", body="A reply")
+    await publish_draft(member_client, draft)
     assert await draft_row(db, draft.id) is None
 
 
@@ -626,86 +590,51 @@ async def test_publishing_a_reply_through_the_whole_flow(
     )
     assert resp.status == 303
     assert await db.fetchval("SELECT count(*) FROM posts WHERE topic_id = $1", new.topic_id) == 2
-    assert await db.fetchval("SELECT count(*) FROM drafts") == 0
+    assert await row_count(db, "drafts") == 0
 
 
 @pytest.mark.parametrize("title", ["", "ab", "  ab   "])
 async def test_publishing_a_topic_with_a_short_title_answers_400_and_keeps_the_draft(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
-    title: str,
+    member_client: ForumClient, db: asyncpg.Connection, title: str, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, title=title, body="My words")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
-    assert resp.status == 400
-    text = await resp.text()
+    draft = await write_draft(title=title, body="My words")
+    resp = await publish_draft(member_client, draft)
+    text = await refused_to_publish(resp, db, draft)
     assert "at least 3 characters" in text
     assert textarea(text) == "My words"
-    assert await draft_row(db, draft.id) is not None
-    assert await db.fetchval("SELECT count(*) FROM topics") == 0
 
 
 async def test_publishing_from_the_editor_with_a_short_title_keeps_the_submitted_text(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, title="Fine title", body="old")
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}/publish",
-        {"title": "ab", "body": "what I just wrote", "version": draft.version},
-    )
-    assert resp.status == 400
-    text = await resp.text()
+    draft = await write_draft(title="Fine title", body="old")
+    resp = await publish_draft(member_client, draft, title="ab", body="what I just wrote")
+    text = await refused_to_publish(resp, db, draft)
     assert textarea(text) == "what I just wrote"
     assert 'value="ab"' in text
-    stored = await draft_row(db, draft.id)
-    assert stored is not None
+    stored = await kept_draft(db, draft.id)
     assert stored["body"] == "what I just wrote"
-    assert await db.fetchval("SELECT count(*) FROM topics") == 0
 
 
 @pytest.mark.parametrize("body", ["", "   \n\t  "])
 async def test_publishing_an_empty_body_answers_400_and_keeps_the_draft(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
-    body: str,
+    member_client: ForumClient, db: asyncpg.Connection, body: str, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, title="A good title", body=body)
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
-    assert resp.status == 400
-    text = await resp.text()
+    draft = await write_draft(title="A good title", body=body)
+    resp = await publish_draft(member_client, draft)
+    text = await refused_to_publish(resp, db, draft)
     assert "Your post is empty" in text
     assert 'value="A good title"' in text
-    assert await draft_row(db, draft.id) is not None
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
 
 
 async def test_publishing_an_over_long_body_from_the_editor_keeps_the_text(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="kept")
+    draft = await write_draft(body="kept")
     body = "y" * 20_001
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}/publish", {"title": "A title", "body": body, "version": draft.version}
-    )
-    assert resp.status == 400
-    assert textarea(await resp.text()) == body
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
-    stored = await draft_row(db, draft.id)
-    assert stored is not None
+    resp = await publish_draft(member_client, draft, title="A title", body=body)
+    assert textarea(await refused_to_publish(resp, db, draft)) == body
+    stored = await kept_draft(db, draft.id)
     assert stored["body"] == "kept"
 
 
@@ -718,13 +647,10 @@ async def test_publishing_in_a_group_not_joined_answers_400_and_keeps_the_draft(
 ) -> None:
     group = await make_group("grief", name="Grief and loss")
     draft = await make_draft(member, group, title="A title", body="My words")
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
-    assert resp.status == 400
-    text = await resp.text()
+    resp = await publish_draft(member_client, draft)
+    text = await refused_to_publish(resp, db, draft)
     assert "to post there" in text
     assert textarea(text) == "My words"
-    assert await draft_row(db, draft.id) is not None
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
 
 
 async def test_publishing_while_a_join_request_is_pending_answers_400(
@@ -736,65 +662,43 @@ async def test_publishing_while_a_join_request_is_pending_answers_400(
 ) -> None:
     group = await make_group("grief", membership="approval", members_=[member])
     draft = await make_draft(member, group)
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
-    assert resp.status == 400
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
+    await refused_to_publish(await publish_draft(member_client, draft), db, draft)
 
 
 async def test_publishing_with_a_stale_version_answers_409_and_publishes_nothing(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="first")
-    await member_client.post_form(
-        f"/drafts/{draft.id}", {"title": "A title", "body": "newer", "version": draft.version}
-    )
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    draft = await write_draft(body="first")
+    await save_draft(member_client, draft, title="A title", body="newer")
+    resp = await publish_draft(member_client, draft)
     assert resp.status == 409
     assert "newer" in await resp.text()
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
-    stored = await draft_row(db, draft.id)
-    assert stored is not None
+    assert await row_count(db, "posts") == 0
+    stored = await kept_draft(db, draft.id)
     assert stored["body"] == "newer"
 
 
 async def test_publishing_from_a_stale_editor_answers_409_keeps_both_texts_and_publishes_nothing(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief, body="first")
-    await member_client.post_form(
-        f"/drafts/{draft.id}", {"title": "A title", "body": "tab A", "version": draft.version}
-    )
-    resp = await member_client.post_form(
-        f"/drafts/{draft.id}/publish",
-        {"title": "A title", "body": "tab B", "version": draft.version},
-    )
+    draft = await write_draft(body="first")
+    await save_draft(member_client, draft, title="A title", body="tab A")
+    resp = await publish_draft(member_client, draft, title="A title", body="tab B")
     assert resp.status == 409
     text = await resp.text()
     assert textarea(text) == "tab B"
     assert "tab A" in text
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
+    assert await row_count(db, "posts") == 0
 
 
 async def test_publishing_twice_creates_one_topic(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
-    await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    draft = await write_draft()
+    await publish_draft(member_client, draft)
+    resp = await publish_draft(member_client, draft)
     assert resp.status == 404
-    assert await db.fetchval("SELECT count(*) FROM topics") == 1
+    assert await row_count(db, "topics") == 1
 
 
 # -- Anonymous posting ---------------------------------------------------------------------------
@@ -874,11 +778,9 @@ async def test_anonymous_draft_in_a_group_without_anonymous_posting_is_not_publi
 ) -> None:
     group = await make_group("grief", anonymous="off", members_=[member])
     draft = await make_draft(member, group, anonymous=True)  # e.g. the group changed since
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
-    assert resp.status == 400
-    assert "no longer allows anonymous posts" in await resp.text()
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
-    assert await db.fetchval("SELECT count(*) FROM drafts") == 1
+    resp = await publish_draft(member_client, draft)
+    assert "no longer allows anonymous posts" in await refused_to_publish(resp, db, draft)
+    assert await row_count(db, "drafts") == 1
 
 
 async def test_publishing_from_the_editor_after_anonymity_was_withdrawn_asks_first(
@@ -890,17 +792,14 @@ async def test_publishing_from_the_editor_after_anonymity_was_withdrawn_asks_fir
 ) -> None:
     group = await make_group("grief", anonymous="off", members_=[member])
     draft = await make_draft(member, group, anonymous=True)
-    form = {"version": draft.version, "title": draft.title, "body": draft.body}
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", form)
-    assert resp.status == 400
-    assert "river" in await resp.text()  # the page names the pseudonym it would appear under
-    assert await db.fetchval("SELECT count(*) FROM posts") == 0
+    form = {"title": draft.title, "body": draft.body}
+    resp = await publish_draft(member_client, draft, **form)
+    # The page names the pseudonym it would appear under.
+    assert "river" in await refused_to_publish(resp, db, draft)
     saved = await db.fetchrow("SELECT anonymous, version FROM drafts")
     assert saved is not None
     assert saved["anonymous"] is False
-    again = await member_client.post_form(
-        f"/drafts/{draft.id}/publish", {**form, "version": saved["version"]}
-    )
+    again = await publish_draft(member_client, draft, **form, version=saved["version"])
     assert again.status == 303
     assert await db.fetchval("SELECT anonymous FROM posts") is False
 
@@ -920,16 +819,16 @@ async def test_reply_to_a_removed_topic_answers_400_and_keeps_the_draft(
     member: Member,
     db: asyncpg.Connection,
     grief: Group,
-    make_draft: MakeDraft,
+    write_draft: WriteDraft,
 ) -> None:
     new = await make_topic(db, grief, member)
-    draft = await make_draft(member, grief, topic_id=new.topic_id, title="", body="Still here")
+    draft = await write_draft(topic_id=new.topic_id, title="", body="Still here")
     await db.execute("UPDATE topics SET state = 'removed' WHERE id = $1", new.topic_id)
-    resp = await member_client.post_form(f"/drafts/{draft.id}/publish", {"version": draft.version})
+    resp = await publish_draft(member_client, draft)
     assert resp.status == 400
     assert textarea(await resp.text()) == "Still here"
     assert await draft_row(db, draft.id) is not None
-    assert await db.fetchval("SELECT count(*) FROM posts") == 1
+    assert await row_count(db, "posts") == 1
 
 
 async def test_named_topic_in_an_anonymous_optional_group_shows_the_pseudonym(
@@ -944,35 +843,27 @@ async def test_named_topic_in_an_anonymous_optional_group_shows_the_pseudonym(
 
 
 async def test_deleting_a_draft_redirects_to_the_drafts_page(
-    member_client: ForumClient, member: Member, grief: Group, make_draft: MakeDraft
+    member_client: ForumClient, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
+    draft = await write_draft()
     resp = await member_client.post_form(f"/drafts/{draft.id}/delete")
     assert resp.status == 303
     assert resp.headers["Location"] == "/drafts"
 
 
 async def test_deleting_a_draft_removes_it(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
+    draft = await write_draft()
     await member_client.post_form(f"/drafts/{draft.id}/delete")
     assert await draft_row(db, draft.id) is None
     assert (await member_client.get(f"/drafts/{draft.id}")).status == 404
 
 
 async def test_deleting_a_draft_without_csrf_token_answers_403_and_keeps_it(
-    member_client: ForumClient,
-    member: Member,
-    db: asyncpg.Connection,
-    grief: Group,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, write_draft: WriteDraft
 ) -> None:
-    draft = await make_draft(member, grief)
+    draft = await write_draft()
     resp = await member_client.post_form(f"/drafts/{draft.id}/delete", csrf=False)
     assert resp.status == 403
     assert await draft_row(db, draft.id) is not None
