@@ -22,11 +22,12 @@ from forum.config import Settings
 from forum.storage import sessions
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from forum.storage.topics import NewPost
 from forum.web import page_cache
 from forum.web.app import create_app
 from forum.web.security import CSRF_COOKIE
 from tests.clients import ClientFactory, ForumClient
-from tests.factories import MakeGroup, MakeMember, make_thread
+from tests.factories import MakeGroup, MakeMember, make_reply, make_thread
 
 
 @pytest.fixture
@@ -45,6 +46,27 @@ async def visitor(aiohttp_client: Any, server: TestServer) -> ForumClient:
     return ForumClient(http, binding)
 
 
+async def synced_thread(
+    server: TestServer,
+    db: asyncpg.Connection,
+    group: Group,
+    author: Member,
+    replies: int = 0,
+    *,
+    title: str = "A topic",
+) -> tuple[int, list[NewPost]]:
+    """`make_thread`, once its own notifications have reached the app."""
+    thread = await make_thread(db, group, author, replies, title=title)
+    await page_cache.sync(server.app)
+    return thread
+
+
+async def write_and_sync(server: TestServer, db: asyncpg.Connection, sql: str, *args: Any) -> None:
+    """A write behind the cache's back, once its notifications have reached the app."""
+    await db.execute(sql, *args)
+    await page_cache.sync(server.app)
+
+
 async def page(client: ForumClient, path: str) -> tuple[int, str]:
     resp = await client.get(path)
     return resp.status, await resp.text()
@@ -53,8 +75,7 @@ async def page(client: ForumClient, path: str) -> tuple[int, str]:
 async def test_a_visitors_second_request_is_served_from_the_cache(
     client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    topic_id, _ = await make_thread(db, grief, member, replies=2)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, _ = await synced_thread(server, db, grief, member, replies=2)
     first = await page(client, f"/t/{topic_id}")
     hits = cache_of(server).hits
     second = await page(client, f"/t/{topic_id}")
@@ -65,8 +86,7 @@ async def test_a_visitors_second_request_is_served_from_the_cache(
 async def test_a_cached_page_carries_no_token_and_sets_no_cookie(
     client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    topic_id, _ = await make_thread(db, grief, member, replies=1)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, _ = await synced_thread(server, db, grief, member, replies=1)
     await client.get(f"/t/{topic_id}")
     resp = await client.get(f"/t/{topic_id}")
     body = await resp.text()
@@ -85,12 +105,12 @@ async def test_a_post_taken_down_disappears_from_the_cached_topic_page(
     grief: Group,
     state: str,
 ) -> None:
-    topic_id, posts = await make_thread(db, grief, member, replies=2)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, posts = await synced_thread(server, db, grief, member, replies=2)
     status, before = await page(client, f"/t/{topic_id}")
     assert "<p>post 2</p>" in before
-    await db.execute("UPDATE posts SET state = $1 WHERE id = $2", state, posts[1].post_id)
-    await page_cache.sync(server.app)
+    await write_and_sync(
+        server, db, "UPDATE posts SET state = $1 WHERE id = $2", state, posts[1].post_id
+    )
     status, after = await page(client, f"/t/{topic_id}")
     assert status == 200
     assert "<p>post 2</p>" not in after
@@ -106,12 +126,10 @@ async def test_a_topic_taken_down_disappears_from_the_cached_group_page_and_its_
     grief: Group,
     state: str,
 ) -> None:
-    topic_id, _ = await make_thread(db, grief, member, title="Nobody else may read this")
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, _ = await synced_thread(server, db, grief, member, title="Nobody else may read this")
     assert "Nobody else may read this" in (await page(client, "/g/grief"))[1]
     assert (await page(client, f"/t/{topic_id}"))[0] == 200
-    await db.execute("UPDATE topics SET state = $1 WHERE id = $2", state, topic_id)
-    await page_cache.sync(server.app)
+    await write_and_sync(server, db, "UPDATE topics SET state = $1 WHERE id = $2", state, topic_id)
     assert "Nobody else may read this" not in (await page(client, "/g/grief"))[1]
     assert (await page(client, f"/t/{topic_id}"))[0] == 404
 
@@ -119,12 +137,12 @@ async def test_a_topic_taken_down_disappears_from_the_cached_group_page_and_its_
 async def test_a_group_made_members_only_stops_being_served_to_visitors(
     client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    topic_id, _ = await make_thread(db, grief, member, replies=1)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, _ = await synced_thread(server, db, grief, member, replies=1)
     for path in ("/", "/g/grief", f"/t/{topic_id}"):
         assert (await page(client, path))[0] == 200
-    await db.execute("UPDATE groups SET visibility = 'members' WHERE id = $1", grief.id)
-    await page_cache.sync(server.app)
+    await write_and_sync(
+        server, db, "UPDATE groups SET visibility = 'members' WHERE id = $1", grief.id
+    )
     assert (await page(client, "/g/grief"))[0] == 404
     assert (await page(client, f"/t/{topic_id}"))[0] == 404
     assert 'href="/g/grief"' not in (await page(client, "/"))[1]
@@ -138,8 +156,7 @@ async def test_members_only_pages_are_never_stored(
     member: Member,
 ) -> None:
     private = await make_group("private", visibility="members", members_=[member])
-    topic_id, _ = await make_thread(db, private, member, replies=1)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, _ = await synced_thread(server, db, private, member, replies=1)
     me = await make_client(member)
     for _ in range(2):
         assert (await page(me, f"/t/{topic_id}"))[0] == 200
@@ -156,8 +173,7 @@ async def test_signed_in_members_neither_read_nor_fill_the_cache(
     member: Member,
     grief: Group,
 ) -> None:
-    topic_id, _ = await make_thread(db, grief, member, replies=1)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, _ = await synced_thread(server, db, grief, member, replies=1)
     me = await make_client(member)
     await page(me, f"/t/{topic_id}")
     assert f"/t/{topic_id}" not in cache_of(server).entries
@@ -172,11 +188,11 @@ async def test_signed_in_members_neither_read_nor_fill_the_cache(
 async def test_a_renamed_author_is_renamed_on_cached_pages(
     client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    topic_id, _ = await make_thread(db, grief, member, replies=1)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, _ = await synced_thread(server, db, grief, member, replies=1)
     assert member.pseudonym in (await page(client, f"/t/{topic_id}"))[1]
-    await db.execute("UPDATE members SET pseudonym = 'renamed-one' WHERE id = $1", member.id)
-    await page_cache.sync(server.app)
+    await write_and_sync(
+        server, db, "UPDATE members SET pseudonym = 'renamed-one' WHERE id = $1", member.id
+    )
     text = (await page(client, f"/t/{topic_id}"))[1]
     assert member.pseudonym not in text
     assert "renamed-one" in text
@@ -191,8 +207,7 @@ async def test_a_write_in_another_group_leaves_the_page_cached(
     make_group: MakeGroup,
 ) -> None:
     other = await make_group("other", members_=[member])
-    topic_id, _ = await make_thread(db, grief, member, replies=1)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, _ = await synced_thread(server, db, grief, member, replies=1)
     await page(client, f"/t/{topic_id}")
     await make_thread(db, other, member)
     await page_cache.sync(server.app)
@@ -203,8 +218,7 @@ async def test_a_write_in_another_group_leaves_the_page_cached(
 async def test_unknown_query_parameters_are_rendered_but_not_stored(
     client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    topic_id, _ = await make_thread(db, grief, member)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, _ = await synced_thread(server, db, grief, member)
     assert (await page(client, f"/t/{topic_id}?utm=x"))[0] == 200
     assert not any("utm" in key for key in cache_of(server).entries)
 
@@ -212,8 +226,7 @@ async def test_unknown_query_parameters_are_rendered_but_not_stored(
 async def test_losing_the_listen_connection_empties_and_disables_the_cache(
     client: ForumClient, server: Any, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    topic_id, posts = await make_thread(db, grief, member, replies=1)
-    await page_cache.sync(server.app)  # the setup's own notifications
+    topic_id, posts = await synced_thread(server, db, grief, member, replies=1)
     await page(client, f"/t/{topic_id}")
     cache = cache_of(server)
     assert cache.entries
@@ -300,18 +313,7 @@ async def test_a_reply_published_elsewhere_appears_on_both_instances(
     for v in visitors:
         await page(v, f"/t/{topic_id}")
         await page(v, "/g/grief")
-    from forum.storage import topics
-
-    async with db.transaction():
-        await topics.create_reply(
-            db,
-            topic_id=topic_id,
-            author_id=member.id,
-            anonymous=False,
-            body_source="new",
-            body_html="<p>a new reply</p>",
-            content_warning="",
-        )
+    await make_reply(db, topic_id, member, body="a new reply")
     for server, v in zip((a, b), visitors, strict=True):
         await page_cache.sync(server.app)
         assert "<p>a new reply</p>" in (await page(v, f"/t/{topic_id}"))[1]

@@ -8,11 +8,10 @@ import re
 import asyncpg
 import pytest
 
-from forum.storage import topics
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.clients import ClientFactory, ForumClient
-from tests.factories import MakeGroup, MakeMember, make_topic
+from tests.factories import MakeGroup, MakeMember, make_reply, make_topic
 
 
 def topic_ids(page: str) -> list[int]:
@@ -418,16 +417,7 @@ async def test_a_reply_bumps_its_topic_to_the_top(
     await db.execute(
         "UPDATE topics SET last_posted_at = '2024-02-01' WHERE id = $1", second.topic_id
     )
-    async with db.transaction():
-        await topics.create_reply(
-            db,
-            topic_id=first.topic_id,
-            author_id=member.id,
-            anonymous=False,
-            body_source="me too",
-            body_html="<p>me too</p>",
-            content_warning="",
-        )
+    await make_reply(db, first.topic_id, member, body="me too")
     assert topic_ids(await (await client.get("/g/grief")).text()) == [
         first.topic_id,
         second.topic_id,

@@ -7,12 +7,12 @@ import re
 import asyncpg
 import pytest
 
-from forum.storage import groups, topics
+from forum.storage import groups
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.topics import NewPost
 from tests.clients import ClientFactory, ForumClient
-from tests.factories import MakeGroup, MakeMember, make_thread, make_topic
+from tests.factories import MakeGroup, MakeMember, make_reply, make_thread, make_topic
 
 
 def post_numbers(page: str) -> list[int]:
@@ -55,16 +55,7 @@ async def test_topic_page_shows_each_authors_pseudonym(
 ) -> None:
     other = await make_member("lanternlight")
     topic_id, _ = await make_thread(db, grief, member)
-    async with db.transaction():
-        await topics.create_reply(
-            db,
-            topic_id=topic_id,
-            author_id=other.id,
-            anonymous=False,
-            body_source="hi",
-            body_html="<p>hi</p>",
-            content_warning="",
-        )
+    await make_reply(db, topic_id, other, body="hi")
     authors = re.findall(
         r'class="post__author" id="post-\d+-by">(?:<a href="/m/[^"]+">)?([^<]*)<',
         await (await client.get(f"/t/{topic_id}")).text(),
@@ -82,16 +73,7 @@ async def test_anonymous_reply_shows_anonymous_and_never_the_pseudonym(
     hidden = await make_member("hidden-one")
     group = await make_group("open-room", anonymous="optional", members_=[member, hidden])
     topic_id, _ = await make_thread(db, group, member)
-    async with db.transaction():
-        await topics.create_reply(
-            db,
-            topic_id=topic_id,
-            author_id=hidden.id,
-            anonymous=True,
-            body_source="secret",
-            body_html="<p>secret</p>",
-            content_warning="",
-        )
+    await make_reply(db, topic_id, hidden, body="secret", anonymous=True)
     text = await (await client.get(f"/t/{topic_id}")).text()
     assert '<span class="anon">Anonymous 1</span>' in text
     assert "hidden-one" not in text
