@@ -37,10 +37,21 @@ async def post(group: Group, author: Member, publish: Publish) -> NewPost:
     return await publish(author, group, title="A hard day", body="Something reportable")
 
 
+#: What the `reporter` fixture gives.
+Reporter = Callable[[], Awaitable[ForumClient]]
+
+
 @pytest.fixture
-def reporter(
-    make_member: MakeMember, make_client: ClientFactory
-) -> Callable[[], Awaitable[ForumClient]]:
+async def moderator(
+    group: Group, keeper: Member, appoint: Appoint, mod: ForumClient
+) -> ForumClient:
+    """`mod`, signed in as `keeper`, who moderates `group`."""
+    await appoint(group, keeper)
+    return mod
+
+
+@pytest.fixture
+def reporter(make_member: MakeMember, make_client: ClientFactory) -> Reporter:
     """`await reporter()` is a client signed in as a new, distinct member."""
 
     async def make() -> ForumClient:
@@ -55,6 +66,24 @@ async def report(
     return await client.post_form(f"/p/{post_id}/report", {"reason": reason, "details": details})
 
 
+async def reported_by(reporter: Reporter, post_id: int, members: int) -> None:
+    """That many distinct members report the post."""
+    for _ in range(members):
+        await report(await reporter(), post_id)
+
+
+async def decide(
+    db: asyncpg.Connection,
+    moderator: ForumClient,
+    post_id: int,
+    action: str,
+    form: dict[str, str] | None = None,
+) -> aiohttp.ClientResponse:
+    """The moderator's `action` (resolve, approve, reject) on the post's open report item."""
+    item_id = await item_for(db, post_id, "report")
+    return await moderator.post_form(f"/mod/items/{item_id}/{action}", form)
+
+
 async def report_count(db: asyncpg.Connection, post_id: int) -> int:
     return int(await db.fetchval("SELECT count(*) FROM reports WHERE post_id = $1", post_id))
 
@@ -62,9 +91,7 @@ async def report_count(db: asyncpg.Connection, post_id: int) -> int:
 # -- Filing a report -----------------------------------------------------------------------------
 
 
-async def test_the_report_page_offers_every_reason(
-    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
-) -> None:
+async def test_the_report_page_offers_every_reason(post: NewPost, reporter: Reporter) -> None:
     page = await (await (await reporter()).get(f"/p/{post.post_id}/report")).text()
     values = re.findall(r'name="reason" value="([a-z]+)"', page)
     assert sorted(values) == sorted(
@@ -87,9 +114,7 @@ async def test_a_visitors_report_is_not_stored(
     assert await report_count(db, post.post_id) == 0
 
 
-async def test_reporting_a_post_thanks_the_member(
-    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
-) -> None:
+async def test_reporting_a_post_thanks_the_member(post: NewPost, reporter: Reporter) -> None:
     client = await reporter()
     resp = await report(client, post.post_id)
     assert resp.status == 303
@@ -101,7 +126,7 @@ async def test_reporting_a_post_opens_a_report_item_in_its_group(
     db: asyncpg.Connection,
     group: Group,
     post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
+    reporter: Reporter,
 ) -> None:
     await report(await reporter(), post.post_id, "spam", "selling things")
     item = await db.fetchrow("SELECT * FROM queue_items WHERE post_id = $1", post.post_id)
@@ -110,7 +135,7 @@ async def test_reporting_a_post_opens_a_report_item_in_its_group(
 
 
 async def test_a_report_keeps_its_reason_and_details(
-    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter
 ) -> None:
     await report(await reporter(), post.post_id, "identifying", "names a school")
     row = await db.fetchrow("SELECT reason, details FROM reports WHERE post_id = $1", post.post_id)
@@ -119,7 +144,7 @@ async def test_a_report_keeps_its_reason_and_details(
 
 
 async def test_a_report_with_an_unknown_reason_answers_400_keeping_the_details(
-    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    post: NewPost, reporter: Reporter
 ) -> None:
     resp = await report(await reporter(), post.post_id, "boring", "my careful explanation")
     assert resp.status == 400
@@ -129,7 +154,7 @@ async def test_a_report_with_an_unknown_reason_answers_400_keeping_the_details(
 
 
 async def test_a_report_without_a_reason_answers_400_keeping_the_details(
-    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    post: NewPost, reporter: Reporter
 ) -> None:
     client = await reporter()
     resp = await client.post_form(f"/p/{post.post_id}/report", {"details": "see the last line"})
@@ -138,7 +163,7 @@ async def test_a_report_without_a_reason_answers_400_keeping_the_details(
 
 
 async def test_a_report_with_overlong_details_answers_400_keeping_them(
-    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    post: NewPost, reporter: Reporter
 ) -> None:
     details = "a" * 999 + "the end"
     resp = await report(await reporter(), post.post_id, "other", details)
@@ -146,15 +171,13 @@ async def test_a_report_with_overlong_details_answers_400_keeping_them(
     assert details in await resp.text()
 
 
-async def test_an_invalid_report_keeps_the_chosen_reason(
-    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
-) -> None:
+async def test_an_invalid_report_keeps_the_chosen_reason(post: NewPost, reporter: Reporter) -> None:
     resp = await report(await reporter(), post.post_id, "spam", "x" * 1001)
     assert 'value="spam" checked' in await resp.text()
 
 
 async def test_an_invalid_report_stores_nothing(
-    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter
 ) -> None:
     await report(await reporter(), post.post_id, "boring")
     assert await report_count(db, post.post_id) == 0
@@ -162,7 +185,7 @@ async def test_an_invalid_report_stores_nothing(
 
 
 async def test_a_member_can_report_a_post_only_once(
-    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter
 ) -> None:
     client = await reporter()
     await report(client, post.post_id, "spam")
@@ -172,67 +195,45 @@ async def test_a_member_can_report_a_post_only_once(
 
 
 async def test_reporting_again_after_a_decision_opens_no_empty_item(
-    db: asyncpg.Connection,
-    group: Group,
-    post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
-    make_member: MakeMember,
-    make_client: ClientFactory,
-    appoint: Appoint,
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter, moderator: ForumClient
 ) -> None:
     client = await reporter()
     await report(client, post.post_id)
-    keeper = await make_member("keeper")
-    await appoint(group, keeper)
-    item_id = await item_for(db, post.post_id, "report")
-    await (await make_client(keeper)).post_form(f"/mod/items/{item_id}/resolve")
+    await decide(db, moderator, post.post_id, "resolve")
     assert (await report(client, post.post_id)).status == 303
     assert await db.fetchval("SELECT count(*) FROM queue_items WHERE state = 'open'") == 0
 
 
 async def test_reports_from_several_members_share_one_queue_item(
-    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter
 ) -> None:
-    for _ in range(2):
-        await report(await reporter(), post.post_id)
+    await reported_by(reporter, post.post_id, 2)
     assert await db.fetchval("SELECT count(*) FROM queue_items") == 1
     assert await report_count(db, post.post_id) == 2
 
 
-async def test_an_unknown_post_cannot_be_reported(
-    reporter: Callable[[], Awaitable[ForumClient]],
-) -> None:
+async def test_an_unknown_post_cannot_be_reported(reporter: Reporter) -> None:
     assert (await report(await reporter(), 999_999)).status == 404
 
 
-async def test_a_held_post_cannot_be_reported(
+@pytest.mark.parametrize(
+    "options", [{"moderation": "all"}, {"visibility": "members"}], ids=["held", "members-only"]
+)
+async def test_a_held_post_or_one_an_outsider_cannot_see_cannot_be_reported(
     db: asyncpg.Connection,
     make_group: MakeGroup,
     author: Member,
     publish: Publish,
-    reporter: Callable[[], Awaitable[ForumClient]],
+    reporter: Reporter,
+    options: dict[str, str],
 ) -> None:
-    held = await make_group(moderation="all", members_=[author])
-    new = await publish(author, held)
-    assert (await report(await reporter(), new.post_id)).status == 404
-    assert await report_count(db, new.post_id) == 0
-
-
-async def test_a_post_in_a_members_only_group_cannot_be_reported_by_an_outsider(
-    db: asyncpg.Connection,
-    make_group: MakeGroup,
-    author: Member,
-    publish: Publish,
-    reporter: Callable[[], Awaitable[ForumClient]],
-) -> None:
-    private = await make_group(visibility="members", members_=[author])
-    new = await publish(author, private)
+    new = await publish(author, await make_group(members_=[author], **options))
     assert (await report(await reporter(), new.post_id)).status == 404
     assert await report_count(db, new.post_id) == 0
 
 
 async def test_a_report_needs_a_csrf_token(
-    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter
 ) -> None:
     client = await reporter()
     resp = await client.post_form(f"/p/{post.post_id}/report", {"reason": "spam"}, csrf=False)
@@ -244,30 +245,24 @@ async def test_a_report_needs_a_csrf_token(
 
 
 async def test_a_post_reported_by_two_members_stays_visible(
-    db: asyncpg.Connection,
-    post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
-    client: ForumClient,
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter, client: ForumClient
 ) -> None:
-    for _ in range(2):
-        await report(await reporter(), post.post_id)
+    await reported_by(reporter, post.post_id, 2)
     assert await post_state(db, post.post_id) == "published"
     assert "Something reportable" in await (await client.get(f"/t/{post.topic_id}")).text()
 
 
 async def test_a_post_reported_by_three_members_is_hidden(
-    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter
 ) -> None:
-    for _ in range(3):
-        await report(await reporter(), post.post_id)
+    await reported_by(reporter, post.post_id, 3)
     assert await post_state(db, post.post_id) == "hidden"
 
 
 async def test_a_hidden_post_shows_a_placeholder_instead_of_its_body(
-    post: NewPost, reporter: Callable[[], Awaitable[ForumClient]], client: ForumClient
+    post: NewPost, reporter: Reporter, client: ForumClient
 ) -> None:
-    for _ in range(3):
-        await report(await reporter(), post.post_id)
+    await reported_by(reporter, post.post_id, 3)
     resp = await client.get(f"/t/{post.topic_id}")
     assert resp.status == 200
     page = await resp.text()
@@ -276,19 +271,15 @@ async def test_a_hidden_post_shows_a_placeholder_instead_of_its_body(
 
 
 async def test_a_hidden_post_is_hidden_from_its_author_too(
-    author: Member,
-    make_client: ClientFactory,
-    post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
+    author: Member, make_client: ClientFactory, post: NewPost, reporter: Reporter
 ) -> None:
-    for _ in range(3):
-        await report(await reporter(), post.post_id)
+    await reported_by(reporter, post.post_id, 3)
     page = await (await (await make_client(author)).get(f"/t/{post.topic_id}")).text()
     assert "Something reportable" not in page
 
 
 async def test_one_member_reporting_again_and_again_does_not_hide_a_post(
-    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter
 ) -> None:
     client = await reporter()
     for reason in ("spam", "hate", "other"):
@@ -296,43 +287,28 @@ async def test_one_member_reporting_again_and_again_does_not_hide_a_post(
     assert await post_state(db, post.post_id) == "published"
 
 
+@pytest.mark.parametrize(("threshold", "members", "state"), [(1, 1, "hidden"), (5, 4, "published")])
 async def test_the_hide_threshold_is_set_per_group(
     db: asyncpg.Connection,
     group: Group,
     post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
+    reporter: Reporter,
+    threshold: int,
+    members: int,
+    state: str,
 ) -> None:
-    await db.execute("UPDATE groups SET report_hide_threshold = 1 WHERE id = $1", group.id)
-    await report(await reporter(), post.post_id)
-    assert await post_state(db, post.post_id) == "hidden"
-
-
-async def test_a_higher_threshold_needs_more_members(
-    db: asyncpg.Connection,
-    group: Group,
-    post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
-) -> None:
-    await db.execute("UPDATE groups SET report_hide_threshold = 5 WHERE id = $1", group.id)
-    for _ in range(4):
-        await report(await reporter(), post.post_id)
-    assert await post_state(db, post.post_id) == "published"
+    await db.execute(
+        "UPDATE groups SET report_hide_threshold = $1 WHERE id = $2", threshold, group.id
+    )
+    await reported_by(reporter, post.post_id, members)
+    assert await post_state(db, post.post_id) == state
 
 
 async def test_the_queue_shows_a_hidden_post_with_its_report_count(
-    db: asyncpg.Connection,
-    group: Group,
-    post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
-    make_member: MakeMember,
-    make_client: ClientFactory,
-    appoint: Appoint,
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter, moderator: ForumClient
 ) -> None:
-    for _ in range(3):
-        await report(await reporter(), post.post_id)
-    keeper = await make_member("keeper")
-    await appoint(group, keeper)
-    page = await (await (await make_client(keeper)).get("/mod")).text()
+    await reported_by(reporter, post.post_id, 3)
+    page = await (await moderator.get("/mod")).text()
     item_id = await item_for(db, post.post_id, "report")
     entry = re.search(
         rf'<li class="queue-item">\s*<a href="/mod/items/{item_id}">.*?</li>', page, re.S
@@ -342,79 +318,55 @@ async def test_the_queue_shows_a_hidden_post_with_its_report_count(
     assert "hidden" in entry.group(0)
 
 
+async def item_page(db: asyncpg.Connection, moderator: ForumClient, post_id: int) -> str:
+    """The page of the post's open report item, as the moderator sees it."""
+    item_id = await item_for(db, post_id, "report")
+    return await (await moderator.get(f"/mod/items/{item_id}")).text()
+
+
 async def test_the_item_page_lists_the_reports_but_not_who_made_them(
     db: asyncpg.Connection,
-    group: Group,
     post: NewPost,
     make_member: MakeMember,
     make_client: ClientFactory,
-    appoint: Appoint,
+    moderator: ForumClient,
 ) -> None:
     names = ["ashgrove", "birchwood"]
     for name, details in zip(names, ["first worry", "second worry"], strict=True):
         await report(await make_client(await make_member(name)), post.post_id, "hate", details)
-    keeper = await make_member("keeper")
-    await appoint(group, keeper)
-    item_id = await item_for(db, post.post_id, "report")
-    page = await (await (await make_client(keeper)).get(f"/mod/items/{item_id}")).text()
+    page = await item_page(db, moderator, post.post_id)
     assert "first worry" in page
     assert "second worry" in page
     assert not any(name in page for name in names)
 
 
 async def test_report_details_are_shown_to_moderators_as_text(
-    db: asyncpg.Connection,
-    group: Group,
-    post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
-    make_member: MakeMember,
-    make_client: ClientFactory,
-    appoint: Appoint,
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter, moderator: ForumClient
 ) -> None:
     await report(await reporter(), post.post_id, "other", "<script>alert(1)</script>")
-    keeper = await make_member("keeper")
-    await appoint(group, keeper)
-    item_id = await item_for(db, post.post_id, "report")
-    page = await (await (await make_client(keeper)).get(f"/mod/items/{item_id}")).text()
+    page = await item_page(db, moderator, post.post_id)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page
 
 
 async def test_resolving_a_hidden_post_answers_400_and_keeps_it_hidden(
-    db: asyncpg.Connection,
-    group: Group,
-    post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
-    make_member: MakeMember,
-    make_client: ClientFactory,
-    appoint: Appoint,
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter, moderator: ForumClient
 ) -> None:
-    for _ in range(3):
-        await report(await reporter(), post.post_id)
-    keeper = await make_member("keeper")
-    await appoint(group, keeper)
-    item_id = await item_for(db, post.post_id, "report")
-    resp = await (await make_client(keeper)).post_form(f"/mod/items/{item_id}/resolve")
+    await reported_by(reporter, post.post_id, 3)
+    resp = await decide(db, moderator, post.post_id, "resolve")
     assert resp.status == 400
     assert await post_state(db, post.post_id) == "hidden"
 
 
 async def test_approving_a_hidden_post_shows_it_again(
     db: asyncpg.Connection,
-    group: Group,
     post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
-    make_member: MakeMember,
-    make_client: ClientFactory,
-    appoint: Appoint,
+    reporter: Reporter,
+    moderator: ForumClient,
     client: ForumClient,
 ) -> None:
-    for _ in range(3):
-        await report(await reporter(), post.post_id)
-    keeper = await make_member("keeper")
-    await appoint(group, keeper)
-    item_id = await item_for(db, post.post_id, "report")
-    resp = await (await make_client(keeper)).post_form(f"/mod/items/{item_id}/approve")
+    await reported_by(reporter, post.post_id, 3)
+    resp = await decide(db, moderator, post.post_id, "approve")
     assert resp.status == 303
     assert await post_state(db, post.post_id) == "published"
     assert "Something reportable" in await (await client.get(f"/t/{post.topic_id}")).text()
@@ -426,20 +378,13 @@ async def test_rejecting_a_reported_post_leaves_a_removed_placeholder(
     author: Member,
     publish: Publish,
     post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
-    make_member: MakeMember,
-    make_client: ClientFactory,
-    appoint: Appoint,
+    reporter: Reporter,
+    moderator: ForumClient,
     client: ForumClient,
 ) -> None:
     reply = await publish(author, group, topic_id=post.topic_id, body="The reported reply")
     await report(await reporter(), reply.post_id)
-    keeper = await make_member("keeper")
-    await appoint(group, keeper)
-    item_id = await item_for(db, reply.post_id, "report")
-    resp = await (await make_client(keeper)).post_form(
-        f"/mod/items/{item_id}/reject", {"reason": "Personal attack"}
-    )
+    resp = await decide(db, moderator, reply.post_id, "reject", {"reason": "Personal attack"})
     assert resp.status == 303
     page = await (await client.get(f"/t/{post.topic_id}")).text()
     assert "The reported reply" not in page
@@ -447,19 +392,11 @@ async def test_rejecting_a_reported_post_leaves_a_removed_placeholder(
 
 
 async def test_reports_after_a_decision_open_a_new_item(
-    db: asyncpg.Connection,
-    group: Group,
-    post: NewPost,
-    reporter: Callable[[], Awaitable[ForumClient]],
-    make_member: MakeMember,
-    make_client: ClientFactory,
-    appoint: Appoint,
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter, moderator: ForumClient
 ) -> None:
     await report(await reporter(), post.post_id)
-    keeper = await make_member("keeper")
-    await appoint(group, keeper)
     first = await item_for(db, post.post_id, "report")
-    await (await make_client(keeper)).post_form(f"/mod/items/{first}/resolve")
+    await decide(db, moderator, post.post_id, "resolve")
     await report(await reporter(), post.post_id)
     assert await item_for(db, post.post_id, "report") != first
 
@@ -468,7 +405,7 @@ async def test_reports_after_a_decision_open_a_new_item(
 
 
 async def test_three_members_reporting_at_once_hide_the_post(
-    db: asyncpg.Connection, post: NewPost, reporter: Callable[[], Awaitable[ForumClient]]
+    db: asyncpg.Connection, post: NewPost, reporter: Reporter
 ) -> None:
     clients = [await reporter() for _ in range(3)]
     responses = await asyncio.gather(*(report(c, post.post_id) for c in clients))
