@@ -1,5 +1,6 @@
 """The cast of the anonymity tests: an author whose pseudonym (`SECRET`) must never be found
-beside their anonymous posts, another member, the groups they share, and the author's client."""
+beside their anonymous posts, another member, the groups they share, both members' clients, and
+a moderator of grief."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.clients import ClientFactory, ForumClient
-from tests.factories import SECRET, MakeGroup, MakeMember
+from tests.factories import SECRET, Appoint, MakeGroup, MakeMember
 
 
 @pytest.fixture
@@ -38,3 +39,18 @@ async def recovery(make_group: MakeGroup, author: Member, other: Member) -> Grou
 @pytest.fixture
 async def writer(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
+
+
+@pytest.fixture
+async def other_client(make_client: ClientFactory, other: Member) -> ForumClient:
+    """The other member ("harbourlight"), signed in."""
+    return await make_client(other)
+
+
+@pytest.fixture
+async def grief_mod(
+    mod: ForumClient, keeper: Member, grief: Group, appoint: Appoint
+) -> ForumClient:
+    """A moderator of grief ("keeper"), signed in."""
+    await appoint(grief, keeper)
+    return mod

@@ -15,10 +15,9 @@ from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.topics import NewPost
 from tests.anonymity.threads import post_authors, set_name
-from tests.clients import PASSWORD, ClientFactory, ForumClient
+from tests.clients import PASSWORD, ForumClient
 from tests.factories import (
     SECRET,
-    Appoint,
     MakeGroup,
     MakeMember,
     Publish,
@@ -44,6 +43,15 @@ async def choose(client: ForumClient, slug: str, name: str) -> aiohttp.ClientRes
 
 async def name_in(db: asyncpg.Connection, group: Group, member: Member) -> str | None:
     return await groups.get_display_name(db, group.id, member.id)
+
+
+async def refused_choice(
+    resp: aiohttp.ClientResponse, db: asyncpg.Connection, group: Group, member: Member
+) -> str:
+    """The page of a name choice refused with 400, which left the member no name in the group."""
+    assert resp.status == 400
+    assert await name_in(db, group, member) is None
+    return await resp.text()
 
 
 async def test_choosing_a_name_redirects_to_the_group(writer: ForumClient, grief: Group) -> None:
@@ -135,11 +143,8 @@ async def test_an_empty_name_goes_back_to_the_pseudonym(
 async def test_a_name_against_the_pseudonym_rules_is_refused_and_kept_in_the_form(
     db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member, name: str
 ) -> None:
-    resp = await choose(writer, "grief", name)
-    assert resp.status == 400
-    page = await resp.text()
+    page = await refused_choice(await choose(writer, "grief", name), db, grief, author)
     assert 'role="alert"' in page
-    assert await name_in(db, grief, author) is None
 
 
 async def test_a_refused_name_leaves_the_previous_name_in_place(
@@ -160,29 +165,27 @@ async def test_a_refused_name_is_shown_back_to_the_member(
 @pytest.mark.parametrize("taken", [NAME, "StillWater", "STILLWATER"])
 async def test_a_name_used_in_the_group_is_refused_in_any_letter_case(
     db: asyncpg.Connection,
-    make_client: ClientFactory,
     writer: ForumClient,
+    other_client: ForumClient,
     grief: Group,
     other: Member,
     taken: str,
 ) -> None:
     await choose(writer, "grief", NAME)
-    resp = await choose(await make_client(other), "grief", taken)
-    assert resp.status == 400
-    assert "taken" in await resp.text()
-    assert await name_in(db, grief, other) is None
+    page = await refused_choice(await choose(other_client, "grief", taken), db, grief, other)
+    assert "taken" in page
 
 
 async def test_the_same_name_may_be_used_by_someone_else_in_another_group(
     db: asyncpg.Connection,
-    make_client: ClientFactory,
     writer: ForumClient,
+    other_client: ForumClient,
     grief: Group,
     recovery: Group,
     other: Member,
 ) -> None:
     await choose(writer, "grief", NAME)
-    resp = await choose(await make_client(other), "recovery", NAME)
+    resp = await choose(other_client, "recovery", NAME)
     assert resp.status == 303
     assert await name_in(db, recovery, other) == NAME
 
@@ -202,9 +205,7 @@ async def test_a_member_may_use_different_names_in_different_groups(
 async def test_another_members_pseudonym_is_refused_as_a_group_name(
     db: asyncpg.Connection, writer: ForumClient, grief: Group, author: Member, name: str
 ) -> None:
-    resp = await choose(writer, "grief", name)
-    assert resp.status == 400
-    assert await name_in(db, grief, author) is None
+    await refused_choice(await choose(writer, "grief", name), db, grief, author)
 
 
 async def test_the_pseudonym_of_a_recently_deleted_member_is_refused_as_a_group_name(
@@ -216,8 +217,7 @@ async def test_the_pseudonym_of_a_recently_deleted_member_is_refused_as_a_group_
 ) -> None:
     gone = await make_member("fadedecho")
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", gone.id)
-    assert (await choose(writer, "grief", "fadedecho")).status == 400
-    assert await name_in(db, grief, author) is None
+    await refused_choice(await choose(writer, "grief", "fadedecho"), db, grief, author)
 
 
 async def test_a_name_cannot_be_chosen_in_a_group_not_joined(
@@ -306,31 +306,27 @@ async def test_posts_keep_their_name_after_the_member_leaves_the_group(
     assert SECRET not in page
 
 
-async def test_a_name_on_posts_cannot_be_taken_by_someone_else_after_it_is_dropped(
+@pytest.mark.parametrize(
+    ("owner_leaves", "taken"),
+    [(False, NAME), (True, NAME.upper())],
+    ids=["owner-renamed", "owner-left"],
+)
+async def test_a_name_on_posts_cannot_be_taken_by_someone_else(
     db: asyncpg.Connection,
-    make_client: ClientFactory,
+    other_client: ForumClient,
     grief: Group,
     author: Member,
     other: Member,
     named_topic: NewPost,
+    owner_leaves: bool,
+    taken: str,
 ) -> None:
     """Old posts still say "stillwater": a newcomer by that name would be taken for their author."""
-    await set_name(db, grief, author, "northstar")
-    resp = await choose(await make_client(other), "grief", NAME)
-    assert resp.status == 400
-    assert await name_in(db, grief, other) is None
-
-
-async def test_a_name_on_posts_cannot_be_taken_by_someone_else_after_its_owner_leaves(
-    db: asyncpg.Connection,
-    make_client: ClientFactory,
-    grief: Group,
-    author: Member,
-    other: Member,
-    named_topic: NewPost,
-) -> None:
-    await groups.leave_group(db, grief.id, author.id)
-    assert (await choose(await make_client(other), "grief", NAME.upper())).status == 400
+    if owner_leaves:
+        await groups.leave_group(db, grief.id, author.id)
+    else:
+        await set_name(db, grief, author, "northstar")
+    await refused_choice(await choose(other_client, "grief", taken), db, grief, other)
 
 
 async def test_a_name_on_posts_cannot_be_registered_as_a_pseudonym(
@@ -370,30 +366,22 @@ async def test_a_group_name_has_no_profile_page(client: ForumClient, named_topic
 
 
 async def test_other_members_never_see_the_pseudonym_behind_a_group_name(
-    make_client: ClientFactory, other: Member, named_topic: NewPost
+    other_client: ForumClient, named_topic: NewPost
 ) -> None:
-    reader = await make_client(other)
     for path in ("/", "/g/grief", f"/t/{named_topic.topic_id}", f"/p/{named_topic.post_id}/report"):
-        resp = await reader.get(path)
+        resp = await other_client.get(path)
         assert resp.status == 200, path
         assert SECRET not in (await resp.text()).lower(), path
 
 
 async def test_a_moderator_sees_the_group_name_not_the_pseudonym_behind_it(
     db: asyncpg.Connection,
-    make_client: ClientFactory,
-    make_member: MakeMember,
-    appoint: Appoint,
-    grief: Group,
-    other: Member,
+    other_client: ForumClient,
+    grief_mod: ForumClient,
     named_topic: NewPost,
 ) -> None:
-    keeper = await make_member("keeper")
-    await appoint(grief, keeper)
-    await (await make_client(other)).post_form(
-        f"/p/{named_topic.post_id}/report", {"reason": "spam"}
-    )
+    await other_client.post_form(f"/p/{named_topic.post_id}/report", {"reason": "spam"})
     item_id = await item_for(db, named_topic.post_id, "report")
-    page = await (await (await make_client(keeper)).get(f"/mod/items/{item_id}")).text()
+    page = await (await grief_mod.get(f"/mod/items/{item_id}")).text()
     assert f"Author: {NAME}" in page
     assert SECRET not in page

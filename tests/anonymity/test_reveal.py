@@ -27,11 +27,6 @@ def without_header(page: str, pseudonym: str) -> str:
 
 
 @pytest.fixture
-async def keeper(make_member: MakeMember) -> Member:
-    return await make_member("keeper")
-
-
-@pytest.fixture
 async def group(make_group: MakeGroup, author: Member, keeper: Member, appoint: Appoint) -> Group:
     group = await make_group(
         "grief", name="Grief and loss", anonymous="optional", members_=[author]
@@ -55,11 +50,6 @@ async def overseer(make_member: MakeMember) -> Member:
 @pytest.fixture
 async def admin(make_client: ClientFactory, overseer: Member) -> ForumClient:
     return await make_client(overseer)
-
-
-@pytest.fixture
-async def mod(make_client: ClientFactory, keeper: Member) -> ForumClient:
-    return await make_client(keeper)
 
 
 async def reveal(client: ForumClient, post_id: int, reason: str = REASON) -> aiohttp.ClientResponse:
