@@ -44,6 +44,13 @@ async def grief(make_group: MakeGroup) -> Group:
     return await make_group("grief", name="Grief and loss")
 
 
+@pytest.fixture
+async def poster(db: asyncpg.Connection, grief: Group, author: Member) -> Member:
+    """The author, as a member of grief who may post there."""
+    await groups.join_group(db, grief, author.id)
+    return author
+
+
 async def group_row(db: asyncpg.Connection, slug: str) -> asyncpg.Record | None:
     return await db.fetchrow("SELECT * FROM groups WHERE slug = $1", slug)
 
@@ -297,10 +304,9 @@ async def test_a_draft_started_from_a_page_with_the_old_slug_is_kept(
     admin: ForumClient,
     grief: Group,
     make_client: ClientFactory,
-    author: Member,
+    poster: Member,
 ) -> None:
-    await groups.join_group(db, grief, author.id)
-    page_opened_before_rename = await make_client(author)
+    page_opened_before_rename = await make_client(poster)
     form = {"slug": "grief-and-loss", "name": "Grief and loss"}
     assert (await admin.post_form("/admin/groups/grief", form)).status == 303
     resp = await page_opened_before_rename.post_form(
@@ -312,10 +318,9 @@ async def test_a_draft_started_from_a_page_with_the_old_slug_is_kept(
 
 
 async def test_a_slug_cannot_change_after_the_first_post(
-    db: asyncpg.Connection, admin: ForumClient, grief: Group, author: Member, publish: Publish
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, poster: Member, publish: Publish
 ) -> None:
-    await groups.join_group(db, grief, author.id)
-    await publish(author, grief)
+    await publish(poster, grief)
     resp = await admin.post_form("/admin/groups/grief", {"slug": "grief-2", "name": "Grief"})
     assert resp.status == 400
     assert "The address stays /g/grief" in await resp.text()
@@ -343,12 +348,11 @@ async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_n
     admin: ForumClient,
     make_client: ClientFactory,
     grief: Group,
-    author: Member,
+    poster: Member,
     make_draft: MakeDraft,
 ) -> None:
     from forum.posting import publishing
 
-    await groups.join_group(db, grief, author.id)
     resp = await admin.post_form("/admin/groups/grief/archive")
     assert resp.status == 303
     visitor = await make_client()
@@ -356,7 +360,7 @@ async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_n
     page = await visitor.get("/g/grief")
     assert page.status == 200
     assert "Archived" in await page.text()
-    draft = await make_draft(author, grief)
+    draft = await make_draft(poster, grief)
     with pytest.raises(publishing.DraftRefused):
         await publishing.publish(db, draft)
     assert await audit_count(db, "archive-group") == 1
@@ -378,10 +382,9 @@ async def test_the_moderators_page_shows_load_and_groups_with_too_few_moderators
 
 
 async def test_group_health_lists_topics_with_no_reply_after_a_day_and_weekly_posts(
-    db: asyncpg.Connection, admin: ForumClient, grief: Group, author: Member, publish: Publish
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, poster: Member, publish: Publish
 ) -> None:
-    await groups.join_group(db, grief, author.id)
-    lonely = await publish(author, grief, title="Is anyone there")
+    lonely = await publish(poster, grief, title="Is anyone there")
     await db.execute(
         "UPDATE topics SET created_at = now() - interval '30 hours' WHERE id = $1", lonely.topic_id
     )
@@ -421,11 +424,10 @@ async def test_the_base_lexicon_is_shown(admin: ForumClient) -> None:
 
 
 async def test_adding_a_phrase_first_shows_how_recent_posts_would_change_and_saves_nothing(
-    db: asyncpg.Connection, admin: ForumClient, grief: Group, author: Member, publish: Publish
+    db: asyncpg.Connection, admin: ForumClient, grief: Group, poster: Member, publish: Publish
 ) -> None:
-    await groups.join_group(db, grief, author.id)
-    flagged = await publish(author, grief, body="Tomorrow I am walking to the old quarry again.")
-    await publish(author, grief, body="The weather was lovely today.")
+    flagged = await publish(poster, grief, body="Tomorrow I am walking to the old quarry again.")
+    await publish(poster, grief, body="The weather was lovely today.")
     resp = await admin.post_form(
         "/admin/groups/grief/crisis/phrases", {"phrase": "old quarry", "level": "urgent"}
     )
