@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import aiohttp
 import asyncpg
 import pytest
@@ -53,6 +55,13 @@ async def sanction(
     )
 
 
+async def publish_in(
+    writer: ForumClient, group: str, body: str = "Hello"
+) -> aiohttp.ClientResponse:
+    """The writer's attempt to publish a new topic in the group (by slug)."""
+    return await publish_over_http(writer, {"group": group, "title": "Try again", "body": body})
+
+
 async def sanctions_of(db: asyncpg.Connection, member: Member) -> list[tuple[str, int | None]]:
     return [
         tuple(r)
@@ -83,10 +92,7 @@ async def test_a_warning_does_not_stop_publishing(
     mod: ForumClient, writer: ForumClient, cancer: Group, item_id: int
 ) -> None:
     await sanction(mod, item_id, "warn")
-    resp = await publish_over_http(
-        writer, {"group": "cancer", "title": "Still here", "body": "Hello"}
-    )
-    assert resp.status == 303
+    assert (await publish_in(writer, "cancer")).status == 303
 
 
 async def test_the_item_page_lists_the_authors_sanctions_in_the_group(
@@ -105,6 +111,17 @@ async def test_muting_records_a_mute_in_the_group(
 ) -> None:
     await sanction(mod, item_id, "mute")
     assert await sanctions_of(db, author) == [("mute", grief.id)]
+
+
+async def mute_ends_at(db: asyncpg.Connection, member: Member) -> datetime | None:
+    ends_at: datetime | None = await db.fetchval(
+        "SELECT ends_at FROM sanctions WHERE member_id = $1", member.id
+    )
+    return ends_at
+
+
+async def draft_body(db: asyncpg.Connection, author: Member) -> str:
+    return str(await db.fetchval("SELECT body FROM drafts WHERE author_id = $1", author.id))
 
 
 async def test_a_mute_lasts_the_chosen_time(
@@ -127,61 +144,35 @@ async def test_muting_notifies_the_author(
 
 
 async def test_a_muted_member_cannot_publish_in_the_group(
-    db: asyncpg.Connection, mod: ForumClient, writer: ForumClient, grief: Group, item_id: int
+    db: asyncpg.Connection, mod: ForumClient, writer: ForumClient, item_id: int
 ) -> None:
     await sanction(mod, item_id, "mute", reason="Cooling off after an argument")
-    resp = await publish_over_http(
-        writer, {"group": "grief", "title": "Try again", "body": "Hello again"}
-    )
-    assert resp.status == 400
+    assert (await publish_in(writer, "grief")).status == 400
     assert await db.fetchval("SELECT count(*) FROM posts") == 1
 
 
 async def test_a_muted_member_is_told_why_and_until_when(
-    db: asyncpg.Connection,
-    mod: ForumClient,
-    author: Member,
-    writer: ForumClient,
-    grief: Group,
-    item_id: int,
+    db: asyncpg.Connection, mod: ForumClient, author: Member, writer: ForumClient, item_id: int
 ) -> None:
     await sanction(mod, item_id, "mute", reason="Cooling off after an argument")
-    ends_at = await db.fetchval("SELECT ends_at FROM sanctions WHERE member_id = $1", author.id)
-    resp = await publish_over_http(
-        writer, {"group": "grief", "title": "Try again", "body": "Hello again"}
-    )
-    page = await resp.text()
+    ends_at = await mute_ends_at(db, author)
+    page = await (await publish_in(writer, "grief")).text()
     assert "You are muted in Grief and loss" in page
     assert f"until {ends_at:%-d %b %Y %H:%M} UTC" in page
     assert "Cooling off after an argument" in page
 
 
 async def test_a_muted_members_refused_post_keeps_its_draft(
-    db: asyncpg.Connection,
-    mod: ForumClient,
-    author: Member,
-    writer: ForumClient,
-    grief: Group,
-    item_id: int,
+    db: asyncpg.Connection, mod: ForumClient, author: Member, writer: ForumClient, item_id: int
 ) -> None:
     await sanction(mod, item_id, "mute")
-    resp = await publish_over_http(
-        writer, {"group": "grief", "title": "Try again", "body": "Words worth keeping"}
-    )
+    resp = await publish_in(writer, "grief", "Words worth keeping")
     assert "Words worth keeping" in await resp.text()
-    assert (
-        await db.fetchval("SELECT body FROM drafts WHERE author_id = $1", author.id)
-        == "Words worth keeping"
-    )
+    assert await draft_body(db, author) == "Words worth keeping"
 
 
 async def test_a_muted_member_can_still_create_and_save_a_draft(
-    db: asyncpg.Connection,
-    mod: ForumClient,
-    author: Member,
-    writer: ForumClient,
-    grief: Group,
-    item_id: int,
+    db: asyncpg.Connection, mod: ForumClient, author: Member, writer: ForumClient, item_id: int
 ) -> None:
     await sanction(mod, item_id, "mute")
     resp = await writer.post_form(
@@ -193,14 +184,11 @@ async def test_a_muted_member_can_still_create_and_save_a_draft(
         draft_url, {"title": "Later", "body": "Second words", "version": 1}
     )
     assert resp.status == 303
-    assert (
-        await db.fetchval("SELECT body FROM drafts WHERE author_id = $1", author.id)
-        == "Second words"
-    )
+    assert await draft_body(db, author) == "Second words"
 
 
 async def test_a_muted_member_can_still_read_the_group(
-    mod: ForumClient, writer: ForumClient, grief: Group, item_id: int
+    mod: ForumClient, writer: ForumClient, item_id: int
 ) -> None:
     await sanction(mod, item_id, "mute")
     assert (await writer.get("/g/grief")).status == 200
@@ -210,45 +198,25 @@ async def test_a_mute_does_not_block_another_group(
     mod: ForumClient, writer: ForumClient, cancer: Group, item_id: int
 ) -> None:
     await sanction(mod, item_id, "mute")
-    resp = await publish_over_http(
-        writer, {"group": "cancer", "title": "Elsewhere", "body": "Hello"}
-    )
-    assert resp.status == 303
+    assert (await publish_in(writer, "cancer")).status == 303
 
 
 async def test_an_ended_mute_no_longer_blocks(
-    db: asyncpg.Connection,
-    mod: ForumClient,
-    author: Member,
-    writer: ForumClient,
-    grief: Group,
-    item_id: int,
+    db: asyncpg.Connection, mod: ForumClient, author: Member, writer: ForumClient, item_id: int
 ) -> None:
     await sanction(mod, item_id, "mute", duration="1d")
     await db.execute(
         "UPDATE sanctions SET ends_at = now() - interval '1 second' WHERE member_id = $1", author.id
     )
-    resp = await publish_over_http(
-        writer, {"group": "grief", "title": "Back again", "body": "Hello"}
-    )
-    assert resp.status == 303
+    assert (await publish_in(writer, "grief")).status == 303
 
 
 async def test_a_mute_until_lifted_has_no_end_date(
-    db: asyncpg.Connection,
-    mod: ForumClient,
-    author: Member,
-    writer: ForumClient,
-    grief: Group,
-    item_id: int,
+    db: asyncpg.Connection, mod: ForumClient, author: Member, writer: ForumClient, item_id: int
 ) -> None:
     await sanction(mod, item_id, "mute", duration="forever")
-    assert (
-        await db.fetchval("SELECT ends_at FROM sanctions WHERE member_id = $1", author.id) is None
-    )
-    resp = await publish_over_http(
-        writer, {"group": "grief", "title": "Try again", "body": "Hello"}
-    )
+    assert await mute_ends_at(db, author) is None
+    resp = await publish_in(writer, "grief")
     assert resp.status == 400
     assert "You are muted in Grief and loss:" in await resp.text()
 
@@ -274,7 +242,7 @@ async def test_a_removed_member_is_told_why_when_trying_to_publish(
     await sanction(mod, item_id, "remove", reason="Repeated harassment")
     assert (await writer.post_form("/g/grief/join")).status == 400
     assert not await groups.is_active_member(db, grief.id, author.id)
-    resp = await publish_over_http(writer, {"group": "grief", "title": "Back", "body": "Hi"})
+    resp = await publish_in(writer, "grief")
     assert resp.status == 400
     assert "Repeated harassment" in await resp.text()
 
@@ -313,9 +281,7 @@ async def test_a_suspension_blocks_publishing_in_every_group(
     admin: ForumClient, writer: ForumClient, cancer: Group, item_id: int
 ) -> None:
     await sanction(admin, item_id, "suspend", reason="Threats against members")
-    resp = await publish_over_http(
-        writer, {"group": "cancer", "title": "Elsewhere", "body": "Hello"}
-    )
+    resp = await publish_in(writer, "cancer")
     assert resp.status == 400
     page = await resp.text()
     assert "Your account is suspended" in page
@@ -350,18 +316,11 @@ async def test_a_sanction_without_a_reason_answers_400(
     assert await sanctions_of(db, author) == []
 
 
-async def test_an_unknown_sanction_answers_400(
-    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
+@pytest.mark.parametrize(("kind", "duration"), [("ban", "7d"), ("mute", "1y")])
+async def test_an_unknown_sanction_or_duration_answers_400(
+    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int, kind: str, duration: str
 ) -> None:
-    resp = await sanction(mod, item_id, "ban")
-    assert resp.status == 400
-    assert await sanctions_of(db, author) == []
-
-
-async def test_an_unknown_duration_answers_400(
-    db: asyncpg.Connection, mod: ForumClient, author: Member, item_id: int
-) -> None:
-    resp = await sanction(mod, item_id, "mute", duration="1y")
+    resp = await sanction(mod, item_id, kind, duration=duration)
     assert resp.status == 400
     assert await sanctions_of(db, author) == []
 
