@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 import pytest
 
 from forum.moderation import queue
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from forum.storage.queue_items import Item
 from forum.storage.topics import NewPost
 from tests.clients import ClientFactory, ForumClient
 from tests.factories import (
@@ -21,47 +24,74 @@ from tests.factories import (
     publish_over_http,
 )
 
+#: What the `authors_group` and `kept_group` fixtures give.
+NewGroup = Callable[[str], Awaitable[Group]]
 
-async def approve(db: asyncpg.Connection, post_id: int, moderator: Member) -> None:
+
+@pytest.fixture
+def authors_group(make_group: MakeGroup, author: Member) -> NewGroup:
+    """`await authors_group("all")`: a new group in that moderation mode, `author` a member."""
+
+    async def make(moderation: str) -> Group:
+        return await make_group(moderation=moderation, members_=[author])
+
+    return make
+
+
+@pytest.fixture
+def kept_group(authors_group: NewGroup, keeper: Member, appoint: Appoint) -> NewGroup:
+    """Like `authors_group`, with `keeper` appointed to moderate the group."""
+
+    async def make(moderation: str) -> Group:
+        group = await authors_group(moderation)
+        await appoint(group, keeper)
+        return group
+
+    return make
+
+
+async def held_item(db: asyncpg.Connection, post_id: int, moderator: Member) -> Item:
+    """The held post's queue item, as the moderator sees it."""
     item = await queue.get_visible_item(db, await item_for(db, post_id), moderator)
     assert item is not None
-    await queue.approve(db, item, moderator)
+    return item
+
+
+async def approve(db: asyncpg.Connection, post_id: int, moderator: Member) -> None:
+    await queue.approve(db, await held_item(db, post_id, moderator), moderator)
 
 
 # -- Each mode -----------------------------------------------------------------------------------
 
 
 async def test_an_open_group_publishes_a_post_at_once(
-    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+    db: asyncpg.Connection, author: Member, authors_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="open", members_=[author])
-    new = await publish(author, group)
+    new = await publish(author, await authors_group("open"))
     assert (new.held, new.number) == (False, 1)
     assert await post_state(db, new.post_id) == "published"
 
 
 async def test_an_open_group_puts_nothing_in_the_queue(
-    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+    db: asyncpg.Connection, author: Member, authors_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="open", members_=[author])
-    await publish(author, group)
+    await publish(author, await authors_group("open"))
     assert await db.fetchval("SELECT count(*) FROM queue_items") == 0
 
 
 async def test_an_all_group_holds_a_new_topic(
-    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+    db: asyncpg.Connection, author: Member, authors_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="all", members_=[author])
-    new = await publish(author, group)
+    new = await publish(author, await authors_group("all"))
     assert (new.held, new.number) == (True, None)
     assert await post_state(db, new.post_id) == "held"
     assert await db.fetchval("SELECT state FROM topics WHERE id = $1", new.topic_id) == "held"
 
 
 async def test_an_all_group_puts_a_held_post_in_the_queue(
-    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+    db: asyncpg.Connection, author: Member, authors_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="all", members_=[author])
+    group = await authors_group("all")
     new = await publish(author, group)
     row = await db.fetchrow("SELECT * FROM queue_items WHERE post_id = $1", new.post_id)
     assert row is not None
@@ -69,15 +99,9 @@ async def test_an_all_group_puts_a_held_post_in_the_queue(
 
 
 async def test_an_all_group_holds_a_reply(
-    db: asyncpg.Connection,
-    author: Member,
-    make_group: MakeGroup,
-    publish: Publish,
-    keeper: Member,
-    appoint: Appoint,
+    db: asyncpg.Connection, author: Member, keeper: Member, kept_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="all", members_=[author])
-    await appoint(group, keeper)
+    group = await kept_group("all")
     topic = await publish(keeper, group)
     reply = await publish(author, group, topic_id=topic.topic_id)
     assert reply.held
@@ -85,39 +109,26 @@ async def test_an_all_group_holds_a_reply(
 
 
 async def test_an_all_group_still_holds_a_member_with_many_approved_posts(
-    db: asyncpg.Connection,
-    author: Member,
-    keeper: Member,
-    make_group: MakeGroup,
-    publish: Publish,
-    appoint: Appoint,
+    db: asyncpg.Connection, author: Member, keeper: Member, kept_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="all", members_=[author])
-    await appoint(group, keeper)
+    group = await kept_group("all")
     for _ in range(4):
         await approve(db, (await publish(author, group)).post_id, keeper)
     assert (await publish(author, group)).held
 
 
 async def test_a_new_members_group_holds_a_members_first_post(
-    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+    db: asyncpg.Connection, author: Member, authors_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="new-members", members_=[author])
-    new = await publish(author, group)
+    new = await publish(author, await authors_group("new-members"))
     assert new.held
     assert await item_for(db, new.post_id)
 
 
 async def test_a_new_members_group_holds_the_first_three_posts_then_publishes(
-    db: asyncpg.Connection,
-    author: Member,
-    keeper: Member,
-    make_group: MakeGroup,
-    publish: Publish,
-    appoint: Appoint,
+    db: asyncpg.Connection, author: Member, keeper: Member, kept_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="new-members", members_=[author])
-    await appoint(group, keeper)
+    group = await kept_group("new-members")
     held = []
     for n in range(3):
         new = await publish(author, group, title=f"Post {n}")
@@ -130,42 +141,28 @@ async def test_a_new_members_group_holds_the_first_three_posts_then_publishes(
 
 
 async def test_a_new_members_group_keeps_holding_while_the_first_posts_await_review(
-    author: Member, make_group: MakeGroup, publish: Publish
+    author: Member, authors_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="new-members", members_=[author])
+    group = await authors_group("new-members")
     results = [(await publish(author, group, title=f"Post {n}")).held for n in range(4)]
     assert results == [True, True, True, True]
 
 
 async def test_a_new_members_group_does_not_count_rejected_posts(
-    db: asyncpg.Connection,
-    author: Member,
-    keeper: Member,
-    make_group: MakeGroup,
-    publish: Publish,
-    appoint: Appoint,
+    db: asyncpg.Connection, author: Member, keeper: Member, kept_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="new-members", members_=[author])
-    await appoint(group, keeper)
+    group = await kept_group("new-members")
     for _ in range(3):
         new = await publish(author, group)
-        item = await queue.get_visible_item(db, await item_for(db, new.post_id), keeper)
-        assert item is not None
-        await queue.reject(db, item, keeper, "Off topic")
+        await queue.reject(db, await held_item(db, new.post_id, keeper), keeper, "Off topic")
     assert (await publish(author, group)).held
 
 
 async def test_the_number_of_first_posts_held_is_set_per_group(
-    db: asyncpg.Connection,
-    author: Member,
-    keeper: Member,
-    make_group: MakeGroup,
-    publish: Publish,
-    appoint: Appoint,
+    db: asyncpg.Connection, author: Member, keeper: Member, kept_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="new-members", members_=[author])
+    group = await kept_group("new-members")
     await db.execute("UPDATE groups SET moderation_first_posts = 1 WHERE id = $1", group.id)
-    await appoint(group, keeper)
     first = await publish(author, group)
     await approve(db, first.post_id, keeper)
     assert first.held
@@ -173,27 +170,19 @@ async def test_the_number_of_first_posts_held_is_set_per_group(
 
 
 async def test_posts_in_another_group_do_not_count_as_first_posts(
-    author: Member, make_group: MakeGroup, publish: Publish
+    author: Member, authors_group: NewGroup, publish: Publish
 ) -> None:
-    elsewhere = await make_group(moderation="open", members_=[author])
+    elsewhere = await authors_group("open")
     for _ in range(3):
         await publish(author, elsewhere)
-    group = await make_group(moderation="new-members", members_=[author])
-    assert (await publish(author, group)).held
+    assert (await publish(author, await authors_group("new-members"))).held
 
 
-async def test_a_groups_moderator_is_not_held_in_an_all_group(
-    keeper: Member, make_group: MakeGroup, publish: Publish, appoint: Appoint
+@pytest.mark.parametrize("moderation", ["all", "new-members"])
+async def test_a_groups_moderator_is_not_held(
+    keeper: Member, make_group: MakeGroup, publish: Publish, appoint: Appoint, moderation: str
 ) -> None:
-    group = await make_group(moderation="all")
-    await appoint(group, keeper)
-    assert not (await publish(keeper, group)).held
-
-
-async def test_a_groups_moderator_is_not_held_in_a_new_members_group(
-    keeper: Member, make_group: MakeGroup, publish: Publish, appoint: Appoint
-) -> None:
-    group = await make_group(moderation="new-members")
+    group = await make_group(moderation=moderation)
     await appoint(group, keeper)
     assert not (await publish(keeper, group)).held
 
@@ -207,42 +196,32 @@ async def test_a_moderator_of_another_group_is_held(
     assert (await publish(keeper, group)).held
 
 
-async def test_an_admin_is_not_held_in_an_all_group(
-    make_member: MakeMember, make_group: MakeGroup, publish: Publish
+@pytest.mark.parametrize("moderation", ["all", "new-members"])
+async def test_an_admin_is_not_held(
+    make_member: MakeMember, make_group: MakeGroup, publish: Publish, moderation: str
 ) -> None:
     admin = await make_member("overseer", is_admin=True)
-    group = await make_group(moderation="all", members_=[admin])
+    group = await make_group(moderation=moderation, members_=[admin])
     assert not (await publish(admin, group)).held
 
 
-async def test_an_admin_is_not_held_in_a_new_members_group(
-    make_member: MakeMember, make_group: MakeGroup, publish: Publish
+@pytest.mark.parametrize(("moderation", "kinds"), [("all", ["held"]), ("open", [])])
+async def test_holding_a_post_tells_its_author_and_publishing_it_tells_nothing(
+    db: asyncpg.Connection,
+    author: Member,
+    authors_group: NewGroup,
+    publish: Publish,
+    moderation: str,
+    kinds: list[str],
 ) -> None:
-    admin = await make_member("overseer", is_admin=True)
-    group = await make_group(moderation="new-members", members_=[admin])
-    assert not (await publish(admin, group)).held
-
-
-async def test_holding_a_post_tells_its_author(
-    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
-) -> None:
-    group = await make_group(moderation="all", members_=[author])
-    await publish(author, group)
-    assert await notification_kinds(db, author) == ["held"]
-
-
-async def test_publishing_in_an_open_group_tells_the_author_nothing(
-    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
-) -> None:
-    group = await make_group(moderation="open", members_=[author])
-    await publish(author, group)
-    assert await notification_kinds(db, author) == []
+    await publish(author, await authors_group(moderation))
+    assert await notification_kinds(db, author) == kinds
 
 
 async def test_changing_a_group_to_all_holds_the_next_post(
-    db: asyncpg.Connection, author: Member, make_group: MakeGroup, publish: Publish
+    db: asyncpg.Connection, author: Member, authors_group: NewGroup, publish: Publish
 ) -> None:
-    group = await make_group(moderation="open", members_=[author])
+    group = await authors_group("open")
     assert not (await publish(author, group)).held
     await db.execute("UPDATE groups SET moderation = 'all' WHERE id = $1", group.id)
     assert (await publish(author, group)).held
@@ -280,11 +259,19 @@ async def held_topic_url(writer: ForumClient) -> str:
 
 
 @pytest.fixture
-async def open_topic(
-    db: asyncpg.Connection, held_group: Group, keeper: Member, appoint: Appoint, publish: Publish
-) -> NewPost:
+async def moderator(held_group: Group, keeper: Member, appoint: Appoint) -> Member:
+    """`keeper`, appointed to moderate `held_group`."""
     await appoint(held_group, keeper)
-    return await publish(keeper, held_group, title="Open thread", body="Welcome, everyone")
+    return keeper
+
+
+@pytest.fixture
+async def open_topic(held_group: Group, moderator: Member, publish: Publish) -> NewPost:
+    return await publish(moderator, held_group, title="Open thread", body="Welcome, everyone")
+
+
+async def the_held_post(db: asyncpg.Connection) -> int:
+    return int(await db.fetchval("SELECT id FROM posts WHERE state = 'held'"))
 
 
 async def held_reply(writer: ForumClient, topic_id: int) -> str:
@@ -334,7 +321,7 @@ async def test_a_held_topic_is_not_listed_on_the_group_page(
 
 
 async def test_a_held_reply_is_shown_to_its_author_awaiting_review(
-    held_group: Group, open_topic: NewPost, writer: ForumClient
+    open_topic: NewPost, writer: ForumClient
 ) -> None:
     location = await held_reply(writer, open_topic.topic_id)
     page = await (await writer.get(location.split("#")[0])).text()
@@ -343,7 +330,7 @@ async def test_a_held_reply_is_shown_to_its_author_awaiting_review(
 
 
 async def test_a_held_reply_is_absent_from_the_topic_for_another_member(
-    held_group: Group, open_topic: NewPost, writer: ForumClient, onlooker: ForumClient
+    open_topic: NewPost, writer: ForumClient, onlooker: ForumClient
 ) -> None:
     await held_reply(writer, open_topic.topic_id)
     resp = await onlooker.get(f"/t/{open_topic.topic_id}")
@@ -354,7 +341,7 @@ async def test_a_held_reply_is_absent_from_the_topic_for_another_member(
 
 
 async def test_a_held_reply_is_absent_from_the_topic_for_a_visitor(
-    held_group: Group, open_topic: NewPost, writer: ForumClient, client: ForumClient
+    open_topic: NewPost, writer: ForumClient, client: ForumClient
 ) -> None:
     await held_reply(writer, open_topic.topic_id)
     page = await (await client.get(f"/t/{open_topic.topic_id}")).text()
@@ -363,28 +350,18 @@ async def test_a_held_reply_is_absent_from_the_topic_for_a_visitor(
 
 
 async def test_a_held_reply_has_no_link_for_anyone(
-    db: asyncpg.Connection,
-    held_group: Group,
-    open_topic: NewPost,
-    writer: ForumClient,
-    onlooker: ForumClient,
+    db: asyncpg.Connection, open_topic: NewPost, writer: ForumClient, onlooker: ForumClient
 ) -> None:
     await held_reply(writer, open_topic.topic_id)
-    post_id = await db.fetchval("SELECT id FROM posts WHERE state = 'held'")
+    post_id = await the_held_post(db)
     assert (await onlooker.get(f"/p/{post_id}")).status == 404
 
 
 async def test_an_approved_held_topic_is_visible_to_everyone(
-    db: asyncpg.Connection,
-    held_group: Group,
-    writer: ForumClient,
-    client: ForumClient,
-    keeper: Member,
-    appoint: Appoint,
+    db: asyncpg.Connection, moderator: Member, writer: ForumClient, client: ForumClient
 ) -> None:
-    await appoint(held_group, keeper)
     url = await held_topic_url(writer)
-    await approve(db, await db.fetchval("SELECT id FROM posts WHERE state = 'held'"), keeper)
+    await approve(db, await the_held_post(db), moderator)
     page = await (await client.get(url)).text()
     assert "Words only I should see for now" in page
     assert "Awaiting review" not in page
@@ -392,15 +369,14 @@ async def test_an_approved_held_topic_is_visible_to_everyone(
 
 async def test_an_approved_reply_takes_the_next_number_in_its_topic(
     db: asyncpg.Connection,
-    held_group: Group,
     open_topic: NewPost,
+    moderator: Member,
     writer: ForumClient,
     client: ForumClient,
-    keeper: Member,
 ) -> None:
     await held_reply(writer, open_topic.topic_id)
-    post_id = await db.fetchval("SELECT id FROM posts WHERE state = 'held'")
-    await approve(db, post_id, keeper)
+    post_id = await the_held_post(db)
+    await approve(db, post_id, moderator)
     assert await db.fetchval("SELECT number FROM posts WHERE id = $1", post_id) == 2
     page = await (await client.get(f"/t/{open_topic.topic_id}")).text()
     assert 'id="post-2"' in page
