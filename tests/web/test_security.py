@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,14 @@ async def snapshot(db: asyncpg.Connection) -> dict[str, str]:
             f' FROM "{name}" r'
         )
     return digests
+
+
+@asynccontextmanager
+async def changes_nothing(db: asyncpg.Connection) -> AsyncIterator[None]:
+    """Fails unless every table is as it was once the block is done."""
+    before = await snapshot(db)
+    yield
+    assert await snapshot(db) == before
 
 
 @dataclass
@@ -91,10 +101,9 @@ async def test_post_without_csrf_token_is_refused_and_changes_nothing(
     member_client: ForumClient, db: asyncpg.Connection, scene: Scene, pattern: Any
 ) -> None:
     path = route_for(pattern, scene)
-    before = await snapshot(db)
-    resp = await member_client.post_form(path, post_routes(scene)[path], csrf=False)
-    assert resp.status == 403
-    assert await snapshot(db) == before
+    async with changes_nothing(db):
+        resp = await member_client.post_form(path, post_routes(scene)[path], csrf=False)
+        assert resp.status == 403
 
 
 @pytest.mark.parametrize("pattern", ROUTES)
@@ -103,10 +112,11 @@ async def test_post_with_wrong_csrf_token_is_refused_and_changes_nothing(
     member_client: ForumClient, db: asyncpg.Connection, scene: Scene, pattern: Any, token: Any
 ) -> None:
     path = route_for(pattern, scene)
-    before = await snapshot(db)
-    resp = await member_client.post_form(path, {**post_routes(scene)[path], "csrf_token": token})
-    assert resp.status == 403
-    assert await snapshot(db) == before
+    async with changes_nothing(db):
+        resp = await member_client.post_form(
+            path, {**post_routes(scene)[path], "csrf_token": token}
+        )
+        assert resp.status == 403
 
 
 @pytest.mark.parametrize("pattern", ROUTES)
@@ -147,12 +157,11 @@ async def test_csrf_token_is_accepted_in_the_x_csrf_token_header(
 async def test_wrong_x_csrf_token_header_is_refused(
     member_client: ForumClient, db: asyncpg.Connection, scene: Scene
 ) -> None:
-    before = await snapshot(db)
-    resp = await member_client.post_form(
-        f"/g/{scene.other_slug}/join", csrf=False, headers={"X-CSRF-Token": "wrong"}
-    )
-    assert resp.status == 403
-    assert await snapshot(db) == before
+    async with changes_nothing(db):
+        resp = await member_client.post_form(
+            f"/g/{scene.other_slug}/join", csrf=False, headers={"X-CSRF-Token": "wrong"}
+        )
+        assert resp.status == 403
 
 
 async def test_csrf_token_from_another_visitors_browser_is_refused(
@@ -361,9 +370,12 @@ async def test_session_cookie_is_not_marked_secure_over_plain_http(
 # Hostile input: a calm 4xx page, never a 500 or a traceback
 
 
-async def assert_calm_refusal(resp: aiohttp.ClientResponse) -> None:
+async def assert_calm_refusal(resp: aiohttp.ClientResponse, status: int | None = None) -> None:
+    """A 4xx page (`status` exactly, when given) that shows no traceback."""
     text = await resp.text()
     assert 400 <= resp.status < 500, (resp.status, text[:300])
+    if status is not None:
+        assert resp.status == status
     assert "Traceback" not in text
     assert 'File "' not in text
 
@@ -374,8 +386,7 @@ async def test_non_numeric_version_is_a_400_not_a_500(
     resp = await member_client.post_form(
         f"/drafts/{scene.draft_id}", {"title": "t", "body": "b", "version": "seven"}
     )
-    assert resp.status == 400
-    await assert_calm_refusal(resp)
+    await assert_calm_refusal(resp, 400)
 
 
 @pytest.mark.parametrize("version", ["-1", "1.5", "9" * 40, "²", "\u0661", " "])
@@ -390,16 +401,13 @@ async def test_implausible_version_is_refused_calmly(
 async def test_implausible_draft_id_is_not_found(
     member_client: ForumClient, scene: Scene, draft_id: Any
 ) -> None:
-    resp = await member_client.get(f"/drafts/{draft_id}")
-    assert resp.status == 404
-    await assert_calm_refusal(resp)
+    await assert_calm_refusal(await member_client.get(f"/drafts/{draft_id}"), 404)
 
 
 async def test_nul_character_in_a_draft_url_is_refused_calmly(
     member_client: ForumClient, scene: Scene
 ) -> None:
-    resp = await member_client.get(f"/drafts/{scene.draft_id}%00")
-    await assert_calm_refusal(resp)
+    await assert_calm_refusal(await member_client.get(f"/drafts/{scene.draft_id}%00"))
 
 
 async def test_nul_character_in_a_draft_is_dropped_not_a_500(
@@ -434,26 +442,22 @@ async def test_nul_character_in_a_search_is_not_a_500(
 async def test_odd_group_slug_is_not_found(
     client: ForumClient, public_group: Group, slug: Any
 ) -> None:
-    resp = await client.get(f"/g/{slug}")
-    assert resp.status == 404
-    await assert_calm_refusal(resp)
+    await assert_calm_refusal(await client.get(f"/g/{slug}"), 404)
 
 
 @pytest.mark.parametrize("slug", ["%00", "gri%00ef"])
 async def test_nul_character_in_a_group_slug_is_refused_calmly(
     client: ForumClient, public_group: Group, slug: str
 ) -> None:
-    resp = await client.get(f"/g/{slug}")
-    await assert_calm_refusal(resp)
+    await assert_calm_refusal(await client.get(f"/g/{slug}"))
 
 
 async def test_nul_character_in_a_join_url_is_refused_calmly(
     member_client: ForumClient, db: asyncpg.Connection, scene: Scene
 ) -> None:
-    before = await snapshot(db)
-    resp = await member_client.post_form("/g/can%00cer/join")
-    await assert_calm_refusal(resp)
-    assert await snapshot(db) == before
+    async with changes_nothing(db):
+        resp = await member_client.post_form("/g/can%00cer/join")
+        await assert_calm_refusal(resp)
 
 
 @pytest.mark.parametrize("page", ["²", "0", "-1", "x", "9" * 40])
@@ -464,16 +468,14 @@ async def test_odd_topic_page_number_is_refused_calmly(
         f"/drafts/{scene.draft_id}/publish", {"version": scene.version}
     )
     topic_url = resp.headers["Location"].split("#")[0]
-    resp = await member_client.get(topic_url, params={"page": page})
-    await assert_calm_refusal(resp)
+    await assert_calm_refusal(await member_client.get(topic_url, params={"page": page}))
 
 
 @pytest.mark.parametrize("cursor", ["²-1", "1-²", "x", "--", "9" * 40 + "-1"])
 async def test_odd_group_page_cursor_is_refused_calmly(
     client: ForumClient, public_group: Group, cursor: Any
 ) -> None:
-    resp = await client.get("/g/grief", params={"before": cursor})
-    await assert_calm_refusal(resp)
+    await assert_calm_refusal(await client.get("/g/grief", params={"before": cursor}))
 
 
 async def test_form_body_that_is_not_utf8_is_refused_calmly(
@@ -491,15 +493,12 @@ async def test_form_body_that_is_not_utf8_is_refused_calmly(
 async def test_oversized_request_gets_413_and_changes_nothing(
     member_client: ForumClient, db: asyncpg.Connection, scene: Scene
 ) -> None:
-    before = await snapshot(db)
-    resp = await member_client.post_form(
-        "/drafts", {"group": "grief", "title": "Big", "body": "x" * (MAX_REQUEST_BYTES + 1024)}
-    )
-    assert resp.status == 413
-    text = await resp.text()
-    assert "larger than any post" in text
-    assert "Traceback" not in text
-    assert await snapshot(db) == before
+    async with changes_nothing(db):
+        resp = await member_client.post_form(
+            "/drafts", {"group": "grief", "title": "Big", "body": "x" * (MAX_REQUEST_BYTES + 1024)}
+        )
+        await assert_calm_refusal(resp, 413)
+        assert "larger than any post" in await resp.text()
 
 
 async def test_request_just_under_the_size_limit_is_handled(
