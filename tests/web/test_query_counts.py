@@ -9,6 +9,7 @@ would prove nothing about the page itself.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -34,6 +35,33 @@ class Counter:
         self.statements.append(record.query)
 
 
+@dataclass
+class Counted:
+    """The counter of the app's statements, and `client_for(member)` (None: a visitor)."""
+
+    counter: Counter
+    client_for: Callable[[Member | None], Awaitable[ForumClient]]
+
+    async def statements_for(self, client: ForumClient, path: str) -> list[str]:
+        resp = await client.get(path)  # warm: prepared statements, type introspection
+        assert resp.status == 200, path
+        self.counter.statements.clear()
+        resp = await client.get(path)
+        assert resp.status == 200, path
+        await resp.read()
+        return list(self.counter.statements)
+
+    async def assert_flat(
+        self, client: ForumClient, path: str, grow: Callable[[], Awaitable[None]]
+    ) -> None:
+        few = await self.statements_for(client, path)
+        await grow()
+        many = await self.statements_for(client, path)
+        assert len(many) == len(few), (
+            f"{path}: {len(few)} statements, then {len(many)}:\n" + "\n".join(many)
+        )
+
+
 @pytest.fixture
 async def counted(
     aiohttp_server: Any,
@@ -41,7 +69,7 @@ async def counted(
     settings: Any,
     db: asyncpg.Connection,
     monkeypatch: pytest.MonkeyPatch,
-) -> tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]]:
+) -> Counted:
     counter = Counter()
     real = storage_db.create_pool
 
@@ -68,31 +96,7 @@ async def counted(
             http.session.cookie_jar.update_cookies({"forum_csrf": binding})
         return ForumClient(http, binding)
 
-    return counter, client_for
-
-
-async def statements_for(counter: Counter, client: ForumClient, path: str) -> list[str]:
-    resp = await client.get(path)  # warm: prepared statements, type introspection
-    assert resp.status == 200, path
-    counter.statements.clear()
-    resp = await client.get(path)
-    assert resp.status == 200, path
-    await resp.read()
-    return list(counter.statements)
-
-
-async def assert_flat(
-    counter: Counter,
-    client: ForumClient,
-    path: str,
-    grow: Callable[[], Awaitable[None]],
-) -> None:
-    few = await statements_for(counter, client, path)
-    await grow()
-    many = await statements_for(counter, client, path)
-    assert len(many) == len(few), f"{path}: {len(few)} statements, then {len(many)}:\n" + "\n".join(
-        many
-    )
+    return Counted(counter, client_for)
 
 
 #: An author, a reader, a moderator and their group.
@@ -120,33 +124,31 @@ def viewer_of(scene: Any, name: str) -> Member | None:
 
 @pytest.mark.parametrize("who", VIEWERS)
 async def test_the_directory_costs_the_same_with_more_groups(
-    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    counted: Counted,
     scene: Scene,
     make_group: MakeGroup,
     who: Any,
 ) -> None:
-    counter, client_for = counted
-    client = await client_for(viewer_of(scene, who))
+    client = await counted.client_for(viewer_of(scene, who))
 
     async def grow() -> None:
         for n in range(8):
             await make_group(f"more-{n}", visibility="members" if n % 2 else "public")
 
-    await assert_flat(counter, client, "/", grow)
+    await counted.assert_flat(client, "/", grow)
 
 
 @pytest.mark.parametrize("who", VIEWERS)
 @pytest.mark.parametrize("deep", [False, True])
 async def test_a_group_page_costs_the_same_with_more_topics(
-    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    counted: Counted,
     scene: Scene,
     db: asyncpg.Connection,
     who: Any,
     deep: bool,
 ) -> None:
-    counter, client_for = counted
     author, _reader, _keeper, group = scene
-    client = await client_for(viewer_of(scene, who))
+    client = await counted.client_for(viewer_of(scene, who))
     for n in range(35):
         await make_thread(db, group, author, title=f"Topic {n}")
     path = "/g/grief"
@@ -159,19 +161,18 @@ async def test_a_group_page_costs_the_same_with_more_topics(
         for n in range(35):
             await make_thread(db, group, author, title=f"Older topic {n}")
 
-    await assert_flat(counter, client, path, grow)
+    await counted.assert_flat(client, path, grow)
 
 
 @pytest.mark.parametrize("who", VIEWERS)
 async def test_a_topic_page_costs_the_same_with_twenty_replies(
-    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    counted: Counted,
     scene: Scene,
     db: asyncpg.Connection,
     who: Any,
 ) -> None:
-    counter, client_for = counted
     author, reader, _keeper, group = scene
-    client = await client_for(viewer_of(scene, who))
+    client = await counted.client_for(viewer_of(scene, who))
     topic_id, _ = await make_thread(db, group, author, replies=1)
 
     async def grow() -> None:
@@ -188,40 +189,38 @@ async def test_a_topic_page_costs_the_same_with_twenty_replies(
                     persona="Named" if n % 7 == 1 else None,
                 )
 
-    await assert_flat(counter, client, f"/t/{topic_id}", grow)
+    await counted.assert_flat(client, f"/t/{topic_id}", grow)
 
 
 async def test_the_drafts_page_costs_the_same_with_more_drafts(
-    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    counted: Counted,
     scene: Scene,
     make_draft: MakeDraft,
 ) -> None:
-    counter, client_for = counted
     _author, reader, _keeper, group = scene
-    client = await client_for(reader)
+    client = await counted.client_for(reader)
     await make_draft(reader, group, title="First draft")
 
     async def grow() -> None:
         for n in range(15):
             await make_draft(reader, group, title=f"Draft {n}", body="words " * n)
 
-    await assert_flat(counter, client, "/drafts", grow)
+    await counted.assert_flat(client, "/drafts", grow)
 
 
 async def test_the_moderation_queue_costs_the_same_with_more_items(
-    counted: tuple[Counter, Callable[[Member | None], Awaitable[ForumClient]]],
+    counted: Counted,
     scene: Scene,
     db: asyncpg.Connection,
     make_member: MakeMember,
     make_draft: MakeDraft,
 ) -> None:
-    counter, client_for = counted
     _author, _reader, keeper, group = scene
     await db.execute("UPDATE groups SET moderation = 'all' WHERE id = $1", group.id)
     held = await groups.get_group_by_slug(db, group.slug)
     assert held is not None
     group = held
-    client = await client_for(keeper)
+    client = await counted.client_for(keeper)
 
     async def held_posts(count: int) -> None:
         for n in range(count):
@@ -233,4 +232,4 @@ async def test_the_moderation_queue_costs_the_same_with_more_items(
             await publishing.publish(db, draft)
 
     await held_posts(2)
-    await assert_flat(counter, client, "/mod", lambda: held_posts(12))
+    await counted.assert_flat(client, "/mod", lambda: held_posts(12))
