@@ -9,7 +9,7 @@ pseudonym for 30 days before it is free again.
 from __future__ import annotations
 
 import json
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 import aiohttp
 import asyncpg
@@ -22,7 +22,7 @@ from forum.storage.members import Member
 from forum.storage.topics import NewPost
 from tests.anonymity.threads import post_authors, set_name
 from tests.clients import PASSWORD, ClientFactory, ForumClient
-from tests.factories import SECRET, Appoint, MakeDraft, MakeMember, Publish, item_for, version_of
+from tests.factories import SECRET, Appoint, MakeDraft, Publish, item_for, version_of
 
 NAME = "stillwater"
 
@@ -56,6 +56,11 @@ async def written(
     )
     draft = await make_draft(author, grief, body="unsent draft words", anonymous=True)
     return {"topic": topic, "named": named, "renamed": renamed, "draft": draft}
+
+
+async def topic_page(client: ForumClient, post: NewPost) -> str:
+    """The page of the topic `post` is in, as `client` sees it."""
+    return await (await client.get(f"/t/{post.topic_id}")).text()
 
 
 async def export_of(client: ForumClient) -> dict[str, Any]:
@@ -122,9 +127,9 @@ async def test_the_export_contains_group_names(writer: ForumClient, written: Wri
 
 
 async def test_another_members_export_contains_none_of_the_first_members_data(
-    make_client: ClientFactory, other: Member, written: Written
+    other_client: ForumClient, written: Written
 ) -> None:
-    resp = await (await make_client(other)).get("/account/export")
+    resp = await other_client.get("/account/export")
     text = await resp.text()
     data = json.loads(text)
     assert data["member"]["pseudonym"] == "harbourlight"
@@ -143,11 +148,10 @@ async def test_another_members_export_contains_none_of_the_first_members_data(
 
 
 async def test_the_export_ignores_any_member_named_in_the_address(
-    make_client: ClientFactory, other: Member, author: Member, written: Written
+    other_client: ForumClient, author: Member, written: Written
 ) -> None:
-    client = await make_client(other)
     for query in (f"?member={author.id}", f"?pseudonym={SECRET}", f"?id={author.id}"):
-        text = await (await client.get("/account/export" + query)).text()
+        text = await (await other_client.get("/account/export" + query)).text()
         assert "unsigned opening words" not in text
 
 
@@ -173,6 +177,12 @@ async def delete(
     return await client.post_form("/account/delete", {"password": password, **fields})
 
 
+@pytest.fixture
+async def account_deleted(writer: ForumClient, written: Written) -> None:
+    """The author deleted their account after writing `written`, keeping their posts."""
+    assert (await delete(writer)).status == 303
+
+
 async def is_deleted(db: asyncpg.Connection, member: Member) -> bool:
     """Whether the member's row is marked deleted (`deleted_at` set)."""
     when = await db.fetchval("SELECT deleted_at FROM members WHERE id = $1", member.id)
@@ -192,7 +202,7 @@ async def test_deleting_with_the_wrong_password_is_refused_and_changes_nothing(
     assert not await is_deleted(db, author)
     assert (await writer.get("/account")).status == 200  # still signed in
     assert len((await export_of(writer))["drafts"]) == 1
-    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    page = await topic_page(client, written["topic"])
     assert "signed reply words" in page
     assert SECRET in page
 
@@ -224,10 +234,7 @@ async def test_deleting_ends_every_session(
     assert await db.fetchval("SELECT count(*) FROM sessions WHERE member_id = $1", author.id) == 0
 
 
-async def test_a_deleted_member_cannot_sign_in(
-    client: ForumClient, writer: ForumClient, written: Written
-) -> None:
-    await delete(writer)
+async def test_a_deleted_member_cannot_sign_in(client: ForumClient, account_deleted: None) -> None:
     resp = await client.post_form("/login", {"pseudonym": SECRET, "password": PASSWORD})
     assert resp.status == 400
     assert "That pseudonym and password don" in await resp.text()
@@ -241,44 +248,41 @@ async def test_a_saved_session_token_no_longer_works_after_deletion(
     assert await sessions.get_session_member(db, token) is None
 
 
-async def test_after_deletion_named_posts_show_deleted_member(
-    client: ForumClient, writer: ForumClient, written: Written
+@pytest.mark.parametrize(
+    ("post", "body", "former_name"),
+    [("named", "signed reply words", SECRET), ("renamed", "words under another name", NAME)],
+    ids=["under-the-pseudonym", "under-a-group-name"],
+)
+async def test_after_deletion_signed_posts_show_deleted_member(
+    client: ForumClient,
+    written: Written,
+    account_deleted: None,
+    post: Literal["named", "renamed"],
+    body: str,
+    former_name: str,
 ) -> None:
-    await delete(writer)
-    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    page = await topic_page(client, written[post])
     assert post_authors(page)[2] == "deleted member"
-    assert "signed reply words" in page
-    assert SECRET not in page
-
-
-async def test_after_deletion_posts_under_a_group_name_show_deleted_member(
-    client: ForumClient, writer: ForumClient, written: Written
-) -> None:
-    await delete(writer)
-    page = await (await client.get("/t/" + str(written["renamed"].topic_id))).text()
-    assert post_authors(page)[2] == "deleted member"
-    assert NAME not in page
+    assert body in page
+    assert former_name not in page
 
 
 async def test_after_deletion_anonymous_posts_stay_anonymous(
-    client: ForumClient, writer: ForumClient, written: Written
+    client: ForumClient, written: Written, account_deleted: None
 ) -> None:
-    await delete(writer)
-    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    page = await topic_page(client, written["topic"])
     assert post_authors(page)[1] == "Anonymous 1 (started this topic)"
 
 
 async def test_after_deletion_the_profile_page_is_gone(
-    client: ForumClient, writer: ForumClient, written: Written
+    client: ForumClient, account_deleted: None
 ) -> None:
-    await delete(writer)
     assert (await client.get(f"/m/{SECRET}")).status == 404
 
 
 async def test_deletion_drops_drafts_and_group_names(
-    db: asyncpg.Connection, writer: ForumClient, author: Member, written: Written
+    db: asyncpg.Connection, author: Member, account_deleted: None
 ) -> None:
-    await delete(writer)
     assert await db.fetchval("SELECT count(*) FROM drafts WHERE author_id = $1", author.id) == 0
     assert (
         await db.fetchval("SELECT count(*) FROM group_members WHERE member_id = $1", author.id) == 0
@@ -303,21 +307,16 @@ async def test_deletion_ends_a_moderators_appointment(
 
 async def test_after_deletion_a_moderator_sees_deleted_member_on_the_item(
     db: asyncpg.Connection,
-    make_client: ClientFactory,
-    make_member: MakeMember,
-    appoint: Appoint,
-    grief: Group,
-    other: Member,
+    grief_mod: ForumClient,
+    other_client: ForumClient,
     writer: ForumClient,
     written: Written,
 ) -> None:
-    keeper = await make_member("keeper")
-    await appoint(grief, keeper)
     post_id = written["named"].post_id
-    await (await make_client(other)).post_form(f"/p/{post_id}/report", {"reason": "spam"})
+    await other_client.post_form(f"/p/{post_id}/report", {"reason": "spam"})
     await delete(writer)
     item_id = await item_for(db, post_id, "report")
-    page = await (await (await make_client(keeper)).get(f"/mod/items/{item_id}")).text()
+    page = await (await grief_mod.get(f"/mod/items/{item_id}")).text()
     assert "Author: deleted member" in page
     assert SECRET not in page
 
@@ -326,7 +325,7 @@ async def test_removing_posts_leaves_placeholders_in_order(
     client: ForumClient, writer: ForumClient, written: Written
 ) -> None:
     await delete(writer, remove_posts="on")
-    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    page = await topic_page(client, written["topic"])
     assert page.count("This post was deleted by its author.") == 2
     assert post_authors(page) == {}
 
@@ -334,22 +333,17 @@ async def test_removing_posts_leaves_placeholders_in_order(
 async def test_removing_posts_leaves_their_text_nowhere(
     db: asyncpg.Connection,
     client: ForumClient,
-    make_client: ClientFactory,
-    make_member: MakeMember,
+    grief_mod: ForumClient,
+    keeper: Member,
     appoint: Appoint,
-    grief: Group,
     recovery: Group,
-    other: Member,
+    other_client: ForumClient,
     writer: ForumClient,
     written: Written,
 ) -> None:
-    keeper = await make_member("keeper")
-    await appoint(grief, keeper)
     await appoint(recovery, keeper)
-    reporter = await make_client(other)
-    await reporter.post_form(f"/p/{written['named'].post_id}/report", {"reason": "spam"})
+    await other_client.post_form(f"/p/{written['named'].post_id}/report", {"reason": "spam"})
     await delete(writer, remove_posts="on")
-    mod = await make_client(keeper)
     item_ids = [r["id"] for r in await db.fetch("SELECT id FROM queue_items")]
     topic_ids = [written[k].topic_id for k in ("topic", "renamed")]
     paths = [
@@ -361,7 +355,7 @@ async def test_removing_posts_leaves_their_text_nowhere(
         *(f"/mod/items/{i}" for i in item_ids),
         "/mod/log",
     ]
-    for viewer in (client, reporter, mod):
+    for viewer in (client, other_client, grief_mod):
         for path in paths:
             resp = await viewer.get(path)
             text = await resp.text()
@@ -399,16 +393,15 @@ async def test_removing_posts_leaves_other_members_replies_readable(
 ) -> None:
     await publish(other, grief, topic_id=written["topic"].topic_id, body="a kind answer")
     await delete(writer, remove_posts="on")
-    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    page = await topic_page(client, written["topic"])
     assert "a kind answer" in page
     assert post_authors(page) == {3: "harbourlight"}
 
 
 async def test_without_remove_posts_the_text_stays(
-    client: ForumClient, writer: ForumClient, written: Written
+    client: ForumClient, written: Written, account_deleted: None
 ) -> None:
-    await delete(writer)
-    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    page = await topic_page(client, written["topic"])
     assert "unsigned opening words" in page
 
 
@@ -425,6 +418,15 @@ async def delete_days_ago(
         author.id,
         days,
     )
+
+
+@pytest.fixture
+async def released(
+    db: asyncpg.Connection, writer: ForumClient, author: Member, written: Written
+) -> None:
+    """The author deleted their account 31 days ago, and the pseudonym has been released."""
+    await delete_days_ago(db, writer, author, 31)
+    assert await own_data.release_old_pseudonyms(db) == 1
 
 
 async def register(client: ForumClient, pseudonym: str) -> aiohttp.ClientResponse:
@@ -446,41 +448,24 @@ async def test_a_deleted_pseudonym_cannot_be_registered_within_30_days(
 
 
 async def test_a_deleted_pseudonym_can_be_registered_after_it_is_released(
-    db: asyncpg.Connection,
-    client: ForumClient,
-    writer: ForumClient,
-    author: Member,
-    written: Written,
+    db: asyncpg.Connection, client: ForumClient, author: Member, released: None
 ) -> None:
-    await delete_days_ago(db, writer, author, 31)
-    assert await own_data.release_old_pseudonyms(db) == 1
     tombstone = await db.fetchval("SELECT pseudonym FROM members WHERE id = $1", author.id)
     assert tombstone.startswith("deleted-")
     assert len(tombstone) == len("deleted-") + 16
     assert (await register(client, SECRET)).status == 303
 
 
-async def test_releasing_twice_changes_nothing_more(
-    db: asyncpg.Connection, writer: ForumClient, author: Member, written: Written
-) -> None:
-    await delete_days_ago(db, writer, author, 31)
-    assert await own_data.release_old_pseudonyms(db) == 1
+async def test_releasing_twice_changes_nothing_more(db: asyncpg.Connection, released: None) -> None:
     assert await own_data.release_old_pseudonyms(db) == 0
 
 
 async def test_a_newcomer_with_a_released_pseudonym_is_not_given_the_old_posts(
-    db: asyncpg.Connection,
-    make_client: ClientFactory,
-    client: ForumClient,
-    writer: ForumClient,
-    author: Member,
-    written: Written,
+    make_client: ClientFactory, client: ForumClient, written: Written, released: None
 ) -> None:
-    await delete_days_ago(db, writer, author, 31)
-    await own_data.release_old_pseudonyms(db)
     newcomer = await make_client()
     assert (await register(newcomer, SECRET)).status == 303
-    page = await (await client.get(f"/t/{written['topic'].topic_id}")).text()
+    page = await topic_page(client, written["topic"])
     assert post_authors(page)[2] == "deleted member"
     assert SECRET not in page
     assert "signed reply words" not in await (await client.get(f"/m/{SECRET}")).text()
@@ -498,13 +483,7 @@ async def test_a_tombstone_name_cannot_be_registered(
 
 
 async def test_removing_posts_also_removes_their_earlier_versions(
-    db: asyncpg.Connection,
-    make_client: ClientFactory,
-    make_member: MakeMember,
-    appoint: Appoint,
-    grief: Group,
-    writer: ForumClient,
-    written: Written,
+    db: asyncpg.Connection, grief_mod: ForumClient, writer: ForumClient, written: Written
 ) -> None:
     """An edited post's old text is kept for moderators; "remove my posts" must take it too."""
     post_id = written["named"].post_id
@@ -516,8 +495,6 @@ async def test_removing_posts_also_removes_their_earlier_versions(
     )
     assert resp.status == 303
     await delete(writer, remove_posts="on")
-    keeper = await make_member("keeper")
-    await appoint(grief, keeper)
-    page = await (await (await make_client(keeper)).get(f"/mod/posts/{post_id}/history")).text()
+    page = await (await grief_mod.get(f"/mod/posts/{post_id}/history")).text()
     assert "signed reply words" not in page
     assert await db.fetchval("SELECT count(*) FROM post_versions WHERE post_id = $1", post_id) == 0
