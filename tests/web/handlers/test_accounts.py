@@ -457,11 +457,17 @@ async def test_logout_ends_only_this_browsers_session(
     assert await is_signed_in_as(phone, "river")
 
 
-async def test_expired_session_is_treated_as_a_visitor(
-    member_client: ForumClient, db: asyncpg.Connection
-) -> None:
+@pytest.fixture
+async def expired_client(member_client: ForumClient, db: asyncpg.Connection) -> ForumClient:
+    """The member's browser, once their session has expired."""
     await db.execute("UPDATE sessions SET expires_at = now() - interval '1 minute'")
-    resp = await member_client.get("/")
+    return member_client
+
+
+async def test_expired_session_is_treated_as_a_visitor(
+    expired_client: ForumClient,
+) -> None:
+    resp = await expired_client.get("/")
     assert resp.status == 200
     text = await resp.text()
     assert "Signed in as" not in text
@@ -469,20 +475,18 @@ async def test_expired_session_is_treated_as_a_visitor(
 
 
 async def test_expired_session_cookie_is_cleared(
-    member_client: ForumClient, db: asyncpg.Connection
+    expired_client: ForumClient,
 ) -> None:
-    await db.execute("UPDATE sessions SET expires_at = now() - interval '1 minute'")
-    resp = await member_client.get("/")
+    resp = await expired_client.get("/")
     cookie = resp.cookies[SESSION_COOKIE]
     assert cookie.value == ""
     assert cookie["max-age"] == "0"
 
 
 async def test_expired_session_cannot_reach_member_pages(
-    member_client: ForumClient, db: asyncpg.Connection
+    expired_client: ForumClient,
 ) -> None:
-    await db.execute("UPDATE sessions SET expires_at = now() - interval '1 minute'")
-    resp = await member_client.get("/drafts")
+    resp = await expired_client.get("/drafts")
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
 

@@ -700,6 +700,13 @@ async def test_publishing_twice_creates_one_topic(
 # -- Anonymous posting ---------------------------------------------------------------------------
 
 
+@pytest.fixture
+async def withdrawn_draft(make_group: MakeGroup, member: Member, make_draft: MakeDraft) -> Draft:
+    """The member's anonymous draft in a group that has since stopped allowing anonymous posts."""
+    group = await make_group("grief", anonymous="off", members_=[member])
+    return await make_draft(member, group, anonymous=True)
+
+
 async def _publish_via_forms(member_client: ForumClient, slug: str, *, anonymous: bool) -> str:
     created = await member_client.post_form(
         "/drafts",
@@ -766,46 +773,32 @@ async def test_anonymous_flag_is_ignored_in_a_group_without_anonymous_posting(
 
 
 async def test_anonymous_draft_in_a_group_without_anonymous_posting_is_not_published_named(
-    member_client: ForumClient,
-    db: asyncpg.Connection,
-    member: Member,
-    make_group: MakeGroup,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, withdrawn_draft: Draft
 ) -> None:
-    group = await make_group("grief", anonymous="off", members_=[member])
-    draft = await make_draft(member, group, anonymous=True)  # e.g. the group changed since
-    resp = await publish_draft(member_client, draft)
-    assert "no longer allows anonymous posts" in await refused_to_publish(resp, db, draft)
+    resp = await publish_draft(member_client, withdrawn_draft)
+    assert "no longer allows anonymous posts" in await refused_to_publish(resp, db, withdrawn_draft)
     assert await row_count(db, "drafts") == 1
 
 
 async def test_publishing_from_the_editor_after_anonymity_was_withdrawn_asks_first(
-    member_client: ForumClient,
-    db: asyncpg.Connection,
-    member: Member,
-    make_group: MakeGroup,
-    make_draft: MakeDraft,
+    member_client: ForumClient, db: asyncpg.Connection, withdrawn_draft: Draft
 ) -> None:
-    group = await make_group("grief", anonymous="off", members_=[member])
-    draft = await make_draft(member, group, anonymous=True)
-    form = {"title": draft.title, "body": draft.body}
-    resp = await publish_draft(member_client, draft, **form)
+    form = {"title": withdrawn_draft.title, "body": withdrawn_draft.body}
+    resp = await publish_draft(member_client, withdrawn_draft, **form)
     # The page names the pseudonym it would appear under.
-    assert "river" in await refused_to_publish(resp, db, draft)
+    assert "river" in await refused_to_publish(resp, db, withdrawn_draft)
     saved = await db.fetchrow("SELECT anonymous, version FROM drafts")
     assert saved is not None
     assert saved["anonymous"] is False
-    again = await publish_draft(member_client, draft, **form, version=saved["version"])
+    again = await publish_draft(member_client, withdrawn_draft, **form, version=saved["version"])
     assert again.status == 303
     assert await db.fetchval("SELECT anonymous FROM posts") is False
 
 
 async def test_preview_shows_the_name_an_anonymous_draft_will_be_published_under(
-    member_client: ForumClient, member: Member, make_group: MakeGroup, make_draft: MakeDraft
+    member_client: ForumClient, withdrawn_draft: Draft
 ) -> None:
-    group = await make_group("grief", anonymous="off", members_=[member])
-    draft = await make_draft(member, group, anonymous=True)  # e.g. the group changed since
-    text = await (await member_client.get(f"/drafts/{draft.id}")).text()
+    text = await (await member_client.get(f"/drafts/{withdrawn_draft.id}")).text()
     assert re.search(r'class="post__author"[^>]*>river</span>', text)
     assert '<span class="anon">Anonymous</span>' not in text
 
