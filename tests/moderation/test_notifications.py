@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import asyncpg
 import pytest
 
@@ -16,42 +18,40 @@ async def reader(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
 
 
-async def held_item(
-    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, title: str = "A title"
-) -> int:
-    return await item_for(db, (await publish(author, grief, title=title)).post_id)
+class HeldItem(Protocol):
+    async def __call__(self, title: str = "A title", *, by: Member | None = None) -> int: ...
+
+
+@pytest.fixture
+def held_item(db: asyncpg.Connection, publish: Publish, author: Member, grief: Group) -> HeldItem:
+    """`await held_item()`: the queue item of a new post held in grief, by `author` unless `by`."""
+
+    async def hold(title: str = "A title", *, by: Member | None = None) -> int:
+        return await item_for(db, (await publish(by or author, grief, title=title)).post_id)
+
+    return hold
 
 
 async def test_a_held_post_appears_in_its_authors_notifications(
-    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+    held_item: HeldItem, reader: ForumClient
 ) -> None:
-    await held_item(db, publish, author, grief)
+    await held_item()
     page = await (await reader.get("/notifications")).text()
     assert "Your post in Grief and loss is waiting for a moderator" in page
 
 
 async def test_an_approved_post_appears_in_its_authors_notifications(
-    db: asyncpg.Connection,
-    publish: Publish,
-    author: Member,
-    grief: Group,
-    mod: ForumClient,
-    reader: ForumClient,
+    held_item: HeldItem, mod: ForumClient, reader: ForumClient
 ) -> None:
-    await mod.post_form(f"/mod/items/{await held_item(db, publish, author, grief)}/approve")
+    await mod.post_form(f"/mod/items/{await held_item()}/approve")
     page = await (await reader.get("/notifications")).text()
     assert "Your post in Grief and loss was approved" in page
 
 
 async def test_a_rejected_post_appears_with_the_reason(
-    db: asyncpg.Connection,
-    publish: Publish,
-    author: Member,
-    grief: Group,
-    mod: ForumClient,
-    reader: ForumClient,
+    held_item: HeldItem, mod: ForumClient, reader: ForumClient
 ) -> None:
-    item_id = await held_item(db, publish, author, grief)
+    item_id = await held_item()
     await mod.post_form(f"/mod/items/{item_id}/reject", {"reason": "Please do not share addresses"})
     page = await (await reader.get("/notifications")).text()
     assert "A moderator removed your post in Grief and loss" in page
@@ -59,15 +59,10 @@ async def test_a_rejected_post_appears_with_the_reason(
 
 
 async def test_held_approved_and_rejected_are_all_listed_newest_first(
-    db: asyncpg.Connection,
-    publish: Publish,
-    author: Member,
-    grief: Group,
-    mod: ForumClient,
-    reader: ForumClient,
+    held_item: HeldItem, mod: ForumClient, reader: ForumClient
 ) -> None:
-    first = await held_item(db, publish, author, grief, "First")
-    second = await held_item(db, publish, author, grief, "Second")
+    first = await held_item("First")
+    second = await held_item("Second")
     await mod.post_form(f"/mod/items/{first}/approve")
     await mod.post_form(f"/mod/items/{second}/reject", {"reason": "Duplicate"})
     page = await (await reader.get("/notifications")).text()
@@ -80,25 +75,25 @@ async def test_held_approved_and_rejected_are_all_listed_newest_first(
 
 
 async def test_new_notifications_are_marked_unread(
-    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+    held_item: HeldItem, reader: ForumClient
 ) -> None:
-    await held_item(db, publish, author, grief)
+    await held_item()
     assert "Unread: " in await (await reader.get("/notifications")).text()
 
 
 async def test_the_header_counts_unread_notifications(
-    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+    held_item: HeldItem, reader: ForumClient
 ) -> None:
-    await held_item(db, publish, author, grief)
-    await held_item(db, publish, author, grief)
+    await held_item()
+    await held_item()
     page = await (await reader.get("/")).text()
     assert '<span class="badge">2<span class="visually-hidden"> unread' in page
 
 
 async def test_marking_notifications_read_clears_unread(
-    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+    db: asyncpg.Connection, held_item: HeldItem, reader: ForumClient
 ) -> None:
-    await held_item(db, publish, author, grief)
+    await held_item()
     resp = await reader.post_form("/notifications/read")
     assert resp.status == 303
     assert resp.headers["Location"] == "/notifications"
@@ -109,28 +104,27 @@ async def test_marking_notifications_read_clears_unread(
 
 
 async def test_marking_read_needs_a_csrf_token(
-    db: asyncpg.Connection, publish: Publish, author: Member, grief: Group, reader: ForumClient
+    db: asyncpg.Connection, held_item: HeldItem, reader: ForumClient
 ) -> None:
-    await held_item(db, publish, author, grief)
+    await held_item()
     assert (await reader.post_form("/notifications/read", csrf=False)).status == 403
     assert await db.fetchval("SELECT count(*) FROM notifications WHERE read_at IS NULL") == 1
 
 
 async def test_marking_read_leaves_other_members_unread(
     db: asyncpg.Connection,
-    publish: Publish,
-    author: Member,
     grief: Group,
+    held_item: HeldItem,
+    reader: ForumClient,
     make_member: MakeMember,
-    make_client: ClientFactory,
 ) -> None:
     other = await make_member("fern")
     await db.execute(
         "INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)", grief.id, other.id
     )
-    await held_item(db, publish, other, grief)
-    await held_item(db, publish, author, grief)
-    await (await make_client(author)).post_form("/notifications/read")
+    await held_item(by=other)
+    await held_item()
+    await reader.post_form("/notifications/read")
     assert (
         await db.fetchval(
             "SELECT count(*) FROM notifications WHERE member_id = $1 AND read_at IS NULL", other.id
@@ -140,14 +134,9 @@ async def test_marking_read_leaves_other_members_unread(
 
 
 async def test_a_member_sees_only_their_own_notifications(
-    db: asyncpg.Connection,
-    publish: Publish,
-    author: Member,
-    grief: Group,
-    make_member: MakeMember,
-    make_client: ClientFactory,
+    held_item: HeldItem, make_member: MakeMember, make_client: ClientFactory
 ) -> None:
-    await held_item(db, publish, author, grief)
+    await held_item()
     other = await make_client(await make_member("fern"))
     page = await (await other.get("/notifications")).text()
     assert "waiting for a moderator" not in page
