@@ -169,14 +169,6 @@ async def test_a_refused_action_keeps_the_typed_reason(
     assert "A careful explanation" in await resp.text()
 
 
-async def test_the_claimant_can_approve_their_claimed_item(
-    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
-) -> None:
-    await mod.post_form(f"/mod/items/{item_id}/claim")
-    assert (await mod.post_form(f"/mod/items/{item_id}/approve")).status == 303
-    assert await post_state(db, held.post_id) == "published"
-
-
 async def expire_claim(db: asyncpg.Connection, item_id: int) -> None:
     await db.execute(
         "UPDATE queue_items SET claimed_until = now() - interval '1 second' WHERE id = $1", item_id
@@ -445,10 +437,11 @@ async def test_escalating_twice_answers_400(
     assert "already been escalated" in await resp.text()
 
 
-async def test_an_escalated_item_can_still_be_decided(
-    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
+@pytest.mark.parametrize("first", ["claim", "escalate"])
+async def test_a_claimed_or_escalated_item_can_still_be_decided_by_that_moderator(
+    db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int, first: str
 ) -> None:
-    await mod.post_form(f"/mod/items/{item_id}/escalate")
+    await mod.post_form(f"/mod/items/{item_id}/{first}")
     assert (await mod.post_form(f"/mod/items/{item_id}/approve")).status == 303
     assert await post_state(db, held.post_id) == "published"
 
