@@ -34,6 +34,15 @@ async def circle(make_group: MakeGroup) -> Group:
     )
 
 
+@pytest.fixture
+async def moderator(
+    circle: Group, keeper: Member, appoint: Appoint, mod: ForumClient
+) -> ForumClient:
+    """`mod`, signed in as `keeper`, who moderates `circle`."""
+    await appoint(circle, keeper)
+    return mod
+
+
 async def state_of(db: asyncpg.Connection, group: Group, member: Member) -> str | None:
     state: str | None = await db.fetchval(
         "SELECT state FROM group_members WHERE group_id = $1 AND member_id = $2",
@@ -63,42 +72,32 @@ async def test_a_moderator_sees_the_request_and_approves_it_and_the_applicant_is
     db: asyncpg.Connection,
     make_client: ClientFactory,
     author: Member,
-    keeper: Member,
-    mod: ForumClient,
+    moderator: ForumClient,
     circle: Group,
-    appoint: Appoint,
 ) -> None:
-    await appoint(circle, keeper)
     applicant = await make_client(author)
     resp = await applicant.post_form("/g/circle/join", {"answer": "My mum died in May"})
     assert resp.status == 303
     assert await state_of(db, circle, author) == "pending"
-    queue = await (await mod.get("/mod")).text()
+    queue = await (await moderator.get("/mod")).text()
     assert "willow" in queue
     assert "My mum died in May" in queue
-    decided = await mod.post_form(f"/mod/join-requests/{circle.id}/{author.id}/approve")
+    decided = await moderator.post_form(f"/mod/join-requests/{circle.id}/{author.id}/approve")
     assert decided.status == 303
     assert await state_of(db, circle, author) == "active"
     assert await notification_kinds(db, author) == ["join-approve"]
     assert await audit_count(db, "join-approve") == 1
-    again = await mod.post_form(f"/mod/join-requests/{circle.id}/{author.id}/approve")
+    again = await moderator.post_form(f"/mod/join-requests/{circle.id}/{author.id}/approve")
     assert again.status == 303
     assert await audit_count(db, "join-approve") == 1
     assert (await applicant.get("/g/circle")).status == 200
 
 
 async def test_a_declined_applicant_is_told_and_may_ask_again(
-    db: asyncpg.Connection,
-    make_client: ClientFactory,
-    author: Member,
-    keeper: Member,
-    mod: ForumClient,
-    circle: Group,
-    appoint: Appoint,
+    db: asyncpg.Connection, author: Member, moderator: ForumClient, circle: Group
 ) -> None:
-    await appoint(circle, keeper)
     await groups.join_group(db, circle, author.id, answer="hello")
-    resp = await mod.post_form(f"/mod/join-requests/{circle.id}/{author.id}/decline")
+    resp = await moderator.post_form(f"/mod/join-requests/{circle.id}/{author.id}/decline")
     assert resp.status == 303
     assert await state_of(db, circle, author) is None
     assert await notification_kinds(db, author) == ["join-decline"]
