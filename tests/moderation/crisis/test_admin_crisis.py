@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -19,6 +20,26 @@ async def admin_client(make_client: ClientFactory, make_member: MakeMember) -> F
 @pytest.fixture
 async def grief(make_group: MakeGroup) -> Group:
     return await make_group("grief", name="Grief and loss")
+
+
+async def crisis_settings(db: asyncpg.Connection) -> tuple[object, ...]:
+    """grief's (crisis_policy, crisis_reescalate_minutes, webhook_url)."""
+    row = await db.fetchrow(
+        "SELECT crisis_policy, crisis_reescalate_minutes, webhook_url"
+        " FROM groups WHERE slug = 'grief'"
+    )
+    assert row is not None
+    return tuple(row)
+
+
+async def add_phrase(client: ForumClient, **form: str) -> aiohttp.ClientResponse:
+    return await client.post_form("/admin/groups/grief/crisis/phrases", form)
+
+
+async def add_resource(client: ForumClient, **fields: str) -> aiohttp.ClientResponse:
+    """Add a resource to grief: `fields` over a form of empty fields."""
+    form = dict.fromkeys(("region", "name", "phone", "text_number", "url", "hours"), "") | fields
+    return await client.post_form("/admin/groups/grief/crisis/resources", form)
 
 
 async def test_a_non_admin_gets_404_on_every_crisis_admin_route(
@@ -47,12 +68,7 @@ async def test_saving_valid_settings_changes_the_group_and_is_audited(
         },
     )
     assert resp.status == 303
-    row = await db.fetchrow(
-        "SELECT crisis_policy, crisis_reescalate_minutes, webhook_url"
-        " FROM groups WHERE slug = 'grief'"
-    )
-    assert row is not None
-    assert tuple(row) == ("publish", 5, "https://hooks.example.org/crisis")
+    assert await crisis_settings(db) == ("publish", 5, "https://hooks.example.org/crisis")
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'crisis-settings'") == 1
 
 
@@ -75,26 +91,18 @@ async def test_invalid_settings_answer_400_keep_what_was_typed_and_change_nothin
     assert resp.status == 400
     if field != "crisis_policy":  # a <select> offers only the valid choices again
         assert value in await resp.text()
-    row = await db.fetchrow(
-        "SELECT crisis_policy, crisis_reescalate_minutes, webhook_url"
-        " FROM groups WHERE slug = 'grief'"
-    )
-    assert row is not None
-    assert tuple(row) == ("hold", 10, None)
+    assert await crisis_settings(db) == ("hold", 10, None)
 
 
 async def test_an_admin_adds_and_removes_a_group_phrase(
     admin_client: ForumClient, grief: Group, db: asyncpg.Connection
 ) -> None:
-    resp = await admin_client.post_form(
-        "/admin/groups/grief/crisis/phrases",
-        {"phrase": "going to the bridge", "level": "urgent", "confirm": "yes"},
+    resp = await add_phrase(
+        admin_client, phrase="going to the bridge", level="urgent", confirm="yes"
     )
     assert resp.status == 303
     phrase_id = await db.fetchval("SELECT id FROM crisis_phrases WHERE group_id = $1", grief.id)
-    again = await admin_client.post_form(
-        "/admin/groups/grief/crisis/phrases", {"phrase": "Going To The Bridge", "level": "urgent"}
-    )
+    again = await add_phrase(admin_client, phrase="Going To The Bridge", level="urgent")
     assert again.status == 400
     assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 1
     gone = await admin_client.post_form(
@@ -110,9 +118,7 @@ async def test_an_admin_adds_and_removes_a_group_phrase(
 async def test_a_phrase_that_is_too_short_malformed_or_without_a_level_is_refused(
     admin_client: ForumClient, grief: Group, db: asyncpg.Connection, phrase: str, level: str
 ) -> None:
-    resp = await admin_client.post_form(
-        "/admin/groups/grief/crisis/phrases", {"phrase": phrase, "level": level}
-    )
+    resp = await add_phrase(admin_client, phrase=phrase, level=level)
     assert resp.status == 400
     assert await db.fetchval("SELECT count(*) FROM crisis_phrases") == 0
 
@@ -120,16 +126,8 @@ async def test_a_phrase_that_is_too_short_malformed_or_without_a_level_is_refuse
 async def test_a_group_resource_is_shown_before_the_forum_wide_ones(
     admin_client: ForumClient, grief: Group, db: asyncpg.Connection
 ) -> None:
-    resp = await admin_client.post_form(
-        "/admin/groups/grief/crisis/resources",
-        {
-            "region": "",
-            "name": "Grief line",
-            "phone": "0800 000 000",
-            "text_number": "",
-            "url": "",
-            "hours": "evenings",
-        },
+    resp = await add_resource(
+        admin_client, name="Grief line", phone="0800 000 000", hours="evenings"
     )
     assert resp.status == 303
     from forum.storage import crisis
@@ -142,10 +140,7 @@ async def test_a_group_resource_is_shown_before_the_forum_wide_ones(
 async def test_a_resource_without_any_way_to_reach_it_is_refused(
     admin_client: ForumClient, grief: Group, db: asyncpg.Connection
 ) -> None:
-    resp = await admin_client.post_form(
-        "/admin/groups/grief/crisis/resources",
-        {"region": "", "name": "Nowhere", "phone": "", "text_number": "", "url": "", "hours": ""},
-    )
+    resp = await add_resource(admin_client, name="Nowhere")
     assert resp.status == 400
     assert "Nowhere" in await resp.text()
     assert (
