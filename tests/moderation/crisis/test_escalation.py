@@ -137,6 +137,13 @@ async def _urgent_item(writer: ForumClient, db: asyncpg.Connection) -> int:
     return int(await db.fetchval("SELECT id FROM queue_items"))
 
 
+async def created_at(db: asyncpg.Connection, item_id: int) -> datetime:
+    created: datetime = await db.fetchval(
+        "SELECT created_at FROM queue_items WHERE id = $1", item_id
+    )
+    return created
+
+
 async def test_an_unclaimed_urgent_item_goes_to_every_moderator_then_to_the_admins(
     writer: ForumClient,
     grief: Group,
@@ -148,7 +155,7 @@ async def test_an_unclaimed_urgent_item_goes_to_every_moderator_then_to_the_admi
     await appoint(grief, second)
     admin = await make_member("boss", is_admin=True)
     item_id = await _urgent_item(writer, db)
-    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
+    created = await created_at(db, item_id)
 
     assert await escalation.reescalate_due(db, created + timedelta(minutes=9)) == 0
     assert await escalation.reescalate_due(db, created + timedelta(minutes=10, seconds=1)) == 1
@@ -174,7 +181,7 @@ async def test_a_claimed_urgent_item_is_not_reescalated(
 ) -> None:
     item_id = await _urgent_item(writer, db)
     assert (await mod.post_form(f"/mod/items/{item_id}/claim")).status == 303
-    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
+    created = await created_at(db, item_id)
     assert await escalation.reescalate_due(db, created + timedelta(hours=2)) == 0
 
 
@@ -183,7 +190,7 @@ async def test_the_reescalation_time_is_set_per_group(
 ) -> None:
     await db.execute("UPDATE groups SET crisis_reescalate_minutes = 3")
     item_id = await _urgent_item(writer, db)
-    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
+    created = await created_at(db, item_id)
     assert await escalation.reescalate_due(db, created + timedelta(minutes=3, seconds=1)) == 1
 
 
@@ -210,15 +217,23 @@ async def receiver(aiohttp_server: AiohttpServer) -> Receiver:
     return server, calls, state
 
 
+async def reescalated_to_the_webhook(
+    writer: ForumClient, db: asyncpg.Connection, server: TestServer
+) -> tuple[int, datetime]:
+    """An urgent item in grief, whose webhook is the server, reescalated after 11 minutes: the
+    item's id and that moment."""
+    await db.execute("UPDATE groups SET webhook_url = $1", str(server.make_url("/hook")))
+    item_id = await _urgent_item(writer, db)
+    now = await created_at(db, item_id) + timedelta(minutes=11)
+    await escalation.reescalate_due(db, now)
+    return item_id, now
+
+
 async def test_the_webhook_is_signed_and_carries_no_post_text_or_author(
     writer: ForumClient, grief: Group, db: asyncpg.Connection, receiver: Receiver
 ) -> None:
     server, calls, _ = receiver
-    await db.execute("UPDATE groups SET webhook_url = $1", str(server.make_url("/hook")))
-    item_id = await _urgent_item(writer, db)
-    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
-    now = created + timedelta(minutes=11)
-    await escalation.reescalate_due(db, now)
+    item_id, now = await reescalated_to_the_webhook(writer, db, server)
 
     async with outbound.poster() as post:
         assert await webhooks.deliver_due(db, post, TEST_SECRET, now) == 1
@@ -238,14 +253,9 @@ async def test_the_webhook_is_signed_and_carries_no_post_text_or_author(
 async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
     writer: ForumClient, grief: Group, db: asyncpg.Connection, receiver: Receiver
 ) -> None:
-
     server, calls, state = receiver
     state["fail_first"] = 2
-    await db.execute("UPDATE groups SET webhook_url = $1", str(server.make_url("/hook")))
-    item_id = await _urgent_item(writer, db)
-    created = await db.fetchval("SELECT created_at FROM queue_items WHERE id = $1", item_id)
-    now = created + timedelta(minutes=11)
-    await escalation.reescalate_due(db, now)
+    _, now = await reescalated_to_the_webhook(writer, db, server)
     async with outbound.poster() as post:
         assert await webhooks.deliver_due(db, post, TEST_SECRET, now) == 0
         row = await db.fetchrow("SELECT attempts, next_attempt_at FROM webhook_deliveries")
