@@ -9,7 +9,15 @@ from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.topics import NewPost
 from tests.clients import ClientFactory, ForumClient
-from tests.factories import SECRET, Appoint, MakeGroup, MakeMember, Publish, item_for
+from tests.factories import (
+    SECRET,
+    Appoint,
+    MakeGroup,
+    MakeMember,
+    Publish,
+    item_for,
+    notification_kinds,
+)
 
 
 @pytest.fixture
@@ -176,12 +184,7 @@ async def test_sanctioning_an_anonymous_author_reaches_them(
     await mod.post_form(
         f"/mod/items/{item_id}/sanction", {"kind": "warn", "reason": "Be kind", "duration": "1d"}
     )
-    assert (
-        await db.fetchval(
-            "SELECT count(*) FROM notifications WHERE member_id = $1 AND kind = 'warn'", author.id
-        )
-        == 1
-    )
+    assert (await notification_kinds(db, author)).count("warn") == 1
 
 
 async def test_escalation_does_not_name_an_anonymous_author_to_admins(
