@@ -10,6 +10,7 @@ import pytest
 
 from forum.storage.groups import Group
 from forum.storage.members import Member
+from forum.storage.topics import NewPost
 from tests.clients import ClientFactory, ForumClient
 from tests.factories import MakeGroup, MakeMember, make_reply, make_topic
 
@@ -61,61 +62,45 @@ async def test_directory_links_a_members_only_group_for_its_members(
     assert 'href="/g/quiet"' in text
 
 
-async def test_search_finds_a_group_by_a_word_in_its_name(
-    client: ForumClient, make_group: MakeGroup
-) -> None:
-    await make_group("cancer", name="Living with cancer")
-    await make_group("grief", name="Grief and loss")
-    text = await (await client.get("/", params={"q": "cancer"})).text()
-    assert "Living with cancer" in text
-    assert "Grief and loss" not in text
+CANCER = "Living with cancer"
+GRIEF = "Grief and loss"
 
 
-async def test_search_finds_a_group_by_a_word_in_its_description(
-    client: ForumClient, make_group: MakeGroup
-) -> None:
+@pytest.fixture
+async def two_groups(make_group: MakeGroup) -> None:
+    """Living with cancer and Grief and loss, each with words of its own in its description."""
     await make_group(
         "cancer",
-        name="Living with cancer",
+        name=CANCER,
         description="Share what helps with treatment, side effects and scans.",
     )
-    await make_group("grief", name="Grief and loss")
-    text = await (await client.get("/", params={"q": "scans"})).text()
-    assert "Living with cancer" in text
-    assert "Grief and loss" not in text
+    await make_group("grief", name=GRIEF, description="For anyone who is grieving.")
 
 
-async def test_search_matches_another_form_of_the_same_word(
-    client: ForumClient, make_group: MakeGroup
+@pytest.mark.parametrize(
+    ("query", "found", "left_out"),
+    [
+        pytest.param("cancer", CANCER, GRIEF, id="a-word-in-its-name"),
+        pytest.param("scans", CANCER, GRIEF, id="a-word-in-its-description"),
+        # "grieved" is not a substring of "grieving": only English stemming (both are 'griev')
+        # finds it.
+        pytest.param("grieved", GRIEF, CANCER, id="another-form-of-the-same-word"),
+        pytest.param("canc", CANCER, GRIEF, id="a-partial-word"),
+        pytest.param("CANC", CANCER, GRIEF, id="in-any-letter-case"),
+    ],
+)
+async def test_search_finds_the_group_that_matches(
+    client: ForumClient, two_groups: None, query: str, found: str, left_out: str
 ) -> None:
-    # "grieved" is not a substring of "grieving": only English stemming (both are 'griev') finds it.
-    await make_group("grief", name="Grief and loss", description="For anyone who is grieving.")
-    await make_group("cancer", name="Living with cancer")
-    text = await (await client.get("/", params={"q": "grieved"})).text()
-    assert "Grief and loss" in text
-    assert "Living with cancer" not in text
-
-
-async def test_search_finds_a_partial_word(client: ForumClient, make_group: MakeGroup) -> None:
-    await make_group("cancer", name="Living with cancer")
-    await make_group("grief", name="Grief and loss")
-    text = await (await client.get("/", params={"q": "canc"})).text()
-    assert "Living with cancer" in text
-    assert "Grief and loss" not in text
-
-
-async def test_search_ignores_case(client: ForumClient, make_group: MakeGroup) -> None:
-    await make_group("cancer", name="Living with cancer")
-    text = await (await client.get("/", params={"q": "CANC"})).text()
-    assert "Living with cancer" in text
+    text = await (await client.get("/", params={"q": query})).text()
+    assert found in text
+    assert left_out not in text
 
 
 @pytest.mark.parametrize("query", ["%", "_", "%%", "_%_", "\\"])
 async def test_search_with_like_wildcards_does_not_match_everything(
-    client: ForumClient, make_group: MakeGroup, query: str
+    client: ForumClient, two_groups: None, query: str
 ) -> None:
-    await make_group("cancer", name="Living with cancer")
-    await make_group("grief", name="Grief and loss")
     resp = await client.get("/", params={"q": query})
     assert resp.status == 200
     text = await resp.text()
@@ -203,25 +188,26 @@ async def test_members_only_group_answers_404_while_a_join_request_is_pending(
     assert (await member_client.get("/g/quiet")).status == 404
 
 
-async def test_topic_in_members_only_group_answers_404_to_a_visitor(
-    client: ForumClient, db: asyncpg.Connection, make_member: MakeMember, make_group: MakeGroup
-) -> None:
+@pytest.fixture
+async def quiet_topic(
+    db: asyncpg.Connection, make_member: MakeMember, make_group: MakeGroup
+) -> NewPost:
+    """A topic in the members-only group quiet, by one of its members."""
     author = await make_member()
     group = await make_group("quiet", visibility="members", members_=[author])
-    new = await make_topic(db, group, author)
-    assert (await client.get(f"/t/{new.topic_id}")).status == 404
+    return await make_topic(db, group, author)
+
+
+async def test_topic_in_members_only_group_answers_404_to_a_visitor(
+    client: ForumClient, quiet_topic: NewPost
+) -> None:
+    assert (await client.get(f"/t/{quiet_topic.topic_id}")).status == 404
 
 
 async def test_topic_in_members_only_group_answers_404_to_a_member_who_has_not_joined(
-    member_client: ForumClient,
-    db: asyncpg.Connection,
-    make_member: MakeMember,
-    make_group: MakeGroup,
+    member_client: ForumClient, quiet_topic: NewPost
 ) -> None:
-    author = await make_member()
-    group = await make_group("quiet", visibility="members", members_=[author])
-    new = await make_topic(db, group, author)
-    assert (await member_client.get(f"/t/{new.topic_id}")).status == 404
+    assert (await member_client.get(f"/t/{quiet_topic.topic_id}")).status == 404
 
 
 async def test_topic_in_members_only_group_is_shown_to_a_member(
@@ -235,12 +221,9 @@ async def test_topic_in_members_only_group_is_shown_to_a_member(
 
 
 async def test_post_link_in_members_only_group_answers_404_to_a_visitor(
-    client: ForumClient, db: asyncpg.Connection, make_member: MakeMember, make_group: MakeGroup
+    client: ForumClient, quiet_topic: NewPost
 ) -> None:
-    author = await make_member()
-    group = await make_group("quiet", visibility="members", members_=[author])
-    new = await make_topic(db, group, author)
-    assert (await client.get(f"/p/{new.post_id}")).status == 404
+    assert (await client.get(f"/p/{quiet_topic.post_id}")).status == 404
 
 
 # -- Joining ------------------------------------------------------------------------------------
