@@ -349,19 +349,28 @@ async def test_group_page_asks_a_visitor_to_sign_in(
 # -- The list of topics ---------------------------------------------------------------------------
 
 
+@pytest.fixture
+async def grief(make_group: MakeGroup, member: Member) -> Group:
+    return await make_group("grief", members_=[member])
+
+
+async def last_posted_at(db: asyncpg.Connection, topic_id: int, when: str) -> None:
+    await db.execute(
+        "UPDATE topics SET last_posted_at = $2::text::timestamptz WHERE id = $1", topic_id, when
+    )
+
+
 async def test_group_page_lists_its_topics(
-    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    group = await make_group("grief", members_=[member])
-    await make_topic(db, group, member, "First evening alone")
+    await make_topic(db, grief, member, "First evening alone")
     text = await (await client.get("/g/grief")).text()
     assert "First evening alone" in text
 
 
 async def test_group_page_does_not_list_another_groups_topics(
-    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup, grief: Group
 ) -> None:
-    grief = await make_group("grief", members_=[member])
     cancer = await make_group("cancer", members_=[member])
     await make_topic(db, grief, member, "First evening alone")
     await make_topic(db, cancer, member, "Scan results")
@@ -371,17 +380,12 @@ async def test_group_page_does_not_list_another_groups_topics(
 
 
 async def test_group_page_lists_most_recent_activity_first(
-    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    group = await make_group("grief", members_=[member])
-    older = await make_topic(db, group, member, "Older")
-    newer = await make_topic(db, group, member, "Newer")
-    await db.execute(
-        "UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1", older.topic_id
-    )
-    await db.execute(
-        "UPDATE topics SET last_posted_at = '2024-02-01' WHERE id = $1", newer.topic_id
-    )
+    older = await make_topic(db, grief, member, "Older")
+    newer = await make_topic(db, grief, member, "Newer")
+    await last_posted_at(db, older.topic_id, "2024-01-01")
+    await last_posted_at(db, newer.topic_id, "2024-02-01")
     assert topic_ids(await (await client.get("/g/grief")).text()) == [
         newer.topic_id,
         older.topic_id,
@@ -389,17 +393,12 @@ async def test_group_page_lists_most_recent_activity_first(
 
 
 async def test_a_reply_bumps_its_topic_to_the_top(
-    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    group = await make_group("grief", members_=[member])
-    first = await make_topic(db, group, member, "First")
-    second = await make_topic(db, group, member, "Second")
-    await db.execute(
-        "UPDATE topics SET last_posted_at = '2024-01-01' WHERE id = $1", first.topic_id
-    )
-    await db.execute(
-        "UPDATE topics SET last_posted_at = '2024-02-01' WHERE id = $1", second.topic_id
-    )
+    first = await make_topic(db, grief, member, "First")
+    second = await make_topic(db, grief, member, "Second")
+    await last_posted_at(db, first.topic_id, "2024-01-01")
+    await last_posted_at(db, second.topic_id, "2024-02-01")
     await make_reply(db, first.topic_id, member, body="me too")
     assert topic_ids(await (await client.get("/g/grief")).text()) == [
         first.topic_id,
@@ -435,10 +434,9 @@ async def _follow_older_links(client: ForumClient, first_url: str) -> tuple[list
 
 
 async def test_older_topics_links_walk_every_topic_once_in_order(
-    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    group = await make_group("grief", members_=[member])
-    created = [(await make_topic(db, group, member, f"Topic {n}")).topic_id for n in range(65)]
+    created = [(await make_topic(db, grief, member, f"Topic {n}")).topic_id for n in range(65)]
     minutes = [n * 37 % 65 for n in range(65)]  # a permutation: activity order != creation order
     for topic_id, minute in zip(created, minutes, strict=True):
         await db.execute(
@@ -458,11 +456,10 @@ async def test_older_topics_links_walk_every_topic_once_in_order(
 
 
 async def test_older_topics_links_walk_topics_with_equal_activity_times(
-    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    group = await make_group("grief", members_=[member])
     for n in range(65):
-        await make_topic(db, group, member, f"Topic {n}")
+        await make_topic(db, grief, member, f"Topic {n}")
     await db.execute("UPDATE topics SET last_posted_at = '2024-01-01 12:00:00.5+00'")
     expected = [r["id"] for r in await db.fetch("SELECT id FROM topics ORDER BY id DESC")]
     seen, pages = await _follow_older_links(client, "/g/grief")
@@ -471,32 +468,29 @@ async def test_older_topics_links_walk_topics_with_equal_activity_times(
 
 
 async def test_a_full_last_page_has_no_older_topics_link(
-    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    group = await make_group("grief", members_=[member])
     for n in range(60):
-        await make_topic(db, group, member, f"Topic {n}")
+        await make_topic(db, grief, member, f"Topic {n}")
     seen, pages = await _follow_older_links(client, "/g/grief")
     assert len(seen) == 60
     assert pages == 2
 
 
 async def test_first_page_shows_thirty_topics_and_an_older_link(
-    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    group = await make_group("grief", members_=[member])
     for n in range(31):
-        await make_topic(db, group, member, f"Topic {n}")
+        await make_topic(db, grief, member, f"Topic {n}")
     text = await (await client.get("/g/grief")).text()
     assert len(topic_ids(text)) == 30
     assert older_link(text) is not None
 
 
 async def test_empty_before_cursor_shows_the_first_page(
-    client: ForumClient, db: asyncpg.Connection, member: Member, make_group: MakeGroup
+    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    group = await make_group("grief", members_=[member])
-    new = await make_topic(db, group, member)
+    new = await make_topic(db, grief, member)
     resp = await client.get("/g/grief?before=")
     assert resp.status == 200
     assert topic_ids(await resp.text()) == [new.topic_id]
