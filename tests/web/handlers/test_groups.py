@@ -418,6 +418,13 @@ async def test_anonymous_topic_is_listed_without_its_authors_pseudonym(
     assert "by Anonymous" in text
 
 
+async def many_topics(
+    db: asyncpg.Connection, group: Group, author: Member, count: int
+) -> list[int]:
+    """The ids of `count` new topics, "Topic 0" first."""
+    return [(await make_topic(db, group, author, f"Topic {n}")).topic_id for n in range(count)]
+
+
 async def _follow_older_links(client: ForumClient, first_url: str) -> tuple[list[int], int]:
     seen: list[int] = []
     pages = 0
@@ -436,7 +443,7 @@ async def _follow_older_links(client: ForumClient, first_url: str) -> tuple[list
 async def test_older_topics_links_walk_every_topic_once_in_order(
     client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    created = [(await make_topic(db, grief, member, f"Topic {n}")).topic_id for n in range(65)]
+    created = await many_topics(db, grief, member, 65)
     minutes = [n * 37 % 65 for n in range(65)]  # a permutation: activity order != creation order
     for topic_id, minute in zip(created, minutes, strict=True):
         await db.execute(
@@ -458,8 +465,7 @@ async def test_older_topics_links_walk_every_topic_once_in_order(
 async def test_older_topics_links_walk_topics_with_equal_activity_times(
     client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    for n in range(65):
-        await make_topic(db, grief, member, f"Topic {n}")
+    await many_topics(db, grief, member, 65)
     await db.execute("UPDATE topics SET last_posted_at = '2024-01-01 12:00:00.5+00'")
     expected = [r["id"] for r in await db.fetch("SELECT id FROM topics ORDER BY id DESC")]
     seen, pages = await _follow_older_links(client, "/g/grief")
@@ -470,8 +476,7 @@ async def test_older_topics_links_walk_topics_with_equal_activity_times(
 async def test_a_full_last_page_has_no_older_topics_link(
     client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    for n in range(60):
-        await make_topic(db, grief, member, f"Topic {n}")
+    await many_topics(db, grief, member, 60)
     seen, pages = await _follow_older_links(client, "/g/grief")
     assert len(seen) == 60
     assert pages == 2
@@ -480,8 +485,7 @@ async def test_a_full_last_page_has_no_older_topics_link(
 async def test_first_page_shows_thirty_topics_and_an_older_link(
     client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
 ) -> None:
-    for n in range(31):
-        await make_topic(db, grief, member, f"Topic {n}")
+    await many_topics(db, grief, member, 31)
     text = await (await client.get("/g/grief")).text()
     assert len(topic_ids(text)) == 30
     assert older_link(text) is not None
