@@ -32,6 +32,14 @@ def held_item(db: asyncpg.Connection, publish: Publish, author: Member, grief: G
     return hold
 
 
+async def unread(db: asyncpg.Connection, member: Member | None = None) -> int:
+    """How many notifications are unread: the member's, or everyone's."""
+    sql = "SELECT count(*) FROM notifications WHERE read_at IS NULL"
+    if member is None:
+        return int(await db.fetchval(sql))
+    return int(await db.fetchval(sql + " AND member_id = $1", member.id))
+
+
 async def test_a_held_post_appears_in_its_authors_notifications(
     held_item: HeldItem, reader: ForumClient
 ) -> None:
@@ -97,7 +105,7 @@ async def test_marking_notifications_read_clears_unread(
     resp = await reader.post_form("/notifications/read")
     assert resp.status == 303
     assert resp.headers["Location"] == "/notifications"
-    assert await db.fetchval("SELECT count(*) FROM notifications WHERE read_at IS NULL") == 0
+    assert await unread(db) == 0
     page = await (await reader.get("/notifications")).text()
     assert "Unread: " not in page
     assert "is waiting for a moderator" in page
@@ -108,7 +116,7 @@ async def test_marking_read_needs_a_csrf_token(
 ) -> None:
     await held_item()
     assert (await reader.post_form("/notifications/read", csrf=False)).status == 403
-    assert await db.fetchval("SELECT count(*) FROM notifications WHERE read_at IS NULL") == 1
+    assert await unread(db) == 1
 
 
 async def test_marking_read_leaves_other_members_unread(
@@ -125,12 +133,7 @@ async def test_marking_read_leaves_other_members_unread(
     await held_item(by=other)
     await held_item()
     await reader.post_form("/notifications/read")
-    assert (
-        await db.fetchval(
-            "SELECT count(*) FROM notifications WHERE member_id = $1 AND read_at IS NULL", other.id
-        )
-        == 1
-    )
+    assert await unread(db, other) == 1
 
 
 async def test_a_member_sees_only_their_own_notifications(
