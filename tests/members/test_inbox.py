@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import aiohttp
 import asyncpg
@@ -17,37 +16,13 @@ from forum.storage.members import Member
 from forum.storage.topics import NewPost
 from tests.clients import HANG_GUARD, ClientFactory, ForumClient, next_data, open_stream
 from tests.factories import SECRET, Appoint, MakeGroup, MakeMember, Publish, inbox_rows, item_for
+from tests.members.replies import ReplyTo
 
 
 @pytest.fixture
-async def evenings(starter: Member, grief: Group, publish: Publish) -> NewPost:
-    """The starter's topic in grief: replies to it reach the starter's inbox."""
-    return await publish(starter, grief, title="Evenings")
-
-
-@dataclass
-class ReplyTo:
-    """`await reply_to(topic, "words")`: the replier answers a topic in grief."""
-
-    publish: Publish
-    replier: Member
-    grief: Group
-
-    async def __call__(self, topic: NewPost, body: str, *, anonymous: bool = False) -> NewPost:
-        return await self.publish(
-            self.replier, self.grief, topic_id=topic.topic_id, body=body, anonymous=anonymous
-        )
-
-
-@pytest.fixture
-def reply_to(publish: Publish, replier: Member, grief: Group) -> ReplyTo:
-    return ReplyTo(publish, replier, grief)
-
-
-@pytest.fixture
-async def starter_client(make_client: ClientFactory, starter: Member) -> ForumClient:
-    """The starter signed in: whose inbox the replies reach."""
-    return await make_client(starter)
+async def reply(evenings: NewPost, reply_to: ReplyTo) -> NewPost:
+    """The replier's signed answer to evenings: one unread item in the starter's inbox."""
+    return await reply_to(evenings, "Evenings are hard")
 
 
 @pytest.fixture
@@ -59,9 +34,8 @@ async def third(db: asyncpg.Connection, make_member: MakeMember, grief: Group) -
 
 
 async def test_a_reply_reaches_the_topic_starter(
-    db: asyncpg.Connection, evenings: NewPost, starter: Member, reply_to: ReplyTo
+    db: asyncpg.Connection, starter: Member, reply: NewPost
 ) -> None:
-    reply = await reply_to(evenings, "Evenings are hard")
     assert await inbox_rows(db, starter) == [reply.post_id]
     assert await inbox.unread_count(db, starter.id) == 1
 
@@ -136,9 +110,8 @@ async def test_an_anonymous_reply_shows_its_label_never_the_pseudonym(
 
 
 async def test_the_header_shows_the_unread_count_and_opening_marks_it_read(
-    evenings: NewPost, db: asyncpg.Connection, reply_to: ReplyTo, starter_client: ForumClient
+    reply: NewPost, db: asyncpg.Connection, starter_client: ForumClient
 ) -> None:
-    reply = await reply_to(evenings, "hello")
     page = await (await starter_client.get("/")).text()
     assert '<span id="inbox-count">1</span>' in page
     item_id = await db.fetchval("SELECT id FROM inbox_items")
@@ -150,27 +123,20 @@ async def test_the_header_shows_the_unread_count_and_opening_marks_it_read(
 
 
 async def test_another_members_inbox_item_is_not_found(
-    evenings: NewPost,
+    reply: NewPost,
     db: asyncpg.Connection,
     starter: Member,
     replier: Member,
     make_client: ClientFactory,
-    reply_to: ReplyTo,
 ) -> None:
-    await reply_to(evenings, "hello")
     item_id = await db.fetchval("SELECT id FROM inbox_items")
     assert (await (await make_client(replier)).get(f"/inbox/{item_id}")).status == 404
     assert await inbox.unread_count(db, starter.id) == 1
 
 
 async def test_mark_all_read_needs_the_csrf_token(
-    evenings: NewPost,
-    db: asyncpg.Connection,
-    starter: Member,
-    reply_to: ReplyTo,
-    starter_client: ForumClient,
+    reply: NewPost, db: asyncpg.Connection, starter: Member, starter_client: ForumClient
 ) -> None:
-    await reply_to(evenings, "hello")
     assert (await starter_client.post_form("/inbox/read", csrf=False)).status == 403
     assert await inbox.unread_count(db, starter.id) == 1
     assert (await starter_client.post_form("/inbox/read")).status == 303
@@ -203,16 +169,11 @@ async def test_a_held_reply_reaches_the_inbox_only_when_approved(
 
 
 async def test_a_removed_reply_leaves_the_inbox(
-    evenings: NewPost,
-    db: asyncpg.Connection,
-    starter: Member,
-    reply_to: ReplyTo,
-    starter_client: ForumClient,
+    reply: NewPost, db: asyncpg.Connection, starter: Member, starter_client: ForumClient
 ) -> None:
-    reply = await reply_to(evenings, "soon removed")
     await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", reply.post_id)
     page = await (await starter_client.get("/inbox")).text()
-    assert "soon removed" not in page
+    assert "Evenings are hard" not in page
     assert await inbox.unread_count(db, starter.id) == 0
 
 

@@ -20,14 +20,14 @@ from tests.factories import (
     post_state,
     version_of,
 )
+from tests.members.replies import ReplyTo
 
 URGENT = "I have the pills in front of me and I am going to take them all tonight. Goodbye."
 
 
 @pytest.fixture
-async def reply(starter: Member, replier: Member, grief: Group, publish: Publish) -> NewPost:
-    topic = await publish(starter, grief, title="Evenings", body="How are your evenings")
-    return await publish(replier, grief, topic_id=topic.topic_id, body="first words")
+async def reply(evenings: NewPost, reply_to: ReplyTo) -> NewPost:
+    return await reply_to(evenings, "first words")
 
 
 @pytest.fixture
@@ -52,15 +52,30 @@ async def grief_mod(
     return mod
 
 
-async def edit(client: ForumClient, post_id: int, body: str) -> tuple[str, aiohttp.ClientResponse]:
-    """Open the edit draft of a post and publish `body` from the editor."""
+@pytest.fixture
+def non_moderators(writer: ForumClient, starter_client: ForumClient) -> list[ForumClient]:
+    """The reply's author and the topic's starter, signed in: members who moderate nothing."""
+    return [writer, starter_client]
+
+
+async def edit(client: ForumClient, post_id: int, body: str) -> aiohttp.ClientResponse:
+    """Open the edit draft of a post and publish `body` from the editor: the accepted (303)
+    publish response."""
     resp = await client.post_form(f"/p/{post_id}/edit")
     assert resp.status == 303, await resp.text()
     draft_url = resp.headers["Location"]
     page = await (await client.get(draft_url)).text()
-    return draft_url, await client.post_form(
+    resp = await client.post_form(
         draft_url + "/publish", {"body": body, "version": version_of(page)}
     )
+    assert resp.status == 303, await resp.text()
+    return resp
+
+
+async def post_row(db: asyncpg.Connection, post_id: int) -> asyncpg.Record:
+    row = await db.fetchrow("SELECT * FROM posts WHERE id = $1", post_id)
+    assert row is not None, f"no post {post_id}"
+    return row
 
 
 async def test_an_edit_opens_a_draft_with_the_post_text(
@@ -77,10 +92,8 @@ async def test_an_edit_opens_a_draft_with_the_post_text(
 async def test_publishing_an_edit_updates_the_post_in_place_and_keeps_the_old_text(
     reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    _, resp = await edit(writer, reply.post_id, "second **words**")
-    assert resp.status == 303
-    row = await db.fetchrow("SELECT * FROM posts WHERE id = $1", reply.post_id)
-    assert row is not None
+    await edit(writer, reply.post_id, "second **words**")
+    row = await post_row(db, reply.post_id)
     assert row["body_html"] == "<p>second <strong>words</strong></p>"
     assert row["number"] == reply.number
     assert row["edited_at"] is not None
@@ -94,17 +107,14 @@ async def test_publishing_an_edit_updates_the_post_in_place_and_keeps_the_old_te
 async def test_an_edit_is_sanitised_like_a_new_post(
     reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    _, resp = await edit(writer, reply.post_id, "<script>x()</script> hi")
-    assert resp.status == 303
-    html = await db.fetchval("SELECT body_html FROM posts WHERE id = $1", reply.post_id)
-    assert "<script" not in html
+    await edit(writer, reply.post_id, "<script>x()</script> hi")
+    assert "<script" not in (await post_row(db, reply.post_id))["body_html"]
 
 
 async def test_an_edit_that_turns_urgent_goes_to_the_crisis_queue(
     reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    _, resp = await edit(writer, reply.post_id, URGENT)
-    assert resp.status == 303
+    resp = await edit(writer, reply.post_id, URGENT)
     assert "support=1" in resp.headers["Location"]
     item = await db.fetchrow(
         "SELECT kind, crisis_level FROM queue_items WHERE post_id = $1", reply.post_id
@@ -115,36 +125,27 @@ async def test_an_edit_that_turns_urgent_goes_to_the_crisis_queue(
 
 
 async def test_an_anonymous_post_stays_anonymous_when_edited(
-    starter: Member,
-    replier: Member,
-    grief: Group,
-    publish: Publish,
-    make_client: ClientFactory,
+    evenings: NewPost,
+    reply_to: ReplyTo,
     db: asyncpg.Connection,
     writer: ForumClient,
+    starter_client: ForumClient,
 ) -> None:
-    topic = await publish(starter, grief, title="Evenings")
-    unsigned = await publish(
-        replier, grief, topic_id=topic.topic_id, body="unsigned", anonymous=True
-    )
+    unsigned = await reply_to(evenings, "unsigned", anonymous=True)
     await edit(writer, unsigned.post_id, "still unsigned")
-    row = await db.fetchrow(
-        "SELECT anonymous, anon_label FROM posts WHERE id = $1", unsigned.post_id
-    )
-    assert row is not None
+    row = await post_row(db, unsigned.post_id)
     assert (row["anonymous"], row["anon_label"]) == (True, 1)
-    page = await (await (await make_client(starter)).get(f"/t/{topic.topic_id}")).text()
+    page = await (await starter_client.get(f"/t/{evenings.topic_id}")).text()
     assert "still unsigned" in page
     assert SECRET not in page
 
 
 async def test_another_members_post_cannot_be_edited_or_deleted(
-    reply: NewPost, starter: Member, make_client: ClientFactory
+    reply: NewPost, starter_client: ForumClient
 ) -> None:
-    client = await make_client(starter)
-    assert (await client.post_form(f"/p/{reply.post_id}/edit")).status == 404
-    assert (await client.get(f"/p/{reply.post_id}/delete")).status == 404
-    assert (await client.post_form(f"/p/{reply.post_id}/delete")).status == 404
+    assert (await starter_client.post_form(f"/p/{reply.post_id}/edit")).status == 404
+    assert (await starter_client.get(f"/p/{reply.post_id}/delete")).status == 404
+    assert (await starter_client.post_form(f"/p/{reply.post_id}/delete")).status == 404
 
 
 async def test_deleting_leaves_a_placeholder_so_the_thread_reads_on(
@@ -192,18 +193,17 @@ async def test_your_posts_lists_your_posts_anonymous_ones_too_and_your_drafts(
 
 async def test_moderators_see_the_edit_history_and_no_one_else_does(
     edited: NewPost,
-    replier: Member,
-    starter: Member,
     grief_mod: ForumClient,
-    make_client: ClientFactory,
+    non_moderators: list[ForumClient],
+    client: ForumClient,
 ) -> None:
     path = f"/mod/posts/{edited.post_id}/history"
     page = await (await grief_mod.get(path)).text()
     assert "first words" in page
     assert "second words" in page
-    for viewer in (replier, starter):
-        assert (await (await make_client(viewer)).get(path)).status == 404
-    assert (await (await make_client()).get(path)).status == 303  # to sign in
+    for viewer in non_moderators:
+        assert (await viewer.get(path)).status == 404
+    assert (await client.get(path)).status == 303  # to sign in
 
 
 async def test_a_moderator_of_another_group_does_not_see_the_history(
@@ -216,25 +216,23 @@ async def test_a_moderator_of_another_group_does_not_see_the_history(
 
 async def test_the_topic_page_links_moderators_alone_to_the_history(
     edited: NewPost,
-    replier: Member,
-    starter: Member,
     grief_mod: ForumClient,
-    make_client: ClientFactory,
+    non_moderators: list[ForumClient],
+    client: ForumClient,
 ) -> None:
     link = f'href="/mod/posts/{edited.post_id}/history"'
     page = await (await grief_mod.get(f"/t/{edited.topic_id}")).text()
     assert link in page
-    for viewer in (replier, starter, None):
-        page = await (await (await make_client(viewer)).get(f"/t/{edited.topic_id}")).text()
+    for viewer in (*non_moderators, client):
+        page = await (await viewer.get(f"/t/{edited.topic_id}")).text()
         assert link not in page
 
 
 async def test_an_unchanged_edit_leaves_no_mark_and_no_history(
     reply: NewPost, db: asyncpg.Connection, writer: ForumClient
 ) -> None:
-    _, resp = await edit(writer, reply.post_id, "first words")
-    assert resp.status == 303
-    assert await db.fetchval("SELECT edited_at FROM posts WHERE id = $1", reply.post_id) is None
+    await edit(writer, reply.post_id, "first words")
+    assert (await post_row(db, reply.post_id))["edited_at"] is None
     assert await db.fetchval("SELECT count(*) FROM post_versions") == 0
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
 

@@ -15,6 +15,7 @@ from forum.storage.members import Member
 from forum.storage.topics import NewPost
 from tests.clients import ClientFactory, ForumClient
 from tests.factories import SECRET, MakeMember, Publish
+from tests.members.replies import ReplyTo
 
 HELPED_NOTE = re.compile(r"(\d+) (?:person|people) said this helped them")
 
@@ -43,6 +44,7 @@ async def test_helped_counts_are_visible_to_the_author_alone(
     replier: Member,
     make_member: MakeMember,
     make_client: ClientFactory,
+    starter_client: ForumClient,
     db: asyncpg.Connection,
     grief: Group,
 ) -> None:
@@ -55,7 +57,7 @@ async def test_helped_counts_are_visible_to_the_author_alone(
         resp = await respond(client, opening, "helped")
         assert resp.status == 303
     topic = f"/t/{opening.topic_id}"
-    author_page = await (await (await make_client(starter)).get(topic)).text()
+    author_page = await (await starter_client.get(topic)).text()
     assert HELPED_NOTE.findall(author_page) == ["2"]
     assert "Only you see this" in author_page
     for viewer in (replier, second, None):
@@ -65,13 +67,12 @@ async def test_helped_counts_are_visible_to_the_author_alone(
 
 
 async def test_the_author_is_never_told_who_responded(
-    opening: NewPost, starter: Member, make_client: ClientFactory, responder: ForumClient
+    opening: NewPost, starter_client: ForumClient, responder: ForumClient
 ) -> None:
     await respond(responder, opening, "helped")
     await respond(responder, opening, "me-too")
-    author = await make_client(starter)
     for path in (f"/t/{opening.topic_id}", "/account/helped"):
-        page = await (await author.get(path)).text()
+        page = await (await starter_client.get(path)).text()
         assert "1 person said this helped them" in page
         assert SECRET not in page
 
@@ -94,13 +95,12 @@ async def test_the_responder_sees_their_own_choice_pressed(
 
 
 async def test_you_cannot_respond_to_your_own_post(
-    opening: NewPost, starter: Member, make_client: ClientFactory, db: asyncpg.Connection
+    opening: NewPost, starter_client: ForumClient, db: asyncpg.Connection
 ) -> None:
-    client = await make_client(starter)
-    resp = await respond(client, opening, "helped")
+    resp = await respond(starter_client, opening, "helped")
     assert resp.status == 404
     assert await db.fetchval("SELECT count(*) FROM post_responses") == 0
-    page = await (await client.get(f"/t/{opening.topic_id}")).text()
+    page = await (await starter_client.get(f"/t/{opening.topic_id}")).text()
     assert "This helped me</button>" not in page
 
 
@@ -130,14 +130,14 @@ async def test_people_you_helped_lists_your_marked_posts_only(
     replier: Member,
     grief: Group,
     publish: Publish,
-    make_client: ClientFactory,
+    starter_client: ForumClient,
     responder: ForumClient,
 ) -> None:
     await publish(starter, grief, topic_id=opening.topic_id, body="nobody marked this one")
     theirs = await publish(replier, grief, topic_id=opening.topic_id, body="their own words")
     await respond(responder, opening, "me-too")
-    await respond(await make_client(starter), theirs, "helped")
-    page = await (await (await make_client(starter)).get("/account/helped")).text()
+    await respond(starter_client, theirs, "helped")
+    page = await (await starter_client.get("/account/helped")).text()
     assert "What helps me at night" in page
     assert "1 person said they've been there too." in page
     assert "nobody marked this one" not in page
@@ -145,17 +145,13 @@ async def test_people_you_helped_lists_your_marked_posts_only(
 
 
 async def test_anonymous_posts_can_be_thanked_without_naming_their_author(
-    starter: Member, replier: Member, grief: Group, publish: Publish, make_client: ClientFactory
+    evenings: NewPost, reply_to: ReplyTo, responder: ForumClient, starter_client: ForumClient
 ) -> None:
-    topic = await publish(starter, grief, title="Evenings")
-    unsigned = await publish(
-        replier, grief, topic_id=topic.topic_id, body="unsigned help", anonymous=True
-    )
-    thanker = await make_client(starter)
-    await respond(thanker, unsigned, "helped")
-    page = await (await thanker.get(f"/t/{topic.topic_id}")).text()
+    unsigned = await reply_to(evenings, "unsigned help", anonymous=True)
+    await respond(starter_client, unsigned, "helped")
+    page = await (await starter_client.get(f"/t/{evenings.topic_id}")).text()
     assert SECRET not in page
-    own = await (await (await make_client(replier)).get("/account/helped")).text()
+    own = await (await responder.get("/account/helped")).text()
     assert "unsigned help" in own
     assert "posted anonymously" in own
 
