@@ -379,13 +379,22 @@ async def test_group_page_does_not_list_another_groups_topics(
     ]
 
 
-async def test_group_page_lists_most_recent_activity_first(
-    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
-) -> None:
+@pytest.fixture
+async def older_and_newer(
+    db: asyncpg.Connection, member: Member, grief: Group
+) -> tuple[NewPost, NewPost]:
+    """Two topics in grief, last posted in on the first of January and of February 2024."""
     older = await make_topic(db, grief, member, "Older")
     newer = await make_topic(db, grief, member, "Newer")
     await last_posted_at(db, older.topic_id, "2024-01-01")
     await last_posted_at(db, newer.topic_id, "2024-02-01")
+    return older, newer
+
+
+async def test_group_page_lists_most_recent_activity_first(
+    client: ForumClient, older_and_newer: tuple[NewPost, NewPost]
+) -> None:
+    older, newer = older_and_newer
     assert topic_ids(await (await client.get("/g/grief")).text()) == [
         newer.topic_id,
         older.topic_id,
@@ -393,16 +402,16 @@ async def test_group_page_lists_most_recent_activity_first(
 
 
 async def test_a_reply_bumps_its_topic_to_the_top(
-    client: ForumClient, db: asyncpg.Connection, member: Member, grief: Group
+    client: ForumClient,
+    db: asyncpg.Connection,
+    member: Member,
+    older_and_newer: tuple[NewPost, NewPost],
 ) -> None:
-    first = await make_topic(db, grief, member, "First")
-    second = await make_topic(db, grief, member, "Second")
-    await last_posted_at(db, first.topic_id, "2024-01-01")
-    await last_posted_at(db, second.topic_id, "2024-02-01")
-    await make_reply(db, first.topic_id, member, body="me too")
+    older, newer = older_and_newer
+    await make_reply(db, older.topic_id, member, body="me too")
     assert topic_ids(await (await client.get("/g/grief")).text()) == [
-        first.topic_id,
-        second.topic_id,
+        older.topic_id,
+        newer.topic_id,
     ]
 
 
