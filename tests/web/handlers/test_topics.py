@@ -117,38 +117,26 @@ async def long_thread(
     return topic_id, posts
 
 
-async def test_first_page_shows_posts_1_to_20(
-    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+@pytest.mark.parametrize(
+    ("query", "numbers", "page_of"),
+    [
+        pytest.param("", range(1, 21), "Page 1 of 3", id="first-page-posts-1-to-20"),
+        pytest.param("?page=1", range(1, 21), "Page 1 of 3", id="explicit-page-1-is-the-first"),
+        pytest.param("?page=2", range(21, 41), "Page 2 of 3", id="second-page-posts-21-to-40"),
+        pytest.param("?page=3", range(41, 46), "Page 3 of 3", id="last-page-the-remaining-posts"),
+    ],
+)
+async def test_a_page_shows_its_posts(
+    client: ForumClient,
+    long_thread: tuple[int, list[NewPost]],
+    query: str,
+    numbers: range,
+    page_of: str,
 ) -> None:
     topic_id, _ = long_thread
-    text = await (await client.get(f"/t/{topic_id}")).text()
-    assert post_numbers(text) == list(range(1, 21))
-    assert "Page 1 of 3" in text
-
-
-async def test_explicit_page_1_is_the_first_page(
-    client: ForumClient, long_thread: tuple[int, list[NewPost]]
-) -> None:
-    topic_id, _ = long_thread
-    text = await (await client.get(f"/t/{topic_id}?page=1")).text()
-    assert post_numbers(text) == list(range(1, 21))
-
-
-async def test_second_page_shows_posts_21_to_40(
-    client: ForumClient, long_thread: tuple[int, list[NewPost]]
-) -> None:
-    topic_id, _ = long_thread
-    text = await (await client.get(f"/t/{topic_id}?page=2")).text()
-    assert post_numbers(text) == list(range(21, 41))
-    assert "Page 2 of 3" in text
-
-
-async def test_last_page_shows_the_remaining_posts(
-    client: ForumClient, long_thread: tuple[int, list[NewPost]]
-) -> None:
-    topic_id, _ = long_thread
-    text = await (await client.get(f"/t/{topic_id}?page=3")).text()
-    assert post_numbers(text) == list(range(41, 46))
+    text = await (await client.get(f"/t/{topic_id}{query}")).text()
+    assert post_numbers(text) == list(numbers)
+    assert page_of in text
 
 
 async def test_page_links_lead_from_each_page_to_its_neighbours(
