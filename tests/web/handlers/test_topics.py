@@ -182,30 +182,21 @@ async def test_short_topic_shows_no_page_navigation(
 # -- Links to one post -----------------------------------------------------------------------------
 
 
-async def test_post_link_to_the_first_post_redirects_to_the_first_page(
-    client: ForumClient, long_thread: tuple[int, list[NewPost]]
-) -> None:
-    topic_id, posts = long_thread
-    resp = await client.get(f"/p/{posts[0].post_id}")
-    assert resp.status == 303
-    assert resp.headers["Location"] == f"/t/{topic_id}#post-1"
-
-
+@pytest.mark.parametrize(
+    ("number", "page_and_anchor"),
+    [
+        pytest.param(1, "#post-1", id="the-first-post-on-the-first-page"),
+        pytest.param(25, "?page=2#post-25", id="a-post-on-its-page"),
+        pytest.param(40, "?page=2#post-40", id="the-last-post-of-a-page-on-that-page"),
+    ],
+)
 async def test_post_link_redirects_to_the_page_and_anchor_of_the_post(
-    client: ForumClient, long_thread: tuple[int, list[NewPost]]
+    client: ForumClient, long_thread: tuple[int, list[NewPost]], number: int, page_and_anchor: str
 ) -> None:
     topic_id, posts = long_thread
-    resp = await client.get(f"/p/{posts[24].post_id}")
+    resp = await client.get(f"/p/{posts[number - 1].post_id}")
     assert resp.status == 303
-    assert resp.headers["Location"] == f"/t/{topic_id}?page=2#post-25"
-
-
-async def test_post_link_to_the_last_post_of_a_page_stays_on_that_page(
-    client: ForumClient, long_thread: tuple[int, list[NewPost]]
-) -> None:
-    topic_id, posts = long_thread
-    resp = await client.get(f"/p/{posts[39].post_id}")
-    assert resp.headers["Location"] == f"/t/{topic_id}?page=2#post-40"
+    assert resp.headers["Location"] == f"/t/{topic_id}{page_and_anchor}"
 
 
 async def test_post_link_leads_to_a_page_that_holds_the_post(
