@@ -8,32 +8,28 @@ import time
 import aiohttp
 import asyncpg
 
-from forum.posting import publishing
-from forum.storage import drafts, groups, members, sessions
+from forum.storage import sessions
 from tests.clients import csrf_for, next_event
+from tests.factories import MakeDraft, MakeGroup, MakeMember, Publish
 from tests.moderation.test_events_across_processes import EVENT_DEADLINE
 
 
 async def _setup(url: str, password_hash: str) -> tuple[str, str, int]:
-    """The author's and the replier's sessions, and the author's topic."""
+    """The author's and the replier's sessions, and the author's topic, made with the shared
+    factories on a connection of the servers' own database."""
     conn = await asyncpg.connect(url)
     try:
-        author = await members.create_member(conn, "willow", password_hash)
-        replier = await members.create_member(conn, "quietheron", password_hash)
-        group = await groups.create_group(conn, "grief", "Grief", anonymous="optional")
-        for member in (author, replier):
-            await groups.join_group(conn, group, member.id)
-        draft_id = await drafts.create_draft(
-            conn, author.id, group.id, None, title="Evenings", body="How are yours"
+        make_member = MakeMember(conn, password_hash)
+        author, replier = await make_member("willow"), await make_member("quietheron")
+        grief = await MakeGroup(conn)(
+            "grief", name="Grief", anonymous="optional", members_=[author, replier]
         )
-        draft = await drafts.get_own_draft(conn, draft_id, author.id)
-        assert draft is not None
-        topic_id = (await publishing.publish(conn, draft)).post.topic_id
-        return (
-            (await sessions.create_session(conn, author)).token,
-            (await sessions.create_session(conn, replier)).token,
-            topic_id,
-        )
+        publish = Publish(conn, MakeDraft(conn))
+        topic = await publish(author, grief, title="Evenings", body="How are yours")
+        author_session, replier_session = [
+            await sessions.create_session(conn, member) for member in (author, replier)
+        ]
+        return author_session.token, replier_session.token, topic.topic_id
     finally:
         await conn.close()
 
