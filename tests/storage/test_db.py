@@ -1,7 +1,7 @@
 """forum.storage.db against a real database: the pool `create_pool` builds (its size, the session
 settings every connection starts with, `init` run once per new connection), releasing a
 connection without asyncpg's reset query (the session is kept, an open transaction is still
-rolled back), and `ping` on a live and on a closed connection."""
+rolled back), and `ping` on a live, a closed and a terminated connection."""
 
 from __future__ import annotations
 
@@ -101,17 +101,19 @@ async def test_ping_raises_when_the_connection_is_gone(database_url: str) -> Non
         await storage_db.ping(plain)
 
 
-async def test_ping_raises_when_the_server_ended_the_session(
-    pool: asyncpg.Pool, database_url: str
-) -> None:
+async def test_ping_raises_when_the_server_ended_the_session(database_url: str) -> None:
+    victim = await asyncpg.connect(database_url)
     plain = await asyncpg.connect(database_url)
     try:
-        async with pool.acquire() as conn:
-            ended = await plain.fetchval("SELECT pg_terminate_backend($1)", conn.get_server_pid())
-            assert ended is True
-            with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
-                await _ping_until_it_fails(conn)
+        ended = await plain.fetchval("SELECT pg_terminate_backend($1)", victim.get_server_pid())
+        assert ended is True
+        # asyncpg answers a query on a connection it is still tearing down with its own
+        # InternalClientError; once it has noticed, with ConnectionDoesNotExistError.
+        gone = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
+        with pytest.raises(gone):
+            await _ping_until_it_fails(victim)
     finally:
+        victim.terminate()
         await plain.close()
 
 
