@@ -9,22 +9,12 @@ from forum.storage import drafts
 from forum.storage.drafts import Draft
 from forum.storage.groups import Group
 from forum.storage.members import Member
-from tests.factories import MakeDraft, MakeGroup, MakeMember, make_topic
-
-
-@pytest.fixture
-async def author(make_member: MakeMember) -> Member:
-    return await make_member("river")
+from tests.factories import MakeDraft, MakeMember, make_topic
 
 
 @pytest.fixture
 async def stranger(make_member: MakeMember) -> Member:
     return await make_member("stone")
-
-
-@pytest.fixture
-async def group(make_group: MakeGroup, author: Member) -> Group:
-    return await make_group("grief", name="Grief and loss", anonymous="optional", members_=[author])
 
 
 async def _save(
@@ -43,11 +33,11 @@ async def _save(
 
 
 async def test_created_draft_reads_back_with_its_fields(
-    db: asyncpg.Connection, author: Member, group: Group
+    db: asyncpg.Connection, river: Member, group: Group
 ) -> None:
     draft_id = await drafts.create_draft(
         db,
-        author.id,
+        river.id,
         group.id,
         None,
         title="Hello",
@@ -55,7 +45,7 @@ async def test_created_draft_reads_back_with_its_fields(
         anonymous=True,
         content_warning="loss",
     )
-    draft = await drafts.get_own_draft(db, draft_id, author.id)
+    draft = await drafts.get_own_draft(db, draft_id, river.id)
     assert draft is not None
     assert (draft.title, draft.body, draft.anonymous, draft.content_warning, draft.version) == (
         "Hello",
@@ -73,88 +63,88 @@ async def test_created_draft_reads_back_with_its_fields(
 
 
 async def test_reply_draft_knows_its_topic(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    new = await make_topic(db, group, author, "The topic")
-    draft = await make_draft(author, group, topic_id=new.topic_id, title="")
+    new = await make_topic(db, group, river, "The topic")
+    draft = await make_draft(river, group, topic_id=new.topic_id, title="")
     assert draft.is_reply
     assert (draft.topic_id, draft.topic_title) == (new.topic_id, "The topic")
 
 
 async def test_get_own_draft_finds_the_authors_draft(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
+    draft = await make_draft(river, group)
     assert draft is not None
-    current = await drafts.get_own_draft(db, draft.id, author.id)
+    current = await drafts.get_own_draft(db, draft.id, river.id)
     assert current is not None
     assert current.id == draft.id
 
 
 async def test_get_own_draft_returns_none_for_another_member(
-    db: asyncpg.Connection, author: Member, stranger: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, stranger: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
+    draft = await make_draft(river, group)
     assert await drafts.get_own_draft(db, draft.id, stranger.id) is None
 
 
 async def test_get_own_draft_returns_none_for_an_unknown_id(
-    db: asyncpg.Connection, author: Member
+    db: asyncpg.Connection, river: Member
 ) -> None:
-    assert await drafts.get_own_draft(db, 424242, author.id) is None
+    assert await drafts.get_own_draft(db, 424242, river.id) is None
 
 
 async def test_list_own_drafts_lists_only_the_authors_drafts(
-    db: asyncpg.Connection, author: Member, stranger: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, stranger: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    mine = await make_draft(author, group, title="Mine")
+    mine = await make_draft(river, group, title="Mine")
     await make_draft(stranger, group, title="Theirs")
-    assert [d.id for d in await drafts.list_own_drafts(db, author.id)] == [mine.id]
+    assert [d.id for d in await drafts.list_own_drafts(db, river.id)] == [mine.id]
 
 
 async def test_list_own_drafts_puts_the_latest_saved_first(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    first = await make_draft(author, group, title="First")
-    second = await make_draft(author, group, title="Second")
-    await _save(db, first, author.id, version=first.version)
-    assert [d.id for d in await drafts.list_own_drafts(db, author.id)] == [first.id, second.id]
+    first = await make_draft(river, group, title="First")
+    second = await make_draft(river, group, title="Second")
+    await _save(db, first, river.id, version=first.version)
+    assert [d.id for d in await drafts.list_own_drafts(db, river.id)] == [first.id, second.id]
 
 
 async def test_save_draft_with_the_current_version_returns_the_next_version(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
-    saved = await _save(db, draft, author.id, version=draft.version)
+    draft = await make_draft(river, group)
+    saved = await _save(db, draft, river.id, version=draft.version)
     assert saved is not None
     assert saved.version == draft.version + 1
 
 
 async def test_save_draft_returns_the_draft_as_reading_it_would(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
-    saved = await _save(db, draft, author.id, version=draft.version, body="saved")
-    assert saved == await drafts.get_own_draft(db, draft.id, author.id)
+    draft = await make_draft(river, group)
+    saved = await _save(db, draft, river.id, version=draft.version, body="saved")
+    assert saved == await drafts.get_own_draft(db, draft.id, river.id)
     assert saved is not None
     assert (saved.body, saved.group_slug, saved.group_name) == ("saved", "grief", "Grief and loss")
 
 
 async def test_save_draft_stores_the_new_fields(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
+    draft = await make_draft(river, group)
     await drafts.save_draft(
         db,
         draft.id,
-        author.id,
+        river.id,
         version=draft.version,
         title="New",
         body="New body",
         anonymous=True,
         content_warning="cw",
     )
-    saved = await drafts.get_own_draft(db, draft.id, author.id)
+    saved = await drafts.get_own_draft(db, draft.id, river.id)
     assert saved is not None
     assert (saved.title, saved.body, saved.anonymous, saved.content_warning) == (
         "New",
@@ -166,69 +156,69 @@ async def test_save_draft_stores_the_new_fields(
 
 
 async def test_save_draft_with_a_stale_version_returns_none(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
-    await _save(db, draft, author.id, version=draft.version, body="tab A")
-    assert await _save(db, draft, author.id, version=draft.version, body="tab B") is None
+    draft = await make_draft(river, group)
+    await _save(db, draft, river.id, version=draft.version, body="tab A")
+    assert await _save(db, draft, river.id, version=draft.version, body="tab B") is None
 
 
 async def test_save_draft_with_a_stale_version_changes_nothing(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
-    await _save(db, draft, author.id, version=draft.version, body="tab A")
-    await _save(db, draft, author.id, version=draft.version, body="tab B")
-    saved = await drafts.get_own_draft(db, draft.id, author.id)
+    draft = await make_draft(river, group)
+    await _save(db, draft, river.id, version=draft.version, body="tab A")
+    await _save(db, draft, river.id, version=draft.version, body="tab B")
+    saved = await drafts.get_own_draft(db, draft.id, river.id)
     assert saved is not None
     assert (saved.body, saved.version) == ("tab A", draft.version + 1)
 
 
 async def test_save_draft_with_a_future_version_returns_none(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
-    assert await _save(db, draft, author.id, version=draft.version + 1) is None
+    draft = await make_draft(river, group)
+    assert await _save(db, draft, river.id, version=draft.version + 1) is None
 
 
 async def test_save_draft_by_another_member_returns_none_and_changes_nothing(
-    db: asyncpg.Connection, author: Member, stranger: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, stranger: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group, body="original")
+    draft = await make_draft(river, group, body="original")
     assert await _save(db, draft, stranger.id, version=draft.version, body="hijack") is None
-    current = await drafts.get_own_draft(db, draft.id, author.id)
+    current = await drafts.get_own_draft(db, draft.id, river.id)
     assert current is not None
     assert current.body == "original"
 
 
 async def test_delete_draft_removes_the_authors_draft(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
-    assert await drafts.delete_draft(db, draft.id, author.id)
-    assert await drafts.get_own_draft(db, draft.id, author.id) is None
+    draft = await make_draft(river, group)
+    assert await drafts.delete_draft(db, draft.id, river.id)
+    assert await drafts.get_own_draft(db, draft.id, river.id) is None
 
 
 async def test_delete_draft_by_another_member_keeps_it(
-    db: asyncpg.Connection, author: Member, stranger: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, stranger: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
+    draft = await make_draft(river, group)
     assert not await drafts.delete_draft(db, draft.id, stranger.id)
-    assert await drafts.get_own_draft(db, draft.id, author.id) is not None
+    assert await drafts.get_own_draft(db, draft.id, river.id) is not None
 
 
 async def test_delete_published_draft_needs_the_current_version(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
-    await _save(db, draft, author.id, version=draft.version)
-    assert not await drafts.delete_published_draft(db, draft.id, author.id, draft.version)
-    assert await drafts.get_own_draft(db, draft.id, author.id) is not None
+    draft = await make_draft(river, group)
+    await _save(db, draft, river.id, version=draft.version)
+    assert not await drafts.delete_published_draft(db, draft.id, river.id, draft.version)
+    assert await drafts.get_own_draft(db, draft.id, river.id) is not None
 
 
 async def test_delete_published_draft_with_the_current_version_removes_it(
-    db: asyncpg.Connection, author: Member, group: Group, make_draft: MakeDraft
+    db: asyncpg.Connection, river: Member, group: Group, make_draft: MakeDraft
 ) -> None:
-    draft = await make_draft(author, group)
-    assert await drafts.delete_published_draft(db, draft.id, author.id, draft.version)
-    assert await drafts.get_own_draft(db, draft.id, author.id) is None
+    draft = await make_draft(river, group)
+    assert await drafts.delete_published_draft(db, draft.id, river.id, draft.version)
+    assert await drafts.get_own_draft(db, draft.id, river.id) is None
