@@ -293,6 +293,20 @@ async def mod(make_client: ClientFactory, keeper: Member) -> ForumClient:
     return await make_client(keeper)
 
 
+ModeratorOf = Callable[[Group], Awaitable[ForumClient]]
+
+
+@pytest.fixture
+def moderator_of(mod: ForumClient, keeper: Member, appoint: Appoint) -> ModeratorOf:
+    """`await moderator_of(group)` is `mod`, signed in as `keeper`, appointed to `group`."""
+
+    async def appointed(group: Group) -> ForumClient:
+        await appoint(group, keeper)
+        return mod
+
+    return appointed
+
+
 @pytest.fixture
 async def starter(make_member: MakeMember) -> Member:
     return await make_member("willow")

@@ -9,7 +9,7 @@ import pytest
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests.clients import ClientFactory, ForumClient
-from tests.factories import SECRET, Appoint, MakeGroup, MakeMember
+from tests.factories import SECRET, MakeGroup, MakeMember, ModeratorOf
 
 
 @pytest.fixture
@@ -48,9 +48,6 @@ async def other_client(make_client: ClientFactory, other: Member) -> ForumClient
 
 
 @pytest.fixture
-async def grief_mod(
-    mod: ForumClient, keeper: Member, grief: Group, appoint: Appoint
-) -> ForumClient:
+async def grief_mod(moderator_of: ModeratorOf, grief: Group) -> ForumClient:
     """A moderator of grief ("keeper"), signed in."""
-    await appoint(grief, keeper)
-    return mod
+    return await moderator_of(grief)

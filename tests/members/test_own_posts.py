@@ -16,6 +16,7 @@ from tests.factories import (
     Appoint,
     MakeDraft,
     MakeGroup,
+    ModeratorOf,
     Publish,
     post_state,
     version_of,
@@ -44,12 +45,9 @@ async def edited(reply: NewPost, writer: ForumClient) -> NewPost:
 
 
 @pytest.fixture
-async def grief_mod(
-    mod: ForumClient, keeper: Member, grief: Group, appoint: Appoint
-) -> ForumClient:
+async def grief_mod(moderator_of: ModeratorOf, grief: Group) -> ForumClient:
     """A moderator of grief ("keeper"), signed in."""
-    await appoint(grief, keeper)
-    return mod
+    return await moderator_of(grief)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from tests.factories import (
     MakeDraft,
     MakeGroup,
     MakeMember,
+    ModeratorOf,
     Publish,
     audit_count,
     notification_kinds,
@@ -35,12 +36,9 @@ async def circle(make_group: MakeGroup) -> Group:
 
 
 @pytest.fixture
-async def moderator(
-    circle: Group, keeper: Member, appoint: Appoint, mod: ForumClient
-) -> ForumClient:
+async def moderator(moderator_of: ModeratorOf, circle: Group) -> ForumClient:
     """`mod`, signed in as `keeper`, who moderates `circle`."""
-    await appoint(circle, keeper)
-    return mod
+    return await moderator_of(circle)
 
 
 async def state_of(db: asyncpg.Connection, group: Group, member: Member) -> str | None:

@@ -17,9 +17,9 @@ from forum.storage.members import Member
 from forum.storage.topics import NewPost
 from tests.clients import ClientFactory, ForumClient
 from tests.factories import (
-    Appoint,
     MakeGroup,
     MakeMember,
+    ModeratorOf,
     Publish,
     item_for,
     make_topic,
@@ -42,12 +42,9 @@ Reporter = Callable[[], Awaitable[ForumClient]]
 
 
 @pytest.fixture
-async def moderator(
-    group: Group, keeper: Member, appoint: Appoint, mod: ForumClient
-) -> ForumClient:
+async def moderator(moderator_of: ModeratorOf, group: Group) -> ForumClient:
     """`mod`, signed in as `keeper`, who moderates `group`."""
-    await appoint(group, keeper)
-    return mod
+    return await moderator_of(group)
 
 
 @pytest.fixture
