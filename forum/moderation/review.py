@@ -2,8 +2,10 @@
 reports, and the author's record in the item's group.
 
 The author is only ever the item's author: the view is built from the item, never from a name, so
-an anonymous author stays "Anonymous" here as everywhere (their record is shown without naming
-them).
+an anonymous author stays "Anonymous" here as everywhere. Their record (post counts, sanctions) is
+the record of the identity the item was posted under, not of the member: an anonymous post's
+record is that topic's "Anonymous N", a per-group name's is that name's, so a warning given under
+one name never shows up beside another and cannot tie them together.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ async def load(conn: Conn, item: Item) -> ItemView:
         source=await topics.get_post_source(conn, item.post_id) or "",
         context_posts=await topics.list_context(conn, item.topic_id, item.post_number),
         reports=await queue_items.list_reports(conn, item.post_id, item.created_at),
-        history=await queue_items.author_history(conn, item.author_id, item.group_id),
-        sanctions=await sanctions.list_in_group(conn, item.author_id, item.group_id),
+        history=await queue_items.author_history(
+            conn, item.author_id, item.group_id, item.identity
+        ),
+        sanctions=await sanctions.list_for(conn, item.author_id, item.group_id, item.identity),
     )

@@ -83,6 +83,7 @@ async def apply(
             reason=reason,
             duration=None if kind == "warn" else duration,
             created_by=moderator.id,
+            post_id=post_id,
         )
         if kind == "remove":
             await groups.leave_group(conn, group.id, author_id)

@@ -42,6 +42,8 @@ class Item:
     post_number: int | None
     author_id: int
     author_name: str | None  # None: an anonymous post; never show who wrote it
+    anon_label: int | None  # an anonymous post's "Anonymous 2" in its topic
+    identity: str  # what the author's record is scoped to (migrations/0011_identities.sql)
     excerpt: str
     report_count: int
     crisis_level: str | None = None
@@ -71,6 +73,8 @@ _SELECT = """
            p.number AS post_number, p.author_id,
            CASE WHEN p.anonymous THEN NULL WHEN am.deleted_at IS NOT NULL THEN 'deleted member'
                 ELSE coalesce(p.persona, am.pseudonym) END AS author_name,
+           CASE WHEN p.anonymous THEN p.anon_label END AS anon_label,
+           post_identity(p.anonymous, p.topic_id, p.persona, t.group_id) AS identity,
            left(p.body_source, 280) AS excerpt,
            (SELECT count(*) FROM reports r WHERE r.post_id = q.post_id
               AND r.created_at >= q.created_at)::int AS report_count,
@@ -226,22 +230,25 @@ async def count_reporters_since(conn: Conn, post_id: int, since: datetime) -> in
 
 @dataclass(frozen=True, slots=True)
 class AuthorHistory:
-    """What a moderator may know about an author in one group, without knowing who they are."""
+    """What a moderator may know about one identity of an author in one group: the posts under
+    that name (or that topic's anonymous label) only, so counts never join two names up."""
 
     removed_posts: int
     held_posts: int
     published_posts: int
 
 
-async def author_history(conn: Conn, author_id: int, group_id: int) -> AuthorHistory:
+async def author_history(conn: Conn, author_id: int, group_id: int, identity: str) -> AuthorHistory:
     row = await conn.fetchrow(
         "SELECT count(*) FILTER (WHERE p.state IN ('rejected', 'removed')) AS removed_posts,"
         "       count(*) FILTER (WHERE p.state = 'held') AS held_posts,"
         "       count(*) FILTER (WHERE p.state = 'published') AS published_posts"
         " FROM posts p JOIN topics t ON t.id = p.topic_id"
-        " WHERE p.author_id = $1 AND t.group_id = $2",
+        " WHERE p.author_id = $1 AND t.group_id = $2"
+        "   AND post_identity(p.anonymous, p.topic_id, p.persona, t.group_id) = $3",
         author_id,
         group_id,
+        identity,
     )
     assert row is not None
     return AuthorHistory(**row)

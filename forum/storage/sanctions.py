@@ -30,16 +30,23 @@ async def create(
     reason: str,
     duration: timedelta | None,
     created_by: int,
+    post_id: int | None,
 ) -> Sanction:
+    """Given for `post_id` (None: for no post), under that post's identity (see `list_for`)."""
     row = await conn.fetchrow(
-        f"INSERT INTO sanctions (member_id, group_id, kind, reason, ends_at, created_by)"
-        f" VALUES ($1, $2, $3, $4, now() + $5::interval, $6) RETURNING {_COLUMNS}",
+        "INSERT INTO sanctions"
+        " (member_id, group_id, kind, reason, ends_at, created_by, post_id, identity)"
+        " VALUES ($1, $2, $3, $4, now() + $5::interval, $6, $7, coalesce("
+        "   (SELECT post_identity(p.anonymous, p.topic_id, p.persona, t.group_id)"
+        "    FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.id = $7), 'member'))"
+        f" RETURNING {_COLUMNS}",
         member_id,
         group_id,
         kind,
         reason,
         duration,
         created_by,
+        post_id,
     )
     assert row is not None
     return Sanction(**row)
@@ -57,11 +64,14 @@ async def active_posting_blocks(conn: Conn, member_id: int, group_id: int) -> li
     return [Sanction(**r) for r in rows]
 
 
-async def list_in_group(conn: Conn, member_id: int, group_id: int) -> list[Sanction]:
+async def list_for(conn: Conn, member_id: int, group_id: int, identity: str) -> list[Sanction]:
+    """This group's and site-wide sanctions given under `identity` (`queue_items.Item.identity`):
+    what the member was sanctioned for under another name is never listed beside this one."""
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM sanctions WHERE member_id = $1"
+        f"SELECT {_COLUMNS} FROM sanctions WHERE member_id = $1 AND identity = $3"
         " AND (group_id = $2 OR group_id IS NULL) ORDER BY id DESC LIMIT 50",
         member_id,
         group_id,
+        identity,
     )
     return [Sanction(**r) for r in rows]

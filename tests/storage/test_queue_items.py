@@ -10,7 +10,7 @@ import pytest
 from forum.storage import queue_items
 from forum.storage.groups import Group
 from forum.storage.members import Member
-from tests.factories import MakeGroup, MakeMember, make_topic
+from tests.factories import MakeGroup, MakeMember, make_reply, make_topic
 
 
 # `author` ("willow") and `keeper` come from tests.factories; `warden` is a second moderator.
@@ -345,5 +345,43 @@ async def test_an_authors_history_counts_their_posts_in_the_group(
     removed = await make_post(db, group, author)
     await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", removed)
     await make_post(db, await make_group("cancer"), author)
-    history = await queue_items.author_history(db, author.id, group.id)
+    history = await queue_items.author_history(db, author.id, group.id, "member")
     assert (history.published_posts, history.removed_posts, history.held_posts) == (2, 1, 0)
+
+
+async def test_an_authors_history_counts_only_the_posts_under_the_items_identity(
+    db: asyncpg.Connection, group: Group, author: Member
+) -> None:
+    signed = await make_topic(db, group, author)
+    await make_post(db, group, author)
+    anonymous = await make_reply(db, signed.topic_id, author, anonymous=True)
+    await make_reply(db, signed.topic_id, author, anonymous=True)
+    removed = await make_topic(db, group, author, anonymous=True)
+    await db.execute("UPDATE posts SET state = 'removed' WHERE id = $1", removed.post_id)
+    await make_topic(db, group, author, persona="Stillwater")
+    item_id, _ = await queue_items.open_item(
+        db, group_id=group.id, post_id=anonymous.post_id, kind="report", priority=30
+    )
+    item = await queue_items.get_item(db, item_id)
+    assert item is not None
+    assert (item.identity, item.author_name, item.anon_label) == (
+        f"anon:{signed.topic_id}",
+        None,
+        1,
+    )
+
+    def counts(history: queue_items.AuthorHistory) -> tuple[int, int, int]:
+        return (history.published_posts, history.removed_posts, history.held_posts)
+
+    in_topic = await queue_items.author_history(db, author.id, group.id, item.identity)
+    assert counts(in_topic) == (2, 0, 0)
+    other_topic = await queue_items.author_history(
+        db, author.id, group.id, f"anon:{removed.topic_id}"
+    )
+    assert counts(other_topic) == (0, 1, 0)
+    signed_only = await queue_items.author_history(db, author.id, group.id, "member")
+    assert counts(signed_only) == (2, 0, 0)
+    named = await queue_items.author_history(
+        db, author.id, group.id, f"persona:{group.id}:stillwater"
+    )
+    assert counts(named) == (1, 0, 0)

@@ -12,7 +12,7 @@ from forum.storage import sanctions
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.sanctions import Sanction
-from tests.factories import MakeGroup, MakeMember
+from tests.factories import MakeGroup, MakeMember, make_reply, make_topic
 
 
 async def _sanction(
@@ -24,6 +24,7 @@ async def _sanction(
     *,
     duration: timedelta | None = None,
     reason: str = "Please be kind",
+    post_id: int | None = None,
 ) -> Sanction:
     return await sanctions.create(
         db,
@@ -33,6 +34,7 @@ async def _sanction(
         reason=reason,
         duration=duration,
         created_by=by.id,
+        post_id=post_id,
     )
 
 
@@ -116,7 +118,7 @@ async def test_blocks_that_never_end_come_first_then_the_longest_lasting(
     assert await sanctions.active_posting_blocks(db, member.id, group.id) == [forever, long, short]
 
 
-async def test_list_in_group_shows_the_groups_and_site_wide_sanctions_newest_first(
+async def test_list_for_shows_the_groups_and_site_wide_sanctions_newest_first(
     db: asyncpg.Connection, make_group: MakeGroup, make_member: MakeMember, keeper: Member
 ) -> None:
     group, elsewhere = await make_group(), await make_group()
@@ -126,14 +128,63 @@ async def test_list_in_group_shows_the_groups_and_site_wide_sanctions_newest_fir
     ended = await _sanction(db, me, keeper, "mute", group, duration=timedelta(seconds=-1))
     suspension = await _sanction(db, me, keeper, "suspend", None, reason="site-wide")
     await _sanction(db, other, keeper, "warn", group, reason="someone else")
-    listed = await sanctions.list_in_group(db, me.id, group.id)
+    listed = await sanctions.list_for(db, me.id, group.id, "member")
     assert listed == [suspension, ended, warning]
 
 
-async def test_list_in_group_shows_at_most_the_fifty_newest(
+async def test_list_for_shows_at_most_the_fifty_newest(
     db: asyncpg.Connection, make_group: MakeGroup, member: Member, keeper: Member
 ) -> None:
     group = await make_group()
     made = [await _sanction(db, member, keeper, "warn", group, reason=f"#{n}") for n in range(51)]
-    listed = await sanctions.list_in_group(db, member.id, group.id)
+    listed = await sanctions.list_for(db, member.id, group.id, "member")
     assert [s.id for s in listed] == [s.id for s in reversed(made[1:])]
+
+
+async def test_a_sanction_records_the_identity_of_the_post_it_was_given_for(
+    db: asyncpg.Connection, make_group: MakeGroup, member: Member, keeper: Member
+) -> None:
+    group = await make_group()
+    signed = await make_topic(db, group, member)
+    anonymous = await make_reply(db, signed.topic_id, member, anonymous=True)
+    named = await make_topic(db, group, member, persona="Stillwater")
+    given = {
+        "signed": await _sanction(db, member, keeper, "warn", group, post_id=signed.post_id),
+        "anonymous": await _sanction(db, member, keeper, "warn", group, post_id=anonymous.post_id),
+        "named": await _sanction(db, member, keeper, "warn", group, post_id=named.post_id),
+        "no post": await _sanction(db, member, keeper, "warn", group),
+    }
+    identities = {
+        label: await db.fetchval("SELECT identity FROM sanctions WHERE id = $1", s.id)
+        for label, s in given.items()
+    }
+    assert identities == {
+        "signed": "member",
+        "anonymous": f"anon:{signed.topic_id}",
+        "named": f"persona:{group.id}:stillwater",
+        "no post": "member",
+    }
+
+
+async def test_list_for_lists_only_the_sanctions_given_under_that_identity(
+    db: asyncpg.Connection, make_group: MakeGroup, member: Member, keeper: Member
+) -> None:
+    group = await make_group()
+    signed = await make_topic(db, group, member)
+    first = await make_reply(db, signed.topic_id, member, anonymous=True)
+    elsewhere = await make_topic(db, group, member, anonymous=True)
+    on_signed = await _sanction(db, member, keeper, "warn", group, post_id=signed.post_id)
+    on_anonymous = await _sanction(db, member, keeper, "mute", group, post_id=first.post_id)
+    on_other_topic = await _sanction(db, member, keeper, "warn", group, post_id=elsewhere.post_id)
+    suspended = await _sanction(db, member, keeper, "suspend", None, post_id=first.post_id)
+    assert await sanctions.list_for(db, member.id, group.id, "member") == [on_signed]
+    assert await sanctions.list_for(db, member.id, group.id, f"anon:{signed.topic_id}") == [
+        suspended,
+        on_anonymous,
+    ]
+    assert await sanctions.list_for(db, member.id, group.id, f"anon:{elsewhere.topic_id}") == [
+        on_other_topic
+    ]
+    # Enforced on the member whatever the name they would post under next.
+    blocks = await sanctions.active_posting_blocks(db, member.id, group.id)
+    assert {b.id for b in blocks} == {on_anonymous.id, suspended.id}
