@@ -135,8 +135,14 @@ async def report(
                 raise _AlreadyReported
             item = await queue_items.get_item(conn, item_id)
             assert item is not None
+            # Worried readers never take down the post of the person they worry about: a crisis
+            # report escalates (above) and does not count towards hiding.
             reporters = await queue_items.count_reporters_since(conn, post_id, item.created_at)
-            hidden = reporters >= group.report_hide_threshold and await posts.hide(conn, post_id)
+            hidden = (
+                kind != "crisis"
+                and reporters >= group.report_hide_threshold
+                and await posts.hide(conn, post_id)
+            )
             if hidden:
                 await audit.record(
                     conn,
