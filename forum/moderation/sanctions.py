@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from forum.moderation import queue
-from forum.storage import audit, groups, notifications, sanctions
+from forum.storage import audit, groups, members, moderators, notifications, sanctions
 from forum.storage.db import Conn
 from forum.storage.groups import Group
 from forum.storage.members import Member
@@ -21,12 +21,19 @@ DURATIONS = {
     "3d": timedelta(days=3),
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
     "forever": None,
 }
+#: The longest a moderator's mute or removal may last; only admins give longer ones (or none).
+MODERATOR_LONGEST = timedelta(days=90)
+#: What a sanction may be shortened to ("now" lifts it).
+SHORTER = {"now": None, "1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
 
 
 def _until(sanction: sanctions.Sanction) -> str:
-    return f" until {sanction.ends_at:%-d %b %Y %H:%M} UTC" if sanction.ends_at else ""
+    if sanction.ends_at is None:
+        return " until an admin lifts it"
+    return f" until {sanction.ends_at:%-d %b %Y %H:%M} UTC"
 
 
 async def posting_block(conn: Conn, member_id: int, group: Group) -> str | None:
@@ -54,6 +61,45 @@ async def removal(conn: Conn, member_id: int, group: Group) -> str | None:
     return None
 
 
+async def _check(
+    conn: Conn,
+    moderator: Member,
+    group: Group,
+    author_id: int,
+    kind: str,
+    reason: str,
+    duration: timedelta | None,
+) -> None:
+    """Raises ActionRefused unless `moderator` may give this sanction to this author.
+
+    Staff are sanctioned by admins only: a moderator cannot silence an admin or a fellow
+    moderator of the group (they escalate the item instead), and a moderator's mute or removal
+    ends within MODERATOR_LONGEST."""
+    if kind not in KINDS:
+        raise queue.ActionRefused("Choose warn, mute, remove or suspend.")
+    if not reason.strip():
+        raise queue.ActionRefused("Please give a reason: the member is told it.")
+    if author_id == moderator.id:
+        raise queue.ActionRefused("You can't sanction yourself.")
+    if moderator.is_admin:
+        return
+    if kind == "suspend":
+        raise queue.ActionRefused("Only admins can suspend an account.")
+    author = await members.get_member(conn, author_id)
+    if (
+        author is None
+        or author.is_admin
+        or await moderators.is_moderator(conn, group.id, author_id)
+    ):
+        raise queue.ActionRefused(
+            "Only admins can sanction the forum's staff: escalate the item to the admins instead."
+        )
+    if kind != "warn" and (duration is None or duration > MODERATOR_LONGEST):
+        raise queue.ActionRefused(
+            "A moderator's mute or removal ends within 90 days; escalate to the admins for longer."
+        )
+
+
 async def apply(
     conn: Conn,
     *,
@@ -65,14 +111,7 @@ async def apply(
     duration: timedelta | None,
     post_id: int | None,
 ) -> None:
-    if kind not in KINDS:
-        raise queue.ActionRefused("Choose warn, mute, remove or suspend.")
-    if kind == "suspend" and not moderator.is_admin:
-        raise queue.ActionRefused("Only admins can suspend an account.")
-    if not reason.strip():
-        raise queue.ActionRefused("Please give a reason: the member is told it.")
-    if author_id == moderator.id:
-        raise queue.ActionRefused("You can't sanction yourself.")
+    await _check(conn, moderator, group, author_id, kind, reason, duration)
     reason = reason.strip()[:1000]
     async with conn.transaction():
         sanction = await sanctions.create(
@@ -105,3 +144,48 @@ async def apply(
             " read and keep drafts.",
         }[kind]
         await notifications.notify(conn, author_id, kind, message, post_id=post_id)
+
+
+async def lift(
+    conn: Conn,
+    *,
+    actor: Member,
+    group: Group,
+    sanction: sanctions.Sanction,
+    author_id: int,
+    reason: str,
+    after: timedelta | None,
+) -> sanctions.Sanction:
+    """Lift a sanction now (`after` None) or make it end `after` from now, if that is sooner.
+
+    Admins may lift any sanction, a moderator the ones they gave. The caller has looked the
+    sanction up among those listed beside the item, so it belongs to the item's author."""
+    if not (actor.is_admin or sanction.created_by == actor.id):
+        raise queue.ActionRefused("Only an admin or the moderator who gave it can change this.")
+    if not reason.strip():
+        raise queue.ActionRefused("Please give a reason: the member is told it.")
+    reason = reason.strip()[:1000]
+    async with conn.transaction():
+        changed = await sanctions.end_sooner(conn, sanction.id, after=after, by=actor.id)
+        if changed is None:
+            raise queue.ActionRefused("That has already ended, or ends sooner than that.")
+        action = "lift" if after is None else "shorten"
+        await audit.record(
+            conn,
+            actor_id=actor.id,
+            action=f"{action}-{sanction.kind}",
+            group_id=group.id,
+            post_id=sanction.post_id,
+            subject_id=author_id,
+            reason=reason,
+        )
+        what = {"mute": f"mute in {group.name}", "remove": f"removal from {group.name}"}.get(
+            sanction.kind, "account suspension"
+        )
+        message = (
+            f"Your {what} was lifted: {reason}"
+            if after is None
+            else f"Your {what} now ends{_until(changed)}: {reason}"
+        )
+        await notifications.notify(conn, author_id, action, message, post_id=sanction.post_id)
+    return changed

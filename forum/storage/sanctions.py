@@ -16,9 +16,15 @@ class Sanction:
     reason: str
     ends_at: datetime | None
     created_at: datetime
+    created_by: int
+    post_id: int | None
+    lifted_at: datetime | None
+
+    def in_force(self, now: datetime) -> bool:
+        return self.kind != "warn" and (self.ends_at is None or self.ends_at > now)
 
 
-_COLUMNS = "id, kind, group_id, reason, ends_at, created_at"
+_COLUMNS = "id, kind, group_id, reason, ends_at, created_at, created_by, post_id, lifted_at"
 
 
 async def create(
@@ -75,3 +81,22 @@ async def list_for(conn: Conn, member_id: int, group_id: int, identity: str) -> 
         identity,
     )
     return [Sanction(**r) for r in rows]
+
+
+async def end_sooner(
+    conn: Conn, sanction_id: int, *, after: timedelta | None, by: int
+) -> Sanction | None:
+    """End the sanction `after` from now (None: now, which lifts it), if that is sooner than it
+    would have ended; None when it has already ended or would end sooner anyway."""
+    row = await conn.fetchrow(
+        "UPDATE sanctions SET ends_at = now() + coalesce($2::interval, '0'),"
+        " lifted_at = CASE WHEN $2::interval IS NULL THEN now() END,"
+        " lifted_by = CASE WHEN $2::interval IS NULL THEN $3::bigint END"
+        " WHERE id = $1 AND kind <> 'warn' AND (ends_at IS NULL OR ends_at > now())"
+        "   AND (ends_at IS NULL OR ends_at > now() + coalesce($2::interval, '0'))"
+        f" RETURNING {_COLUMNS}",
+        sanction_id,
+        after,
+        by,
+    )
+    return Sanction(**row) if row else None

@@ -183,7 +183,7 @@ async def test_the_migration_gives_earlier_sanctions_the_identity_of_their_post(
                         post.post_id,
                         author.id,
                     )
-        assert await migrations.apply_pending(conn) == ["0011_identities.sql"]
+        assert "0011_identities.sql" in await migrations.apply_pending(conn)
         rows = await conn.fetch("SELECT post_id, identity FROM sanctions ORDER BY id")
         assert [tuple(r) for r in rows] == [
             (post.post_id, f"anon:{post.topic_id}"),

@@ -212,13 +212,13 @@ async def test_an_ended_mute_no_longer_blocks(
 
 
 async def test_a_mute_until_lifted_has_no_end_date(
-    db: asyncpg.Connection, mod: ForumClient, author: Member, writer: ForumClient, item_id: int
+    db: asyncpg.Connection, admin: ForumClient, author: Member, writer: ForumClient, item_id: int
 ) -> None:
-    await sanction(mod, item_id, "mute", duration="forever")
+    await sanction(admin, item_id, "mute", duration="forever")  # only admins give these
     assert await mute_ends_at(db, author) is None
     resp = await publish_in(writer, "grief")
     assert resp.status == 400
-    assert "You are muted in Grief and loss:" in await resp.text()
+    assert "You are muted in Grief and loss until an admin lifts it:" in await resp.text()
 
 
 # -- Remove ----------------------------------------------------------------------------------------

@@ -107,6 +107,7 @@ async def _render_item(
             "member": member,
             "form": form or {},
             "durations": sanctions.DURATIONS,
+            "longest": sanctions.MODERATOR_LONGEST,
         },
         status=status,
     )
@@ -190,6 +191,40 @@ async def sanction_author(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
 
 
+async def change_sanction(request: web.Request) -> web.Response:
+    """Lift or shorten one of the sanctions listed beside the item (any other id is 404)."""
+    member, _ = await _moderator_scope(request)
+    item = await _item_or_404(request, member)
+    sanction_id = forms.int_param(request, "sanction")
+    form = await forms.read(request)
+    reason = form.text("reason")
+    shorter = form.text("ends", "now")
+    if shorter not in sanctions.SHORTER:
+        raise web.HTTPBadRequest(reason="unknown end")
+    try:
+        async with request.app[pool_key].acquire() as conn:
+            view = await review.load(conn, item)
+            listed = next((s for s in view.sanctions if s.id == sanction_id), None)
+            if listed is None:
+                raise web.HTTPNotFound()
+            group = await groups.get_group_by_slug(conn, item.group_slug)
+            assert group is not None
+            await sanctions.lift(
+                conn,
+                actor=member,
+                group=group,
+                sanction=listed,
+                author_id=item.author_id,
+                reason=reason,
+                after=sanctions.SHORTER[shorter],
+            )
+    except queue.ActionRefused as exc:
+        return await _render_item(
+            request, member, item, status=400, error=str(exc), form={"lift_reason": reason}
+        )
+    raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
+
+
 async def log_page(request: web.Request) -> web.Response:
     _, scope = await _moderator_scope(request)
     before_id = forms.id_query(request, "before")
@@ -235,4 +270,5 @@ def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/mod/events", event_stream, name="mod_events")
     r.add_get("/mod/items/{id}", item_page, name="mod_item")
     r.add_post("/mod/items/{id}/sanction", sanction_author, name="mod_sanction")
+    r.add_post("/mod/items/{id}/sanctions/{sanction}", change_sanction, name="mod_change_sanction")
     r.add_post("/mod/items/{id}/{action}", item_action, name="mod_action")
