@@ -197,16 +197,32 @@ async def claim(conn: Conn, item: Item, moderator: Member) -> None:
 
 
 async def approve(
-    conn: Conn, item: Item, moderator: Member, *, new_body: str | None = None
+    conn: Conn, item: Item, moderator: Member, *, new_body: str | None = None, reason: str = ""
 ) -> None:
-    """Publish a held post, or keep (and un-hide) a reported one; optionally edit it first."""
+    """Publish a held post, or keep (and un-hide) a reported one; optionally edit it first.
+
+    An edit needs a reason: the author's own text is kept beside it (they and the moderators can
+    read it), and the author is told what changed and why, and that they may withdraw the post."""
+    reason = reason.strip()[:1000]
+    if new_body is not None and not reason:
+        raise ActionRefused("Please say why you edited the post: the author is told.")
     async with conn.transaction():
         await _decided(conn, item, moderator, "approved")
         if new_body is not None:
-            await posts.replace_body(conn, item.post_id, new_body, markup.render(new_body))
+            await posts.replace_body(
+                conn, item.post_id, new_body, markup.render(new_body), reason=reason
+            )
+            await _record(conn, item, moderator, "edit-approve", reason)
+            edited = (
+                f"A moderator of {item.group_name} edited your post before approving it: {reason}."
+                " Your own text is kept under the post's edit history. If you would rather not"
+                " have the edited version up, you can delete the post from Your posts."
+            )
+            await _tell_author(conn, item, "edited", edited)
+        else:
+            await _record(conn, item, moderator, "approve")
         was_held = await posts.publish_held(conn, item.post_id) is not None
         await posts.unhide(conn, item.post_id)
-        await _record(conn, item, moderator, "edit-approve" if new_body is not None else "approve")
         if was_held:
             await inbox.deliver(conn, item.post_id)  # replies reach followers once visible
             visible = (

@@ -46,6 +46,7 @@ class PostVersion:
     content_warning: str
     written_at: datetime
     replaced_at: datetime
+    moderator_reason: str | None  # set when a moderator's "edit and approve" replaced it
 
 
 async def get_own_post(conn: Conn, post_id: int, author_id: int) -> OwnPost | None:
@@ -133,7 +134,8 @@ async def list_own_posts(
 
 async def list_versions(conn: Conn, post_id: int) -> list[PostVersion]:
     rows = await conn.fetch(
-        "SELECT id, body_html, content_warning, written_at, replaced_at FROM post_versions"
+        "SELECT id, body_html, content_warning, written_at, replaced_at, moderator_reason"
+        " FROM post_versions"
         " WHERE post_id = $1 ORDER BY id",
         post_id,
     )

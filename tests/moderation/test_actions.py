@@ -251,7 +251,9 @@ async def test_keeping_a_reported_post_does_not_notify_its_author(
 async def test_edit_and_approve_publishes_the_moderators_text(
     mod: ForumClient, held: NewPost, item_id: int, client: ForumClient
 ) -> None:
-    resp = await mod.post_form(f"/mod/items/{item_id}/edit-approve", {"body": "A gentler version"})
+    resp = await mod.post_form(
+        f"/mod/items/{item_id}/edit-approve", {"body": "A gentler version", "reason": "Softened it"}
+    )
     assert resp.status == 303
     page = await (await client.get(f"/t/{held.topic_id}")).text()
     assert "A gentler version" in page
@@ -261,7 +263,9 @@ async def test_edit_and_approve_publishes_the_moderators_text(
 async def test_edit_and_approve_marks_the_post_edited(
     db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int, client: ForumClient
 ) -> None:
-    await mod.post_form(f"/mod/items/{item_id}/edit-approve", {"body": "A gentler version"})
+    await mod.post_form(
+        f"/mod/items/{item_id}/edit-approve", {"body": "A gentler version", "reason": "Softened it"}
+    )
     assert await db.fetchval("SELECT edited_at FROM posts WHERE id = $1", held.post_id)
     assert 'class="post__edited">edited' in await (await client.get(f"/t/{held.topic_id}")).text()
 
@@ -270,7 +274,8 @@ async def test_edit_and_approve_renders_the_new_text_safely(
     db: asyncpg.Connection, mod: ForumClient, held: NewPost, item_id: int
 ) -> None:
     await mod.post_form(
-        f"/mod/items/{item_id}/edit-approve", {"body": "**kind** <script>alert(1)</script>"}
+        f"/mod/items/{item_id}/edit-approve",
+        {"body": "**kind** <script>alert(1)</script>", "reason": "Tidied"},
     )
     body_html = await db.fetchval("SELECT body_html FROM posts WHERE id = $1", held.post_id)
     assert "<strong>kind</strong>" in body_html

@@ -60,7 +60,7 @@ async def test_holding_a_post_is_logged_once_by_the_forum(
     [
         ("claim", {}),
         ("approve", {}),
-        ("edit-approve", {"body": "Edited text"}),
+        ("edit-approve", {"body": "Edited text", "reason": "Took out a name"}),
         ("reject", {"reason": "Not for this group"}),
         ("escalate", {"reason": "Please look"}),
     ],
@@ -88,7 +88,9 @@ async def test_each_action_on_a_held_item_is_logged_exactly_once(
 async def test_an_edit_and_approve_is_not_also_logged_as_a_plain_approve(
     db: asyncpg.Connection, mod: ForumClient, item_id: int
 ) -> None:
-    await mod.post_form(f"/mod/items/{item_id}/edit-approve", {"body": "Edited text"})
+    await mod.post_form(
+        f"/mod/items/{item_id}/edit-approve", {"body": "Edited text", "reason": "Took out a name"}
+    )
     assert await audit_count(db, "approve") == 0
 
 

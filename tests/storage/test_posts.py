@@ -131,7 +131,9 @@ async def test_replace_body_stores_the_new_text_and_marks_the_post_edited(
     db: asyncpg.Connection, grief: Group, starter: Member
 ) -> None:
     topic = await make_topic(db, grief, starter, body="my phone number is 555")
-    await posts.replace_body(db, topic.post_id, "[removed by a moderator]", "<p>[removed]</p>")
+    await posts.replace_body(
+        db, topic.post_id, "[removed by a moderator]", "<p>[removed]</p>", reason="A number"
+    )
     row = await db.fetchrow(
         "SELECT body_source, body_html, edited_at FROM posts WHERE id = $1", topic.post_id
     )
@@ -141,6 +143,12 @@ async def test_replace_body_stores_the_new_text_and_marks_the_post_edited(
         "<p>[removed]</p>",
     )
     assert row["edited_at"] is not None
+    kept = await db.fetchrow(
+        "SELECT body_source, moderator_reason FROM post_versions WHERE post_id = $1",
+        topic.post_id,
+    )
+    assert kept is not None
+    assert tuple(kept) == ("my phone number is 555", "A number")
 
 
 async def test_get_post_group_gives_group_author_and_state_or_none(

@@ -129,7 +129,7 @@ async def item_action(request: web.Request) -> web.Response:
                 body = form.text("body")
                 if not body.strip() or len(body) > 20_000:
                     raise queue.ActionRefused("The edited post must be 1 to 20,000 characters.")
-                await queue.approve(conn, item, member, new_body=body)
+                await queue.approve(conn, item, member, new_body=body, reason=text)
             elif action == "reject":
                 await queue.reject(conn, item, member, text)
             elif action == "resolve":

@@ -103,13 +103,18 @@ async def respond(request: web.Request) -> web.Response:
 
 
 async def history_page(request: web.Request) -> web.Response:
-    """Every earlier text of an edited post, for moderators of its group (404 for anyone else)."""
+    """Every earlier text of an edited post, for moderators of its group and for its author (a
+    moderator's "edit and approve" keeps their text there); 404 for anyone else."""
     member = auth.require_member(request)
     post_id = forms.int_param(request, "id")
     async with request.app[pool_key].acquire() as conn:
         where = await posts.get_post_group(conn, post_id)
-        scope = await queue.scope(conn, member)
-        if where is None or (scope is not None and where[0] not in scope):
+        if where is None:
+            raise web.HTTPNotFound()
+        group_id, author_id, _ = where
+        own = author_id == member.id
+        scope = None if own else await queue.scope(conn, member)
+        if not own and scope is not None and group_id not in scope:
             raise web.HTTPNotFound()
         post = await topics.get_post_for_moderation(conn, post_id)
         # Its author was promised that a deleted post's words are no longer shown to anyone.
@@ -118,7 +123,7 @@ async def history_page(request: web.Request) -> web.Response:
     return render(
         request,
         "own_posts/history.html",
-        {"post": post, "versions": versions, "deleted": deleted},
+        {"post": post, "versions": versions, "deleted": deleted, "own": own},
     )
 
 
