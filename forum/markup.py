@@ -8,6 +8,13 @@ Two layers, both allow-lists: markdown-it-py with raw HTML turned off (a `<scrip
 post is shown as text), then bleach keeps only the tags, attributes and URL schemes below and
 drops everything else. Images are not allowed at all: a remote image in a support group would
 tell a third party who is reading, and when. Every link gets rel="nofollow ugc noopener".
+
+Rendering is bounded before it starts. A Markdown table's rows are padded to its header's width,
+so a 20,000-character draft with a 300-column header and thousands of one-character lines
+becomes a table of hundreds of thousands of cells and seconds of work: `problems` counts the
+cells a table can have (its delimiter row's columns times the lines that follow it) and the
+depth of quotes, in one pass over the text, and `render` refuses what goes over, saying why.
+(markdown-it itself caps list and other nesting at 20 levels.)
 """
 
 from __future__ import annotations
@@ -50,6 +57,16 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "ol": ["start"], "th": ["align"], "td": ["align"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
+
+#: The most cells all of a post's tables may have together, and the deepest quote.
+MAX_TABLE_CELLS = 2_000
+MAX_QUOTE_DEPTH = 10
+_DELIMITER_CHARS = frozenset("|:- \t")
+
+
+class TooComplex(ValueError):
+    """A post whose tables or quotes go over the limits above; the message says which."""
+
 
 _markdown = (
     MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -96,6 +113,46 @@ _cleaner = bleach.sanitizer.Cleaner(
 )
 
 
+def _quote_depth(line: str) -> tuple[int, str]:
+    """How many `>` open the line, and the rest of it."""
+    depth, rest = 0, line.lstrip(" \t")
+    while rest.startswith(">"):
+        depth += 1
+        rest = rest[1:].lstrip(" \t")
+    return depth, rest
+
+
+def problems(source: str) -> list[str]:
+    """What makes `source` too heavy to render, in words for its author (empty: nothing)."""
+    cells, deepest, columns = 0, 0, 0
+    for line in source.splitlines():
+        depth, rest = _quote_depth(line)
+        deepest = max(deepest, depth)
+        if not rest.strip():
+            columns = 0  # a blank line ends any table
+        elif "|" in rest and "-" in rest and set(rest) <= _DELIMITER_CHARS:
+            columns = max(1, len(rest.strip().strip("|").split("|")))
+            cells += 2 * columns  # the header and the delimiter row
+        else:
+            cells += columns
+    found = []
+    if cells > MAX_TABLE_CELLS:
+        found.append(
+            f"Your tables would have about {cells:,} cells; a post can hold at most"
+            f" {MAX_TABLE_CELLS:,}. Your text is still here: make the tables smaller (or end"
+            " each with an empty line), or split the post."
+        )
+    if deepest > MAX_QUOTE_DEPTH:
+        found.append(
+            f"Quotes are nested {deepest} deep; a post can nest them at most {MAX_QUOTE_DEPTH}."
+        )
+    return found
+
+
 def render(source: str) -> str:
-    """Markdown to sanitised HTML, for previews and for publishing alike."""
+    """Markdown to sanitised HTML, for previews and for publishing alike; raises TooComplex
+    for a post over the limits (see `problems`)."""
+    found = problems(source)
+    if found:
+        raise TooComplex(" ".join(found))
     return _cleaner.clean(_markdown.render(source)).strip()

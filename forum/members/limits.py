@@ -33,6 +33,11 @@ LOGIN_PER_ADDRESS = Policy("login-address", 30, timedelta(minutes=15))
 REGISTER_PER_ADDRESS = Policy("register-address", 10, timedelta(hours=1))
 PUBLISH_PER_MEMBER = Policy("publish-member", 20, timedelta(minutes=10), benchmark_lifts=True)
 DRAFTS_PER_MEMBER = Policy("draft-member", 60, timedelta(minutes=10), benchmark_lifts=True)
+#: Saving a draft (each save renders its preview once): far above a person re-reading and
+#: saving, well below a script re-rendering large posts to keep a worker busy.
+DRAFT_SAVES_PER_MEMBER = Policy(
+    "draft-save-member", 120, timedelta(minutes=10), benchmark_lifts=True
+)
 #: Searches are the heaviest reads: per member, or per address for visitors. Far above what a
 #: person types and pages through; well below a scraper trying words.
 SEARCH_PER_READER = Policy("search-reader", 30, timedelta(minutes=1))

@@ -8,6 +8,7 @@ Actions return nothing on success and are safe to retry: a repeat finds the item
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from forum import markup
@@ -206,12 +207,13 @@ async def approve(
     reason = reason.strip()[:1000]
     if new_body is not None and not reason:
         raise ActionRefused("Please say why you edited the post: the author is told.")
+    if new_body is not None and (found := markup.problems(new_body)):
+        raise ActionRefused(" ".join(found))
+    new_html = None if new_body is None else await asyncio.to_thread(markup.render, new_body)
     async with conn.transaction():
         await _decided(conn, item, moderator, "approved")
-        if new_body is not None:
-            await posts.replace_body(
-                conn, item.post_id, new_body, markup.render(new_body), reason=reason
-            )
+        if new_body is not None and new_html is not None:
+            await posts.replace_body(conn, item.post_id, new_body, new_html, reason=reason)
             await _record(conn, item, moderator, "edit-approve", reason)
             edited = (
                 f"A moderator of {item.group_name} edited your post before approving it: {reason}."

@@ -2,10 +2,11 @@
 
 Built the same way for a new draft, a saved one and one whose save or publish was refused, so a
 refusal always shows the member's own text again. The preview is the draft as its post will
-look (the same `markup.render` and the same `posts/_post.html` as the topic page); it appears
-only when there is something to preview and nothing went wrong. A draft with words that suggest
-risk opens with the crisis lines (scanned exactly as publishing will scan it), and the privacy
-check runs on what the preview shows: never stored, never logged, never blocking.
+look (the HTML publishing will store, rendered once per saved version, and the same
+`posts/_post.html` as the topic page); it appears only when there is something to preview and
+nothing went wrong. A draft with words that suggest risk opens with the crisis lines (scanned
+exactly as publishing will scan it), and the privacy check runs on what the preview shows:
+never stored, never logged, never blocking.
 """
 
 from __future__ import annotations
@@ -142,11 +143,15 @@ async def build(
         support = await crisis.list_resources(conn, target.group_id)
     if errors or conflict is not None:
         return Editor(target, fields, draft, joined, errors or [], conflict, support=support)
+    try:
+        body_html = await publishing.rendered(conn, draft)
+    except publishing.DraftRefused as exc:  # too heavy to render: say why instead of a preview
+        return Editor(target, fields, draft, joined, exc.problems, support=support)
     anonymous = draft.anonymous and draft.group_anonymous == "optional"
     name = None if anonymous else await groups.get_display_name(conn, target.group_id, member.id)
     preview = Preview(
         author_name=None if anonymous else name or member.pseudonym,
-        body_html=publishing.preview(draft),
+        body_html=body_html,
         content_warning=draft.content_warning.strip(),
         created_at=datetime.now(UTC),
     )

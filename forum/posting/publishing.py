@@ -12,6 +12,7 @@ crisis scan (of the same fields), and ends by updating that post instead of addi
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from forum import markup
@@ -68,7 +69,7 @@ def save_problems(fields: DraftFields) -> list[str]:
         )
     if len(fields.content_warning) > WARNING_MAX:
         problems.append(f"A content warning can be at most {WARNING_MAX} characters.")
-    return problems
+    return problems + markup.problems(fields.body)
 
 
 def publish_problems(draft: Draft) -> list[str]:
@@ -121,8 +122,20 @@ def check_still_anonymous(asked: Draft, saved: Draft, pseudonym: str) -> None:
         )
 
 
-def preview(draft: Draft) -> str:
-    return markup.render(draft.body)
+async def rendered(conn: Conn, draft: Draft) -> str:
+    """The draft's body as HTML, rendered once per saved version and stored: the preview and the
+    published post are the same bytes. Rendering runs off the event loop (it is bounded by
+    `markup.problems`, but a large post still takes a moment); raises DraftRefused for a body
+    over those bounds (one saved before they existed)."""
+    stored = draft.stored_preview
+    if stored is not None:
+        return stored
+    try:
+        html = await asyncio.to_thread(markup.render, draft.body)
+    except markup.TooComplex as exc:
+        raise DraftRefused(str(exc)) from None
+    await drafts.store_preview(conn, draft.id, draft.version, html)
+    return html
 
 
 def scanned_text(draft: Draft) -> str:
@@ -197,7 +210,7 @@ async def publish(conn: Conn, draft: Draft) -> Published:
     group = await may_post(conn, draft)
     review = await _review(conn, group, draft)
     persona = await groups.get_display_name(conn, group.id, draft.author_id)
-    body_html = markup.render(draft.body)
+    body_html = await rendered(conn, draft)
     async with conn.transaction():
         await _take_draft(conn, draft)
         if draft.topic_id is None:
@@ -284,6 +297,7 @@ async def _publish_edit(conn: Conn, draft: Draft) -> Published:
         return Published(topics.NewPost(post.topic_id, post.id, post.number), "none")
     group = await may_post(conn, draft)
     review = await _review(conn, group, draft)
+    body_html = await rendered(conn, draft)
     async with conn.transaction():
         await _take_draft(conn, draft)
         if not await own_posts.apply_edit(
@@ -291,7 +305,7 @@ async def _publish_edit(conn: Conn, draft: Draft) -> Published:
             post.id,
             draft.author_id,
             body_source=draft.body,
-            body_html=markup.render(draft.body),
+            body_html=body_html,
             content_warning=draft.content_warning.strip(),
         ):
             raise DraftRefused("This post can no longer be edited. Your draft is kept.")

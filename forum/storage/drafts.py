@@ -30,6 +30,13 @@ class Draft:
     created_at: datetime
     updated_at: datetime
     edits_post_id: int | None = None  # an edit of this published post, not a new one
+    preview_html: str | None = None  # `markup.render(body)` as of `preview_version`
+    preview_version: int | None = None
+
+    @property
+    def stored_preview(self) -> str | None:
+        """The body's rendered HTML, if it was stored for this very version."""
+        return self.preview_html if self.preview_version == self.version else None
 
     @property
     def is_reply(self) -> bool:
@@ -40,7 +47,7 @@ _COLUMNS = """
     SELECT d.id, d.author_id, d.group_id, g.slug AS group_slug, g.name AS group_name,
            g.anonymous AS group_anonymous, d.topic_id, t.title AS topic_title, d.title, d.body,
            d.anonymous, d.content_warning, d.version, d.created_at, d.updated_at,
-           d.edits_post_id
+           d.edits_post_id, d.preview_html, d.preview_version
 """
 #: Drafts `d` with the group and topic they belong to.
 _JOINS = " JOIN groups g ON g.id = d.group_id LEFT JOIN topics t ON t.id = d.topic_id"
@@ -117,6 +124,16 @@ async def save_draft(
         content_warning,
     )
     return Draft(**row) if row else None
+
+
+async def store_preview(conn: Conn, draft_id: int, version: int, html: str) -> None:
+    """Keep the rendered body of this version (nothing, if the draft was saved again since)."""
+    await conn.execute(
+        "UPDATE drafts SET preview_html = $3, preview_version = $2 WHERE id = $1 AND version = $2",
+        draft_id,
+        version,
+        html,
+    )
 
 
 async def delete_draft(conn: Conn, draft_id: int, author_id: int) -> bool:

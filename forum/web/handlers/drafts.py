@@ -129,8 +129,12 @@ async def save_draft(request: web.Request) -> web.Response:
     form = await forms.read(request)
     typed = _fields(form)
     try:
+        await _spend(request, limits.DRAFT_SAVES_PER_MEMBER, member)
         async with request.app[pool_key].acquire() as conn:
             await publishing.save(conn, draft, typed, version=form.int("version"))
+    except limits.Limited as exc:
+        wait = f"You have saved a lot just now: please save again in {exc.retry_after} seconds."
+        return await _editor(request, member, draft, fields=typed, errors=[wait], status=429)
     except publishing.DraftRefused as exc:
         return await _editor(request, member, draft, fields=typed, errors=exc.problems, status=400)
     except publishing.StaleDraft as exc:
