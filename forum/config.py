@@ -3,17 +3,24 @@
 Every variable of the contract is parsed here and nowhere else, so that a bad value stops start-up
 with one line naming the variable (ConfigError) rather than a traceback deep inside a request.
 The signing secret is generated once into the data directory so that every process and every
-restart share it, which keeps sessions and CSRF tokens valid across N workers.
+restart share it, which keeps sessions and CSRF tokens valid across N workers. Nothing uses it
+directly: `Settings.key(purpose)` derives a separate key for each use (HKDF).
 """
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 #: A neutral, everyday page: what a quick exit leaves on the screen (GOV.UK's pattern uses it too).
 DEFAULT_QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
@@ -21,6 +28,19 @@ DEFAULT_QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
 
 class ConfigError(Exception):
     """A configuration value is unusable; the message names the variable."""
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: What a key derived from the secret is for: each use has its own, so one leaked key (a
+#: webhook receiver's, say) gives nothing towards the others.
+Purpose = Literal["csrf", "rate-limits", "webhooks", "identities"]
+
+
+@functools.lru_cache(maxsize=32)
+def derive_key(secret: bytes, purpose: Purpose) -> bytes:
+    """HKDF-SHA256 (RFC 5869) of the forum secret, one 32-byte key per purpose."""
+    kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"forum:" + purpose.encode())
+    return kdf.derive(secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +55,29 @@ class Settings:
     #: FORUM_BENCHMARK_NO_RATE_LIMITS=1: for `make bench` only, never a real forum. Lifts the
     #: per-member draft and publish limits, which a load test would otherwise hit in seconds.
     benchmark_no_rate_limits: bool = False
+    #: FORUM_TRUSTED_PROXIES: the proxies whose X-Forwarded-For / X-Forwarded-Proto are believed.
+    trusted_proxies: tuple[Network, ...] = ()
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)
+
+    def key(self, purpose: Purpose) -> bytes:
+        return derive_key(self.secret, purpose)
+
+
+def parse_networks(name: str, raw: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or CIDRs ("10.0.0.0/8, ::1")."""
+    found = []
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        try:
+            found.append(ipaddress.ip_network(part.strip(), strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or CIDRs separated by commas, got {part.strip()!r}"
+            ) from None
+    return tuple(found)
 
 
 def check_database_url(name: str, url: str) -> str:
@@ -116,6 +156,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         secret=_secret(env, data_dir),
         quick_exit_url=quick_exit_url,
         benchmark_no_rate_limits=_flag(env, "FORUM_BENCHMARK_NO_RATE_LIMITS"),
+        trusted_proxies=parse_networks(
+            "FORUM_TRUSTED_PROXIES", env.get("FORUM_TRUSTED_PROXIES") or ""
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import aiohttp
 from aiohttp.test_utils import TestClient
 
+from forum.config import derive_key
 from forum.storage.members import Member
 
 TEST_SECRET = b"test-secret-for-signing-cookies-and-tokens"
@@ -24,7 +25,8 @@ HANG_GUARD = 10
 
 
 def csrf_for(binding: str, secret: bytes = TEST_SECRET) -> str:
-    return hmac.new(secret, b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
+    """The token a browser bound to `binding` carries, computed as the forum does."""
+    return hmac.new(derive_key(secret, "csrf"), binding.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass

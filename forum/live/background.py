@@ -47,12 +47,12 @@ async def every(
         await listening.stop(task)
 
 
-async def crisis_round(pool: asyncpg.Pool, post: webhooks.Post, secret: bytes) -> None:
+async def crisis_round(pool: asyncpg.Pool, post: webhooks.Post, webhooks_key: bytes) -> None:
     """Re-escalate overdue urgent items, then deliver the webhook outbox."""
     async with pool.acquire() as conn:
         now = datetime.now(UTC)
         await escalation.reescalate_due(conn, now)
-        await webhooks.deliver_due(conn, post, secret, now)
+        await webhooks.deliver_due(conn, post, webhooks_key, now)
 
 
 async def housekeeping(pool: asyncpg.Pool) -> None:

@@ -37,8 +37,10 @@ class DeliveryFailed(Exception):
     """No answer from the receiver; the message names the kind of failure, never the URL."""
 
 
-def group_key(forum_secret: bytes, group_id: int) -> bytes:
-    return hmac.new(forum_secret, f"webhook:{group_id}".encode(), hashlib.sha256).digest()
+def group_key(webhooks_key: bytes, group_id: int) -> bytes:
+    """One group's signing key, from the forum's webhooks key (`Settings.key("webhooks")`): a
+    receiver holding it can check one group's deliveries and nothing else."""
+    return hmac.new(webhooks_key, f"webhook:{group_id}".encode(), hashlib.sha256).digest()
 
 
 def sign(key: bytes, timestamp: str, body: bytes) -> str:
@@ -50,7 +52,7 @@ def backoff(attempts_so_far: int) -> timedelta:
     return min(FIRST_RETRY * (1 << min(attempts_so_far, 20)), LONGEST_WAIT)
 
 
-async def deliver_due(conn: Conn, post: Post, forum_secret: bytes, now: datetime) -> int:
+async def deliver_due(conn: Conn, post: Post, webhooks_key: bytes, now: datetime) -> int:
     """Try every due delivery once; returns how many succeeded."""
     delivered = 0
     for delivery in await crisis.take_due_deliveries(conn, now, lease=LEASE):
@@ -60,7 +62,7 @@ async def deliver_due(conn: Conn, post: Post, forum_secret: bytes, now: datetime
             "Content-Type": "application/json",
             "User-Agent": "forum-webhook/1",
             "X-Forum-Timestamp": timestamp,
-            "X-Forum-Signature": sign(group_key(forum_secret, delivery.group_id), timestamp, body),
+            "X-Forum-Signature": sign(group_key(webhooks_key, delivery.group_id), timestamp, body),
         }
         try:
             status = await post(delivery.url, body, headers)

@@ -64,13 +64,17 @@ def _limit(settings: Settings, policy: Policy) -> int:
 async def check(conn: Conn, settings: Settings, policy: Policy, who: str) -> None:
     """Raise Limited if `who` ("m:<id>", "a:<address>", ...) already reached the limit, without
     counting this attempt."""
-    window = await rate_limits.peek(conn, policy.bucket, _key(settings.secret, who), policy.window)
+    window = await rate_limits.peek(
+        conn, policy.bucket, _key(settings.key("rate-limits"), who), policy.window
+    )
     if window.hits >= _limit(settings, policy):
         raise Limited(window.retry_after)
 
 
 async def spend(conn: Conn, settings: Settings, policy: Policy, who: str) -> None:
     """Count one attempt by `who`; raise Limited when it goes over the limit."""
-    window = await rate_limits.hit(conn, policy.bucket, _key(settings.secret, who), policy.window)
+    window = await rate_limits.hit(
+        conn, policy.bucket, _key(settings.key("rate-limits"), who), policy.window
+    )
     if window.hits > _limit(settings, policy):
         raise Limited(window.retry_after)

@@ -43,7 +43,7 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
 async def _crisis_watch(app: web.Application) -> AsyncIterator[None]:
     """Every process re-escalates overdue crisis items and delivers the webhook outbox."""
     async with outbound.poster() as post:
-        secret = app[settings_key].secret
+        secret = app[settings_key].key("webhooks")
         async with background.every(
             background.CRISIS_EVERY,
             lambda: background.crisis_round(app[pool_key], post, secret),

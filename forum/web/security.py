@@ -1,6 +1,6 @@
 """CSRF protection, security headers and cookie flags.
 
-CSRF: the token is an HMAC, under the forum secret, of something only this browser holds: the
+CSRF: the token is an HMAC, under the forum's CSRF key, of something only this browser holds: the
 session token when signed in, otherwise a random `forum_csrf` cookie. Nothing is stored, every
 process can check it (they share the secret), and a token lifted from another browser is useless
 here. Every unsafe request must carry it in the `csrf_token` field or the X-CSRF-Token header;
@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 
+from forum.config import Network
 from forum.web.keys import settings_key
 
 SESSION_COOKIE = "forum_session"
@@ -48,8 +51,71 @@ CONTENT_SECURITY_POLICY = "; ".join(
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Who is on the other end: the address and scheme the browser used, which behind a trusted
+    proxy are the ones it forwarded."""
+
+    address: str
+    https: bool
+
+
+_client_key = web.RequestKey("client", Client)
+
+
+def client(request: web.Request) -> Client:
+    """The request's client, read once per request.
+
+    Only a request that arrives from one of FORUM_TRUSTED_PROXIES has its X-Forwarded-For and
+    X-Forwarded-Proto believed; anyone else could write them. The client is the right-most
+    X-Forwarded-For hop that is not itself a trusted proxy (the hops to its left were written by
+    the client and prove nothing), so a forged header cannot choose the address rate limits
+    count. Kept in the request's state rather than a cloned request, so the response signals
+    (HSTS, `Secure` cookies) see it too."""
+    if _client_key not in request:
+        request[_client_key] = _read_client(request)
+    return request[_client_key]
+
+
+def _read_client(request: web.Request) -> Client:
+    direct = Client(request.remote or "unknown", request.secure)
+    trusted = request.app[settings_key].trusted_proxies
+    if not trusted or not _is_trusted(direct.address, trusted):
+        return direct
+    hops = [h.strip() for v in request.headers.getall("X-Forwarded-For", ()) for h in v.split(",")]
+    address = direct.address
+    for hop in reversed(hops):
+        if not _valid_address(hop):
+            break  # a mangled header: trust nothing further left of it
+        address = hop
+        if not _is_trusted(hop, trusted):
+            break
+    proto = request.headers.get("X-Forwarded-Proto", "").rsplit(",", 1)[-1].strip().lower()
+    return Client(address, proto == "https" if proto else direct.https)
+
+
+def _valid_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
 def is_https(request: web.Request) -> bool:
-    return request.secure
+    return client(request).https
+
+
+def client_address(request: web.Request) -> str:
+    return client(request).address
 
 
 def set_cookie(
@@ -92,8 +158,8 @@ def token_issued(request: web.Request) -> bool:
 
 
 def csrf_token(request: web.Request) -> str:
-    secret = request.app[settings_key].secret
-    return hmac.new(secret, b"csrf:" + _binding(request).encode(), hashlib.sha256).hexdigest()
+    key = request.app[settings_key].key("csrf")
+    return hmac.new(key, _binding(request).encode(), hashlib.sha256).hexdigest()
 
 
 @web.middleware

@@ -10,7 +10,7 @@ from forum.members import accounts, limits
 from forum.storage import sessions
 from forum.storage.db import Conn
 from forum.storage.members import Member
-from forum.web import auth, forms
+from forum.web import auth, forms, security
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
 from forum.web.security import SESSION_COOKIE
@@ -20,7 +20,7 @@ LOGIN = "accounts/login.html"
 
 
 def _address(request: web.Request) -> str:
-    return request.remote or "unknown"
+    return security.client_address(request)
 
 
 def _signed_in_redirect(request: web.Request, token: str, target: str) -> web.HTTPSeeOther:

@@ -32,7 +32,7 @@ async def _page(
     async with request.app[pool_key].acquire() as conn:
         phrases = await crisis.list_phrases(conn, group.id)
         resources = await crisis.list_own_resources(conn, group.id)
-    key = webhooks.group_key(request.app[settings_key].secret, group.id).hex()
+    key = webhooks.group_key(request.app[settings_key].key("webhooks"), group.id).hex()
     context: dict[str, Any] = {
         "group": group,
         "phrases": phrases,

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from forum.members import limits
 from forum.storage import search
-from forum.web import auth, forms
+from forum.web import auth, forms, security
 from forum.web.handlers._lookups import post_url, visible_group_or_404
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
@@ -41,7 +41,7 @@ def decode_cursor(raw: str | None) -> tuple[int, int] | None:
 def _reader(request: web.Request) -> str:
     """Who is searching, for the rate limit: the member, or a visitor's address."""
     viewer = auth.viewer(request)
-    return "s:" + (f"m:{viewer.id}" if viewer else f"a:{request.remote or 'unknown'}")
+    return "s:" + (f"m:{viewer.id}" if viewer else f"a:{security.client_address(request)}")
 
 
 async def search_page(request: web.Request) -> web.Response:

@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
+from forum.config import derive_key
 from forum.live import webhooks
 from forum.moderation.crisis import escalation
 from forum.storage import crisis
@@ -24,6 +25,7 @@ from forum.web import outbound
 from tests.clients import TEST_SECRET, ClientFactory, ForumClient
 from tests.factories import Appoint, MakeGroup, MakeMember, version_of
 
+WEBHOOKS_KEY = derive_key(TEST_SECRET, "webhooks")
 URGENT = "I have the pills in front of me and I am going to take them all tonight. Goodbye."
 CONCERN = "Some days I wish I could just disappear and not wake up. Everything feels hopeless."
 ORDINARY = "The first winter without Mum is hard, but the scarf she knitted keeps me going."
@@ -236,9 +238,9 @@ async def test_the_webhook_is_signed_and_carries_no_post_text_or_author(
     item_id, now = await reescalated_to_the_webhook(writer, db, server)
 
     async with outbound.poster() as post:
-        assert await webhooks.deliver_due(db, post, TEST_SECRET, now) == 1
+        assert await webhooks.deliver_due(db, post, WEBHOOKS_KEY, now) == 1
     headers, body = calls[0]
-    key = webhooks.group_key(TEST_SECRET, grief.id)
+    key = webhooks.group_key(WEBHOOKS_KEY, grief.id)
     expected = hmac.new(
         key, headers["X-Forum-Timestamp"].encode() + b"." + body, hashlib.sha256
     ).hexdigest()
@@ -257,20 +259,20 @@ async def test_a_failing_webhook_is_retried_with_back_off_and_then_delivered(
     state["fail_first"] = 2
     _, now = await reescalated_to_the_webhook(writer, db, server)
     async with outbound.poster() as post:
-        assert await webhooks.deliver_due(db, post, TEST_SECRET, now) == 0
+        assert await webhooks.deliver_due(db, post, WEBHOOKS_KEY, now) == 0
         row = await db.fetchrow("SELECT attempts, next_attempt_at FROM webhook_deliveries")
         assert row is not None
         assert row["attempts"] == 1
         assert row["next_attempt_at"] == now + webhooks.backoff(0)
         # Not due yet: nothing is sent.
-        assert await webhooks.deliver_due(db, post, TEST_SECRET, now + timedelta(seconds=5)) == 0
+        assert await webhooks.deliver_due(db, post, WEBHOOKS_KEY, now + timedelta(seconds=5)) == 0
         assert len(calls) == 1
         later = row["next_attempt_at"]
-        assert await webhooks.deliver_due(db, post, TEST_SECRET, later) == 0
+        assert await webhooks.deliver_due(db, post, WEBHOOKS_KEY, later) == 0
         row = await db.fetchrow("SELECT attempts, next_attempt_at FROM webhook_deliveries")
         assert row is not None
         assert row["next_attempt_at"] == later + webhooks.backoff(1)
-        assert await webhooks.deliver_due(db, post, TEST_SECRET, row["next_attempt_at"]) == 1
+        assert await webhooks.deliver_due(db, post, WEBHOOKS_KEY, row["next_attempt_at"]) == 1
     assert len(calls) == 3
     assert await db.fetchval("SELECT delivered_at IS NOT NULL FROM webhook_deliveries")
 
@@ -283,7 +285,7 @@ async def test_a_webhook_that_never_answers_is_given_up_after_the_last_attempt(
     now = datetime.now(UTC)
     async with outbound.poster() as post:
         for _ in range(webhooks.MAX_ATTEMPTS):
-            await webhooks.deliver_due(db, post, TEST_SECRET, now)
+            await webhooks.deliver_due(db, post, WEBHOOKS_KEY, now)
             now = await db.fetchval("SELECT next_attempt_at FROM webhook_deliveries")
             if now == datetime.max.replace(tzinfo=UTC) or now.year > 9000:
                 break
