@@ -14,6 +14,7 @@ import multiprocessing
 import signal
 import socket
 import sys
+import time
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +26,55 @@ from forum.ops.runtime import StartupError
 from forum.web.app import create_app
 
 SHUTDOWN_SECONDS = 5.0
+#: How long a connection may sit without a complete request: before its first one, between two
+#: on a kept-alive connection, and while its headers trickle in (aiohttp's keep-alive timer runs
+#: from the connection's start and is reset only when a request has been answered), so a client
+#: sending a header byte now and then (slowloris) is cut off here rather than holding a file
+#: descriptor for ever. Live streams are requests being answered, and are not affected.
+KEEPALIVE_SECONDS = 15.0
+#: Headers aiohttp reads at most, per line and in all (its defaults, stated).
+HANDLER_OPTIONS: dict[str, Any] = {
+    "keepalive_timeout": KEEPALIVE_SECONDS,
+    "max_line_size": 8190,
+    "max_field_size": 8190,
+}
+QUIET_SECONDS = 60.0
+
+
+class QuietErrors(logging.Filter):
+    """One line per kind of failed request a minute, with a count, instead of a traceback each.
+
+    aiohttp logs every malformed or abandoned request with its traceback; a client that sends
+    thousands of them would fill the disk (one probe wrote 222 MB). The first of a kind (its
+    message and exception type) in a minute is logged as one line without the traceback; the
+    rest are counted and the count goes out with the next one logged after the minute.
+    """
+
+    def __init__(self, seconds: float = QUIET_SECONDS, clock: Any = None) -> None:
+        super().__init__()
+        self._seconds = seconds
+        self._clock = clock or time.monotonic
+        self._last: dict[tuple[str, str], float] = {}
+        self._held: dict[tuple[str, str], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+        key = (str(record.msg), kind)
+        now = self._clock()
+        if now - self._last.get(key, -self._seconds) < self._seconds:
+            self._held[key] = self._held.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        held = self._held.pop(key, 0)
+        record.msg = f"{record.getMessage()}{f' ({kind})' if kind else ''}" + (
+            f" [and {held} more like it in the last {self._seconds:.0f}s]" if held else ""
+        )
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+        return True
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -62,7 +112,10 @@ async def _serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
     before being cut, so a stop never waits on them for long.
     """
     runner = web.AppRunner(
-        create_app(settings), access_log_class=AccessLogger, shutdown_timeout=SHUTDOWN_SECONDS
+        create_app(settings),
+        access_log_class=AccessLogger,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+        **HANDLER_OPTIONS,
     )
     await runner.setup()
     # Compiled before the first request rather than by it: otherwise the first member to publish
@@ -82,6 +135,7 @@ async def _serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
 
 def run_worker(settings: Settings, reuse_port: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
+    logging.getLogger("aiohttp.server").addFilter(QuietErrors())
     asyncio.run(_serve_until_signalled(settings, reuse_port))
 
 

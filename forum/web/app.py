@@ -8,6 +8,7 @@ headers are added in on_response_prepare so error pages and static files get the
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -15,7 +16,7 @@ from aiohttp import web
 from forum.config import Settings
 from forum.live import background
 from forum.storage import db
-from forum.web import auth, errors, handlers, outbound, page_cache, pages, security
+from forum.web import auth, errors, handlers, live, outbound, page_cache, pages, security
 from forum.web.handlers import inbox, mod
 from forum.web.keys import pool_key, settings_key
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app.on_response_prepare.append(security.add_headers)
     app[settings_key] = settings
+    app[live.open_streams_key] = Counter()
     app.cleanup_ctx.extend([_database, mod.listen, _housekeeping, _crisis_watch])
     app.cleanup_ctx.extend([inbox.listen, page_cache.listen])
     pages.setup(app)

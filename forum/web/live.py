@@ -10,6 +10,9 @@ stays bounded and the browser refreshes the whole page once rather than replayin
 
 `stream` is the one SSE loop: a "ready" event, then one message per event until the browser goes
 away (noticed by aiohttp-sse's pings) or the server stops. Payloads carry ids only, never text.
+Each open stream holds a connection, so a process lends at most STREAMS_PER_MEMBER of them to one
+member and STREAMS_PER_ADDRESS to one client address (a tab per page is far below either); one
+more answers 429. The counts are this process's own: they protect its file descriptors.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -27,6 +30,7 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 
 from forum.live.listening import listening
+from forum.web import auth, security
 from forum.web.keys import settings_key
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,10 @@ log = logging.getLogger(__name__)
 K = TypeVar("K")
 E = TypeVar("E")
 PING_SECONDS = 10
+STREAMS_PER_MEMBER = 8
+STREAMS_PER_ADDRESS = 40
+#: How many streams this process has open, per "m:<member id>" and per "a:<address>".
+open_streams_key = web.AppKey("open_streams", Counter[str])
 
 
 class Resync(Enum):
@@ -143,6 +151,40 @@ async def stream(
     message: Callable[[E | Resync], Awaitable[Message]],
 ) -> web.StreamResponse:
     """Serve one SSE stream of `hub` for `keys`, each event turned into a `message`."""
+    with _counted(request):
+        return await _serve(request, hub, keys, message)
+
+
+@contextlib.contextmanager
+def _counted(request: web.Request) -> Iterator[None]:
+    """Count the stream against its member and its address, or answer 429 if either is full."""
+    member = auth.viewer(request)
+    holders = [(f"a:{security.client_address(request)}", STREAMS_PER_ADDRESS)]
+    if member is not None:
+        holders.append((f"m:{member.id}", STREAMS_PER_MEMBER))
+    counts = request.app[open_streams_key]
+    if any(counts[who] >= limit for who, limit in holders):
+        raise web.HTTPTooManyRequests(
+            text="Too many live updates are open from here; close a tab or two.",
+            headers={"Retry-After": "30"},
+        )
+    for who, _ in holders:
+        counts[who] += 1
+    try:
+        yield
+    finally:
+        for who, _ in holders:
+            counts[who] -= 1
+            if not counts[who]:
+                del counts[who]
+
+
+async def _serve(
+    request: web.Request,
+    hub: Hub[K, E],
+    keys: frozenset[K] | None,
+    message: Callable[[E | Resync], Awaitable[Message]],
+) -> web.StreamResponse:
     subscription = hub.subscribe(keys)
     try:
         async with sse_response(
