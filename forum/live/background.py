@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 CRISIS_EVERY = 5.0
 HOUSEKEEPING_EVERY = 3600.0
+#: Deleted accounts' anonymous and per-group-name posts are removed at their own moments: this
+#: often, the ones whose moment has come.
+REMOVALS_EVERY = 60.0
 
 
 @contextlib.asynccontextmanager
@@ -53,6 +56,12 @@ async def crisis_round(pool: asyncpg.Pool, post: webhooks.Post, webhooks_key: by
         now = datetime.now(UTC)
         await escalation.reescalate_due(conn, now)
         await webhooks.deliver_due(conn, post, webhooks_key, now)
+
+
+async def removals(pool: asyncpg.Pool) -> None:
+    """Apply the post removals of deleted accounts that are due (see storage.own_data)."""
+    async with pool.acquire() as conn:
+        await own_data.apply_due_removals(conn)
 
 
 async def housekeeping(pool: asyncpg.Pool) -> None:

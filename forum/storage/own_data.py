@@ -65,7 +65,9 @@ async def export(conn: Conn, member_id: int) -> dict[str, Any]:
 
 async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> None:
     """Close the account: sign out everywhere, drop drafts and group names; optionally take
-    down everything they wrote. Call inside a transaction."""
+    down everything they wrote, posts under the pseudonym now and each other identity's at its
+    own moment (`apply_due_removals`), so the removals do not link the names. Call inside a
+    transaction."""
     await conn.execute(
         "UPDATE members SET deleted_at = now(), password_hash = '!' WHERE id = $1", member_id
     )
@@ -75,23 +77,66 @@ async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> N
     await conn.execute("DELETE FROM group_members WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM group_moderators WHERE member_id = $1", member_id)
     if remove_posts:
-        # Earlier texts of edited posts too: moderators could otherwise still read them.
-        await conn.execute(
-            "DELETE FROM post_versions WHERE post_id IN (SELECT id FROM posts WHERE author_id = $1)",
-            member_id,
+        await _remove_posts(
+            conn,
+            await conn.fetch(
+                "SELECT id FROM posts WHERE author_id = $1 AND NOT anonymous AND persona IS NULL",
+                member_id,
+            ),
         )
-        await conn.execute(
-            "UPDATE posts SET state = 'deleted', body_source = '-', body_html = '',"
-            " content_warning = '' WHERE author_id = $1",
-            member_id,
+        await _schedule_other_identities(conn, member_id)
+
+
+#: Each anonymous or per-group-name identity of a deleted account loses its posts at a random
+#: moment within this many seconds (at least a minute on): see migrations/0015.
+SPREAD_SECONDS = 2 * 3600
+
+
+async def _schedule_other_identities(conn: Conn, member_id: int) -> None:
+    await conn.execute(
+        "WITH mine AS ("
+        "  SELECT p.id, post_identity(p.anonymous, p.topic_id, p.persona, t.group_id) AS identity"
+        "  FROM posts p JOIN topics t ON t.id = p.topic_id"
+        "  WHERE p.author_id = $1 AND (p.anonymous OR p.persona IS NOT NULL)),"
+        " due AS (SELECT identity, now() + make_interval(secs => 60 + random() * $2) AS at"
+        "  FROM (SELECT DISTINCT identity FROM mine) i)"
+        " INSERT INTO pending_removals (post_id, due_at)"
+        " SELECT mine.id, due.at FROM mine JOIN due USING (identity)"
+        " ON CONFLICT (post_id) DO NOTHING",
+        member_id,
+        SPREAD_SECONDS - 60,
+    )
+
+
+async def apply_due_removals(conn: Conn) -> int:
+    """Remove the posts whose moment has come (see `delete_account`); how many."""
+    async with conn.transaction():
+        due = await conn.fetch(
+            "DELETE FROM pending_removals WHERE post_id IN (SELECT post_id FROM pending_removals"
+            "  WHERE due_at <= now() ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED)"
+            " RETURNING post_id AS id"
         )
-        await conn.execute(
-            "UPDATE topics SET title = $2 WHERE author_id = $1", member_id, REMOVED_TITLE
-        )
-        await conn.execute(
-            "UPDATE topics SET state = 'rejected' WHERE author_id = $1 AND state = 'held'",
-            member_id,
-        )
+        await _remove_posts(conn, due)
+    return len(due)
+
+
+async def _remove_posts(conn: Conn, rows: list[Any]) -> None:
+    """Blank these posts (and their earlier texts, which moderators could otherwise still read);
+    a topic whose opening post is among them is retitled, or rejected if it was still held."""
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return
+    await conn.execute("DELETE FROM post_versions WHERE post_id = ANY($1::bigint[])", ids)
+    await conn.execute(
+        "UPDATE posts SET state = 'deleted', body_source = '-', body_html = '',"
+        " content_warning = '' WHERE id = ANY($1::bigint[])",
+        ids,
+    )
+    opened = (
+        " WHERE (SELECT min(p.id) FROM posts p WHERE p.topic_id = topics.id) = ANY($1::bigint[])"
+    )
+    await conn.execute(f"UPDATE topics SET title = $2{opened}", ids, REMOVED_TITLE)
+    await conn.execute(f"UPDATE topics SET state = 'rejected'{opened} AND state = 'held'", ids)
 
 
 async def release_old_pseudonyms(conn: Conn) -> int:

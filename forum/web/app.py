@@ -41,6 +41,15 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _removals(app: web.Application) -> AsyncIterator[None]:
+    async with background.every(
+        background.REMOVALS_EVERY,
+        lambda: background.removals(app[pool_key]),
+        what="deleted accounts' post removals",
+    ):
+        yield
+
+
 async def _crisis_watch(app: web.Application) -> AsyncIterator[None]:
     """Every process re-escalates overdue crisis items and delivers the webhook outbox."""
     async with outbound.poster() as post:
@@ -54,7 +63,7 @@ async def _crisis_watch(app: web.Application) -> AsyncIterator[None]:
 
 
 #: The timers (not requests) that write: tests that count a page's statements leave them out.
-BACKGROUND_JOBS = (_housekeeping, _crisis_watch)
+BACKGROUND_JOBS = (_housekeeping, _removals, _crisis_watch)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -65,7 +74,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_response_prepare.append(security.add_headers)
     app[settings_key] = settings
     app[live.open_streams_key] = Counter()
-    app.cleanup_ctx.extend([_database, mod.listen, _housekeeping, _crisis_watch])
+    app.cleanup_ctx.extend([_database, mod.listen, _housekeeping, _removals, _crisis_watch])
     app.cleanup_ctx.extend([inbox.listen, page_cache.listen])
     pages.setup(app)
     handlers.setup(app)
