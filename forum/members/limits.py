@@ -41,6 +41,10 @@ DRAFT_SAVES_PER_MEMBER = Policy(
 #: Searches are the heaviest reads: per member, or per address for visitors. Far above what a
 #: person types and pages through; well below a scraper trying words.
 SEARCH_PER_READER = Policy("search-reader", 30, timedelta(minutes=1))
+#: Downloading everything a member wrote is heavy and sensitive: a few a day are plenty.
+EXPORTS_PER_MEMBER = Policy("export-member", 10, timedelta(hours=1))
+#: Deleting an account asks for the password: these are password guesses too.
+DELETES_PER_MEMBER = Policy("delete-member", 5, timedelta(minutes=15))
 #: "This helped me" / "me too" presses: generous for reading a long thread, not for a script.
 RESPONSES_PER_MEMBER = Policy("respond-member", 120, timedelta(minutes=10))
 

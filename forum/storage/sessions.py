@@ -65,6 +65,19 @@ async def delete_session(conn: Conn, token: str) -> None:
     await conn.execute("DELETE FROM sessions WHERE token_hash = $1", _hash(token))
 
 
+def stream_key(token: str) -> str:
+    """What a deleted session is announced by (migrations/0016_session_notify.sql)."""
+    return _hash(token)[:8].hex()
+
+
+async def delete_other_sessions(conn: Conn, member_id: int, keep: str) -> int:
+    """Sign the member out everywhere but the session `keep`; how many were ended."""
+    status = await conn.execute(
+        "DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2", member_id, _hash(keep)
+    )
+    return int(status.split()[-1])
+
+
 async def delete_expired(conn: Conn) -> int:
     status = await conn.execute("DELETE FROM sessions WHERE expires_at <= now()")
     return int(status.split()[-1])

@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app[live.open_streams_key] = Counter()
     app.cleanup_ctx.extend([_database, mod.listen, _housekeeping, _removals, _crisis_watch])
-    app.cleanup_ctx.extend([inbox.listen, page_cache.listen])
+    app.cleanup_ctx.extend([inbox.listen, page_cache.listen, live.sessions_feed])
     pages.setup(app)
     handlers.setup(app)
     return app

@@ -30,6 +30,7 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 
 from forum.live.listening import listening
+from forum.storage import sessions
 from forum.web import auth, security
 from forum.web.keys import settings_key
 
@@ -186,12 +187,21 @@ async def _serve(
     message: Callable[[E | Resync], Awaitable[Message]],
 ) -> web.StreamResponse:
     subscription = hub.subscribe(keys)
+    token = request.get(security.SESSION_TOKEN_KEY)
+    sessions_hub = request.app[sessions_hub_key]
+    ended = sessions_hub.subscribe(frozenset({sessions.stream_key(token)} if token else ()))
+    waiting: list[asyncio.Future[Any]] = []
     try:
         async with sse_response(
             request, headers={"Cache-Control": "no-store"}, ping_interval=PING_SECONDS
         ) as response:
             await response.send("{}", event="ready")
-            closed = asyncio.ensure_future(response.wait())
+            waiting = [asyncio.ensure_future(response.wait())]
+            if token:  # signing out (anywhere) ends the stream
+                waiting.append(asyncio.ensure_future(ended.queue.get()))
+            closed = asyncio.ensure_future(
+                asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            )
             async for event in _events(subscription, closed):
                 sent = await message(event)
                 await response.send(sent.data, event=sent.event, id=sent.id)
@@ -199,11 +209,14 @@ async def _serve(
     except ConnectionResetError:
         return web.Response(status=204)
     finally:
+        for future in waiting:
+            future.cancel()
         hub.unsubscribe(subscription)
+        sessions_hub.unsubscribe(ended)
 
 
 async def _events(
-    subscription: Subscription[K, E], closed: asyncio.Future[None]
+    subscription: Subscription[K, E], closed: asyncio.Future[Any]
 ) -> AsyncIterator[E | Resync]:
     """The subscription's events, until the browser has gone away."""
     while True:
@@ -216,3 +229,21 @@ async def _events(
                 await getter
             return
         yield getter.result()
+
+
+def _parse_ended(payload: str) -> tuple[str, None]:
+    if len(payload) != 16:
+        raise ValueError("not a session key")
+    return payload, None
+
+
+#: This process's streams, by the session they were opened with, told when it is deleted.
+sessions_hub_key = web.AppKey("sessions_ended", Hub[str, None])
+sessions_feed = feed(
+    sessions_hub_key,
+    "forum_sessions_ended",
+    _parse_ended,
+    backlog=1,
+    what="ended sessions",
+    application_name="forum-sessions",
+)

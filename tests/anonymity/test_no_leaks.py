@@ -484,7 +484,7 @@ async def test_another_members_export_holds_nothing_of_the_author(
 ) -> None:
     member = who(world, viewer)
     client = await make_client(member)
-    resp = await client.get("/account/export")
+    resp = await client.post_form("/account/export")
     if member is None:
         assert resp.status == 303
         return
@@ -555,7 +555,9 @@ async def test_the_author_sees_their_own_data_in_their_export(
     world: World, make_client: ClientFactory
 ) -> None:
     """The author's own export (left out of their crawl) is where their names meet, for them."""
-    data = json.loads(await (await (await make_client(world.author)).get("/account/export")).text())
+    data = json.loads(
+        await (await (await make_client(world.author)).post_form("/account/export")).text()
+    )
     assert data["member"]["pseudonym"] == PSEUDONYM
     assert {p["id"] for p in data["posts"]} >= set(world.author_posts)
     assert {g["name_in_group"] for g in data["groups"]} >= {PERSONA}

@@ -9,6 +9,7 @@ pseudonym for 30 days before it is free again.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal, TypedDict
 
 import aiohttp
@@ -64,8 +65,12 @@ async def topic_page(client: ForumClient, post: NewPost) -> str:
 
 
 async def export_of(client: ForumClient) -> dict[str, Any]:
-    """The downloaded export: the JSON document `own_data.export` wrote."""
-    resp = await client.get("/account/export")
+    """The downloaded export: the JSON document `own_data.export` wrote, fetched as a browser
+    does, with the token of the account page's form (the client may have signed in since)."""
+    page = await (await client.get("/account")).text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    resp = await client.post_form("/account/export", {"csrf_token": token.group(1)})
     assert resp.status == 200
     export = json.loads(await resp.text())
     assert isinstance(export, dict)
@@ -73,14 +78,14 @@ async def export_of(client: ForumClient) -> dict[str, Any]:
 
 
 async def test_the_export_is_a_json_download(writer: ForumClient, written: Written) -> None:
-    resp = await writer.get("/account/export")
+    resp = await writer.post_form("/account/export")
     assert resp.status == 200
     assert resp.content_type == "application/json"
     assert resp.headers["Content-Disposition"].startswith("attachment")
 
 
 async def test_the_export_is_never_cached(writer: ForumClient, written: Written) -> None:
-    resp = await writer.get("/account/export")
+    resp = await writer.post_form("/account/export")
     assert "no-store" in resp.headers["Cache-Control"]
     assert "private" in resp.headers["Cache-Control"]
 
@@ -129,7 +134,7 @@ async def test_the_export_contains_group_names(writer: ForumClient, written: Wri
 async def test_another_members_export_contains_none_of_the_first_members_data(
     other_client: ForumClient, written: Written
 ) -> None:
-    resp = await other_client.get("/account/export")
+    resp = await other_client.post_form("/account/export")
     text = await resp.text()
     data = json.loads(text)
     assert data["member"]["pseudonym"] == "harbourlight"
@@ -151,12 +156,12 @@ async def test_the_export_ignores_any_member_named_in_the_address(
     other_client: ForumClient, author: Member, written: Written
 ) -> None:
     for query in (f"?member={author.id}", f"?pseudonym={SECRET}", f"?id={author.id}"):
-        text = await (await other_client.get("/account/export" + query)).text()
+        text = await (await other_client.post_form("/account/export" + query)).text()
         assert "unsigned opening words" not in text
 
 
 async def test_a_visitor_gets_no_export(client: ForumClient, written: Written) -> None:
-    resp = await client.get("/account/export")
+    resp = await client.post_form("/account/export")
     assert resp.status == 303
     assert resp.headers["Location"].startswith("/login")
     assert "unsigned" not in await resp.text()
@@ -164,7 +169,7 @@ async def test_a_visitor_gets_no_export(client: ForumClient, written: Written) -
 
 async def test_the_account_page_offers_the_download_and_the_deletion(writer: ForumClient) -> None:
     page = await (await writer.get("/account")).text()
-    assert 'href="/account/export"' in page
+    assert 'action="/account/export"' in page
     assert 'action="/account/delete"' in page
 
 

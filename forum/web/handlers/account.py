@@ -1,4 +1,8 @@
-"""The member's own account: download what they wrote, or delete the account."""
+"""The member's own account: download what they wrote, or delete the account.
+
+Both are POSTs behind the CSRF check (a cross-site page cannot start the download) and both are
+rate-limited per member: the export is heavy, and deleting asks for the password.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,22 @@ import json
 
 from aiohttp import web
 
-from forum.members import accounts
-from forum.storage import own_data
-from forum.web import auth, forms
-from forum.web.keys import pool_key
+from forum.members import accounts, limits
+from forum.storage import own_data, sessions
+from forum.web import auth, forms, security
+from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
+
+
+async def _spend(request: web.Request, policy: limits.Policy, who: int) -> str | None:
+    """None, or why the member must wait (the limit was reached)."""
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            await limits.spend(conn, request.app[settings_key], policy, f"m:{who}")
+        except limits.Limited as exc:
+            minutes = max(1, round(exc.retry_after / 60))
+            return f"You have done that several times just now. Please try again in {minutes} min."
+    return None
 
 
 async def account_page(request: web.Request) -> web.Response:
@@ -21,6 +36,9 @@ async def account_page(request: web.Request) -> web.Response:
 async def export_data(request: web.Request) -> web.Response:
     """Everything the member wrote, as one JSON file. Only ever the signed-in member's own."""
     member = auth.require_member(request)
+    wait = await _spend(request, limits.EXPORTS_PER_MEMBER, member.id)
+    if wait:
+        return render(request, "account/account.html", {"error": wait}, status=429)
     async with request.app[pool_key].acquire() as conn:
         data = await own_data.export(conn, member.id)
     return web.Response(
@@ -30,9 +48,23 @@ async def export_data(request: web.Request) -> web.Response:
     )
 
 
+async def sign_out_others(request: web.Request) -> web.Response:
+    """End every other session of the member (another device, a forgotten library computer);
+    their open live streams close too. This one stays signed in."""
+    member = auth.require_member(request)
+    token = request[security.SESSION_TOKEN_KEY]
+    async with request.app[pool_key].acquire() as conn:
+        ended = await sessions.delete_other_sessions(conn, member.id, token)
+    note = f"Signed out on {ended} other device{'' if ended == 1 else 's'}."
+    return render(request, "account/account.html", {"error": None, "note": note})
+
+
 async def delete_account(request: web.Request) -> web.Response:
     member = auth.require_member(request)
     form = await forms.read(request)
+    wait = await _spend(request, limits.DELETES_PER_MEMBER, member.id)
+    if wait:
+        return render(request, "account/account.html", {"error": wait}, status=429)
     async with request.app[pool_key].acquire() as conn:
         try:
             await accounts.delete_account(
@@ -47,5 +79,6 @@ async def delete_account(request: web.Request) -> web.Response:
 
 def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/account", account_page, name="account")
-    r.add_get("/account/export", export_data, name="account_export")
+    r.add_post("/account/export", export_data, name="account_export")
     r.add_post("/account/delete", delete_account, name="account_delete")
+    r.add_post("/account/sign-out-others", sign_out_others, name="account_sign_out_others")

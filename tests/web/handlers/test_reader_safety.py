@@ -199,7 +199,7 @@ async def test_preferences_go_with_the_account_and_into_the_export(
     member_client: ForumClient, db: asyncpg.Connection, member: Member
 ) -> None:
     await member_client.post_form("/account/preferences", {"hide_words": "relapse"})
-    export = await (await member_client.get("/account/export")).json()
+    export = await (await member_client.post_form("/account/export")).json()
     assert export["reading_preferences"]["hide_words"] == ["relapse"]
     async with db.transaction():
         await own_data.delete_account(db, member.id, remove_posts=False)
