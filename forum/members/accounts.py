@@ -136,8 +136,7 @@ async def set_group_name(conn: Conn, group: Group, member: Member, name: str) ->
 async def sign_in(conn: Conn, pseudonym: str, password: str) -> Member | None:
     """The member, or None for a wrong pseudonym or password (the same answer, in the same time).
 
-    Throttling is the caller's: it checks `limits.LOGIN_PER_PSEUDONYM` and `LOGIN_PER_ADDRESS`
-    first, and spends them when this answers None."""
+    Throttling is the caller's: it spends `limits.LOGIN_*` before and refunds on success."""
     credentials = (
         await members.get_credentials(conn, pseudonym) if PSEUDONYM.match(pseudonym) else None
     )

@@ -2,8 +2,8 @@
 
 What is limited is keyed with an HMAC under the forum secret before it is stored: the table can
 say "this address failed 20 times" without holding the address. Limits are spent in one layer,
-the web handlers, the same way for every action: `spend(conn, settings, POLICY, who)` (or
-`check` first, where only failures count, as for signing in).
+the web handlers, the same way for every action: `spend(conn, settings, POLICY, who)` (and
+`refund` after, where only failures count, as for signing in).
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ class Policy:
     benchmark_lifts: bool = False
 
 
-LOGIN_PER_PSEUDONYM = Policy("login-pseudonym", 5, timedelta(minutes=15))
+#: Failed sign-ins: 5 guesses at one pseudonym from one address; 30 from one address in all; 50
+#: at one pseudonym from everywhere (a spread-out attack). The owner, signing in from their own
+#: address, meets only the last, and only for up to an hour.
+LOGIN_PER_PSEUDONYM_AND_ADDRESS = Policy("login-pseudonym-address", 5, timedelta(minutes=15))
 LOGIN_PER_ADDRESS = Policy("login-address", 30, timedelta(minutes=15))
+LOGIN_PER_PSEUDONYM = Policy("login-pseudonym", 50, timedelta(hours=1))
 REGISTER_PER_ADDRESS = Policy("register-address", 10, timedelta(hours=1))
 PUBLISH_PER_MEMBER = Policy("publish-member", 20, timedelta(minutes=10), benchmark_lifts=True)
 DRAFTS_PER_MEMBER = Policy("draft-member", 60, timedelta(minutes=10), benchmark_lifts=True)
@@ -73,6 +77,13 @@ async def check(conn: Conn, settings: Settings, policy: Policy, who: str) -> Non
     )
     if window.hits >= _limit(settings, policy):
         raise Limited(window.retry_after)
+
+
+async def refund(conn: Conn, settings: Settings, policy: Policy, who: str) -> None:
+    """Give back one attempt spent (one that turned out not to count, such as a sign-in that
+    succeeded). Spending first and refunding after is what keeps concurrent attempts within the
+    limit: each is counted before it is evaluated."""
+    await rate_limits.refund(conn, policy.bucket, _key(settings.key("rate-limits"), who))
 
 
 async def spend(conn: Conn, settings: Settings, policy: Policy, who: str) -> None:

@@ -47,6 +47,14 @@ async def peek(conn: Conn, bucket: str, key: bytes, window: timedelta) -> Window
     return Window(row["hits"], max(1, row["retry_after"])) if row else Window(0, 0)
 
 
+async def refund(conn: Conn, bucket: str, key: bytes) -> None:
+    await conn.execute(
+        "UPDATE rate_limits SET hits = greatest(hits - 1, 0) WHERE bucket = $1 AND key = $2",
+        bucket,
+        key,
+    )
+
+
 async def clear(conn: Conn, bucket: str, key: bytes) -> None:
     await conn.execute("DELETE FROM rate_limits WHERE bucket = $1 AND key = $2", bucket, key)
 

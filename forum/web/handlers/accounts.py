@@ -108,19 +108,32 @@ async def login(request: web.Request) -> web.Response:
 async def _sign_in(
     request: web.Request, conn: Conn, pseudonym: str, password: str
 ) -> Member | None:
-    """Failed sign-ins count per pseudonym (guessing one member's password) and per address
-    (trying many pseudonyms); either limit, once reached, answers "try again in N minutes"."""
+    """Each attempt is counted before its password is checked and given back if it succeeds, so
+    however many arrive at once, at most a limit's worth of wrong passwords is ever evaluated.
+    The limits (see `limits.LOGIN_*`) are per pseudonym and address first, so a stranger's
+    guessing does not lock the owner out; any of them, once reached, answers "try again in N
+    minutes"."""
     settings = request.app[settings_key]
+    name = pseudonym[:64].lower()
+    address = _address(request)
     attempt = [
-        (limits.LOGIN_PER_PSEUDONYM, "p:" + pseudonym[:64]),
-        (limits.LOGIN_PER_ADDRESS, "a:" + _address(request)),
+        (limits.LOGIN_PER_PSEUDONYM_AND_ADDRESS, f"pa:{name}:{address}"),
+        (limits.LOGIN_PER_ADDRESS, f"a:{address}"),
+        (limits.LOGIN_PER_PSEUDONYM, f"p:{name}"),
     ]
-    for policy, who in attempt:
-        await limits.check(conn, settings, policy, who)
-    member = await accounts.sign_in(conn, pseudonym, password)
-    if member is None:
+    spent: list[tuple[limits.Policy, str]] = []
+    try:
         for policy, who in attempt:
+            spent.append((policy, who))
             await limits.spend(conn, settings, policy, who)
+        member = await accounts.sign_in(conn, pseudonym, password)
+    except limits.Limited:
+        for policy, who in spent:  # not evaluated: it does not count
+            await limits.refund(conn, settings, policy, who)
+        raise
+    if member is not None:
+        for policy, who in spent:
+            await limits.refund(conn, settings, policy, who)
     return member
 
 
