@@ -9,6 +9,7 @@ per pseudonym and per address, with `limits`.)
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from forum.members import passwords
 from forum.storage import groups, members, own_data
@@ -60,6 +61,26 @@ RESERVED = frozenset(
 )
 
 
+#: Reserved words that no name may even begin with (after `skeleton`): they read as a role or a
+#: system label ("Anonymous_1" next to "Anonymous 1", "ADMIN_", "moderator-team").
+RESERVED_PREFIXES = ("admin", "moderator", "anonymous", "staff", "official", "system", "deleted")
+#: Characters that pass for others in most fonts, folded to one of each: 0 and o, 1 and l and I...
+_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "i": "l", "3": "e", "4": "a", "5": "s", "7": "t"})
+
+
+def skeleton(name: str) -> str:
+    """What a name looks like, for comparing names that could be mistaken for each other:
+    Unicode-normalised (NFKC), case-folded, without separators or trailing digits, look-alike
+    characters folded ("Adm1n_", "ADMIN" and "admin2" share one)."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    folded = "".join(c for c in folded if c not in "_- .").rstrip("0123456789")
+    return folded.translate(_LOOKALIKES).replace("rn", "m").replace("vv", "w")
+
+
+_RESERVED_SKELETONS = frozenset(skeleton(word) for word in RESERVED)
+_PREFIX_SKELETONS = tuple(skeleton(word) for word in RESERVED_PREFIXES)
+
+
 class AccountError(Exception):
     """A refusal to show the member as it is."""
 
@@ -69,10 +90,21 @@ def check_pseudonym(pseudonym: str) -> str:
         raise AccountError(
             "A pseudonym needs 3 to 32 characters: letters, digits, '_' or '-', with no spaces."
         )
-    folded = pseudonym.lower().replace("_", "-")
-    if pseudonym.lower() in RESERVED or folded in RESERVED or folded.startswith("deleted-"):
+    shape = skeleton(pseudonym)
+    if not shape or shape in _RESERVED_SKELETONS or shape.startswith(_PREFIX_SKELETONS):
         raise AccountError(f"“{pseudonym}” is reserved. Please choose another pseudonym.")
     return pseudonym
+
+
+async def check_not_like_staff(conn: Conn, name: str, member_id: int | None) -> None:
+    """Refuse a name that could be mistaken for an admin's or a moderator's pseudonym."""
+    shape = skeleton(name)
+    for staff in await members.staff_pseudonyms(conn, other_than=member_id):
+        if skeleton(staff) == shape:
+            raise AccountError(
+                f"“{name}” looks too much like the name of one of the forum's staff. Please"
+                " choose another."
+            )
 
 
 def check_password(password: str, pseudonym: str) -> str:
@@ -91,6 +123,7 @@ def check_password(password: str, pseudonym: str) -> str:
 async def register(conn: Conn, pseudonym: str, password: str, *, is_admin: bool = False) -> Member:
     check_pseudonym(pseudonym)
     check_password(password, pseudonym)
+    await check_not_like_staff(conn, pseudonym, None)
     if await groups.display_name_in_use(conn, pseudonym):
         raise AccountError(_taken(pseudonym))
     password_hash = await passwords.hash_password(password)
@@ -119,6 +152,7 @@ async def set_group_name(conn: Conn, group: Group, member: Member, name: str) ->
         await groups.set_display_name(conn, group.id, member.id, None)
         return None
     check_pseudonym(name)
+    await check_not_like_staff(conn, name, member.id)
     if name.lower() != member.pseudonym.lower() and await members.pseudonym_in_use(
         conn, name, other_than=member.id
     ):

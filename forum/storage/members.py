@@ -121,3 +121,14 @@ async def pseudonym_in_use(conn: Conn, name: str, *, other_than: int) -> bool:
             other_than,
         )
     )
+
+
+async def staff_pseudonyms(conn: Conn, *, other_than: int | None) -> list[str]:
+    """The pseudonyms of the admins and of every group's moderators (a few dozen at most)."""
+    rows = await conn.fetch(
+        "SELECT pseudonym FROM members m WHERE deleted_at IS NULL"
+        " AND (is_admin OR EXISTS (SELECT 1 FROM group_moderators g WHERE g.member_id = m.id))"
+        " AND ($1::bigint IS NULL OR id <> $1)",
+        other_than,
+    )
+    return [r["pseudonym"] for r in rows]
