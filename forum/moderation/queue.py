@@ -205,6 +205,8 @@ async def approve(
     An edit needs a reason: the author's own text is kept beside it (they and the moderators can
     read it), and the author is told what changed and why, and that they may withdraw the post."""
     reason = reason.strip()[:1000]
+    if new_body is not None and item.post_state == "deleted":
+        raise ActionRefused("Its author deleted this post: there is nothing to edit.")
     if new_body is not None and not reason:
         raise ActionRefused("Please say why you edited the post: the author is told.")
     if new_body is not None and (found := markup.problems(new_body)):

@@ -75,7 +75,7 @@ _SELECT = """
                 ELSE coalesce(p.persona, am.pseudonym) END AS author_name,
            CASE WHEN p.anonymous THEN p.anon_label END AS anon_label,
            post_identity(p.anonymous, p.topic_id, p.persona, t.group_id) AS identity,
-           left(p.body_source, 280) AS excerpt,
+           CASE WHEN p.state = 'deleted' THEN '' ELSE left(p.body_source, 280) END AS excerpt,
            (SELECT count(*) FROM reports r WHERE r.post_id = q.post_id
               AND r.created_at >= q.created_at)::int AS report_count,
            q.crisis_level,

@@ -164,18 +164,30 @@ async def list_own_held(conn: Conn, topic_id: int, viewer_id: int) -> list[Post]
     return [Post(**r) for r in rows]
 
 
+#: What moderators read of a post its author deleted: nothing. The author was told that a
+#: deleted post's words are no longer shown to anyone, moderators included.
+_UNLESS_DELETED = "CASE WHEN p.state = 'deleted' THEN '' ELSE p.{column} END"
+
+
 async def get_post_for_moderation(conn: Conn, post_id: int) -> Post | None:
-    """A post in any state, body included (for moderators; the author stays NULL if anonymous)."""
+    """A post in any state, body included unless its author deleted it (for moderators; the
+    author stays NULL if anonymous)."""
+    columns = _post_columns().replace(
+        "p.body_html,", _UNLESS_DELETED.format(column="body_html") + " AS body_html,"
+    )
     row = await conn.fetchrow(
-        f"SELECT {_post_columns()}"
-        " FROM posts p JOIN members m ON m.id = p.author_id WHERE p.id = $1",
+        f"SELECT {columns} FROM posts p JOIN members m ON m.id = p.author_id WHERE p.id = $1",
         post_id,
     )
     return Post(**row) if row else None
 
 
 async def get_post_source(conn: Conn, post_id: int) -> str | None:
-    source = await conn.fetchval("SELECT body_source FROM posts WHERE id = $1", post_id)
+    """The Markdown, for "edit and approve" ('' for a post its author deleted)."""
+    source = await conn.fetchval(
+        f"SELECT {_UNLESS_DELETED.format(column='body_source')} FROM posts p WHERE p.id = $1",
+        post_id,
+    )
     return None if source is None else str(source)
 
 
