@@ -62,13 +62,7 @@ async def removal(conn: Conn, member_id: int, group: Group) -> str | None:
 
 
 async def _check(
-    conn: Conn,
-    moderator: Member,
-    group: Group,
-    author_id: int,
-    kind: str,
-    reason: str,
-    duration: timedelta | None,
+    conn: Conn, moderator: Member, group: Group, author_id: int, kind: str, length: timedelta | None
 ) -> None:
     """Raises ActionRefused unless `moderator` may give this sanction to this author.
 
@@ -77,8 +71,6 @@ async def _check(
     ends within MODERATOR_LONGEST."""
     if kind not in KINDS:
         raise queue.ActionRefused("Choose warn, mute, remove or suspend.")
-    if not reason.strip():
-        raise queue.ActionRefused("Please give a reason: the member is told it.")
     if author_id == moderator.id:
         raise queue.ActionRefused("You can't sanction yourself.")
     if moderator.is_admin:
@@ -94,7 +86,7 @@ async def _check(
         raise queue.ActionRefused(
             "Only admins can sanction the forum's staff: escalate the item to the admins instead."
         )
-    if kind != "warn" and (duration is None or duration > MODERATOR_LONGEST):
+    if kind != "warn" and (length is None or length > MODERATOR_LONGEST):
         raise queue.ActionRefused(
             "A moderator's mute or removal ends within 90 days; escalate to the admins for longer."
         )
@@ -111,7 +103,9 @@ async def apply(
     duration: timedelta | None,
     post_id: int | None,
 ) -> None:
-    await _check(conn, moderator, group, author_id, kind, reason, duration)
+    if not reason.strip():
+        raise queue.ActionRefused("Please give a reason: the member is told it.")
+    await _check(conn, moderator, group, author_id, kind, duration)
     reason = reason.strip()[:1000]
     async with conn.transaction():
         sanction = await sanctions.create(

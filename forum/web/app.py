@@ -9,8 +9,9 @@ headers are added in on_response_prepare so error pages and static files get the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import asyncpg
 from aiohttp import web
 
 from forum.config import Settings
@@ -32,22 +33,22 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await app[pool_key].close()
 
 
-async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
-    async with background.every(
-        background.HOUSEKEEPING_EVERY,
-        lambda: background.housekeeping(app[pool_key]),
-        what="housekeeping",
-    ):
-        yield
+def _timer(
+    seconds: float, job: Callable[[asyncpg.Pool], Awaitable[object]], what: str
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup_ctx running `job` on the pool every `seconds` while the app runs."""
+
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        async with background.every(seconds, lambda: job(app[pool_key]), what=what):
+            yield
+
+    return run
 
 
-async def _removals(app: web.Application) -> AsyncIterator[None]:
-    async with background.every(
-        background.REMOVALS_EVERY,
-        lambda: background.removals(app[pool_key]),
-        what="deleted accounts' post removals",
-    ):
-        yield
+_housekeeping = _timer(background.HOUSEKEEPING_EVERY, background.housekeeping, "housekeeping")
+_removals = _timer(
+    background.REMOVALS_EVERY, background.removals, "deleted accounts' post removals"
+)
 
 
 async def _crisis_watch(app: web.Application) -> AsyncIterator[None]:

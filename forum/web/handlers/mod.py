@@ -6,12 +6,15 @@ same answer as for an item that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from forum.moderation import events, queue, review, sanctions
 from forum.storage import audit, group_health, groups, memberships, queue_items
+from forum.storage.db import Conn
+from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.queue_items import Item
 from forum.web import auth, forms, live
@@ -165,30 +168,24 @@ async def sanction_author(request: web.Request) -> web.Response:
     member, _ = await _moderator_scope(request)
     item = await _item_or_404(request, member)
     form = await forms.read(request)
-    kind = form.text("kind")
     duration_key = form.text("duration", "7d")
     reason = form.text("reason")
     if duration_key not in sanctions.DURATIONS:
         raise web.HTTPBadRequest(reason="unknown duration")
-    try:
-        async with request.app[pool_key].acquire() as conn:
-            group = await groups.get_group_by_slug(conn, item.group_slug)
-            assert group is not None
-            await sanctions.apply(
-                conn,
-                moderator=member,
-                group=group,
-                author_id=item.author_id,
-                kind=kind,
-                reason=reason,
-                duration=sanctions.DURATIONS[duration_key],
-                post_id=item.post_id,
-            )
-    except queue.ActionRefused as exc:
-        return await _render_item(
-            request, member, item, status=400, error=str(exc), form={"sanction_reason": reason}
+
+    async def act(conn: Conn, group: Group) -> None:
+        await sanctions.apply(
+            conn,
+            moderator=member,
+            group=group,
+            author_id=item.author_id,
+            kind=form.text("kind"),
+            reason=reason,
+            duration=sanctions.DURATIONS[duration_key],
+            post_id=item.post_id,
         )
-    raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
+
+    return await _on_the_author(request, member, item, act, {"sanction_reason": reason})
 
 
 async def change_sanction(request: web.Request) -> web.Response:
@@ -201,27 +198,40 @@ async def change_sanction(request: web.Request) -> web.Response:
     shorter = form.text("ends", "now")
     if shorter not in sanctions.SHORTER:
         raise web.HTTPBadRequest(reason="unknown end")
+
+    async def act(conn: Conn, group: Group) -> None:
+        listed = [s for s in (await review.load(conn, item)).sanctions if s.id == sanction_id]
+        if not listed:
+            raise web.HTTPNotFound()
+        await sanctions.lift(
+            conn,
+            actor=member,
+            group=group,
+            sanction=listed[0],
+            author_id=item.author_id,
+            reason=reason,
+            after=sanctions.SHORTER[shorter],
+        )
+
+    return await _on_the_author(request, member, item, act, {"lift_reason": reason})
+
+
+async def _on_the_author(
+    request: web.Request,
+    member: Member,
+    item: Item,
+    act: Callable[[Conn, Group], Awaitable[None]],
+    typed: dict[str, str],
+) -> web.Response:
+    """Run a sanction action in the item's group, then back to the item (with the refusal and
+    what was typed, if refused)."""
     try:
         async with request.app[pool_key].acquire() as conn:
-            view = await review.load(conn, item)
-            listed = next((s for s in view.sanctions if s.id == sanction_id), None)
-            if listed is None:
-                raise web.HTTPNotFound()
             group = await groups.get_group_by_slug(conn, item.group_slug)
             assert group is not None
-            await sanctions.lift(
-                conn,
-                actor=member,
-                group=group,
-                sanction=listed,
-                author_id=item.author_id,
-                reason=reason,
-                after=sanctions.SHORTER[shorter],
-            )
+            await act(conn, group)
     except queue.ActionRefused as exc:
-        return await _render_item(
-            request, member, item, status=400, error=str(exc), form={"lift_reason": reason}
-        )
+        return await _render_item(request, member, item, status=400, error=str(exc), form=typed)
     raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
 
 
