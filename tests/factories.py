@@ -40,9 +40,18 @@ class MakeMember:
     password_hash: str
     _numbers: Iterator[int] = field(default_factory=_numbers)
 
-    async def __call__(self, pseudonym: str | None = None, *, is_admin: bool = False) -> Member:
+    async def __call__(
+        self, pseudonym: str | None = None, *, is_admin: bool = False, established: bool = False
+    ) -> Member:
+        """`established`: the account is a month old, so its reports count in full."""
         name = pseudonym or f"member{next(self._numbers)}"
-        return await members.create_member(self.db, name, self.password_hash, is_admin=is_admin)
+        member = await members.create_member(self.db, name, self.password_hash, is_admin=is_admin)
+        if established:
+            await self.db.execute(
+                "UPDATE members SET created_at = now() - interval '30 days' WHERE id = $1",
+                member.id,
+            )
+        return member
 
 
 @dataclass

@@ -137,13 +137,15 @@ async def report(
             item = await queue_items.get_item(conn, item_id)
             assert item is not None
             # Worried readers never take down the post of the person they worry about: a crisis
-            # report escalates (above) and does not count towards hiding.
-            reporters = await queue_items.count_reporters_since(conn, post_id, item.created_at)
+            # report escalates (above) and does not count towards hiding. Others count by their
+            # reporters' standing, so a few fresh accounts cannot hide a post.
+            weight = await queue_items.weigh_reporters_since(conn, post_id, item.created_at)
             hidden = (
                 kind != "crisis"
-                and reporters >= group.report_hide_threshold
+                and weight >= group.report_hide_threshold
                 and await posts.hide(conn, post_id)
             )
+            reporters = await queue_items.count_reporters_since(conn, post_id, item.created_at)
             if hidden:
                 await audit.record(
                     conn,

@@ -132,7 +132,7 @@ async def test_an_automatic_hide_is_logged_once(
 ) -> None:
     new = await publish(keeper, grief, title="Published")
     for _ in range(4):
-        reporter = await make_client(await make_member())
+        reporter = await make_client(await make_member(established=True))
         await reporter.post_form(f"/p/{new.post_id}/report", {"reason": "spam"})
     rows = await entries(db, "auto-hide")
     assert [(r["actor_id"], r["post_id"]) for r in rows] == [(None, new.post_id)]

@@ -52,7 +52,7 @@ def reporter(make_member: MakeMember, make_client: ClientFactory) -> Reporter:
     """`await reporter()` is a client signed in as a new, distinct member."""
 
     async def make() -> ForumClient:
-        return await make_client(await make_member())
+        return await make_client(await make_member(established=True))
 
     return make
 
@@ -419,7 +419,7 @@ async def test_a_report_begun_before_another_opened_the_item_still_counts(
     raised = await groups.get_group_by_slug(db, "grief")
     assert raised is not None
     group = raised
-    first, second = await make_member(), await make_member()
+    first, second = await make_member(established=True), await make_member(established=True)
     late = await asyncpg.connect(database_url)
     try:
         async with late.transaction():

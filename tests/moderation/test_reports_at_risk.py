@@ -19,7 +19,7 @@ from tests.factories import MakeGroup, MakeMember, item_for, make_topic, post_st
 
 @pytest.fixture
 async def readers(make_member: MakeMember) -> list[Member]:
-    return [await make_member(f"reader{n}") for n in range(1, 6)]
+    return [await make_member(f"reader{n}", established=True) for n in range(1, 6)]
 
 
 @pytest.fixture

@@ -282,7 +282,7 @@ async def test_two_instances_sharing_a_database_both_drop_a_hidden_post(
     assert cache_of(a).hits
     assert cache_of(b).hits
     for n in range(grief.report_hide_threshold):
-        reporter = await make_member(f"reporter{n}")
+        reporter = await make_member(f"reporter{n}", established=True)
         session = await sessions.create_session(db, reporter)
         http: TestClient[web.Request, None] = await aiohttp_client(a)
         http.session.cookie_jar.update_cookies({"forum_session": session.token})

@@ -183,6 +183,9 @@ async def test_a_post_hidden_by_reports_is_not_found(
     publish: Publish,
 ) -> None:
     await db.execute("UPDATE groups SET report_hide_threshold = 1 WHERE id = $1", grief.id)
+    await db.execute(  # an established reporter, whose one report is enough here
+        "UPDATE members SET created_at = now() - interval '30 days' WHERE id = $1", member.id
+    )
     opening = await publish(author, grief, title="Thread", body="opening")
     reply = await publish(author, grief, topic_id=opening.topic_id, body="reported words")
     assert len(result_links((await search(client, "reported"))[1])) == 1
