@@ -302,6 +302,18 @@ async def mod(make_client: ClientFactory, keeper: Member) -> ForumClient:
     return await make_client(keeper)
 
 
+@pytest.fixture
+async def overseer(make_member: MakeMember) -> Member:
+    """An admin."""
+    return await make_member("overseer", is_admin=True)
+
+
+@pytest.fixture
+async def admin(make_client: ClientFactory, overseer: Member) -> ForumClient:
+    """`overseer`, signed in."""
+    return await make_client(overseer)
+
+
 ModeratorOf = Callable[[Group], Awaitable[ForumClient]]
 
 

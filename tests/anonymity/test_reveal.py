@@ -42,16 +42,6 @@ async def hidden(group: Group, author: Member, publish: Publish) -> NewPost:
     )
 
 
-@pytest.fixture
-async def overseer(make_member: MakeMember) -> Member:
-    return await make_member("overseer", is_admin=True)
-
-
-@pytest.fixture
-async def admin(make_client: ClientFactory, overseer: Member) -> ForumClient:
-    return await make_client(overseer)
-
-
 async def reveal(client: ForumClient, post_id: int, reason: str = REASON) -> aiohttp.ClientResponse:
     return await client.post_form(f"/admin/posts/{post_id}/reveal", {"reason": reason})
 

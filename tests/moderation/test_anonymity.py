@@ -43,11 +43,6 @@ async def item_id(db: asyncpg.Connection, held: NewPost) -> int:
     return await item_for(db, held.post_id)
 
 
-@pytest.fixture
-async def admin(make_client: ClientFactory, make_member: MakeMember) -> ForumClient:
-    return await make_client(await make_member("overseer", is_admin=True))
-
-
 def assert_anonymous(page: str) -> None:
     assert SECRET not in page.lower()
 

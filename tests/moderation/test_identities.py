@@ -21,8 +21,8 @@ from forum.storage.groups import Group
 from forum.storage.members import Member
 from tests import databases
 from tests.anonymity.threads import set_name
-from tests.clients import ClientFactory, ForumClient
-from tests.factories import Appoint, MakeGroup, MakeMember, Publish, item_for
+from tests.clients import ForumClient
+from tests.factories import Appoint, MakeGroup, Publish, item_for
 
 
 @dataclass
@@ -70,11 +70,6 @@ async def items(
         anonymous=await item_for(db, anonymous.post_id),
         named=await item_for(db, named.post_id),
     )
-
-
-@pytest.fixture
-async def admin(make_client: ClientFactory, make_member: MakeMember) -> ForumClient:
-    return await make_client(await make_member("overseer", is_admin=True))
 
 
 async def _warn(client: ForumClient, item_id: int, kind: str, reason: str) -> None:

@@ -25,16 +25,6 @@ from tests.factories import (
 
 
 @pytest.fixture
-async def overseer(make_member: MakeMember) -> Member:
-    return await make_member("overseer", is_admin=True)
-
-
-@pytest.fixture
-async def admin(make_client: ClientFactory, overseer: Member) -> ForumClient:
-    return await make_client(overseer)
-
-
-@pytest.fixture
 async def warden(make_member: MakeMember, grief: Group, appoint: Appoint) -> Member:
     """A second moderator of grief."""
     member = await make_member("warden")

@@ -34,11 +34,6 @@ async def item_id(db: asyncpg.Connection, grief: Group, author: Member, publish:
 
 
 @pytest.fixture
-async def admin(make_client: ClientFactory, make_member: MakeMember) -> ForumClient:
-    return await make_client(await make_member("overseer", is_admin=True))
-
-
-@pytest.fixture
 async def writer(make_client: ClientFactory, author: Member) -> ForumClient:
     return await make_client(author)
 
