@@ -129,9 +129,13 @@ class ModeratorLoad:
 async def list_moderator_load(conn: Conn, group_id: int | None = None) -> list[ModeratorLoad]:
     """Every moderator (of one group, or of all), with their load and their group's."""
     rows = await conn.fetch(
-        "WITH firsts AS (SELECT DISTINCT ON (a.item_id) a.item_id, a.actor_id, a.at"
-        "   FROM audit_log a WHERE a.action = 'claim' AND a.at > now() - interval '30 days'"
-        "   ORDER BY a.item_id, a.id),"
+        # Each item's first claim ever, kept if it falls in the last 30 days: a recent claim of
+        # an item first claimed long ago is not a first claim.
+        "WITH recent AS (SELECT DISTINCT item_id FROM audit_log"
+        "   WHERE action = 'claim' AND at > now() - interval '30 days'),"
+        " firsts AS (SELECT * FROM (SELECT DISTINCT ON (a.item_id) a.item_id, a.actor_id, a.at"
+        "   FROM audit_log a JOIN recent USING (item_id) WHERE a.action = 'claim'"
+        "   ORDER BY a.item_id, a.id) f WHERE f.at > now() - interval '30 days'),"
         " mine AS (SELECT f.actor_id, q.group_id, count(*) AS n,"
         "   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.at - q.created_at))"
         "     AS median"

@@ -367,12 +367,6 @@ async def test_an_expired_claim_is_no_longer_held(
     assert (zed.open_claims, zed.claimed_30d, zed.group_open_items) == (0, 1, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="list_moderator_load drops claims older than 30 days before choosing each item's"
-    " first claim, so a later claimer of a long-open item is credited as its first claimer,"
-    " with the item's whole age as their time to claim",
-)
 async def test_a_later_claim_of_an_item_first_claimed_long_ago_is_not_a_first_claim(
     db: asyncpg.Connection, alpha_and_beta: tuple[Group, Group, dict[str, Member]]
 ) -> None:
