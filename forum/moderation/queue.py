@@ -217,7 +217,8 @@ async def approve(
     async with conn.transaction():
         await _decided(conn, item, moderator, "approved")
         if new_body is not None and new_html is not None:
-            await posts.replace_body(conn, item.post_id, new_body, new_html, reason=reason)
+            if not await posts.replace_body(conn, item.post_id, new_body, new_html, reason=reason):
+                raise ActionRefused("Its author deleted this post: there is nothing to edit.")
             await _record(conn, item, moderator, "edit-approve", reason)
             edited = (
                 f"A moderator of {item.group_name} edited your post before approving it: {reason}."

@@ -64,14 +64,15 @@ async def take_down(conn: Conn, post_id: int) -> str | None:
 
 async def replace_body(
     conn: Conn, post_id: int, body_source: str, body_html: str, *, reason: str
-) -> None:
-    """A moderator's edit: the text it replaces is kept in post_versions with their reason."""
-    await conn.execute(
+) -> bool:
+    """A moderator's edit: the text it replaces is kept in post_versions with their reason.
+    False when the author deleted the post meanwhile (nothing is written)."""
+    status = await conn.execute(
         "WITH old AS ("
         "  INSERT INTO post_versions"
         "   (post_id, body_source, body_html, content_warning, written_at, moderator_reason)"
         "  SELECT id, body_source, body_html, content_warning, coalesce(edited_at, created_at), $4"
-        "  FROM posts WHERE id = $1 RETURNING post_id)"
+        "  FROM posts WHERE id = $1 AND state <> 'deleted' RETURNING post_id)"
         " UPDATE posts SET body_source = $2, body_html = $3, edited_at = now()"
         " WHERE id IN (SELECT post_id FROM old)",
         post_id,
@@ -79,6 +80,7 @@ async def replace_body(
         body_html,
         reason,
     )
+    return status == "UPDATE 1"
 
 
 async def get_post_group(conn: Conn, post_id: int) -> tuple[int, int, str] | None:

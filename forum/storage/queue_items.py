@@ -71,8 +71,9 @@ _SELECT = """
            cm.pseudonym AS claimed_by_name, q.claimed_until, q.escalated_at, q.created_at,
            q.closed_at, xm.pseudonym AS closed_by_name, q.outcome, p.state AS post_state,
            p.number AS post_number, p.author_id,
-           CASE WHEN p.anonymous THEN NULL WHEN am.deleted_at IS NOT NULL THEN 'deleted member'
-                ELSE coalesce(p.persona, am.pseudonym) END AS author_name,
+           CASE WHEN p.anonymous THEN NULL WHEN p.persona IS NOT NULL THEN p.persona
+                WHEN am.deleted_at IS NOT NULL THEN 'deleted member'
+                ELSE am.pseudonym END AS author_name,
            CASE WHEN p.anonymous THEN p.anon_label END AS anon_label,
            post_identity(p.anonymous, p.topic_id, p.persona, t.group_id) AS identity,
            CASE WHEN p.state = 'deleted' THEN '' ELSE left(p.body_source, 280) END AS excerpt,

@@ -66,9 +66,11 @@ class NewPost:
     held: bool = False
 
 
+#: A post under a group name keeps it after its author's account is deleted: relabelling it
+#: "deleted member" in the same moment as their signed posts would link the two names.
 _NAME_EXPR = (
-    f"CASE WHEN {{alias}}.anonymous THEN NULL WHEN m.deleted_at IS NOT NULL THEN '{DELETED_NAME}'"
-    " ELSE coalesce({alias}.persona, m.pseudonym) END"
+    "CASE WHEN {alias}.anonymous THEN NULL WHEN {alias}.persona IS NOT NULL THEN {alias}.persona"
+    f" WHEN m.deleted_at IS NOT NULL THEN '{DELETED_NAME}' ELSE m.pseudonym END"
 )
 _AUTHOR_NAME = _NAME_EXPR + " AS author_name"
 _HAS_PROFILE = "(NOT p.anonymous AND p.persona IS NULL AND m.deleted_at IS NULL)"

@@ -90,7 +90,8 @@ def _read_client(request: web.Request) -> Client:
         address = hop
         if not _is_trusted(hop, trusted):
             break
-    proto = request.headers.get("X-Forwarded-Proto", "").rsplit(",", 1)[-1].strip().lower()
+    protos = request.headers.getall("X-Forwarded-Proto", ())  # the proxy's is the last one
+    proto = protos[-1].rsplit(",", 1)[-1].strip().lower() if protos else ""
     return Client(address, proto == "https" if proto else direct.https)
 
 
