@@ -32,17 +32,6 @@ async def warden(make_member: MakeMember, grief: Group, appoint: Appoint) -> Mem
     return member
 
 
-@pytest.fixture
-async def item_id(db: asyncpg.Connection, grief: Group, author: Member, publish: Publish) -> int:
-    new = await publish(author, grief, title="Held topic", body="Something unkind")
-    return await item_for(db, new.post_id)
-
-
-@pytest.fixture
-async def writer(make_client: ClientFactory, author: Member) -> ForumClient:
-    return await make_client(author)
-
-
 async def _sanction(
     client: ForumClient, item_id: int, kind: str, duration: str = "7d"
 ) -> aiohttp.ClientResponse:

@@ -27,17 +27,6 @@ async def cancer(make_group: MakeGroup, author: Member) -> Group:
     return await make_group("cancer", name="Living with cancer", members_=[author])
 
 
-@pytest.fixture
-async def item_id(db: asyncpg.Connection, grief: Group, author: Member, publish: Publish) -> int:
-    new = await publish(author, grief, title="Held topic", body="Something unkind")
-    return await item_for(db, new.post_id)
-
-
-@pytest.fixture
-async def writer(make_client: ClientFactory, author: Member) -> ForumClient:
-    return await make_client(author)
-
-
 async def sanction(
     client: ForumClient,
     item_id: int,
