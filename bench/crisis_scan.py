@@ -2,6 +2,12 @@
 
 Run: .venv/bin/python bench/crisis_scan.py [--runs N]
 
+Second part (issue 18): both stages, the lexicon and the learned model (`scanner.scan`), on every
+post of the corpus's validation splits under 2,000 characters, one scan each after a warm-up:
+the mean and the 99th percentile per post, beside the lexicon alone on the same posts (the
+baseline of this run); then the 20,000-character posts; then how much the worker's resident
+memory grew when the model was loaded.
+
 All lexicons are built in this run, with the repository's context cues and spellings: "50" is
 the first 50 repository phrases; "5000 invented" is the same 50 plus 4,950 phrases of made-up
 words (lexicon size alone: same text, same matches); "5000 common" is every repository phrase
@@ -26,7 +32,7 @@ import statistics
 import time
 from pathlib import Path
 
-from forum.moderation.crisis import scanner, sources
+from forum.moderation.crisis import dataset, model, scanner, sources
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "crisis_corpus.jsonl"
@@ -192,20 +198,75 @@ def lexicons() -> dict[str, scanner.Lexicon]:
 
 def measure(post: str, lexicon: scanner.Lexicon, runs: int) -> tuple[float, float, str]:
     for _ in range(20):
-        result = scanner.scan(post, lexicon)
+        result = scanner.scan_lexicon(post, lexicon)
     times = []
     gc.collect()
     gc.disable()  # as timeit does: a collection in one run is noise, not scanning
     try:
         for _ in range(runs):
             start = time.perf_counter()
-            result = scanner.scan(post, lexicon)
+            result = scanner.scan_lexicon(post, lexicon)
             times.append(time.perf_counter() - start)
     finally:
         gc.enable()
     times.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
     return statistics.median(times) * 1000, p99 * 1000, f"{result.level}, {len(result.matches)}"
+
+
+def rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def per_post(texts: list[str], scan: object) -> tuple[float, float]:
+    """Mean and p99 in ms of one scan per text (after one warm-up pass)."""
+    assert callable(scan)
+    for text in texts:
+        scan(text)
+    times = []
+    gc.collect()
+    gc.disable()
+    try:
+        for text in texts:
+            start = time.perf_counter()
+            scan(text)
+            times.append(time.perf_counter() - start)
+    finally:
+        gc.enable()
+    times.sort()
+    return statistics.mean(times) * 1000, times[int(len(times) * 0.99)] * 1000
+
+
+def both_stages(posts: dict[str, str]) -> None:
+    before = rss_kib()
+    learned = model.default()
+    if learned is None:
+        print("\nno crisis model shipped: run forum crisis-train")
+        return
+    base = scanner.Lexicon.base()
+    learned.predict("warm the caches")
+    grown = rss_kib() - before
+    typical = [p.text for p in dataset.load(["validation-a", "validation-b"]) if len(p.text) < 2000]
+    print(
+        f"\nboth stages, model {learned.meta.get('version')}: {len(typical)} posts under 2,000 characters"
+    )
+    header = f"{'scanner':<22} {'mean ms':>8} {'p99 ms':>8}"
+    print(header)
+    print("-" * len(header))
+    lexical = per_post(typical, lambda t: scanner.scan_lexicon(t, base))
+    combined = per_post(typical, lambda t: scanner.scan(t, base, learned))
+    print(f"{'lexicon alone':<22} {lexical[0]:>8.3f} {lexical[1]:>8.3f}")
+    print(f"{'lexicon and model':<22} {combined[0]:>8.3f} {combined[1]:>8.3f}")
+    print(f"ratio both / lexicon alone (mean): {combined[0] / lexical[0]:.2f}")
+    for name, post in posts.items():
+        mean, p99 = per_post([post] * 50, lambda t: scanner.scan(t, base, learned))
+        print(
+            f"{POST_CHARS:,}-character {name} post, both stages: mean {mean:.3f} ms, p99 {p99:.3f} ms"
+        )
+    print(f"resident memory grown by loading and using the model: {grown / 1024:.1f} MiB")
 
 
 def cpu_model() -> str:
@@ -241,6 +302,7 @@ def main() -> None:
         for name in large:
             ratio = medians[post_name, name] / medians[post_name, small]
             print(f"ratio {name} / {small} phrases, {post_name} post: {ratio:.2f}")
+    both_stages(posts)
 
 
 if __name__ == "__main__":

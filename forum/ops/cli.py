@@ -27,7 +27,7 @@ from forum.groups.settings import TAGS, GroupSettings, parse_tags
 from forum.members import accounts
 from forum.ops import demo
 from forum.ops.runtime import StartupError, database
-from forum.storage import groups, migrations
+from forum.storage import audit, crisis, groups, migrations
 from forum.storage.db import Conn
 
 #: How `create-group` names each setting in an error (the form names them by their label).
@@ -81,6 +81,30 @@ def _parser() -> argparse.ArgumentParser:
             ' per input, in order: {"id": ..., "level": "none"|"concern"|"urgent",'
             ' "matches": [...]}.',
         )
+    )
+    train = sub.add_parser(
+        "crisis-train",
+        help="rebuild the crisis model from the shipped corpus (needs scikit-learn)",
+        description="Fit the crisis model deterministically from the shipped corpus's train"
+        " split, choose its thresholds on validation-a and write it to"
+        " forum/moderation/crisis/models/crisis.npz.",
+    )
+    train.add_argument(
+        "--with-local-verdicts",
+        action="store_true",
+        help="add this forum's moderator verdicts; switch only if urgent recall does not drop",
+    )
+    crisis_eval = sub.add_parser(
+        "crisis-eval",
+        help="score lexicon, model and both on the frozen test split",
+        description="Print urgent recall, any-risk recall and false alarms with 95%% intervals,"
+        " per language, for the lexicon alone, the model alone and both combined.",
+    )
+    crisis_eval.add_argument(
+        "--split",
+        action="append",
+        choices=["test", "validation-a", "validation-b", "train"],
+        help="which split to score (default: test; repeat for several)",
     )
     return parser
 
@@ -361,6 +385,34 @@ def _scan_stdin(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> s
     return _crisis_scan(args, sys.stdin.buffer, sys.stdout)
 
 
+def _crisis_train(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str | None:
+    from forum.ops import crisis_model
+
+    if not args.with_local_verdicts:
+        return crisis_model.crisis_train()
+    settings = config.load()
+
+    async def lessons(conn: Conn) -> list[tuple[int, str, str]]:
+        return [(v.item_id, v.text, v.label) for v in await crisis.list_verdicts(conn)]
+
+    outcome = crisis_model.train_with_verdicts(_with_conn(settings, lessons))
+    if outcome.switched:
+
+        async def audited(conn: Conn) -> None:
+            await audit.record(
+                conn, actor_id=None, action="crisis-model-switch", reason=outcome.summary[:1000]
+            )
+
+        _with_conn(settings, audited)
+    return outcome.message
+
+
+def _crisis_eval(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str | None:
+    from forum.ops import crisis_model
+
+    return crisis_model.crisis_eval(args.split or ["test"])
+
+
 Command = Callable[[argparse.Namespace, argparse.ArgumentParser], str | None]
 #: Every command but crisis-scan loads the configuration first (it needs no database unless
 #: given --group), so a bad variable is reported before any argument is checked.
@@ -372,6 +424,8 @@ COMMANDS: dict[str, Command] = {
     "seed-demo": _seed_demo,
     "seed-bench": _seed_bench,
     "crisis-scan": _scan_stdin,
+    "crisis-train": _crisis_train,
+    "crisis-eval": _crisis_eval,
 }
 
 

@@ -261,3 +261,69 @@ async def recent_post_texts(conn: Conn, group_id: int, limit: int) -> list[tuple
         limit,
     )
     return [(r["id"], r["text"]) for r in rows]
+
+
+VERDICTS = ("urgent", "concern", "no")
+
+
+async def record_verdict(conn: Conn, item_id: int, moderator_id: int, verdict: str) -> bool:
+    """Set (or change) an item's verdict; a miss when no crisis item of the post was the
+    scanner's. False if the item does not exist."""
+    row = await conn.fetchrow(
+        "UPDATE queue_items q SET verdict = $3, verdict_by = $2, verdict_at = now(),"
+        " verdict_missed = $3 <> 'no' AND NOT EXISTS ("
+        "   SELECT 1 FROM queue_items s WHERE s.post_id = q.post_id AND s.crisis_level IS NOT NULL)"
+        " WHERE id = $1 RETURNING id",
+        item_id,
+        moderator_id,
+        verdict,
+    )
+    return row is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ScannerRecord:
+    days: int
+    flagged_confirmed: int  # the scanner flagged it and the moderator said at risk
+    flagged_not_at_risk: int  # flagged, and the moderator said no
+    misses: int  # not flagged, reached the queue another way, and at risk
+
+
+async def scanner_record(conn: Conn, group_id: int, days: int) -> ScannerRecord:
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE crisis_level IS NOT NULL AND verdict <> 'no')::int AS c,"
+        "       count(*) FILTER (WHERE crisis_level IS NOT NULL AND verdict = 'no')::int AS n,"
+        "       count(*) FILTER (WHERE verdict_missed)::int AS m"
+        " FROM queue_items"
+        " WHERE group_id = $1 AND verdict IS NOT NULL"
+        "   AND verdict_at >= now() - $2 * interval '1 day'",
+        group_id,
+        days,
+    )
+    assert row is not None
+    return ScannerRecord(days, row["c"], row["n"], row["m"])
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    item_id: int
+    text: str  # the post's source, read in-process for training and never written out
+    label: str  # "urgent", "concern" or "none"
+
+
+async def list_verdicts(conn: Conn) -> list[Verdict]:
+    """Every post's latest verdict, oldest first, for `forum crisis-train --with-local-verdicts`.
+
+    One row per post (its latest verdict), and only posts still there: a deleted post's text is
+    gone and so is its lesson."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (q.post_id) q.id, p.body_source, q.verdict"
+        " FROM queue_items q JOIN posts p ON p.id = q.post_id"
+        " WHERE q.verdict IS NOT NULL AND p.state <> 'deleted'"
+        " ORDER BY q.post_id, q.verdict_at DESC"
+    )
+    out = [
+        Verdict(r["id"], r["body_source"], "none" if r["verdict"] == "no" else r["verdict"])
+        for r in rows
+    ]
+    return sorted(out, key=lambda v: v.item_id)

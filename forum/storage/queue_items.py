@@ -48,6 +48,7 @@ class Item:
     report_count: int
     crisis_level: str | None = None
     crisis_phrases: str = ""  # what the scanner matched, for the moderator to read
+    verdict: str | None = None  # the moderator's "was this person at risk?": urgent, concern, no
 
     def claimed_by_other(self, member_id: int, now: datetime) -> bool:
         return (
@@ -81,7 +82,8 @@ _SELECT = """
               AND r.created_at >= q.created_at)::int AS report_count,
            q.crisis_level,
            coalesce((SELECT string_agg(DISTINCT m ->> 'phrase', ', ')
-                     FROM jsonb_array_elements(q.crisis_matches) m), '') AS crisis_phrases
+                     FROM jsonb_array_elements(q.crisis_matches) m), '') AS crisis_phrases,
+           q.verdict
     FROM queue_items q
     JOIN groups g ON g.id = q.group_id
     JOIN posts p ON p.id = q.post_id

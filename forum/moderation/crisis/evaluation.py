@@ -7,6 +7,7 @@ labelled none that the scanner flagged at all).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -62,3 +63,33 @@ def evaluate(pairs: Iterable[tuple[str, str]]) -> Evaluation:
             counts["none"] += 1
             counts["false_positives"] += level != "none"
     return Evaluation(**counts)
+
+
+def wilson(found: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of found/total (sound near 0 and 1, unlike p +- 2 se)."""
+    if not total:
+        return 0.0, 1.0
+    p = found / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def cell(found: int, total: int) -> str:
+    low, high = wilson(found, total)
+    rate = found / total if total else float("nan")
+    return f"{rate:.3f} [{low:.2f}-{high:.2f}] {found}/{total}"
+
+
+def table(rows: Iterable[tuple[str, str, Evaluation]]) -> list[str]:
+    """A Markdown table: per (language, scanner) the three figures with their 95% intervals."""
+    lines = [
+        "| language | scanner | urgent recall | any-risk recall | false alarms |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for lang, name, e in rows:
+        lines.append(
+            f"| {lang} | {name} | {cell(e.urgent_found, e.urgent)} |"
+            f" {cell(e.at_risk_found, e.at_risk)} | {cell(e.false_positives, e.none)} |"
+        )
+    return lines

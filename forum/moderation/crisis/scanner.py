@@ -31,12 +31,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from itertools import accumulate, repeat
-from typing import Any
+from typing import Any, Literal
 
+from forum.moderation.crisis import model as learned
 from forum.moderation.crisis.lexicon import CACHE_LIMIT, RANK, Cues, Entry, Lexicon
 from forum.moderation.crisis.text import SPLIT, is_disguised, normalise, separator_kind
 
-__all__ = ["LEVELS", "Lexicon", "Match", "ScanResult", "scan"]
+__all__ = ["LEVELS", "Lexicon", "Match", "ScanResult", "combine", "scan", "scan_lexicon"]
 
 LEVELS = ("none", "concern", "urgent")
 # Categories about the author's own safety: another person as the subject, history or medical
@@ -104,7 +105,40 @@ NONE = ScanResult("none", ())
 # scanning
 
 
-def scan(text: str, lexicon: Lexicon | None = None) -> ScanResult:
+def scan(
+    text: str, lexicon: Lexicon | None = None, model: learned.Model | Literal[False] | None = None
+) -> ScanResult:
+    """The lexicon's explained matches and the learned model's opinion, combined (issue 18).
+
+    The level is the graver of the two: the lexicon is never overruled (its phrases are the
+    ones an admin wrote for the group), and the model adds what no phrase lists, with the words
+    that weighed most as its matches (category "model"). `model` None is the shipped model,
+    False the lexicon alone.
+    """
+    lexical = scan_lexicon(text, lexicon)
+    chosen = learned.default() if model is None else model
+    if chosen is False or chosen is None:
+        return lexical
+    return combine(lexical, chosen.predict(text))
+
+
+def combine(lexical: ScanResult, prediction: learned.Prediction) -> ScanResult:
+    if prediction.level == "none" or RANK[prediction.level] <= RANK[lexical.level]:
+        return lexical
+    p = prediction.probabilities
+    percent = round(
+        100 * (p["urgent"] if prediction.level == "urgent" else p["urgent"] + p["concern"])
+    )
+    found = tuple(
+        Match(f"model {percent}%", prediction.level, "model", e.start, e.end, e.word)
+        for e in prediction.evidence
+    )
+    matches = tuple(sorted(lexical.matches + found, key=lambda m: m.start))
+    return ScanResult(prediction.level, matches)
+
+
+def scan_lexicon(text: str, lexicon: Lexicon | None = None) -> ScanResult:
+    """The lexicon alone: phrases, their context, their explanations."""
     lex = lexicon if lexicon is not None else Lexicon.base()
     norm = normalise(text)
     parts = SPLIT.split(norm)

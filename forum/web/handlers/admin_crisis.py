@@ -32,6 +32,7 @@ async def _page(
     async with request.app[pool_key].acquire() as conn:
         phrases = await crisis.list_phrases(conn, group.id)
         resources = await crisis.list_own_resources(conn, group.id)
+        record = [await crisis.scanner_record(conn, group.id, days) for days in (30, 90)]
     key = webhooks.group_key(request.app[settings_key].key("webhooks"), group.id).hex()
     context: dict[str, Any] = {
         "group": group,
@@ -42,6 +43,7 @@ async def _page(
         "levels": settings.LEVELS,
         "resource_fields": settings.RESOURCE_FIELDS,
         "webhook_key": key,
+        "record": record,
     }
     return render(request, "admin/crisis.html", context, status=status)
 

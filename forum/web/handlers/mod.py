@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from forum.moderation import events, queue, review, sanctions
+from forum.moderation.crisis import verdicts
 from forum.storage import audit, group_health, groups, memberships, queue_items
 from forum.storage.db import Conn
 from forum.storage.groups import Group
@@ -111,6 +112,8 @@ async def _render_item(
             "form": form or {},
             "durations": sanctions.DURATIONS,
             "longest": sanctions.MODERATOR_LONGEST,
+            "verdict_choices": list(verdicts.LABELS.items()),
+            "verdict_labels": verdicts.LABELS,
         },
         status=status,
     )
@@ -122,7 +125,9 @@ async def item_action(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     form = await forms.read(request)
     text = form.text("reason")[:1000]
+    at_risk = form.text("at_risk")
     try:
+        verdict = verdicts.needed(item, action, at_risk)
         async with request.app[pool_key].acquire() as conn:
             if action == "claim":
                 await queue.claim(conn, item, member)
@@ -141,6 +146,8 @@ async def item_action(request: web.Request) -> web.Response:
                 await queue.escalate(conn, item, member, text)
             else:
                 raise web.HTTPNotFound()
+            if verdict is not None:
+                await verdicts.record(conn, item, member, verdict)
     except queue.ActionConflict as exc:
         return await _render_item(
             request,
@@ -148,7 +155,7 @@ async def item_action(request: web.Request) -> web.Response:
             exc.item or item,
             status=409,
             conflict=True,
-            form={"reason": text, "body": form.text("body")},
+            form={"reason": text, "body": form.text("body"), "at_risk": at_risk},
         )
     except queue.ActionRefused as exc:
         return await _render_item(
@@ -157,11 +164,24 @@ async def item_action(request: web.Request) -> web.Response:
             item,
             status=400,
             error=str(exc),
-            form={"reason": text, "body": form.text("body")},
+            form={"reason": text, "body": form.text("body"), "at_risk": at_risk},
         )
     if action == "claim":
         raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
     raise web.HTTPSeeOther(request.app.router["mod"].url_for())
+
+
+async def record_verdict(request: web.Request) -> web.Response:
+    """The moderator's judgement of an item, open or closed; it can be changed later."""
+    member, _ = await _moderator_scope(request)
+    item = await _item_or_404(request, member)
+    at_risk = (await forms.read(request)).text("at_risk")
+    try:
+        async with request.app[pool_key].acquire() as conn:
+            await verdicts.record(conn, item, member, at_risk)
+    except queue.ActionRefused as exc:
+        return await _render_item(request, member, item, status=400, error=str(exc))
+    raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
 
 
 async def sanction_author(request: web.Request) -> web.Response:
@@ -279,6 +299,7 @@ def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/mod/log", log_page, name="mod_log")
     r.add_get("/mod/events", event_stream, name="mod_events")
     r.add_get("/mod/items/{id}", item_page, name="mod_item")
+    r.add_post("/mod/items/{id}/verdict", record_verdict, name="mod_verdict")
     r.add_post("/mod/items/{id}/sanction", sanction_author, name="mod_sanction")
     r.add_post("/mod/items/{id}/sanctions/{sanction}", change_sanction, name="mod_change_sanction")
     r.add_post("/mod/items/{id}/{action}", item_action, name="mod_action")

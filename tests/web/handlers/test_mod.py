@@ -179,5 +179,7 @@ async def test_a_crisis_item_opens_and_can_be_resolved(mod: ForumClient, queue: 
     assert page.status == 200
     assert f"Crisis: item #{item_id}" in await page.text()
     assert (
-        await mod.post_form(f"/mod/items/{item_id}/resolve", {"reason": "Checked in"})
+        await mod.post_form(
+            f"/mod/items/{item_id}/resolve", {"reason": "Checked in", "at_risk": "concern"}
+        )
     ).status == 303

@@ -1,0 +1,185 @@
+"""Fitting the crisis model (`model.py`) from the corpus, deterministically (issue 18).
+
+scikit-learn fits a multinomial logistic regression (lbfgs, no randomness) on the features
+`model.featurise` gives; the same function scores at run time, so nothing drifts between the
+two. The regularisation C and the two thresholds are chosen on `validation-a` only:
+
+- the thresholds are the pair (urgent_at, concern_at) with the fewest false alarms on
+  validation-a among those where the COMBINED scanner (lexicon or model) keeps urgent recall
+  >= 0.95 and any-risk recall >= 0.90 in every language; if no pair reaches both, the pair
+  with the best worst-language urgent recall at false alarms <= 0.05;
+- C is the value whose chosen pair has the fewest false alarms (ties: the best urgent recall).
+
+`validation-b` and `test` are never read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from forum.moderation.crisis import dataset, scanner
+from forum.moderation.crisis.model import BITS, CLASSES, Model, featurise, words
+
+__all__ = ["Tuned", "build", "fit", "tune"]
+
+C_GRID = (1.0, 4.0, 16.0, 64.0)
+MIN_DF = 2
+URGENT_TARGET = 0.95
+ANY_TARGET = 0.90
+FALSE_ALARM_TARGET = 0.05
+_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+
+
+def _counts(posts: Sequence[dataset.Post]) -> object:
+    from scipy.sparse import csr_matrix
+
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[int] = []
+    for r, post in enumerate(posts):
+        counts = featurise([w for w, _, _ in words(post.text)])
+        rows.extend([r] * len(counts))
+        cols.extend(counts.keys())
+        vals.extend(counts.values())
+    return csr_matrix((np.asarray(vals, np.float64), (rows, cols)), shape=(len(posts), 1 << BITS))
+
+
+def fit(posts: Sequence[dataset.Post], c: float, meta: dict[str, object] | None = None) -> Model:
+    """A model from training posts; its thresholds are set by `tune`."""
+    from sklearn.linear_model import LogisticRegression
+
+    counts = _counts(posts)
+    df = np.bincount(counts.indices, minlength=1 << BITS)  # type: ignore[attr-defined]
+    n = len(posts)
+    # scikit-learn's smoothed idf, on the buckets at least MIN_DF posts share; 0 masks the rest.
+    idf = np.where(df >= MIN_DF, np.log((1 + n) / (1 + df)) + 1.0, 0.0).astype(np.float32)
+    x = counts.copy()  # type: ignore[attr-defined]
+    x.data = (1.0 + np.log(x.data)) * idf[x.indices]
+    x.eliminate_zeros()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    from scipy.sparse import diags
+
+    x = diags(1.0 / norms) @ x
+    y = np.asarray([CLASSES.index(p.label) for p in posts])
+    classifier = LogisticRegression(C=c, max_iter=5000, tol=1e-6)
+    classifier.fit(x, y)
+    coef = np.zeros((len(CLASSES), 1 << BITS), np.float32)
+    coef[:, :] = classifier.coef_
+    coef[:, idf == 0] = 0.0
+    return Model(idf, coef, classifier.intercept_, dict(meta or {}, C=c))
+
+
+@dataclass(frozen=True, slots=True)
+class Tuned:
+    urgent_at: float
+    concern_at: float
+    false_alarms: float
+    worst_urgent_recall: float
+    worst_any_recall: float
+    feasible: bool
+
+
+def tune(
+    probabilities: np.ndarray,
+    lexicon_levels: Sequence[str],
+    posts: Sequence[dataset.Post],
+) -> Tuned:
+    """The thresholds for the combined scanner, by the rule in this module's docstring."""
+    labels = np.asarray([p.label for p in posts])
+    langs = np.asarray([p.lang for p in posts])
+    lex = np.asarray(lexicon_levels)
+    p_urgent = probabilities[:, 2][:, None]  # posts x grid
+    p_any = (probabilities[:, 1] + probabilities[:, 2])[:, None]
+    urgent = (lex == "urgent")[:, None, None] | (p_urgent >= _GRID)[:, :, None]
+    flagged = urgent | (lex != "none")[:, None, None] | (p_any >= _GRID)[:, None, :]
+    none = labels == "none"
+    false_alarms = flagged[none].mean(axis=0)
+    worst_urgent = np.ones_like(false_alarms)
+    worst_any = np.ones_like(false_alarms)
+    for lang in sorted(set(langs)):
+        is_urgent = (labels == "urgent") & (langs == lang)
+        at_risk = (labels != "none") & (langs == lang)
+        if is_urgent.any():
+            worst_urgent = np.minimum(worst_urgent, urgent[is_urgent].mean(axis=0))
+        if at_risk.any():
+            worst_any = np.minimum(worst_any, flagged[at_risk].mean(axis=0))
+    feasible = (worst_urgent >= URGENT_TARGET) & (worst_any >= ANY_TARGET)
+    if feasible.any():
+        # fewest false alarms; then the best recall
+        score = np.where(feasible, -false_alarms * 1000 + worst_urgent + worst_any, -np.inf)
+    else:
+        quiet = false_alarms <= FALSE_ALARM_TARGET
+        pool = quiet if quiet.any() else false_alarms <= false_alarms.min()
+        score = np.where(pool, worst_urgent * 1000 + worst_any - false_alarms, -np.inf)
+    u, c = np.unravel_index(int(np.argmax(score)), score.shape)
+    return Tuned(
+        float(_GRID[u]),
+        float(_GRID[c]),
+        float(false_alarms[u, c]),
+        float(worst_urgent[u, c]),
+        float(worst_any[u, c]),
+        bool(feasible[u, c]),
+    )
+
+
+def describe(posts: Sequence[dataset.Post]) -> dict[str, dict[str, int]]:
+    """Posts per language and label, and the writers: the training data's make-up."""
+    out: dict[str, dict[str, int]] = {}
+    for post in posts:
+        row = out.setdefault(post.lang, {})
+        row[post.label] = row.get(post.label, 0) + 1
+    return {lang: dict(sorted(row.items())) for lang, row in sorted(out.items())}
+
+
+def fingerprint(posts: Sequence[dataset.Post]) -> str:
+    h = hashlib.sha256()
+    for post in posts:
+        h.update(f"{post.id}\t{post.label}\t{post.text}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def build(
+    train: Sequence[dataset.Post],
+    validation: Sequence[dataset.Post],
+    *,
+    c_grid: Sequence[float] = C_GRID,
+    report: Callable[[str], None] = lambda line: None,
+) -> Model:
+    """Fit one model per C, tune each on validation-a, keep the best."""
+    lexicon = scanner.Lexicon.base()
+    lexicon_levels = [scanner.scan(p.text, lexicon).level for p in validation]
+    meta: dict[str, object] = {
+        "features": f"hashed ({BITS} bits) words, word pairs, char 3-5-grams; sublinear tf-idf, l2",
+        "trained_on": describe(train),
+        "writers": sorted({p.writer for p in train}),
+        "data": fingerprint(train),
+        "tuned_on": sorted({p.writer for p in validation}),
+    }
+    best: tuple[tuple[float, float], Model, Tuned] | None = None
+    for c in c_grid:
+        candidate = fit(train, c, meta)
+        probabilities = np.vstack([candidate.probabilities(p.text) for p in validation])
+        tuned = tune(probabilities, lexicon_levels, validation)
+        report(
+            f"C={c:g}: urgent_at {tuned.urgent_at:.2f} concern_at {tuned.concern_at:.2f}"
+            f" false alarms {tuned.false_alarms:.3f} worst urgent recall"
+            f" {tuned.worst_urgent_recall:.3f} worst any-risk {tuned.worst_any_recall:.3f}"
+            f"{'' if tuned.feasible else ' (targets not reached)'}"
+        )
+        key = (
+            (-tuned.false_alarms, tuned.worst_urgent_recall)
+            if tuned.feasible
+            else (-10.0 + tuned.worst_urgent_recall, -tuned.false_alarms)
+        )
+        if best is None or key > best[0]:
+            best = (key, candidate, tuned)
+    assert best is not None
+    _, chosen, tuned = best
+    chosen.meta["thresholds"] = {"urgent": tuned.urgent_at, "concern": tuned.concern_at}
+    chosen.meta["version"] = hashlib.sha256(chosen.to_bytes()).hexdigest()[:12]
+    return Model(chosen.idf, chosen.coef, chosen.intercept, chosen.meta)
