@@ -160,7 +160,7 @@ async def stream(
 def _counted(request: web.Request) -> Iterator[None]:
     """Count the stream against its member and its address, or answer 429 if either is full."""
     member = auth.viewer(request)
-    holders = [(f"a:{security.client_address(request)}", STREAMS_PER_ADDRESS)]
+    holders = [(f"a:{security.client_rate_key(request)}", STREAMS_PER_ADDRESS)]
     if member is not None:
         holders.append((f"m:{member.id}", STREAMS_PER_MEMBER))
     counts = request.app[open_streams_key]

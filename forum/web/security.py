@@ -119,6 +119,29 @@ def client_address(request: web.Request) -> str:
     return client(request).address
 
 
+#: One IPv6 subscriber usually holds a whole /64, so a limit per address would be a limit per
+#: 2**64 addresses: IPv6 clients are counted by their /64 network.
+IPV6_PREFIX = 64
+
+
+def rate_key(address: str) -> str:
+    """What a per-address rate limit counts: an IPv4 address (IPv4-mapped IPv6 included, so
+    ::ffff:192.0.2.1 and 192.0.2.1 share one count), or an IPv6 address's /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
+    return str(ip)
+
+
+def client_rate_key(request: web.Request) -> str:
+    return rate_key(client_address(request))
+
+
 def set_cookie(
     response: web.StreamResponse,
     request: web.Request,

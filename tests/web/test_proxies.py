@@ -14,6 +14,7 @@ import pytest
 
 from forum.config import ConfigError, Settings, derive_key, load, parse_networks
 from forum.members import limits
+from forum.web import security
 from forum.web.security import CSRF_COOKIE
 from tests.clients import PASSWORD, TEST_SECRET, ClientFactory, ForumClient
 
@@ -127,6 +128,28 @@ async def test_hops_through_a_chain_of_trusted_proxies_are_skipped(client: Forum
         await _register(client, n, f"203.0.113.{n + 1}, 10.1.2.3, 10.4.5.6") for n in range(3)
     ]
     assert statuses == [303, 303, 303]  # three clients, not one "10.4.5.6"
+
+
+@PROXIED
+async def test_ipv6_clients_share_a_limit_per_64_and_mapped_ipv4_is_plain_ipv4(
+    client: ForumClient,
+) -> None:
+    """A /64 is one subscriber's: walking through its addresses does not buy more attempts."""
+    in_one_64 = [await _register(client, n, f"2001:db8:1:2::{n + 1:x}") for n in range(LIMIT + 1)]
+    assert in_one_64 == [303] * LIMIT + [429]
+    assert await _register(client, 100, "2001:db8:1:3::1") == 303  # the next /64 is someone else
+    mapped = [await _register(client, 200 + n, "203.0.113.9") for n in range(LIMIT - 1)]
+    assert mapped == [303] * (LIMIT - 1)
+    assert await _register(client, 300, "::ffff:203.0.113.9") == 303
+    assert await _register(client, 301, "::ffff:cb00:7109") == 429  # the same IPv4 address
+
+
+def test_rate_keys() -> None:
+    assert security.rate_key("2001:db8::1") == "2001:db8::/64"
+    assert security.rate_key("2001:db8::ffff:1") == "2001:db8::/64"
+    assert security.rate_key("::ffff:192.0.2.1") == "192.0.2.1"
+    assert security.rate_key("192.0.2.1") == "192.0.2.1"
+    assert security.rate_key("unknown") == "unknown"
 
 
 async def test_without_trusted_proxies_a_forwarded_address_cannot_dodge_the_limit(

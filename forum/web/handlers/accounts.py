@@ -20,7 +20,7 @@ LOGIN = "accounts/login.html"
 
 
 def _address(request: web.Request) -> str:
-    return security.client_address(request)
+    return security.client_rate_key(request)
 
 
 def _signed_in_redirect(request: web.Request, token: str, target: str) -> web.HTTPSeeOther:

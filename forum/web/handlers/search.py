@@ -41,7 +41,7 @@ def decode_cursor(raw: str | None) -> tuple[int, int] | None:
 def _reader(request: web.Request) -> str:
     """Who is searching, for the rate limit: the member, or a visitor's address."""
     viewer = auth.viewer(request)
-    return "s:" + (f"m:{viewer.id}" if viewer else f"a:{security.client_address(request)}")
+    return "s:" + (f"m:{viewer.id}" if viewer else f"a:{security.client_rate_key(request)}")
 
 
 async def search_page(request: web.Request) -> web.Response:
