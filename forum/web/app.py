@@ -69,7 +69,7 @@ BACKGROUND_JOBS = (_housekeeping, _removals, _crisis_watch)
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[errors.pages, auth.load_member, security.csrf],
+        middlewares=[errors.pages, security.body_limit, auth.load_member, security.csrf],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app.on_response_prepare.append(security.add_headers)

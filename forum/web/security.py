@@ -186,6 +186,27 @@ def csrf_token(request: web.Request) -> str:
     return hmac.new(key, _binding(request).encode(), hashlib.sha256).hexdigest()
 
 
+#: Forms that carry a post's text (20,000 characters, up to 80 KB of UTF-8 and three times that
+#: percent-encoded) may use the application's whole limit (`app.MAX_REQUEST_BYTES`); every
+#: other form is a few short fields and gets this much.
+SMALL_FORM_BYTES = 64 * 1024
+POST_TEXT_ROUTES = frozenset(
+    {"/drafts", "/drafts/{id}", "/drafts/{id}/publish", "/p/{id}/edit", "/mod/items/{id}/{action}"}
+)
+
+
+@web.middleware
+async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """413 before reading a body larger than its route needs (the declared length is checked
+    here; a chunked body without one is still cut at the application's limit)."""
+    length = request.content_length
+    if length is not None and length > SMALL_FORM_BYTES and request.method == "POST":
+        resource = request.match_info.route.resource
+        if resource is None or resource.canonical not in POST_TEXT_ROUTES:
+            raise web.HTTPRequestEntityTooLarge(SMALL_FORM_BYTES, length)
+    return await handler(request)
+
+
 @web.middleware
 async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method not in ("GET", "HEAD", "OPTIONS"):

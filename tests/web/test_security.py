@@ -18,7 +18,7 @@ from pytest_aiohttp import AiohttpClient
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.web.app import MAX_REQUEST_BYTES
-from forum.web.security import CSRF_COOKIE, SESSION_COOKIE
+from forum.web.security import CSRF_COOKIE, SESSION_COOKIE, SMALL_FORM_BYTES
 from tests.clients import PASSWORD, ClientFactory, ForumClient, csrf_for
 from tests.factories import MakeDraft, MakeGroup, MakeMember
 
@@ -499,6 +499,16 @@ async def test_oversized_request_gets_413_and_changes_nothing(
         )
         await assert_calm_refusal(resp, 413)
         assert "larger than any post" in await resp.text()
+
+
+@pytest.mark.parametrize("path", ["/login", "/p/1/report", "/account/preferences", "/nowhere"])
+async def test_a_short_form_refuses_a_body_that_only_a_post_needs(
+    member_client: ForumClient, db: asyncpg.Connection, scene: Scene, path: str
+) -> None:
+    """Forms of a few short fields get 64 KiB, not the 256 KiB a post's text may take."""
+    async with changes_nothing(db):
+        resp = await member_client.post_form(path, {"reason": "x" * (SMALL_FORM_BYTES + 1)})
+        await assert_calm_refusal(resp, 413)
 
 
 async def test_request_just_under_the_size_limit_is_handled(
