@@ -47,9 +47,12 @@ _VISIBLE = (
 )
 VISIBLE_ITEMS = f"{_FROM} WHERE {_VISIBLE}"
 
+#: Unread replies, and unread check-ins from moderators (`check_ins.py`), both capped.
 UNREAD_COUNT_SQL = (
-    f"SELECT count(*) FROM (SELECT 1 {VISIBLE_ITEMS} AND i.member_id = $1 AND i.read_at IS NULL"
-    f" LIMIT {UNREAD_CAP}) unread"
+    f"SELECT (SELECT count(*) FROM (SELECT 1 {VISIBLE_ITEMS} AND i.member_id = $1"
+    f" AND i.read_at IS NULL LIMIT {UNREAD_CAP}) unread)"
+    " + (SELECT count(*) FROM (SELECT 1 FROM check_in_messages c WHERE c.member_id = $1"
+    f" AND c.read_at IS NULL AND NOT c.from_author LIMIT {UNREAD_CAP}) checks)"
 )
 
 

@@ -101,7 +101,7 @@ async def get_page_header(conn: Conn, member: Member) -> tuple[Badges, Preferenc
         "          AND read_at IS NULL LIMIT 99) unread) AS unread,"
         "       EXISTS (SELECT 1 FROM group_moderators WHERE member_id = $1) AS moderates,"
         f"      ({inbox.UNREAD_COUNT_SQL}) AS inbox,"
-        "       p.text_size, p.open_warnings, p.collapse_words, p.hide_words"
+        "       p.text_size, p.open_warnings, p.collapse_words, p.hide_words, p.check_ins"
         " FROM (SELECT 1) one LEFT JOIN reader_preferences p ON p.member_id = $1",
         member.id,
     )

@@ -50,14 +50,21 @@ async def export(conn: Conn, member_id: int) -> dict[str, Any]:
         member_id,
     )
     reading = await conn.fetchrow(
-        "SELECT text_size, open_warnings, collapse_words, hide_words, updated_at"
+        "SELECT text_size, open_warnings, collapse_words, hide_words, check_ins, updated_at"
         " FROM reader_preferences WHERE member_id = $1",
+        member_id,
+    )
+    # Check-ins the member received and their answers; which moderator wrote is not theirs.
+    check_ins = await conn.fetch(
+        "SELECT item_id AS thread, from_author, body, safe, created_at, read_at"
+        " FROM check_in_messages WHERE member_id = $1 ORDER BY id",
         member_id,
     )
     return {
         "member": _jsonable(member),
         "groups": [_jsonable(r) for r in names],
         "posts": [_jsonable(r) for r in posts],
+        "check_ins": [_jsonable(r) for r in check_ins],
         "drafts": [_jsonable(r) for r in drafts],
         "reading_preferences": _jsonable(reading) if reading else None,
     }
@@ -71,6 +78,7 @@ async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> N
     await conn.execute(
         "UPDATE members SET deleted_at = now(), password_hash = '!' WHERE id = $1", member_id
     )
+    await conn.execute("DELETE FROM check_in_messages WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM sessions WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM drafts WHERE author_id = $1", member_id)
     await conn.execute("DELETE FROM reader_preferences WHERE member_id = $1", member_id)

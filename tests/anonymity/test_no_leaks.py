@@ -113,6 +113,7 @@ class World:
             f"/drafts/{self.author_draft}",
             "/notifications",
             "/inbox",
+            *(f"/check-ins/{i}" for i in self.items.values()),
             "/account/posts",
             "/account/helped",
             "/mod",
@@ -264,6 +265,15 @@ async def world(
     assert resp.status == 303, await resp.text()
     spare = await publish(author, grief, topic_id=w.named_topic, body="soon gone", anonymous=True)
     assert (await writing.post_form(f"/p/{spare.post_id}/delete")).status == 303
+
+    # Issue 18: a moderator checks in privately on the anonymous post's item and gives a
+    # verdict; the author answers and says they are safe.
+    item = w.items["anonymous"]
+    resp = await mod.post_form(f"/mod/items/{item}/check-in", {"message": "Checking in on you"})
+    assert resp.status == 303
+    assert (await mod.post_form(f"/mod/items/{item}/verdict", {"at_risk": "concern"})).status == 303
+    for reply in ({"message": "thank you, answering privately"}, {"safe": "1"}):
+        assert (await writing.post_form(f"/check-ins/{item}", reply)).status == 303
 
     # Unpublished words: the author's anonymous draft, and one of the other member's.
     draft = await make_draft(
@@ -437,6 +447,16 @@ async def test_the_crawl_reached_the_pages_that_matter(
     if member in (world.keeper, world.overseer):
         assert "/mod/log" in ok
         assert all(f"/mod/items/{i}" in ok for i in world.items.values())
+        item_page = pages[f"/mod/items/{world.items['anonymous']}"].text
+        assert "thank you, answering privately" in item_page  # the check-in thread was read
+        assert "The author says they are safe now." in item_page
+    check_in = f"/check-ins/{world.items['anonymous']}"
+    if member is world.author:
+        assert check_in in ok
+        assert "Checking in on you" in pages[check_in].text
+        assert check_in in _links(pages["/inbox"].text)
+    else:
+        assert pages[check_in].status in (404, 303)  # 303: a visitor is sent to sign in
     if member is world.overseer:
         assert "/admin/groups/grief" in ok
     if member is world.author:

@@ -83,7 +83,14 @@ async def test_from_row_turns_stored_word_lists_into_tuples(
 ) -> None:
     await preferences.save_preferences(db, member.id, CAREFUL)
     row = await db.fetchrow(
-        "SELECT text_size, open_warnings, collapse_words, hide_words FROM reader_preferences"
+        "SELECT text_size, open_warnings, collapse_words, hide_words, check_ins"
+        " FROM reader_preferences"
     )
     assert row is not None
     assert preferences.from_row(row) == CAREFUL  # tuples, not the lists asyncpg returns
+
+
+async def test_check_ins_are_on_until_switched_off(db: asyncpg.Connection, member: Member) -> None:
+    assert (await preferences.get_preferences(db, member.id)).check_ins is True
+    await preferences.save_preferences(db, member.id, preferences.Preferences(check_ins=False))
+    assert (await preferences.get_preferences(db, member.id)).check_ins is False

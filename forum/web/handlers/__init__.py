@@ -18,6 +18,7 @@ from forum.web.handlers import (
     admin,
     admin_console,
     admin_crisis,
+    check_ins,
     directory,
     drafts,
     groups,
@@ -54,6 +55,7 @@ AREAS = (
     admin_console,
     admin_crisis,
     inbox,
+    check_ins,
     own_posts,
     admin,
 )

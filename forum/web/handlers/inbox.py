@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum.storage import inbox, profiles
+from forum.storage import check_ins, inbox, profiles
 from forum.web import auth, forms, live
 from forum.web.handlers._lookups import visible_topic_or_404
 from forum.web.keys import pool_key
@@ -23,8 +23,10 @@ async def inbox_page(request: web.Request) -> web.Response:
     before_id = forms.id_query(request, "before")
     async with request.app[pool_key].acquire() as conn:
         items = await inbox.list_items(conn, member.id, before_id=before_id, limit=PAGE + 1)
+        threads = [] if before_id else await check_ins.list_threads(conn, member.id)
     older = items[PAGE - 1].id if len(items) > PAGE else None
-    return render(request, "inbox/inbox.html", {"items": items[:PAGE], "older": older})
+    context = {"items": items[:PAGE], "older": older, "check_ins": threads}
+    return render(request, "inbox/inbox.html", context)
 
 
 async def open_item(request: web.Request) -> web.Response:

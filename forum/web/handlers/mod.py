@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from forum.moderation import events, queue, review, sanctions
+from forum.moderation import check_ins, events, queue, review, sanctions
 from forum.moderation.crisis import verdicts
 from forum.storage import audit, group_health, groups, memberships, queue_items
+from forum.storage import check_ins as check_in_store
 from forum.storage.db import Conn
 from forum.storage.groups import Group
 from forum.storage.members import Member
@@ -92,6 +93,7 @@ async def _render_item(
 ) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         view = await review.load(conn, item)
+        thread = await check_in_store.list_for_item(conn, item.id)
     return render(
         request,
         "mod/item.html",
@@ -113,6 +115,9 @@ async def _render_item(
             "durations": sanctions.DURATIONS,
             "longest": sanctions.MODERATOR_LONGEST,
             "verdict_choices": list(verdicts.LABELS.items()),
+            "check_ins": thread,
+            "check_in_default": check_ins.DEFAULT_MESSAGE,
+            "check_in_max": check_ins.MAX_CHARS,
             "verdict_labels": verdicts.LABELS,
         },
         status=status,
@@ -182,6 +187,22 @@ async def record_verdict(request: web.Request) -> web.Response:
     except queue.ActionRefused as exc:
         return await _render_item(request, member, item, status=400, error=str(exc))
     raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
+
+
+async def send_check_in(request: web.Request) -> web.Response:
+    """A private message to the item's author; the moderator never learns who that is."""
+    member, _ = await _moderator_scope(request)
+    item = await _item_or_404(request, member)
+    message = (await forms.read(request)).text("message")
+    try:
+        async with request.app[pool_key].acquire() as conn:
+            await check_ins.send(conn, item, member, message)
+    except queue.ActionRefused as exc:
+        return await _render_item(
+            request, member, item, status=400, error=str(exc), form={"check_in": message}
+        )
+    url = request.app.router["mod_item"].url_for(id=str(item.id))
+    raise web.HTTPSeeOther(url.with_fragment("check-in-heading"))
 
 
 async def sanction_author(request: web.Request) -> web.Response:
@@ -300,6 +321,7 @@ def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/mod/events", event_stream, name="mod_events")
     r.add_get("/mod/items/{id}", item_page, name="mod_item")
     r.add_post("/mod/items/{id}/verdict", record_verdict, name="mod_verdict")
+    r.add_post("/mod/items/{id}/check-in", send_check_in, name="mod_check_in")
     r.add_post("/mod/items/{id}/sanction", sanction_author, name="mod_sanction")
     r.add_post("/mod/items/{id}/sanctions/{sanction}", change_sanction, name="mod_change_sanction")
     r.add_post("/mod/items/{id}/{action}", item_action, name="mod_action")

@@ -58,17 +58,19 @@ async def save_preferences(request: web.Request) -> web.Response:
         text_size = "standard"
     typed = {"collapse_words": form.text("collapse_words"), "hide_words": form.text("hide_words")}
     open_warnings = form.text("warnings") == "open"
+    check_ins = form.text("check_ins", "on") != "off"
     try:
         prefs = Preferences(
             text_size=text_size,
             open_warnings=open_warnings,
+            check_ins=check_ins,
             collapse_words=reading.parse_words(
                 typed["collapse_words"], "the warnings to keep closed"
             ),
             hide_words=reading.parse_words(typed["hide_words"], "the words that hide posts"),
         )
     except reading.PreferenceProblem as exc:
-        unsaved = Preferences(text_size=text_size, open_warnings=open_warnings)
+        unsaved = Preferences(text_size=text_size, open_warnings=open_warnings, check_ins=check_ins)
         return _page(request, unsaved, typed=typed, error=str(exc), status=400)
     async with request.app[pool_key].acquire() as conn:
         await preferences.save_preferences(conn, member.id, prefs)
