@@ -114,10 +114,18 @@ def _urgent_recall(posts: Sequence[dataset.Post], chosen: model.Model) -> evalua
     return evaluation.evaluate((p.label, level) for p, level in zip(posts, said, strict=True))
 
 
-def train_with_verdicts(lessons: Sequence[tuple[int, str, str]], out: Path | None = None) -> Switch:
+def train_with_verdicts(
+    lessons: Sequence[tuple[int, str, str]],
+    out: Path | None = None,
+    *,
+    current: model.Model | None = None,
+    directory: Path = dataset.DIR,
+) -> Switch:
     """Retrain with this forum's verdicts ((item id, text, label)); switch to the candidate only
-    if its urgent recall drops neither on the frozen test split nor on held-back verdicts."""
-    current = model.default()
+    if its urgent recall drops neither on the frozen test split nor on held-back verdicts.
+
+    `current` defaults to the model in use, `directory` to the shipped corpus."""
+    current = current or model.default()
     if current is None:
         return Switch(f"no crisis model at {model.PATH}: run forum crisis-train", False, "")
     if len(lessons) < MIN_VERDICTS:
@@ -134,9 +142,11 @@ def train_with_verdicts(lessons: Sequence[tuple[int, str, str]], out: Path | Non
 
     report: Callable[[str], None] = lambda line: print(line, file=sys.stderr)  # noqa: E731
     candidate = training.build(
-        [*dataset.split("train"), *taught], dataset.split("validation-a"), report=report
+        [*dataset.split("train", directory), *taught],
+        dataset.split("validation-a", directory),
+        report=report,
     )
-    test = dataset.split("test")
+    test = dataset.split("test", directory)
     rows = []
     for name, posts in (("frozen test split", test), ("held-back verdicts", held)):
         before, after = _urgent_recall(posts, current), _urgent_recall(posts, candidate)

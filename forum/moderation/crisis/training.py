@@ -152,7 +152,7 @@ def build(
 ) -> Model:
     """Fit one model per C, tune each on validation-a, keep the best."""
     lexicon = scanner.Lexicon.base()
-    lexicon_levels = [scanner.scan(p.text, lexicon).level for p in validation]
+    lexicon_levels = [scanner.scan_lexicon(p.text, lexicon).level for p in validation]
     meta: dict[str, object] = {
         "features": f"hashed ({BITS} bits) words, word pairs, char 3-5-grams; sublinear tf-idf, l2",
         "trained_on": describe(train),
