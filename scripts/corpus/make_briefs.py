@@ -1,0 +1,126 @@
+"""Write briefs/<writer>.md and writers.json for every corpus writer."""
+import json
+from pathlib import Path
+
+HERE = Path(__file__).parent
+COUNTS = {"total": 100, "urgent": 30, "concern": 28, "none": 42, "hard": 24}
+LANG_NAME = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
+
+VOICES = {
+    "en": [
+        "a woman in her 50s from Glasgow, Scotland: Scots words (wee, aye, dinnae, greetin), dry humour, long run-on sentences",
+        "a man in his 30s from rural Alabama, USA: Southern turns of phrase, church references, plain words, few commas",
+        "a university student in Melbourne, Australia, about 20: Aussie slang (heaps, reckon, arvo), lowercase, texting abbreviations",
+        "a retired schoolteacher from Dublin, Ireland, in her 70s: careful, polite, Irish idiom (grand, giving out, the craic), full sentences",
+        "a nurse in Lagos, Nigeria, in her 40s: Nigerian English (abeg, wahala, I am just managing), faith language, direct",
+        "a software engineer from Bangalore, India, in his late 20s: Indian English (do the needful, only, itself, prepone), formal but anxious",
+        "a London teenager of 17: roadman and internet slang (innit, peak, lowkey, ngl, fr), emojis as words, typos, no capitals",
+        "a farmer in his 60s from Iowa, USA: terse, few words, weather and farm talk, understatement",
+        "a mother in her 30s from Manchester, England: Northern English (our kid, mardy, proper, nowt), chatty, swears a bit",
+        "a veteran in his 40s from Texas, USA: military slang, short clipped sentences, dark humour, some misspellings",
+        "a gay man in his 30s from Toronto, Canada: wry, self-aware, therapy vocabulary, parentheses and asides",
+    ],
+    "es": [
+        "una mujer de unos 45 años de Ciudad de México: mexicanismos (neta, ahorita, chido, no manches, güey), diminutivos",
+        "un joven de 22 años de Buenos Aires, Argentina: voseo (vos tenés, sabés), lunfardo (boludo, laburo, re), sin tildes a veces",
+        "un hombre de 60 años de Sevilla, España: andaluz escrito (pa, to, mu), expresiones de mayor, frases largas",
+        "una estudiante de 19 años de Medellín, Colombia: parlache (parce, bacano, qué pena, mi amor), abreviaturas de chat (q, xq, tb)",
+        "una madre de 35 años de Santiago de Chile: chilenismos (po, cachai, al tiro, fome, weón), mucha coma y puntos suspensivos",
+        "un enfermero de 30 años de Madrid: jerga de España (tío, mogollón, currar, flipar, vale), irónico",
+        "una señora de 70 años de Lima, Perú: trato formal (usted), religiosa, peruanismos (pata, chamba, causa), mayúsculas raras",
+        "un joven de 25 años de San Juan, Puerto Rico: boricua (wepa, janguear, brutal, mano), spanglish, faltas de ortografía",
+    ],
+    "fr": [
+        "un étudiant parisien de 20 ans : verlan et argot (relou, chelou, ouf, wesh, genre, grave), SMS (jsp, tkt, mdr, pk), peu d'accents",
+        "une femme de 40 ans de Montréal, Québec : québécismes (char, blonde, tabarnak, c'est plate, pantoute, icitte)",
+        "un homme de 55 ans de Liège, Belgique : belgicismes (septante, nonante, une fois, savoir pour pouvoir, kot), poli",
+        "une mère de 35 ans de Marseille : parler du Midi (fada, dégun, cagole, peuchère, se cailler), exclamatif",
+        "une infirmière de 45 ans de Lausanne, Suisse romande : helvétismes (natel, huitante, panosse, cornet), sobre et précise",
+        "un retraité de 72 ans de Lyon : phrases longues et soignées, vouvoiement, lyonnaiseries (gones, mâchon), pudeur",
+        "un jeune de 24 ans d'Abidjan, Côte d'Ivoire : français ivoirien et nouchi (enjaillement, gâter, on dit quoi, c'est pas facile hein)",
+        "une aide-soignante de 50 ans de Lille : ch'ti léger (biloute, drache, ch'est), fautes d'orthographe, ponctuation rare",
+    ],
+    "de": [
+        "ein 23-jähriger aus Berlin: Berlinerisch (icke, wat, nee, keen Bock, Alter), Kleinschreibung, Chat-Abkürzungen (kp, vllt, iwie)",
+        "eine 58-jährige aus Wien, Österreich: Wienerisch (leiwand, Oida, Gspusi, hackeln, fesch, Jänner), Schmäh, lange Sätze",
+        "ein 40-jähriger aus Zürich, Schweiz, der Hochdeutsch mit Helvetismen schreibt (Velo, parkieren, grüezi, Natel, ss statt ß)",
+        "eine 35-jährige Mutter aus dem Ruhrgebiet: Ruhrdeutsch (watt, getz, Omma, malochen, Pommes rot-weiß), direkt, herzlich",
+        "ein 65-jähriger aus Hamburg: norddeutsch (moin, Schietwetter, dröge, tüddelig), wortkarg, trocken",
+        "eine 19-jährige aus Leipzig, Sachsen: sächsisch angehaucht (nu, ni, gelle, heeme), Jugendsprache (cringe, lost, safe, digga), Tippfehler",
+        "ein 50-jähriger Handwerker aus Stuttgart: schwäbisch (schaffe, Häusle, gell, des isch, bissle), sparsam mit Worten",
+        "eine 30-jährige Pflegekraft aus Köln: kölsch angehaucht (Jeck, Kölsch, et hätt noch immer jot jejange), Anglizismen, offen",
+    ],
+}
+
+SPLITS = {
+    "en": ["train"] * 6 + ["validation-a", "validation-b", "test", "test", "test"],
+    "es": ["train"] * 4 + ["validation-a", "validation-b", "test", "test"],
+    "fr": ["train"] * 4 + ["validation-a", "validation-b", "test", "test"],
+    "de": ["train"] * 4 + ["validation-a", "validation-b", "test", "test"],
+}
+
+BRIEF = """# Your brief: {writer}
+
+You are writing fictional posts for a dataset that trains and tests a safety feature of an online
+peer-support forum (groups for grief, cancer, addiction, mental health, abuse and carers). A
+volunteer moderator must be alerted when a post shows that its author may be at risk. Your posts
+will teach and test that alert, so they must read like real members' posts, not like examples.
+
+**Read only this brief and `/work/corpus/briefs/labels.md` (the labelling guide).** Do not open,
+list or search any other file or folder. Write only to `/work/corpus/out/{writer}.jsonl`.
+
+## What to write
+
+- Language: **{lang_name}** (`"lang": "{lang}"`), every post.
+- Your voice: {voice}. Keep this voice in every post (vary mood, topic and length, not the person's
+  way of writing). Members differ: some posts are by this person, some by people like them (same
+  region and register, other ages and lives).
+- Exactly **{total} posts**, ids `{writer}-0001` to `{writer}-{total:04d}`, in any label order
+  (mix them; do not write all of one label in a row):
+  - **{urgent} urgent**, **{concern} concern**, **{none} none**, of which **{hard} are hard
+    negatives** (`"hard_negative": true`; the other none posts `false`).
+- Groups: spread over all six (`grief`, `cancer`, `addiction`, `mental-health`, `abuse`, `carers`).
+- Lengths: about a third short (one or two lines, under 40 words), a third medium (40-120 words),
+  a third long (120-300 words, with the risk, if any, somewhere in the middle, not only at the end).
+- Risk signals: write them **mostly indirectly**, as frightened, numb, ashamed or calm people really
+  say them: euphemisms, understatement, practical details, hints, goodbyes that do not say goodbye,
+  regional idiom and slang. Only a few posts should name suicide, overdose or self-harm plainly.
+  Some posts (about one in ten) have typos, missing punctuation, text-speak, or words disguised the
+  way people dodge filters (letters swapped for digits or symbols, spaced out, made-up euphemisms).
+- Hard negatives: vary them across every kind in the guide (idioms and jokes, medical talk, grief
+  without wanting to die, history told as over, quoting news, films, lyrics, research, advice to
+  others, forum business and titles, everyday posts) and make them look alarming to a keyword search.
+- Non-hard none posts: ordinary support-forum life (questions, updates, thanks, good and bad days).
+- Concern versus urgent: follow the guide's rules exactly, including past versus now, third person
+  and mixed posts. Label each post honestly by the guide, as a careful moderator would.
+- **Do not reuse the guide's example sentences** or close paraphrases of them; invent your own.
+  Every post must be different in situation and wording; no templates, no repeated openings.
+- Write every post yourself. **Do not write a script or program that generates posts.**
+
+## How to write the file
+
+Append batches of about 20-25 posts, one JSON object per line (format in the guide), with
+
+    cat >> /work/corpus/out/{writer}.jsonl <<'EOF'
+    {{"id": "{writer}-0001", "lang": "{lang}", "group": "grief", "label": "none", "hard_negative": false, "text": "..."}}
+    EOF
+
+(escape double quotes inside text as `\\"` and line breaks as `\\n`). After each batch run
+
+    python3 /work/corpus/check.py /work/corpus/out/{writer}.jsonl
+
+and fix any error it reports (rewrite the file if you must; never lose posts already written).
+Keep going until check.py reports {total} posts with the counts above and OK. Then reply with one
+line: the counts check.py printed.
+"""
+
+writers = {}
+for lang, voices in VOICES.items():
+    for number, (voice, split) in enumerate(zip(voices, SPLITS[lang], strict=True), 1):
+        writer = f"{lang}-w{number:02d}"
+        writers[writer] = {"lang": lang, "split": split, "voice": voice, **COUNTS}
+        (HERE / "briefs" / f"{writer}.md").write_text(
+            BRIEF.format(writer=writer, lang=lang, lang_name=LANG_NAME[lang], voice=voice, **COUNTS)
+        )
+(HERE / "writers.json").write_text(json.dumps(writers, indent=1, ensure_ascii=False) + "\n")
+print(len(writers), "writers")
