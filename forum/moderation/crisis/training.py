@@ -8,6 +8,7 @@ two. The regularisation C and the two thresholds are chosen on `validation-a` on
   validation-a among those where the COMBINED scanner (lexicon or model) keeps urgent recall
   >= 0.95 and any-risk recall >= 0.90 in every language; if no pair reaches both, the pair
   with the best worst-language urgent recall at false alarms <= 0.05;
+- among equally good pairs, the one nearest the centre of their plateau;
 - C is the value whose chosen pair has the fewest false alarms (ties: the best urgent recall).
 
 `validation-b` and `test` are never read here.
@@ -116,7 +117,12 @@ def tune(
         quiet = false_alarms <= FALSE_ALARM_TARGET
         pool = quiet if quiet.any() else false_alarms <= false_alarms.min()
         score = np.where(pool, worst_urgent * 1000 + worst_any - false_alarms, -np.inf)
-    u, c = np.unravel_index(int(np.argmax(score)), score.shape)
+    # Ties (a plateau of equally good pairs, common when validation separates well) go to the
+    # pair nearest the plateau's centre: the edge nearest 0 would flag far more unseen posts,
+    # the far edge would sit on the last urgent post it still catches.
+    ties = np.argwhere(score >= score.max() - 1e-9)
+    nearest = np.argmin(((ties - ties.mean(axis=0)) ** 2).sum(axis=1))
+    u, c = (int(i) for i in ties[nearest])
     return Tuned(
         float(_GRID[u]),
         float(_GRID[c]),

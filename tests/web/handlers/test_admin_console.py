@@ -367,7 +367,7 @@ async def test_an_archived_group_stays_readable_leaves_the_directory_and_takes_n
     resp = await admin.post_form("/admin/groups/grief/restore")
     assert resp.status == 303
     # The visitor's directory was cached; the restore's NOTIFY drops it, asynchronously.
-    await page_cache.sync(visitor.http.server.app)
+    await page_cache.sync(visitor.http.app)
     assert "Grief and loss" in await (await visitor.get("/")).text()
     assert await audit_count(db, "restore-group") == 1
 
