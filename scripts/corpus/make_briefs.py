@@ -52,6 +52,24 @@ VOICES = {
     ],
 }
 
+#: Writers added so that each language's frozen test split holds at least 100 urgent, 80 concern
+#: and 150 none posts (40% of them hard negatives): fewer posts, more urgent and none ones.
+EXTRA = {
+    "en": [("a grandmother in her 60s from Cardiff, Wales: Welsh English (cwtch, tidy, now in a minute, lush), warm, rambling", "test", {"total": 50, "urgent": 12, "concern": 4, "none": 34, "hard": 18})],
+    "es": [
+        ("un camionero de 50 años de Monterrey, México: norteño (plebe, morro, qué onda, órale), frases cortas, sin acentos", "test", {"total": 75, "urgent": 22, "concern": 14, "none": 39, "hard": 18}),
+        ("una diseñadora de 28 años de Barcelona: castellano con catalanismos (fer un cafè, plegar, ostras, nen), irónica, emojis como palabras", "test", {"total": 75, "urgent": 22, "concern": 14, "none": 39, "hard": 18}),
+    ],
+    "fr": [
+        ("une lycéenne de 16 ans de Toulouse : langage ado (trop, grave, le seum, en vrai, askip), fautes, pas de majuscules", "test", {"total": 75, "urgent": 22, "concern": 14, "none": 39, "hard": 18}),
+        ("un chauffeur de 38 ans de Dakar, Sénégal : français sénégalais (dêh, toubab, wolof glissé, on est ensemble), pudique", "test", {"total": 75, "urgent": 22, "concern": 14, "none": 39, "hard": 18}),
+    ],
+    "de": [
+        ("ein 28-jähriger aus München: bairisch angehaucht (servus, mei, a bissl, Semmel, fei, passt scho), locker", "test", {"total": 75, "urgent": 22, "concern": 14, "none": 39, "hard": 18}),
+        ("eine 45-jährige Bankangestellte aus Frankfurt am Main: hessisch angehaucht (ei gude, babbeln, gell), förmlich, lange Sätze", "test", {"total": 75, "urgent": 22, "concern": 14, "none": 39, "hard": 18}),
+    ],
+}
+
 SPLITS = {
     "en": ["train"] * 6 + ["validation-a", "validation-b", "test", "test", "test"],
     "es": ["train"] * 4 + ["validation-a", "validation-b", "test", "test"],
@@ -115,12 +133,20 @@ line: the counts check.py printed.
 """
 
 writers = {}
+
+
+def add(writer, lang, split, voice, counts):
+    writers[writer] = {"lang": lang, "split": split, "voice": voice, **counts}
+    (HERE / "briefs" / f"{writer}.md").write_text(
+        BRIEF.format(writer=writer, lang=lang, lang_name=LANG_NAME[lang], voice=voice, **counts)
+    )
+
+
 for lang, voices in VOICES.items():
     for number, (voice, split) in enumerate(zip(voices, SPLITS[lang], strict=True), 1):
         writer = f"{lang}-w{number:02d}"
-        writers[writer] = {"lang": lang, "split": split, "voice": voice, **COUNTS}
-        (HERE / "briefs" / f"{writer}.md").write_text(
-            BRIEF.format(writer=writer, lang=lang, lang_name=LANG_NAME[lang], voice=voice, **COUNTS)
-        )
+        add(writer, lang, split, voice, COUNTS)
+    for number, (voice, split, counts) in enumerate(EXTRA[lang], len(voices) + 1):
+        add(f"{lang}-w{number:02d}", lang, split, voice, counts)
 (HERE / "writers.json").write_text(json.dumps(writers, indent=1, ensure_ascii=False) + "\n")
 print(len(writers), "writers")
