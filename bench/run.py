@@ -63,6 +63,7 @@ EVENTS = 5
 AUTOSAVE_MS = 2000
 
 sys.path.insert(0, str(ROOT))
+from forum.config import derive_key
 from forum.ops.embedded_pg import EmbeddedPostgres
 
 
@@ -101,7 +102,8 @@ def free_port() -> int:
 
 
 def csrf_for(token: str) -> str:
-    return hmac.new(SECRET.encode(), b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
+    """The form token the forum gives this session (security.csrf_token)."""
+    return hmac.new(derive_key(SECRET.encode(), "csrf"), token.encode(), hashlib.sha256).hexdigest()
 
 
 def machine() -> dict[str, Any]:
@@ -180,11 +182,11 @@ async def wait_for(url: str, timeout: float = 60) -> None:
             await asyncio.sleep(0.2)
 
 
-def start_forum(env: dict[str, str], workers: int = 2) -> Process:
+def start_forum(env: dict[str, str], workers: int = 2, *, rate_limits: bool = False) -> Process:
     port = free_port()
     popen = subprocess.Popen(
         [PYTHON, "-m", "forum", "serve", "--workers", str(workers), "--port", str(port)],
-        env={**env, "FORUM_BENCHMARK_NO_RATE_LIMITS": "1"},
+        env={**env, "FORUM_BENCHMARK_NO_RATE_LIMITS": "" if rate_limits else "1"},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,  # the access log would cost more than the page
