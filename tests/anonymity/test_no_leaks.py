@@ -46,6 +46,9 @@ AUTHOR_ID = 48613
 ID_PATTERN = re.compile(rf"(?<![\w.]){AUTHOR_ID}(?!\w)")
 #: Everything the author wrote anonymously: readable by others, but never next to a name of theirs.
 ANONYMOUS_TEXTS = ("unsigned opening words", "unsigned late words", "unsigned recovery words")
+#: Each identity's own history: a warning given on one of its items, shown only in its context.
+ANONYMOUS_WARNING = "Please keep it kind"
+PERSONA_WARNING = "Mind the recovery house rules"
 SKIP = ("/static/", "/mod/events", "/inbox/events", "/admin/reveals/", "/logout")
 MAX_PAGES = 1000
 
@@ -80,6 +83,11 @@ class World:
             # under the name it was published with, as on the topic page.
             "/inbox",
         }
+
+    def history_pages(self, item: str) -> set[str]:
+        """Where a warning given on an item may be read by anyone but the author: that item
+        (its identity's record) and the moderation logs, whose entries never name the member."""
+        return {f"/mod/items/{self.items[item]}", "/mod/log", "/admin/log"}
 
     def seeds(self) -> list[str]:
         topic_ids = [
@@ -118,6 +126,14 @@ class World:
             "/account/helped",
             "/mod",
             "/mod/log",
+            "/admin",
+            "/admin/log",
+            "/admin/members",
+            "/admin/moderators",
+            "/admin/lexicon",
+            "/admin/groups/grief/health",
+            "/admin/groups/grief/crisis",
+            "/admin/groups/recovery/crisis",
             *(f"/mod/items/{i}" for i in self.items.values()),
             "/account",
             "/account/export",
@@ -237,9 +253,13 @@ async def world(
     }
     await mod.post_form(
         f"/mod/items/{w.items['anonymous']}/sanction",
-        {"kind": "warn", "reason": "Please keep it kind", "duration": "1d"},
+        {"kind": "warn", "reason": ANONYMOUS_WARNING, "duration": "1d"},
     )
     await mod.post_form(f"/mod/items/{w.items['removed']}/reject", {"reason": "Off topic"})
+    await mod.post_form(
+        f"/mod/items/{w.items['persona']}/sanction",
+        {"kind": "warn", "reason": PERSONA_WARNING, "duration": "1d"},
+    )
     await mod.post_form(f"/mod/items/{w.items['persona']}/escalate", {"reason": "Please look"})
     admin = await make_client(overseer)
     resp = await admin.post_form(
@@ -368,6 +388,10 @@ def leaks(w: World, url: str, visit: Visit, viewer: Member | None) -> list[str]:
         found.append(f"{url}: the group name")
     if ID_PATTERN.search(text):
         found.append(f"{url}: the member id")
+    if viewer is not w.author:
+        for item, warning in (("anonymous", ANONYMOUS_WARNING), ("persona", PERSONA_WARNING)):
+            if warning in text and path not in w.history_pages(item):
+                found.append(f"{url}: the {item} identity's warning, outside its context")
     return found
 
 
@@ -450,6 +474,16 @@ async def test_the_crawl_reached_the_pages_that_matter(
         item_page = pages[f"/mod/items/{world.items['anonymous']}"].text
         assert "thank you, answering privately" in item_page  # the check-in thread was read
         assert "The author says they are safe now." in item_page
+        # Each identity's record is on its own item, and only there.
+        assert ANONYMOUS_WARNING in item_page
+        assert PERSONA_WARNING not in item_page
+        persona_page = pages[f"/mod/items/{world.items['persona']}"].text
+        assert PERSONA_WARNING in persona_page
+        assert ANONYMOUS_WARNING not in persona_page
+        assert ANONYMOUS_WARNING in pages["/mod/log"].text
+    if member is world.overseer:
+        assert {"/admin", "/admin/log", "/admin/members", "/admin/moderators"} <= ok
+        assert PERSONA_WARNING in pages["/admin/log"].text
     check_in = f"/check-ins/{world.items['anonymous']}"
     if member is world.author:
         assert check_in in ok
