@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
-import shutil
 import statistics
 import subprocess
 import time
@@ -34,11 +32,10 @@ import time
 import aiohttp
 import asyncpg
 from run import (  # bench/run.py: the same processes and sessions as `make bench`
-    BENCH,
     PYTHON,
     ROOT,
-    SECRET,
     csrf_for,
+    fresh_database,
     machine,
     new_sessions,
     start_forum,
@@ -170,15 +167,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
-    from forum.ops.embedded_pg import EmbeddedPostgres
-
-    data = BENCH / ".data" / "preview"
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
-    pg = EmbeddedPostgres(data / "pg")
-    url = pg.start()
-    env = {**os.environ, "DATABASE_URL": url, "FORUM_DATA_DIR": str(data), "FORUM_SECRET": SECRET}
-    env.pop("FORUM_PORT", None)
+    pg, url, env = fresh_database("preview")
     forum = None
     try:
         run = {"cwd": ROOT, "env": env, "check": True, "stdout": subprocess.DEVNULL}

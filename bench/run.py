@@ -522,14 +522,22 @@ async def live_events(forum: Process, fx: Fixtures) -> dict[str, Any]:
 # --- one scale ---------------------------------------------------------------------------------
 
 
-def run_scale(posts: int, duration: int) -> dict[str, Any]:
-    data = BENCH / ".data" / str(posts)
+def fresh_database(name: str) -> tuple[EmbeddedPostgres, str, dict[str, str]]:
+    """An embedded PostgreSQL under bench/.data/<name>/ (wiped first), its URL, and the
+    environment a forum process needs to use it."""
+    data = BENCH / ".data" / name
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     pg = EmbeddedPostgres(data / "pg")
     url = pg.start()
     env = {**os.environ, "DATABASE_URL": url, "FORUM_DATA_DIR": str(data), "FORUM_SECRET": SECRET}
     env.pop("FORUM_PORT", None)
+    return pg, url, env
+
+
+def run_scale(posts: int, duration: int) -> dict[str, Any]:
+    pg, url, env = fresh_database(str(posts))
+    data = Path(env["FORUM_DATA_DIR"])
     result: dict[str, Any] = {"posts_requested": posts}
     forum: Process | None = None
     try:
