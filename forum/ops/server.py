@@ -21,8 +21,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from forum.config import Settings
-from forum.moderation.crisis import model as crisis_model
-from forum.moderation.crisis import scanner
+from forum.moderation.crisis import model, scanner
 from forum.ops.runtime import StartupError
 from forum.web.app import create_app
 
@@ -122,7 +121,7 @@ async def _serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
     # Compiled before the first request rather than by it: otherwise the first member to publish
     # in each process waits a second or more for the crisis lexicon (and the model's file).
     await asyncio.to_thread(scanner.Lexicon.base)
-    await asyncio.to_thread(crisis_model.default)
+    await asyncio.to_thread(model.default)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
