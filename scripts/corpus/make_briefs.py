@@ -70,6 +70,23 @@ EXTRA = {
     ],
 }
 
+#: More training writers, so the corpus grows towards 3,000 English and 1,000 posts a language.
+TRAIN_MORE = {
+    "en": [
+        "a trans woman in her 20s from Seattle, USA: queer slang, lowercase, sarcastic, references to online culture",
+        "a retired miner in his 70s from Newcastle, England: Geordie (howay, canny, pet, wor lass), short sentences",
+        "a young mother of 24 from Kingston, Jamaica, living in Birmingham: Jamaican patois mixed with British English",
+        "a paramedic in his 40s from Cape Town, South Africa: South African English (lekker, howzit, eish, just now), blunt",
+        "a college student of 19 from Atlanta, USA: AAVE and Gen Z slang (deadass, finna, bet, it's giving), voice-to-text errors",
+        "a carer in her 50s from Belfast, Northern Ireland: Ulster turns (wee, yous, wile, catch yourself on), devout, long paragraphs",
+        "a self-employed builder in his 30s from Essex, England: Estuary English (innit, geezer, knackered, bruv), swears, no paragraphs",
+        "a widow in her 80s from rural New Zealand: Kiwi English (chur, jandals, she'll be right, sweet as), old-fashioned, careful typing",
+    ],
+    "es": ["una cuidadora de 55 años de Caracas, Venezuela: venezolanismos (chamo, vaina, arrecho, burda), cariñosa, mensajes largos"],
+    "fr": ["un ouvrier de 45 ans de Strasbourg, Alsace : alsacianismes (hopla, schluck, bredele), phrases courtes, un peu bourru"],
+    "de": ["ein 33-jähriger aus Graz, Steiermark: steirisch (Bua, Schwammerl, leiwand, heast), trocken, Tippfehler"],
+}
+
 SPLITS = {
     "en": ["train"] * 6 + ["validation-a", "validation-b", "test", "test", "test"],
     "es": ["train"] * 4 + ["validation-a", "validation-b", "test", "test"],
@@ -148,5 +165,9 @@ for lang, voices in VOICES.items():
         add(writer, lang, split, voice, COUNTS)
     for number, (voice, split, counts) in enumerate(EXTRA[lang], len(voices) + 1):
         add(f"{lang}-w{number:02d}", lang, split, voice, counts)
+for lang, voices in TRAIN_MORE.items():
+    first = len(VOICES[lang]) + len(EXTRA[lang]) + 1
+    for number, voice in enumerate(voices, first):
+        add(f"{lang}-w{number:02d}", lang, "train", voice, COUNTS)
 (HERE / "writers.json").write_text(json.dumps(writers, indent=1, ensure_ascii=False) + "\n")
 print(len(writers), "writers")
