@@ -43,6 +43,14 @@ async def export(conn: Conn, member_id: int) -> dict[str, Any]:
         " WHERE p.author_id = $1 ORDER BY p.id",
         member_id,
     )
+    # Earlier texts of the member's posts (their own edits and moderators' "edit and approve",
+    # with the moderator's reason; which moderator edited is not the member's data).
+    versions = await conn.fetch(
+        "SELECT v.post_id, v.body_source AS body, v.content_warning, v.written_at,"
+        " v.replaced_at, v.moderator_reason FROM post_versions v JOIN posts p ON p.id = v.post_id"
+        " WHERE p.author_id = $1 ORDER BY v.post_id, v.id",
+        member_id,
+    )
     drafts = await conn.fetch(
         "SELECT d.id, g.slug AS group, d.topic_id, d.title, d.body, d.content_warning,"
         " d.anonymous, d.created_at, d.updated_at FROM drafts d JOIN groups g ON g.id = d.group_id"
@@ -64,6 +72,7 @@ async def export(conn: Conn, member_id: int) -> dict[str, Any]:
         "member": _jsonable(member),
         "groups": [_jsonable(r) for r in names],
         "posts": [_jsonable(r) for r in posts],
+        "earlier_versions": [_jsonable(r) for r in versions],
         "check_ins": [_jsonable(r) for r in check_ins],
         "drafts": [_jsonable(r) for r in drafts],
         "reading_preferences": _jsonable(reading) if reading else None,
