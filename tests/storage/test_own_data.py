@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import asyncpg
-import pytest
 
 from forum import markup
 from forum.storage import groups, members, moderators, own_data, own_posts, preferences, sessions

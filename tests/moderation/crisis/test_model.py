@@ -253,3 +253,19 @@ def test_a_candidate_that_would_miss_urgent_test_posts_is_not_used(
     assert before == 1.0
     assert after < 1.0
     assert not out.exists()
+
+
+# the shipped corpus
+
+
+def test_the_shipped_test_split_is_as_frozen_and_covers_every_language() -> None:
+    manifest = dataset.manifest()
+    writers, frozen = manifest["writers"], manifest["frozen"]
+    assert isinstance(writers, dict)
+    assert isinstance(frozen, dict)
+    tests = {w for w, split in writers.items() if split == "test"}
+    assert tests == set(frozen)  # every test writer's file is frozen, and only theirs
+    posts = dataset.split("test")  # raises if any frozen file changed
+    assert {p.lang for p in posts} == set(dataset.LANGUAGES)
+    assert all(p.id.startswith(p.writer + "-") for p in posts)
+    assert len({p.id for p in posts}) == len(posts)
