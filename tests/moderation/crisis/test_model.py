@@ -269,3 +269,10 @@ def test_the_shipped_test_split_is_as_frozen_and_covers_every_language() -> None
     assert {p.lang for p in posts} == set(dataset.LANGUAGES)
     assert all(p.id.startswith(p.writer + "-") for p in posts)
     assert len({p.id for p in posts}) == len(posts)
+    for lang in dataset.LANGUAGES:  # what issue 18 asks of each language's test split
+        mine = [p for p in posts if p.lang == lang]
+        none = [p for p in mine if p.label == "none"]
+        assert sum(p.label == "urgent" for p in mine) >= 100, lang
+        assert sum(p.label == "concern" for p in mine) >= 80, lang
+        assert len(none) >= 150, lang
+        assert sum(p.hard_negative for p in none) >= 0.4 * len(none), lang
