@@ -114,6 +114,23 @@ def _urgent_recall(posts: Sequence[dataset.Post], chosen: model.Model) -> evalua
     return evaluation.evaluate((p.label, level) for p, level in zip(posts, said, strict=True))
 
 
+def _comparison(
+    rows: Sequence[tuple[str, evaluation.Evaluation, evaluation.Evaluation]],
+) -> list[str]:
+    """The current model beside the candidate, per data set, as a Markdown table."""
+    lines = [
+        "| data | current urgent recall | candidate urgent recall | current false alarms"
+        " | candidate false alarms |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, before, after in rows:
+        lines.append(
+            f"| {name} | {before.urgent_recall:.3f} | {after.urgent_recall:.3f}"
+            f" | {before.false_positive_rate:.3f} | {after.false_positive_rate:.3f} |"
+        )
+    return lines
+
+
 def train_with_verdicts(
     lessons: Sequence[tuple[int, str, str]],
     out: Path | None = None,
@@ -154,15 +171,8 @@ def train_with_verdicts(
     lines = [
         f"candidate trained on {len(taught)} local verdicts beside the shipped corpus;"
         f" {len(held)} held back",
-        "| data | current urgent recall | candidate urgent recall | current false alarms"
-        " | candidate false alarms |",
-        "| --- | --- | --- | --- | --- |",
+        *_comparison(rows),
     ]
-    for name, before, after in rows:
-        lines.append(
-            f"| {name} | {before.urgent_recall:.3f} | {after.urgent_recall:.3f}"
-            f" | {before.false_positive_rate:.3f} | {after.false_positive_rate:.3f} |"
-        )
     switch = all(after.urgent_recall >= before.urgent_recall for _, before, after in rows)
     summary = (
         f"crisis model {current.meta.get('version')} -> {candidate.meta.get('version')}:"
