@@ -21,6 +21,7 @@ import pytest
 
 from forum.config import Settings
 from forum.members import passwords
+from forum.moderation.crisis import model as learned
 from forum.ops.embedded_pg import EmbeddedPostgres
 from forum.storage import sessions
 from forum.storage.members import Member
@@ -28,6 +29,17 @@ from forum.web.app import create_app
 from forum.web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests import databases
 from tests.clients import PASSWORD, TEST_SECRET, ClientFactory, ForumClient
+
+
+@pytest.fixture(autouse=True)
+def _crisis_lexicon_alone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process scans use the lexicon alone, as a forum without a model file does, unless the
+    test is marked `shipped_model`: publishing, queue and privacy tests post plain sentences
+    whose level must not move each time the model is retrained. The model's own behaviour is
+    tested on the corpus (tests/moderation/crisis/test_model.py) and in the flows marked
+    `shipped_model`; subprocess tests (`forum crisis-scan`, `forum serve`) always use it."""
+    if request.node.get_closest_marker("shipped_model") is None:
+        monkeypatch.setattr(learned, "default", lambda: None)
 
 
 @pytest.fixture(scope="session")

@@ -144,9 +144,10 @@ def test_group_adds_that_groups_phrases_from_the_database(db_env: dict[str, str]
     assert grief.returncode == 0, grief.stderr
     [out] = lines(grief.stdout)
     assert out["level"] == "urgent"
-    assert [m["category"] for m in out["matches"]] == ["group"]
-    assert lines(cancer.stdout)[0]["level"] == "none"
-    assert lines(plain.stdout)[0]["level"] == "none"
+    assert "group" in [m["category"] for m in out["matches"]]
+    # Elsewhere the phrase is not the lexicon's (the shipped model may still find the plan).
+    for other in (cancer, plain):
+        assert "group" not in [m["category"] for m in lines(other.stdout)[0]["matches"]]
 
 
 def test_an_unknown_group_fails_in_one_line_naming_it(db_env: dict[str, str]) -> None:

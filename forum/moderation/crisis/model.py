@@ -114,6 +114,9 @@ class Prediction:
     probabilities: dict[str, float]
     level: str
     evidence: tuple[Evidence, ...]
+    # The model is sure enough the post is ordinary to overrule the base lexicon's concern
+    # (any-risk probability under the veto threshold; see scanner.combine).
+    clear: bool = False
 
 
 class Model:
@@ -133,6 +136,7 @@ class Model:
         thresholds = meta.get("thresholds", {})
         self.urgent_at = float(thresholds.get("urgent", 0.5))
         self.concern_at = float(thresholds.get("concern", 0.5))
+        self.veto_at = float(thresholds.get("veto", 0.0))
 
     # scoring
 
@@ -171,7 +175,7 @@ class Model:
         level = self.level_of(p)
         probabilities = dict(zip(CLASSES, map(float, p), strict=True))
         if level == "none":
-            return Prediction(probabilities, level, ())
+            return Prediction(probabilities, level, (), bool(p[1] + p[2] < self.veto_at))
         return Prediction(probabilities, level, self._evidence(text, tokens, idx, values, level))
 
     def _evidence(

@@ -110,10 +110,7 @@ def scan(
 ) -> ScanResult:
     """The lexicon's explained matches and the learned model's opinion, combined (issue 18).
 
-    The level is the graver of the two: the lexicon is never overruled (its phrases are the
-    ones an admin wrote for the group), and the model adds what no phrase lists, with the words
-    that weighed most as its matches (category "model"). `model` None is the shipped model,
-    False the lexicon alone.
+    `model` None is the shipped model, False the lexicon alone (see `combine`).
     """
     lexical = scan_lexicon(text, lexicon)
     chosen = learned.default() if model is None else model
@@ -123,6 +120,20 @@ def scan(
 
 
 def combine(lexical: ScanResult, prediction: learned.Prediction) -> ScanResult:
+    """The graver of the two levels, with one exception.
+
+    The model adds what no phrase lists, with the words that weighed most as its matches
+    (category "model"). It never lowers an urgent match, nor any phrase an admin wrote for the
+    group (category "group"); but when it is confident a post is ordinary (`prediction.clear`,
+    a threshold tuned on validation like the others) it overrules the base lexicon's concern
+    matches: an ordinary post that merely uses a worrying word.
+    """
+    if (
+        prediction.clear
+        and lexical.level == "concern"
+        and all(m.category != "group" for m in lexical.matches)
+    ):
+        return NONE
     if prediction.level == "none" or RANK[prediction.level] <= RANK[lexical.level]:
         return lexical
     p = prediction.probabilities

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forum.moderation.crisis import evaluation
-from forum.moderation.crisis.scanner import Lexicon, Match, ScanResult, scan
+from forum.moderation.crisis.scanner import Lexicon, Match, ScanResult
+from forum.moderation.crisis.scanner import scan_lexicon as scan
 from tests import DATA
 
 CORPUS = DATA / "crisis_corpus.jsonl"
