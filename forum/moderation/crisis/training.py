@@ -202,7 +202,7 @@ def build(
         "data": fingerprint(train),
         "tuned_on": sorted({p.writer for p in validation}),
     }
-    best: tuple[tuple[float, float], Model, Tuned] | None = None
+    best: tuple[tuple[int, float, float], Model, Tuned] | None = None
     for c in c_grid:
         candidate = fit(train, c, meta)
         probabilities = np.vstack([candidate.probabilities(p.text) for p in validation])
