@@ -37,7 +37,8 @@ def _crisis_lexicon_alone(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
     test is marked `shipped_model`: publishing, queue and privacy tests post plain sentences
     whose level must not move each time the model is retrained. The model's own behaviour is
     tested on the corpus (tests/moderation/crisis/test_model.py) and in the flows marked
-    `shipped_model`; subprocess tests (`forum crisis-scan`, `forum serve`) always use it."""
+    `shipped_model`; subprocess tests (`forum crisis-scan`, `forum serve`) use whatever model
+    file is there."""
     if request.node.get_closest_marker("shipped_model") is None:
         monkeypatch.setattr(learned, "default", lambda: None)
 

@@ -17,10 +17,12 @@ import pytest
 from forum.moderation.crisis import dataset, model, scanner, training
 from forum.ops import crisis_model
 from forum.storage.groups import Group
-from forum.storage.members import Member
-from tests.clients import ClientFactory, ForumClient
-from tests.factories import Appoint, MakeGroup
-from tests.moderation.crisis.test_escalation import publish, write_and_preview
+from tests.clients import ForumClient
+
+# The escalation tests' group (not pre-moderated, `keeper` its moderator) and helpers.
+from tests.moderation.crisis.test_escalation import grief, publish, write_and_preview, writer
+
+__all__ = ["grief", "writer"]  # fixtures, used by name
 
 #: Floors on validation-b for the combined scanner, per language present there. Raise them as
 #: the model improves; never lower one to make a change pass.
@@ -36,7 +38,7 @@ def shipped() -> model.Model:
     Main does not ship the file yet: the browser flows post sentences the model flags."""
     if model.PATH.exists():
         return model.Model.load(model.PATH)
-    return training.build(dataset.split("train"), dataset.split("validation-a"))
+    return crisis_model.retrain(report=lambda line: None)
 
 
 def test_the_shipped_model_is_small_and_names_its_training_data(shipped: model.Model) -> None:
@@ -87,24 +89,17 @@ def _only_the_model_finds(shipped: model.Model) -> dataset.Post:
 
 
 @pytest.fixture
-async def grief(make_group: MakeGroup, author: Member, keeper: Member, appoint: Appoint) -> Group:
-    group = await make_group("grief", name="Grief and loss", members_=[author])
-    await appoint(group, keeper)
-    return group
+def in_use(shipped: model.Model, monkeypatch: pytest.MonkeyPatch) -> model.Model:
+    """The forum scans with this model, as `forum serve` does with the shipped file."""
+    monkeypatch.setattr(model, "default", lambda: shipped)
+    return shipped
 
 
 @pytest.mark.shipped_model
 async def test_a_post_only_the_model_catches_is_held_with_its_words_explained(
-    make_client: ClientFactory,
-    author: Member,
-    grief: Group,
-    db: asyncpg.Connection,
-    shipped: model.Model,
-    monkeypatch: pytest.MonkeyPatch,
+    writer: ForumClient, grief: Group, db: asyncpg.Connection, in_use: model.Model
 ) -> None:
-    monkeypatch.setattr(model, "default", lambda: shipped)
-    post = _only_the_model_finds(shipped)
-    writer: ForumClient = await make_client(author)
+    post = _only_the_model_finds(in_use)
     url, page = await write_and_preview(writer, post.text, title="An update")
     assert 'id="support"' in page  # the author sees support before publishing
     resp = await publish(writer, url, page)
@@ -122,15 +117,8 @@ async def test_a_post_only_the_model_catches_is_held_with_its_words_explained(
 
 @pytest.mark.shipped_model
 async def test_an_ordinary_post_with_the_shipped_model_creates_no_crisis_item(
-    make_client: ClientFactory,
-    author: Member,
-    grief: Group,
-    db: asyncpg.Connection,
-    shipped: model.Model,
-    monkeypatch: pytest.MonkeyPatch,
+    writer: ForumClient, grief: Group, db: asyncpg.Connection, in_use: model.Model
 ) -> None:
-    monkeypatch.setattr(model, "default", lambda: shipped)
-    writer = await make_client(author)
     body = "The first winter without Mum is hard, but the scarf she knitted keeps me going."
     url, page = await write_and_preview(writer, body, title="Her scarf")
     assert 'id="support"' not in page
