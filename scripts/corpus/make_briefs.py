@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[2] / "forum" / "moderation" / "crisis" / "corpus"
 COUNTS = {"total": 100, "urgent": 30, "concern": 28, "none": 42, "hard": 24}
 LANG_NAME = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 
@@ -87,6 +87,87 @@ TRAIN_MORE = {
     "de": ["ein 33-jähriger aus Graz, Steiermark: steirisch (Bua, Schwammerl, leiwand, heast), trocken, Tippfehler"],
 }
 
+#: Writers of replies in threads (most posts on a forum are replies): short support, thanks,
+#: welcomes and wishes, advice to someone at risk, quoting, and now and then a replier's own risk.
+#: The posts above are nearly all first posts, so without these the model never saw "Thinking
+#: of you tonight" as the ordinary reply it is.
+REPLY_COUNTS = {"total": 100, "urgent": 15, "concern": 17, "none": 68, "hard": 30}
+REPLIES = {
+    "en": [
+        ("a longtime member in her 60s from Yorkshire, England: warm, motherly (love, pet, bless you, ta), replies to everyone", "train"),
+        ("a man in his 30s from Philadelphia, USA, in recovery: 12-step language (one day at a time, my sponsor, meetings, keep coming back), straight talk", "train"),
+        ("a widower in his 70s from Brisbane, Australia: brief, kind, old-fashioned, signs off with his first name", "train"),
+        ("a carer in her 40s from Chicago, USA, typing on a phone: quick replies, autocorrect slips, emoji names written as words", "train"),
+        ("a cancer survivor in her 50s from Edinburgh, Scotland: practical tips, hospital vocabulary, gentle humour", "train"),
+        ("a 22-year-old from Cork, Ireland, living with depression: Irish slang (grand, deadly, gas, yer man), lowercase, self-deprecating", "validation-a"),
+    ],
+    "es": [("una abuela de 68 años de Valencia, España: cariñosa (cariño, mi niña, ánimo, un abrazo fuerte), respuestas de apoyo", "train")],
+    "fr": [("un bénévole de 50 ans de Bordeaux : chaleureux, tutoiement, conseils pratiques, quelques fautes de frappe", "train")],
+    "de": [("eine 42-jährige aus Dresden: herzlich, kurze Antworten, Umgangssprache (drück dich, halt durch, hab dich lieb), Emojis als Wörter", "train")],
+}
+
+REPLY_BRIEF = """# Your brief: {writer}
+
+You are writing fictional posts for a dataset that trains and tests a safety feature of an online
+peer-support forum (groups for grief, cancer, addiction, mental health, abuse and carers). A
+volunteer moderator must be alerted when a post shows that its author may be at risk. Your posts
+will teach and test that alert, so they must read like real members' posts, not like examples.
+
+**Read only this brief and `/work/corpus/briefs/labels.md` (the labelling guide).** Do not open,
+list or search any other file or folder. Write only to `/work/corpus/out/{writer}.jsonl`.
+
+## What to write
+
+Every post is a **reply in a thread**: a member answering someone else's post (which you do not
+write; the reply may make clear what it answers). Most posts on a forum are replies like these.
+
+- Language: **{lang_name}** (`"lang": "{lang}"`), every post.
+- Your voice: {voice}. Keep this voice in every post (vary mood, topic and length, not the person's
+  way of writing). Members differ: some replies are by this person, some by people like them (same
+  region and register, other ages and lives).
+- Exactly **{total} posts**, ids `{writer}-0001` to `{writer}-{total:04d}`, in any label order
+  (mix them; do not write all of one label in a row):
+  - **{urgent} urgent**, **{concern} concern**, **{none} none**, of which **{hard} are hard
+    negatives** (`"hard_negative": true`; the other none posts `false`).
+  - The label is about **the person writing the reply**, by the guide's rules.
+- Groups: spread over all six (`grief`, `cancer`, `addiction`, `mental-health`, `abuse`, `carers`).
+- Lengths: about half very short (a few words to two lines, under 25 words), a third medium
+  (25-80 words), the rest longer (80-200 words).
+- None posts that are not hard negatives: what people reply all day: sympathy, thanks, "me too",
+  welcomes, good nights, birthdays and anniversaries, hugs, prayers, practical answers, news,
+  small jokes, agreeing, asking how someone got on.
+- Hard negatives: replies that a keyword search would flag but that show no risk for their writer:
+  telling someone else who sounds at risk to get help, quoting a line of the other post (a line
+  starting with `>`), sharing a crisis line, talking about a past crisis as over, dark humour,
+  medical or grief talk, idioms, lyrics, forum business. Vary them across every kind in the guide.
+- Urgent and concern replies: the replier discloses their own risk while answering someone (a
+  "me too" that goes further, a thank-you that sounds like goodbye, a reply that mentions plans or
+  means). Write these signals **mostly indirectly**, as frightened, numb, ashamed or calm people
+  really say them; only a few should name suicide, overdose or self-harm plainly. Some replies
+  (about one in ten) have typos, text-speak, or words disguised the way people dodge filters.
+- Concern versus urgent: follow the guide's rules exactly, including past versus now, third person
+  and mixed posts. Label each post honestly by the guide, as a careful moderator would.
+- **Do not reuse the guide's example sentences** or close paraphrases of them; invent your own.
+  Every post must be different in situation and wording; no templates, no repeated openings.
+- Write every post yourself. **Do not write a script or program that generates posts.**
+
+## How to write the file
+
+Append batches of about 20-25 posts, one JSON object per line (format in the guide), with
+
+    cat >> /work/corpus/out/{writer}.jsonl <<'EOF'
+    {{"id": "{writer}-0001", "lang": "{lang}", "group": "grief", "label": "none", "hard_negative": false, "text": "..."}}
+    EOF
+
+(escape double quotes inside text as `\\"` and line breaks as `\\n`). After each batch run
+
+    python3 /work/corpus/check.py /work/corpus/out/{writer}.jsonl
+
+and fix any error it reports (rewrite the file if you must; never lose posts already written).
+Keep going until check.py reports {total} posts with the counts above and OK. Then reply with one
+line: the counts check.py printed.
+"""
+
 SPLITS = {
     "en": ["train"] * 6 + ["validation-a", "validation-b", "test", "test", "test"],
     "es": ["train"] * 4 + ["validation-a", "validation-b", "test", "test"],
@@ -152,10 +233,10 @@ line: the counts check.py printed.
 writers = {}
 
 
-def add(writer, lang, split, voice, counts):
+def add(writer, lang, split, voice, counts, brief=BRIEF):
     writers[writer] = {"lang": lang, "split": split, "voice": voice, **counts}
     (HERE / "briefs" / f"{writer}.md").write_text(
-        BRIEF.format(writer=writer, lang=lang, lang_name=LANG_NAME[lang], voice=voice, **counts)
+        brief.format(writer=writer, lang=lang, lang_name=LANG_NAME[lang], voice=voice, **counts)
     )
 
 
@@ -169,5 +250,9 @@ for lang, voices in TRAIN_MORE.items():
     first = len(VOICES[lang]) + len(EXTRA[lang]) + 1
     for number, voice in enumerate(voices, first):
         add(f"{lang}-w{number:02d}", lang, "train", voice, COUNTS)
-(HERE / "writers.json").write_text(json.dumps(writers, indent=1, ensure_ascii=False) + "\n")
+for lang, voices in REPLIES.items():
+    first = len(VOICES[lang]) + len(EXTRA[lang]) + len(TRAIN_MORE[lang]) + 1
+    for number, (voice, split) in enumerate(voices, first):
+        add(f"{lang}-w{number:02d}", lang, split, voice, REPLY_COUNTS, REPLY_BRIEF)
+(HERE / "briefs" / "writers.json").write_text(json.dumps(writers, indent=1, ensure_ascii=False) + "\n")
 print(len(writers), "writers")
