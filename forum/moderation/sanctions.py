@@ -62,34 +62,46 @@ async def removal(conn: Conn, member_id: int, group: Group) -> str | None:
 
 
 async def _check(
-    conn: Conn, moderator: Member, group: Group, author_id: int, kind: str, length: timedelta | None
-) -> None:
-    """Raises ActionRefused unless `moderator` may give this sanction to this author.
+    conn: Conn,
+    moderator: Member,
+    group: Group,
+    author_id: int,
+    kind: str,
+    length: timedelta | None,
+    *,
+    masked: bool,
+) -> bool:
+    """Raises ActionRefused unless `moderator` may give this sanction to this author; True when
+    it must wait for an admin's decision.
 
     Staff are sanctioned by admins only: a moderator cannot silence an admin or a fellow
-    moderator of the group (they escalate the item instead), and a moderator's mute or removal
-    ends within MODERATOR_LONGEST."""
+    moderator of the group, and a moderator's mute or removal ends within MODERATOR_LONGEST.
+    Under a signed name the moderator knows who the author is and is told to escalate. Under an
+    anonymous post or a per-group name (`masked`) a refusal would tell them "this is one of the
+    staff", so the sanction is accepted like any other and waits, not in force and the author
+    not told, until an admin confirms or dismisses it. The refusals every author would get are
+    checked first, so the two cases read the same."""
     if kind not in KINDS:
         raise queue.ActionRefused("Choose warn, mute, remove or suspend.")
     if author_id == moderator.id:
         raise queue.ActionRefused("You can't sanction yourself.")
     if moderator.is_admin:
-        return
+        return False
     if kind == "suspend":
         raise queue.ActionRefused("Only admins can suspend an account.")
-    author = await members.get_member(conn, author_id)
-    if (
-        author is None
-        or author.is_admin
-        or await moderators.is_moderator(conn, group.id, author_id)
-    ):
-        raise queue.ActionRefused(
-            "Only admins can sanction the forum's staff: escalate the item to the admins instead."
-        )
     if kind != "warn" and (length is None or length > MODERATOR_LONGEST):
         raise queue.ActionRefused(
             "A moderator's mute or removal ends within 90 days; escalate to the admins for longer."
         )
+    author = await members.get_member(conn, author_id)
+    if author is None:
+        raise queue.ActionRefused("This account no longer exists.")
+    staff = author.is_admin or await moderators.is_moderator(conn, group.id, author_id)
+    if staff and not masked:
+        raise queue.ActionRefused(
+            "Only admins can sanction the forum's staff: escalate the item to the admins instead."
+        )
+    return staff
 
 
 async def apply(
@@ -102,10 +114,13 @@ async def apply(
     reason: str,
     duration: timedelta | None,
     post_id: int | None,
+    masked: bool = False,
 ) -> None:
+    """Sanction the author of a post the moderator moderates. `masked`: the post is anonymous or
+    under a per-group name, so the moderator does not know who wrote it (see `_check`)."""
     if not reason.strip():
         raise queue.ActionRefused("Please give a reason: the member is told it.")
-    await _check(conn, moderator, group, author_id, kind, duration)
+    waits = await _check(conn, moderator, group, author_id, kind, duration, masked=masked)
     reason = reason.strip()[:1000]
     async with conn.transaction():
         sanction = await sanctions.create(
@@ -117,9 +132,9 @@ async def apply(
             duration=None if kind == "warn" else duration,
             created_by=moderator.id,
             post_id=post_id,
+            awaiting_admin=waits,
         )
-        if kind == "remove":
-            await groups.leave_group(conn, group.id, author_id)
+        # The moderator's log reads the same either way; only admins see that it waits.
         await audit.record(
             conn,
             actor_id=moderator.id,
@@ -129,15 +144,67 @@ async def apply(
             subject_id=author_id,
             reason=reason,
         )
-        message = {
-            "warn": f"A moderator of {group.name} sent you a warning: {reason}",
-            "mute": f"You are muted in {group.name}{_until(sanction)}: {reason}. You can still"
-            " read and keep drafts.",
-            "remove": f"You were removed from {group.name}{_until(sanction)}: {reason}.",
-            "suspend": f"Your account is suspended{_until(sanction)}: {reason}. You can still"
-            " read and keep drafts.",
-        }[kind]
-        await notifications.notify(conn, author_id, kind, message, post_id=post_id)
+        if not waits:
+            await _take_effect(conn, sanction, group, author_id)
+
+
+async def _take_effect(
+    conn: Conn, sanction: sanctions.Sanction, group: Group, author_id: int
+) -> None:
+    """A removal takes the member out of the group; the member is told what and why."""
+    kind, reason = sanction.kind, sanction.reason
+    if kind == "remove":
+        await groups.leave_group(conn, group.id, author_id)
+    message = {
+        "warn": f"A moderator of {group.name} sent you a warning: {reason}",
+        "mute": f"You are muted in {group.name}{_until(sanction)}: {reason}. You can still"
+        " read and keep drafts.",
+        "remove": f"You were removed from {group.name}{_until(sanction)}: {reason}.",
+        "suspend": f"Your account is suspended{_until(sanction)}: {reason}. You can still"
+        " read and keep drafts.",
+    }[kind]
+    await notifications.notify(conn, author_id, kind, message, post_id=sanction.post_id)
+
+
+async def decide(
+    conn: Conn,
+    *,
+    admin: Member,
+    group: Group,
+    sanction: sanctions.Sanction,
+    confirm: bool,
+    reason: str,
+) -> None:
+    """An admin's decision on a sanction that waits (`awaiting_admin`). Confirmed, it takes
+    effect as if just given, its length counting from now (admin-only log entry). Dismissed,
+    it is lifted: the moderator's log shows an admin lifting it, as for any other sanction, and
+    the member, never told of it, is told nothing."""
+    if not admin.is_admin:
+        raise queue.ActionRefused("Only admins decide on these.")
+    if not reason.strip():
+        raise queue.ActionRefused("Please give a reason: it goes in the audit log.")
+    async with conn.transaction():
+        if confirm:
+            decided = await sanctions.confirm(conn, sanction.id)
+        else:
+            decided = await sanctions.dismiss(conn, sanction.id, by=admin.id)
+        if decided is None:
+            raise queue.ActionRefused("That no longer waits for a decision.")
+        changed, author_id = decided
+        if confirm:
+            await _take_effect(conn, changed, group, author_id)
+        # A dismissed mute or removal shows as lifted, as any other would; the rest is admins'.
+        visible = not confirm and sanction.kind != "warn"
+        decision = "confirm" if confirm else "dismiss"
+        await audit.record(
+            conn,
+            actor_id=admin.id,
+            action=f"lift-{sanction.kind}" if visible else f"{decision}-{sanction.kind}",
+            group_id=group.id if visible else None,
+            post_id=sanction.post_id,
+            subject_id=author_id,
+            reason=reason.strip()[:1000],
+        )
 
 
 async def lift(
@@ -173,6 +240,8 @@ async def lift(
             subject_id=author_id,
             reason=reason,
         )
+        if sanction.awaiting_admin:
+            return changed  # never in force, so the member was never told of it
         what = {"mute": f"mute in {group.name}", "remove": f"removal from {group.name}"}.get(
             sanction.kind, "account suspension"
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from asyncpg import Record
+
 from forum.storage.db import Conn
 
 
@@ -19,12 +21,18 @@ class Sanction:
     created_by: int
     post_id: int | None
     lifted_at: datetime | None
+    # A moderator's sanction on a staff member's anonymous post, not in force until an admin
+    # confirms it (migrations/0019_staff_sanctions.sql).
+    awaiting_admin: bool = False
 
     def in_force(self, now: datetime) -> bool:
         return self.kind != "warn" and (self.ends_at is None or self.ends_at > now)
 
 
-_COLUMNS = "id, kind, group_id, reason, ends_at, created_at, created_by, post_id, lifted_at"
+_COLUMNS = (
+    "id, kind, group_id, reason, ends_at, created_at, created_by, post_id, lifted_at,"
+    " awaiting_admin"
+)
 
 
 async def create(
@@ -37,12 +45,13 @@ async def create(
     duration: timedelta | None,
     created_by: int,
     post_id: int | None,
+    awaiting_admin: bool = False,
 ) -> Sanction:
     """Given for `post_id` (None: for no post), under that post's identity (see `list_for`)."""
     row = await conn.fetchrow(
-        "INSERT INTO sanctions"
-        " (member_id, group_id, kind, reason, ends_at, created_by, post_id, identity)"
-        " VALUES ($1, $2, $3, $4, now() + $5::interval, $6, $7, coalesce("
+        "INSERT INTO sanctions (member_id, group_id, kind, reason, ends_at, created_by, post_id,"
+        " awaiting_admin, identity)"
+        " VALUES ($1, $2, $3, $4, now() + $5::interval, $6, $7, $8, coalesce("
         "   (SELECT post_identity(p.anonymous, p.topic_id, p.persona, t.group_id)"
         "    FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.id = $7), 'member'))"
         f" RETURNING {_COLUMNS}",
@@ -53,6 +62,7 @@ async def create(
         duration,
         created_by,
         post_id,
+        awaiting_admin,
     )
     assert row is not None
     return Sanction(**row)
@@ -63,7 +73,8 @@ async def active_posting_blocks(conn: Conn, member_id: int, group_id: int) -> li
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM sanctions WHERE member_id = $1"
         " AND (kind = 'suspend' OR (kind IN ('mute', 'remove') AND group_id = $2))"
-        " AND (ends_at IS NULL OR ends_at > now()) ORDER BY ends_at DESC NULLS FIRST",
+        " AND NOT awaiting_admin AND (ends_at IS NULL OR ends_at > now())"
+        " ORDER BY ends_at DESC NULLS FIRST",
         member_id,
         group_id,
     )
@@ -100,3 +111,74 @@ async def end_sooner(
         by,
     )
     return Sanction(**row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Awaiting:
+    """A sanction waiting for an admin, as the admins' overview lists it (never the author)."""
+
+    sanction: Sanction
+    group_name: str
+    moderator: str
+    item_id: int | None  # the queue item it was given from, for the link
+
+
+async def list_awaiting(conn: Conn, limit: int = 100) -> list[Awaiting]:
+    """Sanctions waiting for an admin's decision and not yet ended or withdrawn, oldest first."""
+    rows = await conn.fetch(
+        f"SELECT {', '.join('s.' + c.strip() for c in _COLUMNS.split(','))},"
+        " g.name AS group_name, m.pseudonym AS moderator,"
+        " (SELECT max(q.id) FROM queue_items q WHERE q.post_id = s.post_id) AS item_id"
+        " FROM sanctions s JOIN members m ON m.id = s.created_by"
+        " LEFT JOIN groups g ON g.id = s.group_id"
+        " WHERE s.awaiting_admin AND s.lifted_at IS NULL"
+        "   AND (s.ends_at IS NULL OR s.ends_at > now())"
+        " ORDER BY s.created_at LIMIT $1",
+        limit,
+    )
+    out = []
+    for r in rows:
+        row = dict(r)
+        extra = {k: row.pop(k) for k in ("group_name", "moderator", "item_id")}
+        out.append(
+            Awaiting(
+                Sanction(**row), extra["group_name"] or "", extra["moderator"], extra["item_id"]
+            )
+        )
+    return out
+
+
+async def confirm(conn: Conn, sanction_id: int) -> tuple[Sanction, int] | None:
+    """Put a waiting sanction in force, its length counting from now: (sanction, member id), or
+    None if it no longer waits."""
+    row = await conn.fetchrow(
+        "UPDATE sanctions SET awaiting_admin = false,"
+        " ends_at = CASE WHEN ends_at IS NULL THEN NULL ELSE now() + (ends_at - created_at) END"
+        " WHERE id = $1 AND awaiting_admin AND lifted_at IS NULL"
+        "   AND (ends_at IS NULL OR ends_at > now())"
+        f" RETURNING member_id, {_COLUMNS}",
+        sanction_id,
+    )
+    return _with_member(row)
+
+
+async def dismiss(conn: Conn, sanction_id: int, *, by: int) -> tuple[Sanction, int] | None:
+    """Withdraw a waiting sanction, recorded as lifted as any lifted sanction is: (sanction,
+    member id), or None if it no longer waits."""
+    row = await conn.fetchrow(
+        "UPDATE sanctions SET awaiting_admin = false, lifted_at = now(), lifted_by = $2,"
+        " ends_at = CASE WHEN kind = 'warn' THEN ends_at ELSE now() END"
+        " WHERE id = $1 AND awaiting_admin AND lifted_at IS NULL"
+        f" RETURNING member_id, {_COLUMNS}",
+        sanction_id,
+        by,
+    )
+    return _with_member(row)
+
+
+def _with_member(row: Record | None) -> tuple[Sanction, int] | None:
+    if row is None:
+        return None
+    fields = dict(row)
+    member_id = fields.pop("member_id")
+    return Sanction(**fields), member_id

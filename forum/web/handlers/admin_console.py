@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum.storage import audit, group_health, member_list
+from forum.storage import audit, group_health, member_list, sanctions
 from forum.web import forms
 from forum.web.handlers._lookups import group_or_404, require_admin
 from forum.web.keys import pool_key
@@ -35,7 +35,8 @@ async def index(request: web.Request) -> web.Response:
     require_admin(request)
     async with request.app[pool_key].acquire() as conn:
         summaries = await group_health.list_group_summaries(conn)
-    return render(request, "admin/index.html", {"groups": summaries})
+        awaiting = await sanctions.list_awaiting(conn)
+    return render(request, "admin/index.html", {"groups": summaries, "awaiting": awaiting})
 
 
 async def health_page(request: web.Request) -> web.Response:

@@ -224,6 +224,7 @@ async def sanction_author(request: web.Request) -> web.Response:
             reason=reason,
             duration=sanctions.DURATIONS[duration_key],
             post_id=item.post_id,
+            masked=item.identity != "member",
         )
 
     return await _on_the_author(request, member, item, act, {"sanction_reason": reason})
@@ -255,6 +256,39 @@ async def change_sanction(request: web.Request) -> web.Response:
         )
 
     return await _on_the_author(request, member, item, act, {"lift_reason": reason})
+
+
+async def decide_sanction(request: web.Request) -> web.Response:
+    """An admin confirms or dismisses a sanction that waits for one (any other id is 404)."""
+    member, _ = await _moderator_scope(request)
+    if not member.is_admin:
+        raise web.HTTPNotFound()
+    item = await _item_or_404(request, member)
+    sanction_id = forms.int_param(request, "sanction")
+    form = await forms.read(request)
+    decision = form.text("decision")
+    if decision not in ("confirm", "dismiss"):
+        raise web.HTTPBadRequest(reason="unknown decision")
+    reason = form.text("reason")
+
+    async def act(conn: Conn, group: Group) -> None:
+        listed = [
+            s
+            for s in (await review.load(conn, item)).sanctions
+            if s.id == sanction_id and s.awaiting_admin
+        ]
+        if not listed:
+            raise web.HTTPNotFound()
+        await sanctions.decide(
+            conn,
+            admin=member,
+            group=group,
+            sanction=listed[0],
+            confirm=decision == "confirm",
+            reason=reason,
+        )
+
+    return await _on_the_author(request, member, item, act, {"decide_reason": reason})
 
 
 async def _on_the_author(
@@ -324,4 +358,7 @@ def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_post("/mod/items/{id}/check-in", send_check_in, name="mod_check_in")
     r.add_post("/mod/items/{id}/sanction", sanction_author, name="mod_sanction")
     r.add_post("/mod/items/{id}/sanctions/{sanction}", change_sanction, name="mod_change_sanction")
+    r.add_post(
+        "/mod/items/{id}/sanctions/{sanction}/decision", decide_sanction, name="mod_decide_sanction"
+    )
     r.add_post("/mod/items/{id}/{action}", item_action, name="mod_action")
