@@ -137,17 +137,20 @@ class Model:
         self.urgent_at = float(thresholds.get("urgent", 0.5))
         self.concern_at = float(thresholds.get("concern", 0.5))
         self.veto_at = float(thresholds.get("veto", 0.0))
+        self.norm_floor = float(meta.get("norm_floor", 0.0))
 
     # scoring
 
     def vector(self, counts: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Bucket indices and their l2-normalised sublinear TF-IDF values."""
+        """Bucket indices and their sublinear TF-IDF values, l2-normalised, except that a text
+        with less evidence than `norm_floor` (a few words) is divided by the floor instead: its
+        values stay small and the model leans on its prior rather than on one or two words."""
         if not counts:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         idx = np.fromiter(counts.keys(), np.int64, len(counts))
         tf = np.fromiter(counts.values(), np.float64, len(counts))
         values = (1.0 + np.log(tf)) * self.idf[idx]
-        norm = math.sqrt(float(values @ values))
+        norm = max(math.sqrt(float(values @ values)), self.norm_floor)
         if norm:
             values /= norm
         return idx, values

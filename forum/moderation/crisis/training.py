@@ -12,7 +12,7 @@ two. The regularisation C and the two thresholds are chosen on `validation-a` on
   the best worst-language urgent recall. (Uncapped, the targets are met on validation by
   thresholds that flag a quarter of the ordinary posts written outside it: bench/README.md.)
 - among equally good pairs, the one nearest the centre of their plateau, and the lowest veto;
-- C is the value whose chosen thresholds rank best by the same rule.
+- C and the norm floor are the pair whose chosen thresholds rank best by the same rule.
 
 `validation-b` and `test` are never read here.
 """
@@ -20,6 +20,7 @@ two. The regularisation C and the two thresholds are chosen on `validation-a` on
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,11 @@ from forum.moderation.crisis.model import BITS, CLASSES, Model, featurise, words
 
 __all__ = ["Tuned", "build", "fit", "tune"]
 
-C_GRID = (1.0, 4.0, 16.0, 64.0)
+C_GRID = (4.0, 16.0, 64.0)
+#: Norm floors tried (`Model.vector`): 0 is plain l2 normalisation, under which a reply of four
+#: words weighs as much as a long post and "Thinking of you tonight." reads as urgent because
+#: "tonight" does; a floor near a 40-word post's norm keeps short texts near the prior.
+FLOOR_GRID = (0.0, 70.0)
 MIN_DF = 2
 URGENT_TARGET = 0.95
 ANY_TARGET = 0.90
@@ -58,7 +63,12 @@ def _counts(posts: Sequence[dataset.Post]) -> object:
     return csr_matrix((np.asarray(vals, np.float64), (rows, cols)), shape=(len(posts), 1 << BITS))
 
 
-def fit(posts: Sequence[dataset.Post], c: float, meta: dict[str, object] | None = None) -> Model:
+def fit(
+    posts: Sequence[dataset.Post],
+    c: float,
+    meta: dict[str, object] | None = None,
+    norm_floor: float = 0.0,
+) -> Model:
     """A model from training posts; its thresholds are set by `tune`."""
     from sklearn.linear_model import LogisticRegression
 
@@ -71,6 +81,7 @@ def fit(posts: Sequence[dataset.Post], c: float, meta: dict[str, object] | None 
     x.data = (1.0 + np.log(x.data)) * idf[x.indices]
     x.eliminate_zeros()
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms = np.maximum(norms, norm_floor)  # as Model.vector does
     norms[norms == 0] = 1.0
     from scipy.sparse import diags
 
@@ -81,7 +92,7 @@ def fit(posts: Sequence[dataset.Post], c: float, meta: dict[str, object] | None 
     coef = np.zeros((len(CLASSES), 1 << BITS), np.float32)
     coef[:, :] = classifier.coef_
     coef[:, idf == 0] = 0.0
-    return Model(idf, coef, classifier.intercept_, dict(meta or {}, C=c))
+    return Model(idf, coef, classifier.intercept_, dict(meta or {}, C=c, norm_floor=norm_floor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,25 +201,27 @@ def build(
     validation: Sequence[dataset.Post],
     *,
     c_grid: Sequence[float] = C_GRID,
+    floor_grid: Sequence[float] = FLOOR_GRID,
     report: Callable[[str], None] = lambda line: None,
 ) -> Model:
-    """Fit one model per C, tune each on validation-a, keep the best."""
+    """Fit one model per (C, norm floor), tune each on validation-a, keep the best."""
     lexicon = scanner.Lexicon.base()
     lexicon_levels = [scanner.scan_lexicon(p.text, lexicon).level for p in validation]
     meta: dict[str, object] = {
-        "features": f"hashed ({BITS} bits) words, word pairs, char 3-5-grams; sublinear tf-idf, l2",
+        "features": f"hashed ({BITS} bits) words, word pairs, char 3-5-grams; sublinear tf-idf,"
+        " l2 with a norm floor",
         "trained_on": describe(train),
         "writers": sorted({p.writer for p in train}),
         "data": fingerprint(train),
         "tuned_on": sorted({p.writer for p in validation}),
     }
     best: tuple[tuple[int, float, float], Model, Tuned] | None = None
-    for c in c_grid:
-        candidate = fit(train, c, meta)
+    for c, floor in itertools.product(c_grid, floor_grid):
+        candidate = fit(train, c, meta, norm_floor=floor)
         probabilities = np.vstack([candidate.probabilities(p.text) for p in validation])
         tuned = tune(probabilities, lexicon_levels, validation)
         report(
-            f"C={c:g}: urgent_at {tuned.urgent_at:.2f} concern_at {tuned.concern_at:.2f}"
+            f"C={c:g} floor={floor:g}: urgent_at {tuned.urgent_at:.2f} concern_at {tuned.concern_at:.2f}"
             f" veto_at {tuned.veto_at:.2f}"
             f" false alarms {tuned.false_alarms:.3f} worst urgent recall"
             f" {tuned.worst_urgent_recall:.3f} worst any-risk {tuned.worst_any_recall:.3f}"

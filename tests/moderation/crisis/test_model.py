@@ -101,6 +101,7 @@ def build(directory: Path, extra: list[dataset.Post] = ()) -> model.Model:  # ty
         [*dataset.split("train", directory), *extra],
         dataset.split("validation-a", directory),
         c_grid=(4.0, 16.0),
+        floor_grid=(0.0,),
     )
 
 

@@ -53,9 +53,12 @@ def test_the_shipped_model_is_small_and_names_its_training_data(shipped: model.M
 
 
 def test_a_retrain_rebuilds_the_shipped_file_byte_for_byte(shipped: model.Model) -> None:
-    """`forum crisis-train` with the C it chose: the same bytes, so the same figures."""
+    """`forum crisis-train` with the C and floor it chose: the same bytes, so the same figures."""
     rebuilt = training.build(
-        dataset.split("train"), dataset.split("validation-a"), c_grid=(shipped.meta["C"],)
+        dataset.split("train"),
+        dataset.split("validation-a"),
+        c_grid=(shipped.meta["C"],),
+        floor_grid=(shipped.meta["norm_floor"],),
     )
     assert rebuilt.to_bytes() == shipped.to_bytes()
     if model.PATH.exists():
