@@ -114,9 +114,10 @@ class Prediction:
     probabilities: dict[str, float]
     level: str
     evidence: tuple[Evidence, ...]
-    # The model is sure enough the post is ordinary to overrule the base lexicon's concern
-    # (any-risk probability under the veto threshold; see scanner.combine).
-    clear: bool = False
+    # The gravest base-lexicon level the model is sure enough the post is ordinary to overrule:
+    # "concern" when its any-risk probability is under veto_at, "urgent" under the stricter
+    # veto_urgent_at, else "none" (see scanner.combine).
+    overrules: str = "none"
 
 
 class Model:
@@ -137,6 +138,7 @@ class Model:
         self.urgent_at = float(thresholds.get("urgent", 0.5))
         self.concern_at = float(thresholds.get("concern", 0.5))
         self.veto_at = float(thresholds.get("veto", 0.0))
+        self.veto_urgent_at = float(thresholds.get("veto_urgent", 0.0))
         self.norm_floor = float(meta.get("norm_floor", 0.0))
 
     # scoring
@@ -178,7 +180,15 @@ class Model:
         level = self.level_of(p)
         probabilities = dict(zip(CLASSES, map(float, p), strict=True))
         if level == "none":
-            return Prediction(probabilities, level, (), bool(p[1] + p[2] < self.veto_at))
+            p_any = p[1] + p[2]
+            overrules = (
+                "urgent"
+                if p_any < self.veto_urgent_at
+                else "concern"
+                if p_any < self.veto_at
+                else "none"
+            )
+            return Prediction(probabilities, level, (), overrules)
         return Prediction(probabilities, level, self._evidence(text, tokens, idx, values, level))
 
     def _evidence(

@@ -123,14 +123,15 @@ def combine(lexical: ScanResult, prediction: learned.Prediction) -> ScanResult:
     """The graver of the two levels, with one exception.
 
     The model adds what no phrase lists, with the words that weighed most as its matches
-    (category "model"). It never lowers an urgent match, nor any phrase an admin wrote for the
-    group (category "group"); but when it is confident a post is ordinary (`prediction.clear`,
-    a threshold tuned on validation like the others) it overrules the base lexicon's concern
-    matches: an ordinary post that merely uses a worrying word.
+    (category "model"). It never lowers any phrase an admin wrote for the group (category
+    "group"). When it is confident a post is ordinary (`prediction.overrules`, thresholds tuned
+    on validation like the others, the one for urgent far stricter) it overrules the base
+    lexicon: an ordinary post that merely uses a worrying phrase, a quote, an idiom, a
+    crisis told as long over.
     """
     if (
-        prediction.clear
-        and lexical.level == "concern"
+        lexical.level != "none"
+        and RANK[lexical.level] <= RANK[prediction.overrules]
         and all(m.category != "group" for m in lexical.matches)
     ):
         return NONE

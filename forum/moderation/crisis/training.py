@@ -2,11 +2,12 @@
 
 scikit-learn fits a multinomial logistic regression (lbfgs, no randomness) on the features
 `model.featurise` gives; the same function scores at run time, so nothing drifts between the
-two. The regularisation C and the two thresholds are chosen on `validation-a` only:
+two. The regularisation C, the norm floor and the thresholds are chosen on `validation-a` only:
 
-- the thresholds are urgent_at, concern_at (the model's own levels) and veto_at (below it
-  the model overrules the base lexicon's concern, see `scanner.combine`). False alarms come
-  first: no triple may raise more than FALSE_ALARM_CAP on validation-a's ordinary posts. Among
+- the thresholds are urgent_at, concern_at (the model's own levels), veto_at and the stricter
+  veto_urgent_at (below them the model overrules the base lexicon's concern, or its urgent
+  match, see `scanner.combine`). False alarms come first: no choice may raise more than
+  FALSE_ALARM_CAP on validation-a's ordinary posts. Among
   those, the one with the fewest false alarms where the COMBINED scanner keeps urgent recall
   >= 0.95 and any-risk recall >= 0.90 in every language; if none reaches both, the one with
   the best worst-language urgent recall. (Uncapped, the targets are met on validation by
@@ -46,6 +47,9 @@ FALSE_ALARM_TARGET = 0.05
 #: shows crisis lines to members who are fine.
 FALSE_ALARM_CAP = 0.10
 VETO_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+#: The model overrules a base-lexicon *urgent* match only when far surer still: most of the
+#: lexicon's urgent matches on ordinary posts are quotes, idioms and crises told as long over.
+VETO_URGENT_GRID = (0.0, 0.01, 0.02, 0.05, 0.1)
 _GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
@@ -100,6 +104,7 @@ class Tuned:
     urgent_at: float
     concern_at: float
     veto_at: float
+    veto_urgent_at: float
     false_alarms: float
     worst_urgent_recall: float
     worst_any_recall: float
@@ -107,17 +112,24 @@ class Tuned:
 
 
 def _flags(
-    probabilities: np.ndarray, lex: np.ndarray, veto_at: float
+    probabilities: np.ndarray, lex: np.ndarray, veto_at: float, veto_urgent_at: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """(urgent, flagged) per post x urgent_at x concern_at, as `scanner.combine` decides."""
     p_urgent = probabilities[:, 2][:, None]  # posts x grid
-    p_any = (probabilities[:, 1] + probabilities[:, 2])[:, None]
-    urgent = (lex == "urgent")[:, None, None] | (p_urgent >= _GRID)[:, :, None]
-    model_any = (p_any >= _GRID)[:, None, :]
-    model_flags = (p_urgent >= _GRID)[:, :, None] | model_any
-    # the base lexicon's concern stands unless the model says none and is sure (p_any < veto)
-    vetoed = (lex == "concern")[:, None, None] & ~model_flags & (p_any < veto_at)[:, :, None]
-    flagged = urgent | model_any | ((lex != "none")[:, None, None] & ~vetoed)
+    p_any = probabilities[:, 1] + probabilities[:, 2]
+    model_urgent = (p_urgent >= _GRID)[:, :, None]
+    model_any = (p_any[:, None] >= _GRID)[:, None, :]
+    model_flags = model_urgent | model_any
+    # the base lexicon stands unless the model says none and is sure (see scanner.combine)
+    overruled = (
+        np.where(lex == "urgent", p_any < veto_urgent_at, (lex == "concern") & (p_any < veto_at))[
+            :, None, None
+        ]
+        & ~model_flags
+    )
+    lex_stands = (lex != "none")[:, None, None] & ~overruled
+    urgent = ((lex == "urgent")[:, None, None] & lex_stands) | model_urgent
+    flagged = lex_stands | model_flags
     return urgent, flagged
 
 
@@ -132,8 +144,10 @@ def tune(
     lex = np.asarray(lexicon_levels)
     none = labels == "none"
     best: tuple[float, Tuned] | None = None
-    for veto_at in VETO_GRID:
-        urgent, flagged = _flags(probabilities, lex, veto_at)
+    for veto_at, veto_urgent_at in itertools.product(VETO_GRID, VETO_URGENT_GRID):
+        if veto_urgent_at > veto_at:
+            continue
+        urgent, flagged = _flags(probabilities, lex, veto_at, veto_urgent_at)
         false_alarms = flagged[none].mean(axis=0)
         worst_urgent = np.ones_like(false_alarms)
         worst_any = np.ones_like(false_alarms)
@@ -168,12 +182,13 @@ def tune(
             float(_GRID[u]),
             float(_GRID[c]),
             float(veto_at),
+            float(veto_urgent_at),
             float(false_alarms[u, c]),
             float(worst_urgent[u, c]),
             float(worst_any[u, c]),
             bool(feasible[u, c]),
         )
-        # a higher veto only where it scores strictly better
+        # a higher veto only where it scores strictly better (the search goes up from none)
         if best is None or float(score[u, c]) > best[0] + 1e-9:
             best = (float(score[u, c]), tuned)
     assert best is not None
@@ -215,25 +230,25 @@ def build(
         "data": fingerprint(train),
         "tuned_on": sorted({p.writer for p in validation}),
     }
-    best: tuple[tuple[int, float, float], Model, Tuned] | None = None
+    best: tuple[tuple[int, float, float, float], Model, Tuned] | None = None
     for c, floor in itertools.product(c_grid, floor_grid):
         candidate = fit(train, c, meta, norm_floor=floor)
         probabilities = np.vstack([candidate.probabilities(p.text) for p in validation])
         tuned = tune(probabilities, lexicon_levels, validation)
         report(
             f"C={c:g} floor={floor:g}: urgent_at {tuned.urgent_at:.2f} concern_at {tuned.concern_at:.2f}"
-            f" veto_at {tuned.veto_at:.2f}"
+            f" veto_at {tuned.veto_at:.2f} veto_urgent_at {tuned.veto_urgent_at:.2f}"
             f" false alarms {tuned.false_alarms:.3f} worst urgent recall"
             f" {tuned.worst_urgent_recall:.3f} worst any-risk {tuned.worst_any_recall:.3f}"
             f"{'' if tuned.feasible else ' (targets not reached)'}"
         )
         quiet = tuned.false_alarms <= FALSE_ALARM_CAP + 1e-9
         key = (
-            (2, -tuned.false_alarms, tuned.worst_urgent_recall)
+            (2, -tuned.false_alarms, tuned.worst_urgent_recall, tuned.worst_any_recall)
             if tuned.feasible and quiet
-            else (1, tuned.worst_urgent_recall, -tuned.false_alarms)
+            else (1, tuned.worst_urgent_recall, -tuned.false_alarms, tuned.worst_any_recall)
             if quiet
-            else (0, -tuned.false_alarms, tuned.worst_urgent_recall)
+            else (0, -tuned.false_alarms, tuned.worst_urgent_recall, tuned.worst_any_recall)
         )
         if best is None or key > best[0]:
             best = (key, candidate, tuned)
@@ -243,6 +258,7 @@ def build(
         "urgent": tuned.urgent_at,
         "concern": tuned.concern_at,
         "veto": tuned.veto_at,
+        "veto_urgent": tuned.veto_urgent_at,
     }
     chosen.meta["version"] = hashlib.sha256(chosen.to_bytes()).hexdigest()[:12]
     return Model(chosen.idf, chosen.coef, chosen.intercept, chosen.meta)

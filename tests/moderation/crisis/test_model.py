@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from random import Random
 
+import numpy as np
 import pytest
 
 from forum.moderation.crisis import dataset, model, scanner, training
@@ -277,3 +278,73 @@ def test_the_shipped_test_split_is_as_frozen_and_covers_every_language() -> None
         assert sum(p.label == "concern" for p in mine) >= 80, lang
         assert len(none) >= 150, lang
         assert sum(p.hard_negative for p in none) >= 0.4 * len(none), lang
+
+
+# combining the two (scanner.combine)
+
+
+def _prediction(level: str, p_any: float, overrules: str = "none") -> model.Prediction:
+    p_urgent = p_any if level == "urgent" else 0.0
+    probabilities = {"none": 1 - p_any, "concern": p_any - p_urgent, "urgent": p_urgent}
+    evidence = (model.Evidence("pills", 10, 15, 1.0),) if level != "none" else ()
+    return model.Prediction(probabilities, level, evidence, overrules)
+
+
+@pytest.mark.parametrize(
+    ("text", "overrules", "expected"),
+    [
+        # a concern phrase stands unless the model overrules concern or more
+        ("I feel hopeless", "none", "concern"),
+        ("I feel hopeless", "concern", "none"),
+        ("I feel hopeless", "urgent", "none"),
+        # an urgent phrase stands unless the model is sure enough to overrule urgent
+        ("I want to kill myself", "none", "urgent"),
+        ("I want to kill myself", "concern", "urgent"),
+        ("I want to kill myself", "urgent", "none"),
+    ],
+)
+def test_the_model_overrules_the_base_lexicon_only_as_far_as_it_is_sure(
+    text: str, overrules: str, expected: str
+) -> None:
+    lexical = scanner.scan_lexicon(text)
+    assert lexical.level in ("concern", "urgent")
+    assert scanner.combine(lexical, _prediction("none", 0.001, overrules)).level == expected
+
+
+def test_the_model_never_overrules_a_groups_own_phrase() -> None:
+    lexicon = scanner.Lexicon.base().with_phrases([("going to the quarry", "urgent")])
+    lexical = scanner.scan_lexicon("i am going to the quarry", lexicon)
+    assert any(m.category == "group" for m in lexical.matches)
+    assert scanner.combine(lexical, _prediction("none", 0.0, "urgent")).level == lexical.level
+
+
+def test_the_model_raises_the_level_with_its_words_as_matches() -> None:
+    lexical = scanner.scan_lexicon("some words and pills")
+    combined = scanner.combine(lexical, _prediction("urgent", 0.8))
+    assert combined.level == "urgent"
+    assert [(m.category, m.start, m.end, m.phrase) for m in combined.matches] == [
+        ("model", 10, 15, "model 80%")
+    ]
+
+
+def test_the_tuner_overrules_urgent_phrases_only_when_recall_holds() -> None:
+    """Ordinary posts whose only alarm is a lexicon urgent phrase the model is sure about are
+    quietened; an at-risk post the lexicon alone catches keeps the urgent veto off."""
+
+    def post(n: int, label: str) -> dataset.Post:
+        return dataset.Post(f"en-w01-{n:04d}", "en", "grief", label, False, "x", "en-w01")
+
+    posts = [post(i, "none") for i in range(10)] + [post(10 + i, "urgent") for i in range(10)]
+    # one ordinary post in ten trips an urgent phrase: within FALSE_ALARM_CAP, which comes first
+    lexicon_levels = ["urgent"] + ["none"] * 9 + ["urgent"] * 10
+    p = np.zeros((20, 3))
+    p[:10] = [0.995, 0.0, 0.005]  # the model is sure the ordinary posts are ordinary
+    p[10:] = [0.1, 0.1, 0.8]  # and sees every urgent one
+    tuned = training.tune(p, lexicon_levels, posts)
+    assert tuned.veto_urgent_at > 0.005
+    assert tuned.false_alarms == 0.0
+    # one urgent post only the lexicon catches, with the model as sure as on the others
+    p[10] = [0.995, 0.0, 0.005]
+    tuned = training.tune(p, lexicon_levels, posts)
+    assert tuned.veto_urgent_at <= 0.005
+    assert tuned.worst_urgent_recall == 1.0
