@@ -19,8 +19,11 @@ pytestmark = pytest.mark.browser
 
 AUTHOR = "quiet_heron"
 READER = "harbour-light"
-TITLE = "Something I have never told anyone"
-BODY = "I am only able to write this because **no one knows** it is me."
+TITLE = "About my brother"
+# (Not "Something I have never told anyone" / "because **no one knows** it is me": the crisis
+# model reads that secrecy as urgent and holds the post, a false alarm bench/README.md records;
+# this test is about anonymity.)
+BODY = "I can only write about my brother here, where **my name is not shown**."
 REPLY = "Thank you for trusting us with this. **You are not alone** here."
 STARTER = "Anonymous 1 (started this topic)"
 
@@ -41,11 +44,11 @@ def test_a_member_posts_anonymously_and_another_reads_and_replies(
     preview = author.get_by_role("region", name="Preview")
     expect(preview).to_contain_text("Anonymous")
     expect(preview).not_to_contain_text(AUTHOR)
-    publish_from_preview(author, "no one knows")
+    publish_from_preview(author, "my name is not shown")
 
     opening = author.get_by_role("article", name=STARTER)
     expect(opening).to_contain_text("you (anonymous)")
-    expect(opening.locator("strong")).to_have_text("no one knows")
+    expect(opening.locator("strong")).to_have_text("my name is not shown")
     topic_url = author.url.split("#")[0]
     assert problems == []
 
@@ -57,7 +60,7 @@ def test_a_member_posts_anonymously_and_another_reads_and_replies(
     expect(reader.locator("main")).not_to_contain_text(AUTHOR)
     reader.get_by_role("link", name=TITLE).click()
     expect(reader).to_have_url(topic_url)
-    expect(reader.get_by_role("article", name=STARTER)).to_contain_text("is me.")
+    expect(reader.get_by_role("article", name=STARTER)).to_contain_text("is not shown.")
     expect(reader.locator("main")).not_to_contain_text(AUTHOR)
     expect(reader.locator("main")).not_to_contain_text("you (anonymous)")
     assert AUTHOR not in reader.content()
