@@ -27,6 +27,7 @@ import os
 import re
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,20 +66,33 @@ def canonical(raw: str) -> str:
     return _SQUEEZE3.sub(r"\1\1", word)
 
 
-class _WordFeatures(dict[str, tuple[int, ...]]):
-    """A word's unigram and character n-gram buckets, memoised: words repeat across posts."""
+class _Memo(dict[str, Any]):
+    """`function(key)`, memoised up to _CACHE_LIMIT keys (then forgotten at once): words and
+    word pairs repeat across posts, and these are most of a scan's cost."""
 
-    def __missing__(self, word: str) -> tuple[int, ...]:
+    def __init__(self, function: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: str) -> Any:
         if len(self) >= _CACHE_LIMIT:
             self.clear()
-        padded = f" {word} "
-        grams = {padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)}
-        found = (_bucket("w:" + word), *sorted(_bucket("c:" + g) for g in grams))
-        self[word] = found
-        return found
+        value = self[key] = self.function(key)
+        return value
 
 
-_WORD_FEATURES = _WordFeatures()
+_CANONICAL: dict[str, str] = _Memo(canonical)
+
+
+def _word_features(word: str) -> tuple[int, ...]:
+    """A word's unigram and character n-gram buckets."""
+    padded = f" {word} "
+    grams = {padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)}
+    return (_bucket("w:" + word), *sorted(_bucket("c:" + g) for g in grams))
+
+
+_WORD_FEATURES: dict[str, tuple[int, ...]] = _Memo(_word_features)
+_PAIR_FEATURES: dict[str, int] = _Memo(lambda pair: _bucket("b:" + pair))
 
 
 def words(text: str) -> list[tuple[str, int, int]]:
@@ -86,7 +100,7 @@ def words(text: str) -> list[tuple[str, int, int]]:
     norm = normalise(text)
     out = []
     for m in _WORD.finditer(norm):
-        word = canonical(m.group())
+        word = _CANONICAL[m.group()]
         if word:
             out.append((word, m.start(), m.end()))
     return out
@@ -94,11 +108,9 @@ def words(text: str) -> list[tuple[str, int, int]]:
 
 def featurise(tokens: list[str]) -> Counter[int]:
     """Bucket -> count over the words, their neighbours and their character n-grams."""
-    counts: Counter[int] = Counter()
-    for word in tokens:
-        counts.update(_WORD_FEATURES[word])
-    counts.update(_bucket(f"b:{a} {b}") for a, b in itertools.pairwise(tokens))
-    return counts
+    buckets = list(itertools.chain.from_iterable(map(_WORD_FEATURES.__getitem__, tokens)))
+    buckets.extend(_PAIR_FEATURES[f"{a} {b}"] for a, b in itertools.pairwise(tokens))
+    return Counter(buckets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +187,8 @@ class Model:
 
     def predict(self, text: str) -> Prediction:
         tokens = words(text)
-        idx, values = self.vector(featurise([w for w, _, _ in tokens]))
+        counts = featurise([w for w, _, _ in tokens])
+        idx, values = self.vector(counts)
         p = self._softmax(self.coef[:, idx] @ values + self.intercept)
         level = self.level_of(p)
         probabilities = dict(zip(CLASSES, map(float, p), strict=True))
@@ -189,12 +202,14 @@ class Model:
                 else "none"
             )
             return Prediction(probabilities, level, (), overrules)
-        return Prediction(probabilities, level, self._evidence(text, tokens, idx, values, level))
+        evidence = self._evidence(text, tokens, counts, idx, values, level)
+        return Prediction(probabilities, level, evidence)
 
     def _evidence(
         self,
         text: str,
         tokens: list[tuple[str, int, int]],
+        counts: Counter[int],
         idx: np.ndarray,
         values: np.ndarray,
         level: str,
@@ -205,20 +220,26 @@ class Model:
         weight) is split evenly among its occurrences; a word pair's share among its two words.
         """
         c = CLASSES.index(level)
-        push = dict(
-            zip(
-                idx.tolist(),
-                (values * (self.coef[c, idx] - self.coef[0, idx])).tolist(),
-                strict=True,
-            )
+        tf = np.fromiter(counts.values(), np.float64, len(counts))  # aligned with idx
+        share = values * (self.coef[c, idx] - self.coef[0, idx]) / tf
+        order = np.argsort(idx)
+        ranked = idx[order]
+
+        def shares(buckets: np.ndarray) -> np.ndarray:
+            return np.asarray(share[order[np.searchsorted(ranked, buckets)]])
+
+        features = [_WORD_FEATURES[w] for w, _, _ in tokens]
+        flat = np.fromiter(itertools.chain.from_iterable(features), np.int64)
+        owner = np.repeat(np.arange(len(tokens)), [len(f) for f in features])
+        per_word = np.bincount(owner, weights=shares(flat), minlength=len(tokens)).astype(
+            np.float64
         )
-        counts = featurise([w for w, _, _ in tokens])
-        share = {b: push[b] / n for b, n in counts.items()}
-        scores = [sum(share[b] for b in _WORD_FEATURES[w]) for w, _, _ in tokens]
-        for i in range(len(tokens) - 1):
-            half = share[_bucket(f"b:{tokens[i][0]} {tokens[i + 1][0]}")] / 2
-            scores[i] += half
-            scores[i + 1] += half
+        if len(tokens) > 1:
+            pairs = (f"{a} {b}" for (a, _, _), (b, _, _) in itertools.pairwise(tokens))
+            half = shares(np.fromiter(map(_PAIR_FEATURES.__getitem__, pairs), np.int64)) / 2
+            per_word[:-1] += half
+            per_word[1:] += half
+        scores = per_word.tolist()
         best = sorted(range(len(tokens)), key=lambda i: -scores[i])[:EVIDENCE]
         return tuple(
             Evidence(text[tokens[i][1] : tokens[i][2]], tokens[i][1], tokens[i][2], scores[i])
