@@ -26,6 +26,7 @@ import math
 import os
 import re
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +50,8 @@ LOCAL_NAME = "crisis-model.npz"
 _WORD = re.compile(r"[a-z0-9$@\x00-\x04]+")
 _SQUEEZE3 = re.compile(r"([a-z])\1{2,}")
 _DROPPED = str.maketrans("", "", "\x00\x03\x04")
-_CACHE_LIMIT = 200_000
+#: Words (and their spellings) memoised at most: about 30 MiB when full, then forgotten at once.
+_CACHE_LIMIT = 50_000
 # How many of a post's words a moderator is shown as the model's reasons.
 EVIDENCE = 3
 
@@ -67,8 +69,9 @@ def canonical(raw: str) -> str:
 
 
 class _Memo(dict[str, Any]):
-    """`function(key)`, memoised up to _CACHE_LIMIT keys (then forgotten at once): words and
-    word pairs repeat across posts, and these are most of a scan's cost."""
+    """`function(key)`, memoised up to _CACHE_LIMIT keys (then forgotten at once): words repeat
+    across posts, and their spellings and n-grams are most of a scan's cost. (Word pairs are
+    mostly new, so hashing them again is cheaper than holding them.)"""
 
     def __init__(self, function: Callable[[str], Any]) -> None:
         super().__init__()
@@ -84,15 +87,14 @@ class _Memo(dict[str, Any]):
 _CANONICAL: dict[str, str] = _Memo(canonical)
 
 
-def _word_features(word: str) -> tuple[int, ...]:
-    """A word's unigram and character n-gram buckets."""
+def _word_features(word: str) -> array[int]:
+    """A word's unigram and character n-gram buckets (a compact array: the memo holds many)."""
     padded = f" {word} "
     grams = {padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)}
-    return (_bucket("w:" + word), *sorted(_bucket("c:" + g) for g in grams))
+    return array("i", (_bucket("w:" + word), *sorted(_bucket("c:" + g) for g in grams)))
 
 
-_WORD_FEATURES: dict[str, tuple[int, ...]] = _Memo(_word_features)
-_PAIR_FEATURES: dict[str, int] = _Memo(lambda pair: _bucket("b:" + pair))
+_WORD_FEATURES: dict[str, array[int]] = _Memo(_word_features)
 
 
 def words(text: str) -> list[tuple[str, int, int]]:
@@ -109,7 +111,7 @@ def words(text: str) -> list[tuple[str, int, int]]:
 def featurise(tokens: list[str]) -> Counter[int]:
     """Bucket -> count over the words, their neighbours and their character n-grams."""
     buckets = list(itertools.chain.from_iterable(map(_WORD_FEATURES.__getitem__, tokens)))
-    buckets.extend(_PAIR_FEATURES[f"{a} {b}"] for a, b in itertools.pairwise(tokens))
+    buckets.extend(_bucket(f"b:{a} {b}") for a, b in itertools.pairwise(tokens))
     return Counter(buckets)
 
 
@@ -235,8 +237,8 @@ class Model:
             np.float64
         )
         if len(tokens) > 1:
-            pairs = (f"{a} {b}" for (a, _, _), (b, _, _) in itertools.pairwise(tokens))
-            half = shares(np.fromiter(map(_PAIR_FEATURES.__getitem__, pairs), np.int64)) / 2
+            pairs = (f"b:{a} {b}" for (a, _, _), (b, _, _) in itertools.pairwise(tokens))
+            half = shares(np.fromiter(map(_bucket, pairs), np.int64)) / 2
             per_word[:-1] += half
             per_word[1:] += half
         scores = per_word.tolist()
