@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     crisis_eval = sub.add_parser(
         "crisis-eval",
         help="score lexicon, model and both on the frozen test split",
-        description="Print urgent recall, any-risk recall and false alarms with 95%% intervals,"
+        description="Print urgent recall, any-risk recall and false alarms with 95% intervals,"
         " per language, for the lexicon alone, the model alone and both combined.",
     )
     crisis_eval.add_argument(
