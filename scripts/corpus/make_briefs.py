@@ -106,6 +106,23 @@ REPLIES = {
     "de": [("eine 42-jährige aus Dresden: herzlich, kurze Antworten, Umgangssprache (drück dich, halt durch, hab dich lieb), Emojis als Wörter", "train")],
 }
 
+#: A second round for the three smaller languages (600 training posts each against English's
+#: 2,372): one more writer of first posts and one more of replies each, training only.
+ROUND_TWO = {
+    "es": [
+        ("un albañil de 40 años de Guadalajara, México: tapatío (¿qué pedo?, chamba, carnal, simón), frases cortas, groserías suaves", "first"),
+        ("una estudiante de enfermería de 23 años de Montevideo, Uruguay: voseo uruguayo (ta, bo, gurí, botija), responde con cariño", "replies"),
+    ],
+    "fr": [
+        ("une caissière de 30 ans de Nantes : familier (trop, grave, ça me saoule), écrit vite au téléphone, abréviations (stp, bcp, jsuis)", "first"),
+        ("un retraité de 66 ans de Québec (ville) : québécois poli (pis, toé, c'est correct, lâche pas), répond à tout le monde", "replies"),
+    ],
+    "de": [
+        ("eine 26-jährige Studentin aus Köln, die viel englisch mischt (literally, vibe, random, lost), Kleinschreibung, viele Abkürzungen (hdl, lg, ka)", "first"),
+        ("ein 61-jähriger aus Kiel: norddeutsch knapp (moin, nö, büschen, schnacken), antwortet freundlich und praktisch", "replies"),
+    ],
+}
+
 REPLY_BRIEF = """# Your brief: {writer}
 
 You are writing fictional posts for a dataset that trains and tests a safety feature of an online
@@ -254,5 +271,10 @@ for lang, voices in REPLIES.items():
     first = len(VOICES[lang]) + len(EXTRA[lang]) + len(TRAIN_MORE[lang]) + 1
     for number, (voice, split) in enumerate(voices, first):
         add(f"{lang}-w{number:02d}", lang, split, voice, REPLY_COUNTS, REPLY_BRIEF)
+for lang, voices in ROUND_TWO.items():
+    first = len(VOICES[lang]) + len(EXTRA[lang]) + len(TRAIN_MORE[lang]) + len(REPLIES[lang]) + 1
+    for number, (voice, kind) in enumerate(voices, first):
+        counts, brief = (COUNTS, BRIEF) if kind == "first" else (REPLY_COUNTS, REPLY_BRIEF)
+        add(f"{lang}-w{number:02d}", lang, "train", voice, counts, brief)
 (HERE / "briefs" / "writers.json").write_text(json.dumps(writers, indent=1, ensure_ascii=False) + "\n")
 print(len(writers), "writers")
