@@ -186,13 +186,18 @@ async def sign_in(conn: Conn, pseudonym: str, password: str) -> Member | None:
     return credentials.member
 
 
-async def delete_account(conn: Conn, member: Member, password: str, *, remove_posts: bool) -> None:
-    """Close the member's own account after they confirm with their password."""
+async def password_matches(conn: Conn, member: Member, password: str) -> bool:
+    """Whether `password` is the signed-in member's own (they confirm an action with it)."""
     credentials = await members.get_credentials(conn, member.pseudonym)
     ok, _ = await passwords.verify(
         credentials.password_hash if credentials else None, password[:PASSWORD_MAX]
     )
-    if not ok:
+    return ok
+
+
+async def delete_account(conn: Conn, member: Member, password: str, *, remove_posts: bool) -> None:
+    """Close the member's own account after they confirm with their password."""
+    if not await password_matches(conn, member, password):
         raise AccountError("That password isn't right, so nothing was deleted.")
     async with conn.transaction():
         await own_data.delete_account(conn, member.id, remove_posts=remove_posts)

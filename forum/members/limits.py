@@ -47,6 +47,12 @@ DRAFT_SAVES_PER_MEMBER = Policy(
 SEARCH_PER_READER = Policy("search-reader", 30, timedelta(minutes=1))
 #: Downloading everything a member wrote is heavy and sensitive: a few a day are plenty.
 EXPORTS_PER_MEMBER = Policy("export-member", 10, timedelta(hours=1))
+#: Password changes and new recovery-code sets: each asks for the password, so a few a quarter.
+PASSWORD_CHANGES_PER_MEMBER = Policy("password-member", 5, timedelta(minutes=15))
+#: Recovery attempts, like sign-in: per pseudonym and address, per address, per pseudonym.
+RECOVER_PER_PSEUDONYM_AND_ADDRESS = Policy("recover-pseudonym-address", 5, timedelta(minutes=15))
+RECOVER_PER_ADDRESS = Policy("recover-address", 20, timedelta(minutes=15))
+RECOVER_PER_PSEUDONYM = Policy("recover-pseudonym", 20, timedelta(hours=1))
 #: Deleting an account asks for the password: these are password guesses too.
 DELETES_PER_MEMBER = Policy("delete-member", 5, timedelta(minutes=15))
 #: "This helped me" / "me too" presses: generous for reading a long thread, not for a script.

@@ -10,8 +10,8 @@ import json
 
 from aiohttp import web
 
-from forum.members import accounts, limits
-from forum.storage import own_data, sessions
+from forum.members import accounts, limits, recovery
+from forum.storage import own_data, recovery_codes, sessions
 from forum.web import auth, forms, security
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render
@@ -77,8 +77,71 @@ async def delete_account(request: web.Request) -> web.Response:
     raise response
 
 
+async def password_page(request: web.Request) -> web.Response:
+    auth.require_member(request)
+    return render(request, "account/password.html", {"error": None, "note": None})
+
+
+async def change_password(request: web.Request) -> web.Response:
+    member = auth.require_member(request)
+    form = await forms.read(request)
+    page = "account/password.html"
+    wait = await _spend(request, limits.PASSWORD_CHANGES_PER_MEMBER, member.id)
+    if wait:
+        return render(request, page, {"error": wait, "note": None}, status=429)
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            ended = await recovery.change_password(
+                conn,
+                member,
+                form.text("current_password"),
+                form.text("new_password"),
+                form.text("new_password_confirm"),
+                keep_session=request[security.SESSION_TOKEN_KEY],
+            )
+        except accounts.AccountError as exc:
+            return render(request, page, {"error": str(exc), "note": None}, status=400)
+    note = "Your password is changed." + (
+        f" {ended} other device{'' if ended == 1 else 's'} signed out." if ended else ""
+    )
+    return render(request, page, {"error": None, "note": note})
+
+
+async def recovery_codes_page(request: web.Request) -> web.Response:
+    member = auth.require_member(request)
+    async with request.app[pool_key].acquire() as conn:
+        left = await recovery_codes.count_unused(conn, member.id)
+    context = {"left": left, "codes": None, "error": None}
+    return render(request, "account/recovery_codes.html", context)
+
+
+async def new_recovery_codes(request: web.Request) -> web.Response:
+    """A new set of codes after the member confirms their password; shown once, not cached."""
+    member = auth.require_member(request)
+    form = await forms.read(request)
+    page = "account/recovery_codes.html"
+    wait = await _spend(request, limits.PASSWORD_CHANGES_PER_MEMBER, member.id)
+    async with request.app[pool_key].acquire() as conn:
+        left = await recovery_codes.count_unused(conn, member.id)
+        if wait:
+            return render(request, page, {"left": left, "codes": None, "error": wait}, status=429)
+        try:
+            await recovery.confirm_password(conn, member, form.text("password"))
+        except accounts.AccountError as exc:
+            context = {"left": left, "codes": None, "error": str(exc)}
+            return render(request, page, context, status=400)
+        codes = await recovery.issue(conn, member)
+    response = render(request, page, {"left": len(codes), "codes": codes, "error": None})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/account", account_page, name="account")
     r.add_post("/account/export", export_data, name="account_export")
     r.add_post("/account/delete", delete_account, name="account_delete")
     r.add_post("/account/sign-out-others", sign_out_others, name="account_sign_out_others")
+    r.add_get("/account/password", password_page, name="account_password")
+    r.add_post("/account/password", change_password)
+    r.add_get("/account/recovery-codes", recovery_codes_page, name="account_recovery_codes")
+    r.add_post("/account/recovery-codes", new_recovery_codes)

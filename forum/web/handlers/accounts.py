@@ -6,7 +6,7 @@ import functools
 
 from aiohttp import web
 
-from forum.members import accounts, limits
+from forum.members import accounts, limits, recovery
 from forum.storage import sessions
 from forum.storage.db import Conn
 from forum.storage.members import Member
@@ -17,6 +17,7 @@ from forum.web.security import SESSION_COOKIE
 
 REGISTER = "accounts/register.html"
 LOGIN = "accounts/login.html"
+RECOVER = "accounts/recover.html"
 
 
 def _address(request: web.Request) -> str:
@@ -77,7 +78,24 @@ async def register(request: web.Request) -> web.Response:
             )
             return again(error=error, status=429, retry_after=exc.retry_after)
         session = await sessions.create_session(conn, member)
-    raise _signed_in_redirect(request, session.token, target)
+    welcome = request.app.router["welcome"].url_for().with_query(next=target)
+    raise _signed_in_redirect(request, session.token, str(welcome))
+
+
+async def welcome(request: web.Request) -> web.Response:
+    """Where registration lands: the new member's recovery codes, made and shown the first
+    time only (they exist in the clear nowhere else), then on to where they were going."""
+    member = auth.require_member(request)
+    target = auth.safe_next(request.query.get("next"))
+    async with request.app[pool_key].acquire() as conn:
+        codes = await recovery.issue_first(conn, member)
+    response = render(
+        request,
+        "accounts/welcome.html",
+        {"pseudonym": member.pseudonym, "codes": codes, "next": target},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def login_page(request: web.Request) -> web.Response:
@@ -137,6 +155,54 @@ async def _sign_in(
     return member
 
 
+async def recover_page(request: web.Request) -> web.Response:
+    return render(request, RECOVER, {"pseudonym": "", "error": None})
+
+
+async def recover(request: web.Request) -> web.Response:
+    """A new password with a recovery code. Every attempt is counted (per pseudonym and
+    address, per address, per pseudonym) before any code is checked, and the answer is the same
+    whether or not the pseudonym exists."""
+    form = await forms.read(request)
+    pseudonym = form.text("pseudonym").strip()[:64]
+    settings = request.app[settings_key]
+    name, address = pseudonym.lower(), _address(request)
+
+    def again(error: str, status: int) -> web.Response:
+        return render(request, RECOVER, {"pseudonym": pseudonym, "error": error}, status=status)
+
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            accounts.check_password(form.text("new_password"), pseudonym)
+            for policy, who in (
+                (limits.RECOVER_PER_PSEUDONYM_AND_ADDRESS, f"pa:{name}:{address}"),
+                (limits.RECOVER_PER_ADDRESS, f"a:{address}"),
+                (limits.RECOVER_PER_PSEUDONYM, f"p:{name}"),
+            ):
+                await limits.spend(conn, settings, policy, who)
+            member = await recovery.recover(
+                conn, pseudonym, form.text("recovery_code"), form.text("new_password")
+            )
+        except accounts.AccountError as exc:
+            return again(str(exc), 400)
+        except limits.Limited as exc:
+            response = again(
+                "Too many attempts. For your safety, please wait"
+                f" {_minutes(exc.retry_after)} and try again.",
+                429,
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        if member is None:
+            return again(
+                "That pseudonym and recovery code don't match, or the code was used already."
+                " Please check both and try again.",
+                400,
+            )
+        session = await sessions.create_session(conn, member)
+    raise _signed_in_redirect(request, session.token, "/account")
+
+
 async def logout(request: web.Request) -> web.Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -158,3 +224,6 @@ def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/login", login_page, name="login")
     r.add_post("/login", login)
     r.add_post("/logout", logout, name="logout")
+    r.add_get("/welcome", welcome, name="welcome")
+    r.add_get("/recover", recover_page, name="recover")
+    r.add_post("/recover", recover)

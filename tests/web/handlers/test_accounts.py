@@ -62,7 +62,7 @@ async def test_registering_creates_the_member_and_redirects_with_303(
 ) -> None:
     resp = await register(client, "newcomer")
     assert resp.status == 303
-    assert resp.headers["Location"] == "/"
+    assert resp.headers["Location"] == "/welcome?next=/"  # the recovery codes first
     credentials = await members.get_credentials(db, "newcomer")
     assert credentials is not None
     assert credentials.member.pseudonym == "newcomer"
@@ -100,7 +100,7 @@ async def test_registering_goes_back_to_a_local_next_page(client: ForumClient) -
         "/register", {"pseudonym": "newcomer", "password": PASSWORD, "next": "/g/grief?before=1"}
     )
     assert resp.status == 303
-    assert resp.headers["Location"] == "/g/grief?before=1"
+    assert resp.headers["Location"] == "/welcome?next=/g/grief?before%3D1"
 
 
 async def test_registering_ignores_a_next_page_on_another_site(client: ForumClient) -> None:
@@ -108,7 +108,7 @@ async def test_registering_ignores_a_next_page_on_another_site(client: ForumClie
         "/register", {"pseudonym": "newcomer", "password": PASSWORD, "next": "//evil.example/"}
     )
     assert resp.status == 303
-    assert resp.headers["Location"] == "/"
+    assert resp.headers["Location"] == "/welcome?next=/"
 
 
 async def test_register_page_carries_only_a_local_next_into_its_form(client: ForumClient) -> None:
