@@ -115,6 +115,13 @@ def featurise(tokens: list[str]) -> Counter[int]:
     return Counter(buckets)
 
 
+def informed(values: np.ndarray) -> bool:
+    """Whether a vector from `Model.vector` reached the norm floor: only then may the model's
+    "none" overrule the lexicon. Below it ("kms", a two-word reply) the model leans on its prior,
+    which says "probably ordinary" of any text it knows little about; that is not being sure."""
+    return bool(float(values @ values) > 1.0 - 1e-6)
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     word: str  # the member's own words
@@ -172,8 +179,13 @@ class Model:
         return idx, values
 
     def probabilities(self, text: str) -> np.ndarray:
+        return self.assess(text)[0]
+
+    def assess(self, text: str) -> tuple[np.ndarray, bool]:
+        """The probabilities, and whether the text carries enough evidence for the model to
+        overrule the lexicon (`informed`)."""
         idx, values = self.vector(featurise([w for w, _, _ in words(text)]))
-        return self._softmax(self.coef[:, idx] @ values + self.intercept)
+        return self._softmax(self.coef[:, idx] @ values + self.intercept), informed(values)
 
     @staticmethod
     def _softmax(z: np.ndarray) -> np.ndarray:
@@ -197,7 +209,9 @@ class Model:
         if level == "none":
             p_any = p[1] + p[2]
             overrules = (
-                "urgent"
+                "none"
+                if not informed(values)
+                else "urgent"
                 if p_any < self.veto_urgent_at
                 else "concern"
                 if p_any < self.veto_at

@@ -112,7 +112,11 @@ class Tuned:
 
 
 def _flags(
-    probabilities: np.ndarray, lex: np.ndarray, veto_at: float, veto_urgent_at: float
+    probabilities: np.ndarray,
+    lex: np.ndarray,
+    informed: np.ndarray,
+    veto_at: float,
+    veto_urgent_at: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(urgent, flagged) per post x urgent_at x concern_at, as `scanner.combine` decides."""
     p_urgent = probabilities[:, 2][:, None]  # posts x grid
@@ -137,8 +141,11 @@ def tune(
     probabilities: np.ndarray,
     lexicon_levels: Sequence[str],
     posts: Sequence[dataset.Post],
+    informed: np.ndarray | None = None,
 ) -> Tuned:
-    """The thresholds for the combined scanner, by the rule in this module's docstring."""
+    """The thresholds for the combined scanner, by the rule in this module's docstring.
+    `informed`: per post, whether the model may overrule the lexicon (`model.informed`)."""
+    informed = np.ones(len(posts), bool) if informed is None else np.asarray(informed, bool)
     labels = np.asarray([p.label for p in posts])
     langs = np.asarray([p.lang for p in posts])
     lex = np.asarray(lexicon_levels)
@@ -147,7 +154,7 @@ def tune(
     for veto_at, veto_urgent_at in itertools.product(VETO_GRID, VETO_URGENT_GRID):
         if veto_urgent_at > veto_at:
             continue
-        urgent, flagged = _flags(probabilities, lex, veto_at, veto_urgent_at)
+        urgent, flagged = _flags(probabilities, lex, informed, veto_at, veto_urgent_at)
         false_alarms = flagged[none].mean(axis=0)
         worst_urgent = np.ones_like(false_alarms)
         worst_any = np.ones_like(false_alarms)
@@ -233,8 +240,10 @@ def build(
     best: tuple[tuple[int, float, float, float], Model, Tuned] | None = None
     for c, floor in itertools.product(c_grid, floor_grid):
         candidate = fit(train, c, meta, norm_floor=floor)
-        probabilities = np.vstack([candidate.probabilities(p.text) for p in validation])
-        tuned = tune(probabilities, lexicon_levels, validation)
+        assessed = [candidate.assess(p.text) for p in validation]
+        probabilities = np.vstack([p for p, _ in assessed])
+        informed = np.asarray([i for _, i in assessed])
+        tuned = tune(probabilities, lexicon_levels, validation, informed)
         report(
             f"C={c:g} floor={floor:g}: urgent_at {tuned.urgent_at:.2f} concern_at {tuned.concern_at:.2f}"
             f" veto_at {tuned.veto_at:.2f} veto_urgent_at {tuned.veto_urgent_at:.2f}"

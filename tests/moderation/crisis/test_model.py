@@ -348,3 +348,24 @@ def test_the_tuner_overrules_urgent_phrases_only_when_recall_holds() -> None:
     tuned = training.tune(p, lexicon_levels, posts)
     assert tuned.veto_urgent_at <= 0.005
     assert tuned.worst_urgent_recall == 1.0
+
+
+def test_a_text_with_too_little_evidence_overrules_nothing(current: model.Model) -> None:
+    """Under the norm floor the model leans on its prior ("probably ordinary"); that must not
+    overrule the lexicon: "kms" alone stays urgent."""
+    sure = {"urgent": 0.999, "concern": 0.999, "veto": 1.0, "veto_urgent": 1.0}
+    eager = model.Model(
+        current.idf, current.coef, current.intercept, dict(current.meta, thresholds=sure)
+    )
+    floored = model.Model(
+        current.idf,
+        current.coef,
+        current.intercept,
+        dict(current.meta, thresholds=sure, norm_floor=1e9),
+    )
+    text = "the group said kms"
+    assert scanner.scan_lexicon(text).level == "urgent"
+    assert eager.predict(text).overrules == "urgent"
+    assert scanner.scan(text, model=eager).level == "none"
+    assert floored.predict(text).overrules == "none"
+    assert scanner.scan(text, model=floored).level == "urgent"

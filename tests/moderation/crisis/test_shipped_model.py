@@ -139,3 +139,12 @@ def test_evaluation_intervals_are_reported_for_every_cell(shipped: model.Model) 
             rate, interval, _ = cell.strip(" |").split(" ")
             low, high = map(float, interval.strip("[]").split("-"))
             assert low <= float(rate) <= high or float(rate) != float(rate)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kms", "im going to kill myself tonight", "goodbye everyone, I'm done", "k.m.s tonight"],
+)
+def test_short_explicit_posts_stay_urgent(shipped: model.Model, text: str) -> None:
+    """However sure the model is of short texts, it never talks the lexicon out of these."""
+    assert scanner.scan(text, model=shipped).level == "urgent"
