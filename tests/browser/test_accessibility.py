@@ -66,6 +66,10 @@ PAGES: list[tuple[str, str]] = [
     ("/inbox", "admin"),
     ("/account/posts", "admin"),
     ("/account/helped", "admin"),
+    ("/account/password", "admin"),
+    ("/account/recovery-codes", "admin"),
+    ("/recover", "visitor"),
+    ("/welcome", "admin"),
 ]
 #: Pages checked in the dark theme too (colour contrast differs; the structure does not).
 DARK_TOO = {
