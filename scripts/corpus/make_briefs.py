@@ -123,6 +123,30 @@ ROUND_TWO = {
     ],
 }
 
+#: What every brief ends with: labelling, originality and how to write and check the file.
+_COMMON_TAIL = """- Concern versus urgent: follow the guide's rules exactly, including past versus now, third person
+  and mixed posts. Label each post honestly by the guide, as a careful moderator would.
+- **Do not reuse the guide's example sentences** or close paraphrases of them; invent your own.
+  Every post must be different in situation and wording; no templates, no repeated openings.
+- Write every post yourself. **Do not write a script or program that generates posts.**
+
+## How to write the file
+
+Append batches of about 20-25 posts, one JSON object per line (format in the guide), with
+
+    cat >> /work/corpus/out/{writer}.jsonl <<'EOF'
+    {{"id": "{writer}-0001", "lang": "{lang}", "group": "grief", "label": "none", "hard_negative": false, "text": "..."}}
+    EOF
+
+(escape double quotes inside text as `\\"` and line breaks as `\\n`). After each batch run
+
+    python3 /work/corpus/check.py /work/corpus/out/{writer}.jsonl
+
+and fix any error it reports (rewrite the file if you must; never lose posts already written).
+Keep going until check.py reports {total} posts with the counts above and OK. Then reply with one
+line: the counts check.py printed.
+"""
+
 REPLY_BRIEF = """# Your brief: {writer}
 
 You are writing fictional posts for a dataset that trains and tests a safety feature of an online
@@ -162,28 +186,7 @@ write; the reply may make clear what it answers). Most posts on a forum are repl
   means). Write these signals **mostly indirectly**, as frightened, numb, ashamed or calm people
   really say them; only a few should name suicide, overdose or self-harm plainly. Some replies
   (about one in ten) have typos, text-speak, or words disguised the way people dodge filters.
-- Concern versus urgent: follow the guide's rules exactly, including past versus now, third person
-  and mixed posts. Label each post honestly by the guide, as a careful moderator would.
-- **Do not reuse the guide's example sentences** or close paraphrases of them; invent your own.
-  Every post must be different in situation and wording; no templates, no repeated openings.
-- Write every post yourself. **Do not write a script or program that generates posts.**
-
-## How to write the file
-
-Append batches of about 20-25 posts, one JSON object per line (format in the guide), with
-
-    cat >> /work/corpus/out/{writer}.jsonl <<'EOF'
-    {{"id": "{writer}-0001", "lang": "{lang}", "group": "grief", "label": "none", "hard_negative": false, "text": "..."}}
-    EOF
-
-(escape double quotes inside text as `\\"` and line breaks as `\\n`). After each batch run
-
-    python3 /work/corpus/check.py /work/corpus/out/{writer}.jsonl
-
-and fix any error it reports (rewrite the file if you must; never lose posts already written).
-Keep going until check.py reports {total} posts with the counts above and OK. Then reply with one
-line: the counts check.py printed.
-"""
+""" + _COMMON_TAIL
 
 SPLITS = {
     "en": ["train"] * 6 + ["validation-a", "validation-b", "test", "test", "test"],
@@ -224,28 +227,7 @@ list or search any other file or folder. Write only to `/work/corpus/out/{writer
   without wanting to die, history told as over, quoting news, films, lyrics, research, advice to
   others, forum business and titles, everyday posts) and make them look alarming to a keyword search.
 - Non-hard none posts: ordinary support-forum life (questions, updates, thanks, good and bad days).
-- Concern versus urgent: follow the guide's rules exactly, including past versus now, third person
-  and mixed posts. Label each post honestly by the guide, as a careful moderator would.
-- **Do not reuse the guide's example sentences** or close paraphrases of them; invent your own.
-  Every post must be different in situation and wording; no templates, no repeated openings.
-- Write every post yourself. **Do not write a script or program that generates posts.**
-
-## How to write the file
-
-Append batches of about 20-25 posts, one JSON object per line (format in the guide), with
-
-    cat >> /work/corpus/out/{writer}.jsonl <<'EOF'
-    {{"id": "{writer}-0001", "lang": "{lang}", "group": "grief", "label": "none", "hard_negative": false, "text": "..."}}
-    EOF
-
-(escape double quotes inside text as `\\"` and line breaks as `\\n`). After each batch run
-
-    python3 /work/corpus/check.py /work/corpus/out/{writer}.jsonl
-
-and fix any error it reports (rewrite the file if you must; never lose posts already written).
-Keep going until check.py reports {total} posts with the counts above and OK. Then reply with one
-line: the counts check.py printed.
-"""
+""" + _COMMON_TAIL
 
 writers = {}
 

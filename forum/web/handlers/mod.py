@@ -19,6 +19,7 @@ from forum.storage.db import Conn
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.queue_items import Item
+from forum.storage.sanctions import Sanction
 from forum.web import auth, forms, live
 from forum.web.keys import pool_key
 from forum.web.pages import render
@@ -242,14 +243,11 @@ async def change_sanction(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(reason="unknown end")
 
     async def act(conn: Conn, group: Group) -> None:
-        listed = [s for s in (await review.load(conn, item)).sanctions if s.id == sanction_id]
-        if not listed:
-            raise web.HTTPNotFound()
         await sanctions.lift(
             conn,
             actor=member,
             group=group,
-            sanction=listed[0],
+            sanction=await _listed_sanction(conn, item, sanction_id),
             author_id=item.author_id,
             reason=reason,
             after=sanctions.SHORTER[shorter],
@@ -272,23 +270,28 @@ async def decide_sanction(request: web.Request) -> web.Response:
     reason = form.text("reason")
 
     async def act(conn: Conn, group: Group) -> None:
-        listed = [
-            s
-            for s in (await review.load(conn, item)).sanctions
-            if s.id == sanction_id and s.awaiting_admin
-        ]
-        if not listed:
+        sanction = await _listed_sanction(conn, item, sanction_id)
+        if not sanction.awaiting_admin:
             raise web.HTTPNotFound()
         await sanctions.decide(
             conn,
             admin=member,
             group=group,
-            sanction=listed[0],
+            sanction=sanction,
             confirm=decision == "confirm",
             reason=reason,
         )
 
     return await _on_the_author(request, member, item, act, {"decide_reason": reason})
+
+
+async def _listed_sanction(conn: Conn, item: Item, sanction_id: int) -> Sanction:
+    """One of the sanctions listed beside the item (so its author's, under its identity); any
+    other id is 404."""
+    for listed in (await review.load(conn, item)).sanctions:
+        if listed.id == sanction_id:
+            return listed
+    raise web.HTTPNotFound()
 
 
 async def _on_the_author(
