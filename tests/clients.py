@@ -18,6 +18,8 @@ from forum.storage.members import Member
 
 TEST_SECRET = b"test-secret-for-signing-cookies-and-tokens"
 PASSWORD = "correct horse battery staple"
+#: What registration asks a new member to confirm besides the name and password (issue 19).
+JOINING = {"age_ok": "on", "rules_ok": "on"}
 
 #: Seconds an event stream may stay silent before a test fails: turns a hang into a failure and
 #: measures nothing.

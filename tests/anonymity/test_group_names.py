@@ -15,7 +15,7 @@ from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.topics import NewPost
 from tests.anonymity.threads import post_authors, set_name
-from tests.clients import PASSWORD, ForumClient
+from tests.clients import JOINING, PASSWORD, ForumClient
 from tests.factories import (
     SECRET,
     MakeGroup,
@@ -262,7 +262,9 @@ async def test_registering_a_name_someone_uses_in_a_group_is_refused(
     db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, pseudonym: str
 ) -> None:
     await set_name(db, grief, author, NAME)
-    resp = await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
+    resp = await client.post_form(
+        "/register", {**JOINING, "pseudonym": pseudonym, "password": PASSWORD}
+    )
     assert resp.status == 400
     assert (
         await db.fetchval(
@@ -333,7 +335,7 @@ async def test_a_name_on_posts_cannot_be_registered_as_a_pseudonym(
     db: asyncpg.Connection, client: ForumClient, grief: Group, author: Member, named_topic: NewPost
 ) -> None:
     await set_name(db, grief, author, "")
-    resp = await client.post_form("/register", {"pseudonym": NAME, "password": PASSWORD})
+    resp = await client.post_form("/register", {**JOINING, "pseudonym": NAME, "password": PASSWORD})
     assert resp.status == 400
 
 

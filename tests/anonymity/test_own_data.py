@@ -22,7 +22,7 @@ from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.topics import NewPost
 from tests.anonymity.threads import post_authors, set_name
-from tests.clients import PASSWORD, ClientFactory, ForumClient
+from tests.clients import JOINING, PASSWORD, ClientFactory, ForumClient
 from tests.factories import SECRET, Appoint, MakeDraft, Publish, item_for, version_of
 
 NAME = "stillwater"
@@ -248,7 +248,7 @@ async def test_deleting_ends_every_session(
 
 
 async def test_a_deleted_member_cannot_sign_in(client: ForumClient, account_deleted: None) -> None:
-    resp = await client.post_form("/login", {"pseudonym": SECRET, "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": SECRET, "password": PASSWORD})
     assert resp.status == 400
     assert "That pseudonym and password don" in await resp.text()
 
@@ -445,7 +445,9 @@ async def released(
 
 
 async def register(client: ForumClient, pseudonym: str) -> aiohttp.ClientResponse:
-    return await client.post_form("/register", {"pseudonym": pseudonym, "password": PASSWORD})
+    return await client.post_form(
+        "/register", {**JOINING, "pseudonym": pseudonym, "password": PASSWORD}
+    )
 
 
 @pytest.mark.parametrize("pseudonym", [SECRET, "QuietHeron"])

@@ -38,6 +38,8 @@ def register(page: Page, pseudonym: str) -> None:
     page.goto("/register")
     page.get_by_label("Pseudonym").fill(pseudonym)
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("or older").check()
+    page.get_by_label("I accept the site rules").check()
     page.get_by_role("button", name="Join", exact=True).click()
     _signed_in(page, pseudonym)
 

@@ -70,6 +70,9 @@ PAGES: list[tuple[str, str]] = [
     ("/account/recovery-codes", "admin"),
     ("/recover", "visitor"),
     ("/welcome", "admin"),
+    ("/privacy", "visitor"),
+    ("/rules", "visitor"),
+    ("/admin/pages/rules", "admin"),
 ]
 #: Pages checked in the dark theme too (colour contrast differs; the structure does not).
 DARK_TOO = {

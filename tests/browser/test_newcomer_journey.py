@@ -30,6 +30,8 @@ def register(page: Page, pseudonym: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Join the forum")
     page.get_by_label("Pseudonym").fill(pseudonym)
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("or older").check()
+    page.get_by_label("I accept the site rules").check()
     page.get_by_role("button", name="Join", exact=True).click()
     expect(page.get_by_role("navigation", name="Your account")).to_contain_text(
         f"Signed in as {pseudonym}"

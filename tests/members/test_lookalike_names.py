@@ -13,7 +13,7 @@ import pytest
 from forum.members import accounts
 from forum.storage.groups import Group
 from forum.storage.members import Member
-from tests.clients import PASSWORD, ClientFactory
+from tests.clients import JOINING, PASSWORD, ClientFactory
 from tests.factories import Appoint, MakeGroup, MakeMember
 
 
@@ -62,10 +62,14 @@ async def test_a_name_like_a_moderators_is_refused_at_registration(
     await appoint(appoint_to, await make_member("keeper"))
     client = await make_client()
     for lookalike in ("KEEPER", "keeper_", "keep3r"):
-        resp = await client.post_form("/register", {"pseudonym": lookalike, "password": PASSWORD})
+        resp = await client.post_form(
+            "/register", {**JOINING, "pseudonym": lookalike, "password": PASSWORD}
+        )
         assert resp.status == 400, lookalike
         assert "looks too much like the name of one of the forum" in await resp.text()
-    ok = await client.post_form("/register", {"pseudonym": "keepsake", "password": PASSWORD})
+    ok = await client.post_form(
+        "/register", {**JOINING, "pseudonym": "keepsake", "password": PASSWORD}
+    )
     assert ok.status == 303
 
 

@@ -12,7 +12,7 @@ import pytest
 from forum.members import recovery
 from forum.storage import sessions
 from forum.storage.members import Member
-from tests.clients import PASSWORD, ClientFactory, ForumClient
+from tests.clients import JOINING, PASSWORD, ClientFactory, ForumClient
 from tests.factories import notification_kinds
 
 NEW_PASSWORD = "a brand new sentence to remember"
@@ -30,7 +30,9 @@ async def _recover(
 
 
 async def _signs_in(client: ForumClient, pseudonym: str, password: str) -> bool:
-    resp = await client.post_form("/login", {"pseudonym": pseudonym, "password": password})
+    resp = await client.post_form(
+        "/login", {**JOINING, "pseudonym": pseudonym, "password": password}
+    )
     return resp.status == 303
 
 
@@ -44,7 +46,9 @@ async def _session_count(db: asyncpg.Connection, member: Member) -> int:
 async def test_a_new_member_is_shown_ten_codes_once_and_only_hashes_are_kept(
     client: ForumClient, db: asyncpg.Connection
 ) -> None:
-    resp = await client.post_form("/register", {"pseudonym": "newcomer", "password": PASSWORD})
+    resp = await client.post_form(
+        "/register", {**JOINING, "pseudonym": "newcomer", "password": PASSWORD}
+    )
     assert resp.status == 303
     welcome = await client.get(resp.headers["Location"])
     assert welcome.status == 200

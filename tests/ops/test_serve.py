@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients import PASSWORD
+from tests.clients import JOINING, PASSWORD
 from tests.processes import (
     READY_WITHIN,
     STOP_WITHIN,
@@ -111,7 +111,9 @@ def test_a_member_registered_on_one_worker_stays_signed_in_on_every_worker(serve
     browser = Browser(server.base_url)
 
     page = browser.submit(
-        "/register", "/register", {"pseudonym": "tidewater", "password": PASSWORD, "next": "/"}
+        "/register",
+        "/register",
+        {**JOINING, "pseudonym": "tidewater", "password": PASSWORD, "next": "/"},
     )
 
     assert "Signed in as <strong>tidewater</strong>" in page

@@ -16,7 +16,7 @@ from forum.config import ConfigError, Settings, derive_key, load, parse_networks
 from forum.members import limits
 from forum.web import security
 from forum.web.security import CSRF_COOKIE
-from tests.clients import PASSWORD, TEST_SECRET, ClientFactory, ForumClient
+from tests.clients import JOINING, PASSWORD, TEST_SECRET, ClientFactory, ForumClient
 
 PROXIED = pytest.mark.parametrize("settings", ["127.0.0.1/32, 10.0.0.0/8"], indirect=True)
 
@@ -96,7 +96,7 @@ async def _register(client: ForumClient, n: int, forwarded_for: str) -> int:
     client.http.session.cookie_jar.update_cookies({CSRF_COOKIE: client.binding})
     resp = await client.post_form(
         "/register",
-        {"pseudonym": f"newcomer{n}", "password": PASSWORD},
+        {**JOINING, "pseudonym": f"newcomer{n}", "password": PASSWORD},
         headers={"X-Forwarded-For": forwarded_for},
     )
     return resp.status
@@ -174,8 +174,10 @@ async def test_a_csrf_token_made_with_the_bare_secret_is_refused(client: ForumCl
     """What the forum used to sign with: a leaked webhook or rate-limit key would forge it."""
     bare = hmac.new(TEST_SECRET, b"csrf:" + client.binding.encode(), hashlib.sha256).hexdigest()
     resp = await client.post_form(
-        "/register", {"pseudonym": "forger", "password": PASSWORD, "csrf_token": bare}
+        "/register", {**JOINING, "pseudonym": "forger", "password": PASSWORD, "csrf_token": bare}
     )
     assert resp.status == 403
-    accepted = await client.post_form("/register", {"pseudonym": "honest", "password": PASSWORD})
+    accepted = await client.post_form(
+        "/register", {**JOINING, "pseudonym": "honest", "password": PASSWORD}
+    )
     assert accepted.status == 303

@@ -19,7 +19,7 @@ from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.web.app import MAX_REQUEST_BYTES
 from forum.web.security import CSRF_COOKIE, SESSION_COOKIE, SMALL_FORM_BYTES
-from tests.clients import PASSWORD, ClientFactory, ForumClient, csrf_for
+from tests.clients import JOINING, PASSWORD, ClientFactory, ForumClient, csrf_for
 from tests.factories import MakeDraft, MakeGroup, MakeMember
 
 
@@ -69,8 +69,8 @@ def post_routes(scene: Scene) -> dict[str, dict[str, Any]]:
     """Each POST route with a form that would change something if the token were right."""
     d = scene.draft_id
     return {
-        "/register": {"pseudonym": "newcomer", "password": PASSWORD},
-        "/login": {"pseudonym": "river", "password": PASSWORD},
+        "/register": {**JOINING, "pseudonym": "newcomer", "password": PASSWORD},
+        "/login": {**JOINING, "pseudonym": "river", "password": PASSWORD},
         "/logout": {},
         "/drafts": {"group": "grief", "title": "Another", "body": "More words"},
         f"/drafts/{d}": {"title": "Changed", "body": "Changed", "version": scene.version},
@@ -171,7 +171,7 @@ async def test_csrf_token_from_another_visitors_browser_is_refused(
     theirs = await make_client()
     resp = await ours.post_form(
         "/register",
-        {"pseudonym": "newcomer", "password": PASSWORD, "csrf_token": theirs.csrf_token},
+        {**JOINING, "pseudonym": "newcomer", "password": PASSWORD, "csrf_token": theirs.csrf_token},
     )
     assert resp.status == 403
     assert await db.fetchval("SELECT count(*) FROM members") == 0
@@ -214,7 +214,7 @@ async def test_post_from_a_browser_without_any_cookie_is_refused(
     http = await aiohttp_client(server)
     resp = await http.post(
         "/register",
-        data={"pseudonym": "newcomer", "password": PASSWORD, "csrf_token": csrf_for("")},
+        data={**JOINING, "pseudonym": "newcomer", "password": PASSWORD, "csrf_token": csrf_for("")},
         allow_redirects=False,
     )
     assert resp.status == 403
@@ -241,7 +241,7 @@ async def test_fresh_browser_can_register_with_the_token_from_the_form(
     token = html.unescape(field[1])
     resp = await http.post(
         "/register",
-        data={"pseudonym": "newcomer", "password": PASSWORD, "csrf_token": token},
+        data={**JOINING, "pseudonym": "newcomer", "password": PASSWORD, "csrf_token": token},
         allow_redirects=False,
     )
     assert resp.status == 303
@@ -363,7 +363,7 @@ async def test_session_cookie_is_not_marked_secure_over_plain_http(
     client: ForumClient, member: Member
 ) -> None:
     # Secure is for HTTPS only; over plain HTTP the browser would drop a Secure cookie.
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": "river", "password": PASSWORD})
     assert not resp.cookies[SESSION_COOKIE]["secure"]
 
 

@@ -33,6 +33,7 @@ from forum.web.handlers import (
     reports,
     safety,
     search,
+    site_pages,
     topics,
 )
 
@@ -46,6 +47,7 @@ AREAS = (
     account,
     preferences,
     safety,
+    site_pages,
     topics,
     search,
     drafts,

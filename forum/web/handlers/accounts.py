@@ -6,8 +6,9 @@ import functools
 
 from aiohttp import web
 
-from forum.members import accounts, limits, recovery
+from forum.members import accounts, limits, recovery, site_pages
 from forum.storage import sessions
+from forum.storage import site_pages as site_policy
 from forum.storage.db import Conn
 from forum.storage.members import Member
 from forum.web import auth, forms, security
@@ -39,10 +40,16 @@ def _form(
     error: str | None = None,
     status: int = 200,
     retry_after: int | None = None,
+    minimum_age: int | None = None,
 ) -> web.Response:
     """The register or sign-in form, again with what was typed (never the password)."""
     next_ = auth.safe_next(request.query.get("next")) if target is None else target
-    context = {"pseudonym": pseudonym[:64], "error": error, "next": next_}
+    context = {
+        "pseudonym": pseudonym[:64],
+        "error": error,
+        "next": next_,
+        "minimum_age": minimum_age,
+    }
     response = render(request, template, context, status=status)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -50,16 +57,25 @@ def _form(
 
 
 async def register_page(request: web.Request) -> web.Response:
-    return _form(request, REGISTER)
+    async with request.app[pool_key].acquire() as conn:
+        age = await site_policy.minimum_age(conn)
+    return _form(request, REGISTER, minimum_age=age)
 
 
 async def register(request: web.Request) -> web.Response:
     form = await forms.read(request)
     pseudonym = form.text("pseudonym").strip()
     target = auth.safe_next(form.text("next"))
-    again = functools.partial(_form, request, REGISTER, pseudonym=pseudonym, target=target)
     async with request.app[pool_key].acquire() as conn:
+        age = await site_policy.minimum_age(conn)
+        again = functools.partial(
+            _form, request, REGISTER, pseudonym=pseudonym, target=target, minimum_age=age
+        )
         try:
+            if not form.flag("age_ok"):
+                raise accounts.AccountError(f"To join you need to be {age} or older.")
+            if not form.flag("rules_ok"):
+                raise accounts.AccountError("To join, please accept the site rules.")
             accounts.check_pseudonym(pseudonym)
             accounts.check_password(form.text("password"), pseudonym)
             await limits.spend(
@@ -69,6 +85,8 @@ async def register(request: web.Request) -> web.Response:
                 f"r:{_address(request)}",
             )
             member = await accounts.register(conn, pseudonym, form.text("password"))
+            rules = await site_pages.get(conn, "rules")
+            await site_policy.record_joining(conn, member.id, rules.version)
         except accounts.AccountError as exc:
             return again(error=str(exc), status=400)
         except limits.Limited as exc:

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from forum.storage import members
 from forum.storage.members import Member
 from forum.web.security import SESSION_COOKIE
-from tests.clients import PASSWORD, ClientFactory, ForumClient
+from tests.clients import JOINING, PASSWORD, ClientFactory, ForumClient
 from tests.factories import MakeMember
 
 
@@ -38,7 +38,9 @@ async def is_signed_in_as(client: ForumClient, pseudonym: str) -> bool:
 async def register(
     client: ForumClient, pseudonym: Any, password: str = PASSWORD
 ) -> aiohttp.ClientResponse:
-    return await client.post_form("/register", {"pseudonym": pseudonym, "password": password})
+    return await client.post_form(
+        "/register", {**JOINING, "pseudonym": pseudonym, "password": password}
+    )
 
 
 async def member_count(db: asyncpg.Connection) -> int:
@@ -97,7 +99,8 @@ async def test_registering_stores_a_server_side_session_for_the_new_member(
 
 async def test_registering_goes_back_to_a_local_next_page(client: ForumClient) -> None:
     resp = await client.post_form(
-        "/register", {"pseudonym": "newcomer", "password": PASSWORD, "next": "/g/grief?before=1"}
+        "/register",
+        {**JOINING, "pseudonym": "newcomer", "password": PASSWORD, "next": "/g/grief?before=1"},
     )
     assert resp.status == 303
     assert resp.headers["Location"] == "/welcome?next=/g/grief?before%3D1"
@@ -105,7 +108,8 @@ async def test_registering_goes_back_to_a_local_next_page(client: ForumClient) -
 
 async def test_registering_ignores_a_next_page_on_another_site(client: ForumClient) -> None:
     resp = await client.post_form(
-        "/register", {"pseudonym": "newcomer", "password": PASSWORD, "next": "//evil.example/"}
+        "/register",
+        {**JOINING, "pseudonym": "newcomer", "password": PASSWORD, "next": "//evil.example/"},
     )
     assert resp.status == 303
     assert resp.headers["Location"] == "/welcome?next=/"
@@ -239,7 +243,7 @@ async def test_login_page_shows_a_form_with_a_csrf_token(client: ForumClient) ->
 async def test_login_with_the_right_password_signs_in_and_redirects_with_303(
     client: ForumClient, member: Member
 ) -> None:
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": "river", "password": PASSWORD})
     assert resp.status == 303
     assert resp.headers["Location"] == "/"
     assert await is_signed_in_as(client, "river")
@@ -248,7 +252,7 @@ async def test_login_with_the_right_password_signs_in_and_redirects_with_303(
 async def test_login_ignores_the_letter_case_of_the_pseudonym(
     client: ForumClient, member: Member
 ) -> None:
-    resp = await client.post_form("/login", {"pseudonym": "RiVeR", "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": "RiVeR", "password": PASSWORD})
     assert resp.status == 303
     assert await is_signed_in_as(client, "river")
 
@@ -256,7 +260,7 @@ async def test_login_ignores_the_letter_case_of_the_pseudonym(
 async def test_login_sets_an_httponly_samesite_lax_session_cookie(
     client: ForumClient, member: Member
 ) -> None:
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": "river", "password": PASSWORD})
     cookie = resp.cookies[SESSION_COOKIE]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
@@ -264,7 +268,7 @@ async def test_login_sets_an_httponly_samesite_lax_session_cookie(
 
 async def test_login_goes_back_to_a_local_next_page(client: ForumClient, member: Member) -> None:
     resp = await client.post_form(
-        "/login", {"pseudonym": "river", "password": PASSWORD, "next": "/drafts"}
+        "/login", {**JOINING, "pseudonym": "river", "password": PASSWORD, "next": "/drafts"}
     )
     assert resp.headers["Location"] == "/drafts"
 
@@ -284,7 +288,7 @@ async def test_login_never_redirects_to_another_site(
     client: ForumClient, member: Member, target: str
 ) -> None:
     resp = await client.post_form(
-        "/login", {"pseudonym": "river", "password": PASSWORD, "next": target}
+        "/login", {**JOINING, "pseudonym": "river", "password": PASSWORD, "next": target}
     )
     assert resp.status == 303
     assert resp.headers["Location"] == "/"
@@ -296,7 +300,7 @@ async def test_login_next_with_blank_characters_cannot_become_another_site(
 ) -> None:
     # Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would mean //evil.example.
     resp = await client.post_form(
-        "/login", {"pseudonym": "river", "password": PASSWORD, "next": target}
+        "/login", {**JOINING, "pseudonym": "river", "password": PASSWORD, "next": target}
     )
     location = resp.headers["Location"]
     assert not re.sub(r"[\t\n\r ]", "", location).startswith("//")
@@ -315,7 +319,9 @@ async def test_wrong_password_and_unknown_pseudonym_get_the_same_answer(
     client: ForumClient, member: Member
 ) -> None:
     wrong = await client.post_form("/login", {"pseudonym": "river", "password": "not it at all"})
-    unknown = await client.post_form("/login", {"pseudonym": "nobody", "password": PASSWORD})
+    unknown = await client.post_form(
+        "/login", {**JOINING, "pseudonym": "nobody", "password": PASSWORD}
+    )
     assert wrong.status == unknown.status == 400
     wrong_message = alert(await wrong.text())
     assert wrong_message
@@ -335,7 +341,7 @@ async def test_login_of_a_deleted_member_is_refused(
     client: ForumClient, db: asyncpg.Connection, member: Member
 ) -> None:
     await db.execute("UPDATE members SET deleted_at = now() WHERE id = $1", member.id)
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": "river", "password": PASSWORD})
     assert resp.status == 400
     assert SESSION_COOKIE not in resp.cookies
 
@@ -346,7 +352,7 @@ async def test_sixth_login_after_five_failures_is_refused_even_with_the_right_pa
     for _ in range(5):
         resp = await client.post_form("/login", {"pseudonym": "river", "password": "guess again"})
         assert resp.status == 400
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": "river", "password": PASSWORD})
     assert resp.status == 429
     assert int(resp.headers["Retry-After"]) > 0
     assert SESSION_COOKIE not in resp.cookies
@@ -358,7 +364,7 @@ async def test_login_failures_count_against_a_pseudonym_whatever_its_letter_case
 ) -> None:
     for guess in ("RIVER", "River", "rIver", "riVer", "rivEr"):
         await client.post_form("/login", {"pseudonym": guess, "password": "guess again"})
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": "river", "password": PASSWORD})
     assert resp.status == 429
 
 
@@ -369,7 +375,7 @@ async def test_login_failures_for_one_pseudonym_do_not_lock_out_another(
     await make_member("stone")
     for _ in range(5):
         await client.post_form("/login", {"pseudonym": "river", "password": "guess again"})
-    resp = await client.post_form("/login", {"pseudonym": "stone", "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": "stone", "password": PASSWORD})
     assert resp.status == 303
 
 
@@ -381,7 +387,9 @@ async def test_login_is_rate_limited_per_address_across_pseudonyms(
         resp = await browser.post_form("/login", {"pseudonym": f"ghost{n}", "password": PASSWORD})
         assert resp.status == 400
     browser = await make_client()
-    resp = await browser.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
+    resp = await browser.post_form(
+        "/login", {**JOINING, "pseudonym": "river", "password": PASSWORD}
+    )
     assert resp.status == 429
     assert int(resp.headers["Retry-After"]) > 0
     assert SESSION_COOKIE not in resp.cookies
@@ -392,7 +400,7 @@ async def test_login_rehashes_a_password_hashed_with_older_parameters(
 ) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     member = await members.create_member(db, "river", weak)
-    resp = await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
+    resp = await client.post_form("/login", {**JOINING, "pseudonym": "river", "password": PASSWORD})
     assert resp.status == 303
     stored = await db.fetchval("SELECT password_hash FROM members WHERE id = $1", member.id)
     assert stored != weak
@@ -415,7 +423,7 @@ async def test_login_keeps_a_current_hash_unchanged(
     client: ForumClient, db: asyncpg.Connection, member: Member
 ) -> None:
     before = await db.fetchval("SELECT password_hash FROM members WHERE id = $1", member.id)
-    await client.post_form("/login", {"pseudonym": "river", "password": PASSWORD})
+    await client.post_form("/login", {**JOINING, "pseudonym": "river", "password": PASSWORD})
     after = await db.fetchval("SELECT password_hash FROM members WHERE id = $1", member.id)
     assert after == before
 
