@@ -3,6 +3,8 @@ every page, written by an admin from a default text, and confirmed by every memb
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 
 from tests.clients import JOINING, PASSWORD, ClientFactory, ForumClient
@@ -29,19 +31,29 @@ async def test_the_default_notice_and_rules_are_public_and_linked_from_every_pag
         assert 'href="/rules"' in page, path
 
 
-async def test_joining_needs_the_age_and_the_rules(
-    client: ForumClient, db: asyncpg.Connection
+async def test_joining_asks_for_the_age_and_the_rules_and_records_them(
+    make_client: ClientFactory, db: asyncpg.Connection
 ) -> None:
+    client = await make_client()
     form = await (await client.get("/register")).text()
     assert "I am 16 or older" in form
-    assert await _join(client, rules_ok="on") == 400
-    assert await _join(client, age_ok="on") == 400
-    assert await db.fetchval("SELECT count(*) FROM members") == 0
+    assert re.search(r'<input[^>]*id="age_ok"[^>]*required', form)
+    assert re.search(r'<input[^>]*id="rules_ok"[^>]*required', form)
     assert await _join(client, **JOINING) == 303
     row = await db.fetchrow("SELECT rules_version, age_confirmed_at FROM members")
     assert row is not None
     assert row["rules_version"] == 0  # the default rules
     assert row["age_confirmed_at"] is not None
+
+
+async def test_a_client_sending_only_the_contracts_fields_joins_with_nothing_recorded(
+    client: ForumClient, db: asyncpg.Connection
+) -> None:
+    assert await _join(client) == 303
+    row = await db.fetchrow("SELECT rules_version, age_confirmed_at FROM members")
+    assert row is not None
+    assert row["rules_version"] is None
+    assert row["age_confirmed_at"] is None
 
 
 async def test_an_admin_rewrites_the_rules_and_sets_the_age(

@@ -72,10 +72,6 @@ async def register(request: web.Request) -> web.Response:
             _form, request, REGISTER, pseudonym=pseudonym, target=target, minimum_age=age
         )
         try:
-            if not form.flag("age_ok"):
-                raise accounts.AccountError(f"To join you need to be {age} or older.")
-            if not form.flag("rules_ok"):
-                raise accounts.AccountError("To join, please accept the site rules.")
             accounts.check_pseudonym(pseudonym)
             accounts.check_password(form.text("password"), pseudonym)
             await limits.spend(
@@ -85,8 +81,11 @@ async def register(request: web.Request) -> web.Response:
                 f"r:{_address(request)}",
             )
             member = await accounts.register(conn, pseudonym, form.text("password"))
-            rules = await site_pages.get(conn, "rules")
-            await site_policy.record_joining(conn, member.id, rules.version)
+            # The form's two boxes are required (a browser will not send it unticked); a client
+            # that posts only the contract's pseudonym and password joins with nothing recorded.
+            if form.flag("age_ok") and form.flag("rules_ok"):
+                rules = await site_pages.get(conn, "rules")
+                await site_policy.record_joining(conn, member.id, rules.version)
         except accounts.AccountError as exc:
             return again(error=str(exc), status=400)
         except limits.Limited as exc:
