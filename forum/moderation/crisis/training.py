@@ -137,6 +137,23 @@ def _flags(
     return urgent, flagged
 
 
+def _worst_recalls(
+    urgent: np.ndarray, flagged: np.ndarray, labels: np.ndarray, langs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest urgent recall and the lowest any-risk recall over the languages, per
+    threshold pair."""
+    worst_urgent = np.ones(urgent.shape[1:])
+    worst_any = np.ones(flagged.shape[1:])
+    for lang in sorted(set(langs)):
+        is_urgent = (labels == "urgent") & (langs == lang)
+        at_risk = (labels != "none") & (langs == lang)
+        if is_urgent.any():
+            worst_urgent = np.minimum(worst_urgent, urgent[is_urgent].mean(axis=0))
+        if at_risk.any():
+            worst_any = np.minimum(worst_any, flagged[at_risk].mean(axis=0))
+    return worst_urgent, worst_any
+
+
 def tune(
     probabilities: np.ndarray,
     lexicon_levels: Sequence[str],
@@ -156,15 +173,7 @@ def tune(
             continue
         urgent, flagged = _flags(probabilities, lex, informed, veto_at, veto_urgent_at)
         false_alarms = flagged[none].mean(axis=0)
-        worst_urgent = np.ones_like(false_alarms)
-        worst_any = np.ones_like(false_alarms)
-        for lang in sorted(set(langs)):
-            is_urgent = (labels == "urgent") & (langs == lang)
-            at_risk = (labels != "none") & (langs == lang)
-            if is_urgent.any():
-                worst_urgent = np.minimum(worst_urgent, urgent[is_urgent].mean(axis=0))
-            if at_risk.any():
-                worst_any = np.minimum(worst_any, flagged[at_risk].mean(axis=0))
+        worst_urgent, worst_any = _worst_recalls(urgent, flagged, labels, langs)
         feasible = (worst_urgent >= URGENT_TARGET) & (worst_any >= ANY_TARGET)
         quiet = false_alarms <= FALSE_ALARM_CAP + 1e-9
         # 1. the targets reached within the false-alarm cap: the fewest false alarms;
