@@ -118,7 +118,7 @@ def make_client(aiohttp_client: Any, server: Any, db: asyncpg.Connection) -> Cli
             session = await sessions.create_session(db, member)
             binding = session.token
             http.session.cookie_jar.update_cookies({SESSION_COOKIE: binding})
-        return ForumClient(http, binding)
+        return ForumClient(http, binding, member, db)
 
     return make
 

@@ -24,7 +24,7 @@ from forum.posting import publishing
 from forum.storage import drafts, groups, members, moderators, topics
 from forum.storage.groups import Group
 from forum.storage.members import Member
-from tests.clients import ClientFactory, ForumClient
+from tests.clients import ClientFactory, ForumClient, enrol_two_factor
 
 
 def _numbers() -> Iterator[int]:
@@ -46,6 +46,8 @@ class MakeMember:
         """`established`: the account is a month old, so its reports count in full."""
         name = pseudonym or f"member{next(self._numbers)}"
         member = await members.create_member(self.db, name, self.password_hash, is_admin=is_admin)
+        if is_admin:
+            await enrol_two_factor(self.db, member.id)
         if established:
             await self.db.execute(
                 "UPDATE members SET created_at = now() - interval '30 days' WHERE id = $1",
@@ -212,6 +214,7 @@ def appoint(db: asyncpg.Connection) -> Appoint:
     """Make a member a moderator of a group (and an active member of it), as an admin would."""
 
     async def appoint(group: Group, member: Member) -> None:
+        await enrol_two_factor(db, member.id)
         await moderators.appoint(db, group.id, member.id, None)
         await groups.add_member(db, group.id, member.id)
 

@@ -53,6 +53,12 @@ PASSWORD_CHANGES_PER_MEMBER = Policy("password-member", 5, timedelta(minutes=15)
 RECOVER_PER_PSEUDONYM_AND_ADDRESS = Policy("recover-pseudonym-address", 5, timedelta(minutes=15))
 RECOVER_PER_ADDRESS = Policy("recover-address", 20, timedelta(minutes=15))
 RECOVER_PER_PSEUDONYM = Policy("recover-pseudonym", 20, timedelta(hours=1))
+#: Two-factor codes typed by a signed-in member (set-up, turning off, confirming a reveal): six
+#: digits are a million guesses, so a handful per quarter hour.
+TWO_FACTOR_PER_MEMBER = Policy("two-factor-member", 10, timedelta(minutes=15))
+#: The code step of signing in, per member: each challenge allows a few tries, and this bounds
+#: how many challenges' worth someone who has the password can spend.
+SIGN_IN_CODES_PER_MEMBER = Policy("sign-in-code-member", 10, timedelta(minutes=15))
 #: Deleting an account asks for the password: these are password guesses too.
 DELETES_PER_MEMBER = Policy("delete-member", 5, timedelta(minutes=15))
 #: "This helped me" / "me too" presses: generous for reading a long thread, not for a script.

@@ -45,16 +45,18 @@ def new_codes() -> list[str]:
     ]
 
 
-def _plain(code: str) -> str:
+def plain(code: str) -> str:
     """A typed code, as it was made: case, spaces and dashes do not matter."""
     return "".join(c for c in code.lower() if c.isalnum())[: _GROUPS * _GROUP_LENGTH + 8]
 
 
-async def issue(conn: Conn, member: Member) -> list[str]:
+async def issue(
+    conn: Conn, member: Member, purpose: str = recovery_codes.FOR_PASSWORD
+) -> list[str]:
     """A new set for the member (the old set stops working); the codes, to show once."""
     codes = new_codes()
-    hashes = await asyncio.to_thread(lambda: [_hasher.hash(_plain(c)) for c in codes])
-    await recovery_codes.replace(conn, member.id, hashes)
+    hashes = await asyncio.to_thread(lambda: [_hasher.hash(plain(c)) for c in codes])
+    await recovery_codes.replace(conn, member.id, hashes, purpose)
     return codes
 
 
@@ -66,17 +68,19 @@ async def issue_first(conn: Conn, member: Member) -> list[str] | None:
         return await issue(conn, member)
 
 
-async def _matching(conn: Conn, member_id: int | None, code: str) -> int | None:
+async def matching(
+    conn: Conn, member_id: int | None, code: str, purpose: str = recovery_codes.FOR_PASSWORD
+) -> int | None:
     """The id of the member's unused code that `code` is, or None; always CODES checks."""
-    stored = await recovery_codes.unused(conn, member_id) if member_id is not None else []
-    plain = _plain(code)
+    stored = await recovery_codes.unused(conn, member_id, purpose) if member_id is not None else []
+    typed = plain(code)
 
     def check() -> int | None:
         found = None
         for i in range(CODES):
             entry = stored[i] if i < len(stored) else None
             try:
-                _hasher.verify(entry.code_hash if entry else _DUMMY, plain)
+                _hasher.verify(entry.code_hash if entry else _DUMMY, typed)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 continue
             if entry is not None and found is None:
@@ -97,7 +101,7 @@ async def recover(conn: Conn, pseudonym: str, code: str, new_password: str) -> M
         else None
     )
     member = credentials.member if credentials else None
-    code_id = await _matching(conn, member.id if member else None, code)
+    code_id = await matching(conn, member.id if member else None, code)
     if member is None or code_id is None:
         return None
     password_hash = await passwords.hash_password(new_password)

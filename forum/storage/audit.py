@@ -104,13 +104,15 @@ class Reveal:
     reason: str
 
 
-async def get_reveal(conn: Conn, entry_id: int) -> Reveal | None:
+async def get_reveal(conn: Conn, entry_id: int, admin_id: int) -> Reveal | None:
+    """The reveal, for the admin who asked for it only."""
     row = await conn.fetchrow(
         "SELECT a.id, a.at, actor.pseudonym AS admin_name, a.post_id,"
         " subject.pseudonym AS author_pseudonym, a.reason"
         " FROM audit_log a JOIN members subject ON subject.id = a.subject_id"
         " LEFT JOIN members actor ON actor.id = a.actor_id"
-        " WHERE a.id = $1 AND a.action = 'reveal'",
+        " WHERE a.id = $1 AND a.action = 'reveal' AND a.actor_id = $2",
         entry_id,
+        admin_id,
     )
     return Reveal(**row) if row else None

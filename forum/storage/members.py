@@ -76,6 +76,15 @@ async def save_password_hash(conn: Conn, member_id: int, password_hash: str) -> 
     )
 
 
+async def other_admin_ids(conn: Conn, admin_id: int) -> list[int]:
+    """The forum's admins besides `admin_id` (a reveal needs one of them to confirm it)."""
+    rows = await conn.fetch(
+        "SELECT id FROM members WHERE is_admin AND deleted_at IS NULL AND id <> $1 ORDER BY id",
+        admin_id,
+    )
+    return [int(r["id"]) for r in rows]
+
+
 async def count_members(conn: Conn) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM members"))
 

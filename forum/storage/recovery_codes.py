@@ -1,4 +1,8 @@
-"""Members' one-time recovery codes, as argon2 hashes (migrations/0020_recovery_codes.sql)."""
+"""Members' one-time recovery codes, as argon2 hashes (migrations/0020_recovery_codes.sql).
+
+Two sets per member, by `purpose`: "password" codes set a new password at `/recover`;
+"two_factor" codes stand in for an authenticator app that was lost (0022_two_factor.sql).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from dataclasses import dataclass
 
 from forum.storage.db import Conn
 
+FOR_PASSWORD = "password"  # noqa: S105 (a purpose, not a password)
+FOR_TWO_FACTOR = "two_factor"
+
 
 @dataclass(frozen=True, slots=True)
 class StoredCode:
@@ -14,30 +21,41 @@ class StoredCode:
     code_hash: str
 
 
-async def replace(conn: Conn, member_id: int, code_hashes: Sequence[str]) -> None:
-    """The member's new set; every code of the old set stops working."""
+async def replace(
+    conn: Conn, member_id: int, code_hashes: Sequence[str], purpose: str = FOR_PASSWORD
+) -> None:
+    """The member's new set; every code of the old set (of that purpose) stops working."""
     async with conn.transaction():
-        await conn.execute("DELETE FROM recovery_codes WHERE member_id = $1", member_id)
+        await delete(conn, member_id, purpose)
         await conn.executemany(
-            "INSERT INTO recovery_codes (member_id, code_hash) VALUES ($1, $2)",
-            [(member_id, h) for h in code_hashes],
+            "INSERT INTO recovery_codes (member_id, code_hash, purpose) VALUES ($1, $2, $3)",
+            [(member_id, h, purpose) for h in code_hashes],
         )
 
 
-async def unused(conn: Conn, member_id: int) -> list[StoredCode]:
+async def delete(conn: Conn, member_id: int, purpose: str) -> None:
+    await conn.execute(
+        "DELETE FROM recovery_codes WHERE member_id = $1 AND purpose = $2", member_id, purpose
+    )
+
+
+async def unused(conn: Conn, member_id: int, purpose: str = FOR_PASSWORD) -> list[StoredCode]:
     rows = await conn.fetch(
-        "SELECT id, code_hash FROM recovery_codes WHERE member_id = $1 AND used_at IS NULL"
-        " ORDER BY id",
+        "SELECT id, code_hash FROM recovery_codes"
+        " WHERE member_id = $1 AND purpose = $2 AND used_at IS NULL ORDER BY id",
         member_id,
+        purpose,
     )
     return [StoredCode(**r) for r in rows]
 
 
-async def count_unused(conn: Conn, member_id: int) -> int:
+async def count_unused(conn: Conn, member_id: int, purpose: str = FOR_PASSWORD) -> int:
     return int(
         await conn.fetchval(
-            "SELECT count(*) FROM recovery_codes WHERE member_id = $1 AND used_at IS NULL",
+            "SELECT count(*) FROM recovery_codes"
+            " WHERE member_id = $1 AND purpose = $2 AND used_at IS NULL",
             member_id,
+            purpose,
         )
     )
 
@@ -57,6 +75,8 @@ async def ever_issued(conn: Conn, member_id: int, *, lock: bool = False) -> bool
         await conn.execute("SELECT 1 FROM members WHERE id = $1 FOR UPDATE", member_id)
     return bool(
         await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM recovery_codes WHERE member_id = $1)", member_id
+            "SELECT EXISTS (SELECT 1 FROM recovery_codes WHERE member_id = $1 AND purpose = $2)",
+            member_id,
+            FOR_PASSWORD,
         )
     )

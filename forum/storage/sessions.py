@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from forum.storage.db import Conn
 from forum.storage.members import Member
+from forum.storage.two_factor import REQUIRED_SQL as _REQUIRED
 
 LIFETIME = timedelta(days=30)
 #: last_seen_at is refreshed at most this often, so reading pages does not write on every request.
@@ -42,8 +43,15 @@ async def create_session(conn: Conn, member: Member) -> Session:
 
 async def get_session_member(conn: Conn, token: str) -> Member | None:
     """The signed-in member for `token`, sliding the expiry forward now and then."""
+    found = await get_signed_in(conn, token)
+    return found[0] if found else None
+
+
+async def get_signed_in(conn: Conn, token: str) -> tuple[Member, bool] | None:
+    """The member for `token`, and whether the forum's policy asks them for two-factor sign-in
+    that they have not set up yet (storage/two_factor.py): one statement per request."""
     row = await conn.fetchrow(
-        """
+        f"""
         WITH found AS (
             SELECT s.token_hash, s.last_seen_at, m.id, m.pseudonym, m.is_admin, m.created_at
             FROM sessions s JOIN members m ON m.id = s.member_id
@@ -52,13 +60,20 @@ async def get_session_member(conn: Conn, token: str) -> Member | None:
             UPDATE sessions SET last_seen_at = now(), expires_at = now() + $2::interval
             WHERE token_hash = (SELECT token_hash FROM found WHERE last_seen_at < now() - $3::interval)
         )
-        SELECT id, pseudonym, is_admin, created_at FROM found
+        SELECT id, pseudonym, is_admin, created_at,
+            NOT EXISTS (
+                SELECT 1 FROM two_factor t WHERE t.member_id = found.id AND t.confirmed_at IS NOT NULL
+            ) AND {_REQUIRED.replace("$1", "found.id")} AS two_factor_due
+        FROM found
         """,
         _hash(token),
         LIFETIME,
         TOUCH_EVERY,
     )
-    return Member(**row) if row else None
+    if row is None:
+        return None
+    due = bool(row["two_factor_due"])
+    return Member(row["id"], row["pseudonym"], row["is_admin"], row["created_at"]), due
 
 
 async def delete_session(conn: Conn, token: str) -> None:

@@ -2,7 +2,8 @@
 the background jobs.
 
 Middleware order matters: error pages wrap everything (so even a CSRF refusal is a page), the
-member is resolved before the CSRF check (the token is bound to a valid session), and security
+member is resolved before the CSRF check (the token is bound to a valid session), staff who
+still owe two-factor set-up are kept to its page after both, and security
 headers are added in on_response_prepare so error pages and static files get them too.
 """
 
@@ -69,7 +70,13 @@ BACKGROUND_JOBS = (_housekeeping, _removals, _crisis_watch)
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[errors.pages, security.body_limit, auth.load_member, security.csrf],
+        middlewares=[
+            errors.pages,
+            security.body_limit,
+            auth.load_member,
+            security.csrf,
+            auth.two_factor_gate,
+        ],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app.on_response_prepare.append(security.add_headers)

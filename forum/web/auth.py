@@ -3,6 +3,9 @@
 `load_member` puts the signed-in Member (or None) on the request; handlers ask `viewer()` or
 `require_member()`. An unknown or expired session cookie is cleared on the response and the
 request is treated as a visitor's, so an old cookie never breaks a page or a CSRF check.
+
+`two_factor_gate` keeps a staff member whom the forum's policy asks for two-factor sign-in, and
+who has not set it up, on the set-up page (and signing out) until they have.
 """
 
 from __future__ import annotations
@@ -16,6 +19,18 @@ from forum.web.keys import pool_key
 from forum.web.security import SESSION_COOKIE, SESSION_TOKEN_KEY, Handler, set_cookie
 
 _member_key = web.RequestKey("member", Member)
+_two_factor_due_key = web.RequestKey("two_factor_due", bool)
+#: What a staff member still has to set up two-factor for can reach meanwhile.
+OPEN_UNTIL_TWO_FACTOR = (
+    "/account/two-factor",
+    "/logout",
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/privacy",
+    "/rules",
+)
 
 
 @web.middleware
@@ -24,11 +39,12 @@ async def load_member(request: web.Request, handler: Handler) -> web.StreamRespo
     member = None
     if token and not request.path.startswith("/static/"):
         async with request.app[pool_key].acquire() as conn:
-            member = await sessions.get_session_member(conn, token[:200])
-        if member is not None:
+            found = await sessions.get_signed_in(conn, token[:200])
+        if found is not None:
+            member, due = found
             request[SESSION_TOKEN_KEY] = token
-    if member is not None:
-        request[_member_key] = member
+            request[_member_key] = member
+            request[_two_factor_due_key] = due
     response = await handler(request)
     if (
         token
@@ -38,6 +54,14 @@ async def load_member(request: web.Request, handler: Handler) -> web.StreamRespo
     ):
         response.del_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@web.middleware
+async def two_factor_gate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.get(_two_factor_due_key) and not request.path.startswith(OPEN_UNTIL_TWO_FACTOR):
+        back = request.path_qs if request.method == "GET" else "/"
+        raise web.HTTPSeeOther(URL("/account/two-factor").with_query(next=back))
+    return await handler(request)
 
 
 def viewer(request: web.Request) -> Member | None:

@@ -263,7 +263,8 @@ async def world(
     await mod.post_form(f"/mod/items/{w.items['persona']}/escalate", {"reason": "Please look"})
     admin = await make_client(overseer)
     resp = await admin.post_form(
-        f"/admin/posts/{late.post_id}/reveal", {"reason": "A threat was made against a member."}
+        f"/admin/posts/{late.post_id}/reveal",
+        {"reason": "A threat was made against a member.", "code": await admin.fresh_code()},
     )
     assert resp.status == 303
     w.reveal_path = resp.headers["Location"]

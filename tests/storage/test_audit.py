@@ -250,7 +250,9 @@ async def test_a_reveal_reads_back_with_the_admin_and_the_authors_pseudonym(
         subject_id=author.id,
         reason="Safety concern",
     )
-    reveal = await audit.get_reveal(db, entry_id)
+    other = await make_member("second", is_admin=True)
+    assert await audit.get_reveal(db, entry_id, other.id) is None  # the asking admin's alone
+    reveal = await audit.get_reveal(db, entry_id, admin.id)
     assert reveal is not None
     assert (
         reveal.id,
@@ -261,17 +263,16 @@ async def test_a_reveal_reads_back_with_the_admin_and_the_authors_pseudonym(
     ) == (entry_id, "overseer", post.post_id, "willow", "Safety concern")
 
 
-async def test_a_reveal_with_no_actor_reads_back_without_an_admin_name(
-    db: asyncpg.Connection, make_group: MakeGroup, author: Member
+async def test_a_reveal_whose_admin_is_gone_is_shown_to_nobody(
+    db: asyncpg.Connection, make_group: MakeGroup, make_member: MakeMember, author: Member
 ) -> None:
     group = await make_group()
+    admin = await make_member("overseer", is_admin=True)
     post = await make_topic(db, group, author, anonymous=True)
     entry_id = await audit.record(
         db, actor_id=None, action="reveal", post_id=post.post_id, subject_id=author.id
     )
-    reveal = await audit.get_reveal(db, entry_id)
-    assert reveal is not None
-    assert (reveal.admin_name, reveal.author_pseudonym) == (None, "willow")
+    assert await audit.get_reveal(db, entry_id, admin.id) is None
 
 
 async def test_only_reveal_entries_with_a_subject_are_read_as_reveals(
@@ -283,9 +284,9 @@ async def test_only_reveal_entries_with_a_subject_are_read_as_reveals(
         db, actor_id=keeper.id, action="reject", post_id=post.post_id, subject_id=author.id
     )
     no_subject = await audit.record(db, actor_id=keeper.id, action="reveal", post_id=post.post_id)
-    assert await audit.get_reveal(db, other_action) is None
-    assert await audit.get_reveal(db, no_subject) is None
-    assert await audit.get_reveal(db, 999_999) is None
+    assert await audit.get_reveal(db, other_action, keeper.id) is None
+    assert await audit.get_reveal(db, no_subject, keeper.id) is None
+    assert await audit.get_reveal(db, 999_999, keeper.id) is None
 
 
 # -- append-only -----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from forum.storage.members import Member
 from forum.web import app as forum_app
 from forum.web import page_cache
 from forum.web.app import create_app
-from tests.clients import ForumClient
+from tests.clients import ForumClient, enrol_two_factor
 from tests.factories import MakeDraft, MakeGroup, MakeMember, make_thread
 
 
@@ -110,6 +110,7 @@ async def scene(db: asyncpg.Connection, make_member: MakeMember, make_group: Mak
     keeper = await make_member("keeper")
     group = await make_group("grief", anonymous="optional", members_=[author, reader, keeper])
     await moderators.appoint(db, group.id, keeper.id, None)
+    await enrol_two_factor(db, keeper.id)
     return author, reader, keeper, group
 
 

@@ -75,6 +75,7 @@ def fit(
 ) -> Model:
     """A model from training posts; its thresholds are set by `tune`."""
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     counts = _counts(posts)
     df = np.bincount(counts.indices, minlength=1 << BITS)  # type: ignore[attr-defined]
@@ -92,7 +93,10 @@ def fit(
     x = diags(1.0 / norms) @ x
     y = np.asarray([CLASSES.index(p.label) for p in posts])
     classifier = LogisticRegression(C=c, max_iter=5000, tol=1e-6)
-    classifier.fit(x, y)
+    # One BLAS thread: a sum split across threads is added in another order, and the solver's
+    # last digits (so the file's bytes) would follow the machine's core count.
+    with threadpool_limits(limits=1):
+        classifier.fit(x, y)
     coef = np.zeros((len(CLASSES), 1 << BITS), np.float32)
     coef[:, :] = classifier.coef_
     coef[:, idf == 0] = 0.0

@@ -35,6 +35,7 @@ from forum.web.handlers import (
     search,
     site_pages,
     topics,
+    two_factor,
 )
 
 AREAS = (
@@ -45,6 +46,7 @@ AREAS = (
     joining,
     profiles,
     account,
+    two_factor,
     preferences,
     safety,
     site_pages,

@@ -7,6 +7,7 @@ import functools
 from aiohttp import web
 
 from forum.members import accounts, limits, recovery, site_pages
+from forum.members import two_factor as tf
 from forum.storage import sessions
 from forum.storage import site_pages as site_policy
 from forum.storage.db import Conn
@@ -18,6 +19,7 @@ from forum.web.security import SESSION_COOKIE
 
 REGISTER = "accounts/register.html"
 LOGIN = "accounts/login.html"
+LOGIN_CODE = "accounts/login_code.html"
 RECOVER = "accounts/recover.html"
 
 
@@ -136,7 +138,65 @@ async def login(request: web.Request) -> web.Response:
         if member is None:
             error = "That pseudonym and password don't match. Please check both and try again."
             return again(error=error, status=400)
+        if await tf.enabled(conn, member.id):
+            challenge = await tf.begin_sign_in(conn, member)
+            if not form.text("code"):
+                return _code_form(request, challenge, target)
+            return await _finish_with_code(request, conn, challenge, form.text("code"), target)
         session = await sessions.create_session(conn, member)
+    raise _signed_in_redirect(request, session.token, target)
+
+
+def _code_form(
+    request: web.Request, challenge: str, target: str, error: str | None = None, status: int = 200
+) -> web.Response:
+    context = {"challenge": challenge, "next": target, "error": error}
+    response = render(request, LOGIN_CODE, context, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def login_code(request: web.Request) -> web.Response:
+    """The second step of signing in to an account with two-factor on."""
+    form = await forms.read(request)
+    target = auth.safe_next(form.text("next"))
+    async with request.app[pool_key].acquire() as conn:
+        return await _finish_with_code(
+            request, conn, form.text("challenge"), form.text("code"), target
+        )
+
+
+async def _finish_with_code(
+    request: web.Request, conn: Conn, challenge: str, code: str, target: str
+) -> web.Response:
+    """Spend one try of the challenge (and of the member's limit on codes), then sign in if the
+    code is right; else the code form again, or the password form once the challenge is over."""
+    member_id = await tf.spend_try(conn, challenge)
+    if member_id is None:
+        return _form(
+            request,
+            LOGIN,
+            target=target,
+            error="That sign-in took too long or had too many wrong codes. Please sign in again.",
+            status=400,
+        )
+    try:
+        await limits.spend(
+            conn, request.app[settings_key], limits.SIGN_IN_CODES_PER_MEMBER, f"m:{member_id}"
+        )
+    except limits.Limited as exc:
+        error = f"Too many codes tried. Please wait {_minutes(exc.retry_after)} and try again."
+        response = _code_form(request, challenge, target, error, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    member = await tf.finish_sign_in(conn, challenge, member_id, code)
+    if member is None:
+        error = (
+            "That code isn't right, or was used already. Type the code your app shows now, or"
+            " one of your two-factor recovery codes."
+        )
+        return _code_form(request, challenge, target, error, 400)
+    session = await sessions.create_session(conn, member)
     raise _signed_in_redirect(request, session.token, target)
 
 
@@ -216,6 +276,8 @@ async def recover(request: web.Request) -> web.Response:
                 " Please check both and try again.",
                 400,
             )
+        if await tf.enabled(conn, member.id):  # a recovered password is still one factor
+            return _code_form(request, await tf.begin_sign_in(conn, member), "/account")
         session = await sessions.create_session(conn, member)
     raise _signed_in_redirect(request, session.token, "/account")
 
@@ -240,6 +302,7 @@ def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_post("/register", register)
     r.add_get("/login", login_page, name="login")
     r.add_post("/login", login)
+    r.add_post("/login/code", login_code, name="login_code")
     r.add_post("/logout", logout, name="logout")
     r.add_get("/welcome", welcome, name="welcome")
     r.add_get("/recover", recover_page, name="recover")

@@ -14,7 +14,7 @@ from aiohttp import web
 from forum.groups import admin
 from forum.groups.settings import CHOICES, DEFAULTS, NUMBERS, SLUG_RULE, TAGS, GroupSettings
 from forum.moderation import queue, reveal
-from forum.storage import audit, group_health, groups, posts
+from forum.storage import audit, group_health, groups, posts, reveal_requests
 from forum.web import forms
 from forum.web.handlers._lookups import admin_and_group, group_or_404, require_admin
 from forum.web.keys import pool_key
@@ -172,15 +172,17 @@ async def remove_moderator(request: web.Request) -> web.Response:
 
 
 async def reveal_author(request: web.Request) -> web.Response:
-    """Unmask one anonymous post's author, with a reason; then show the audit entry."""
+    """Ask to unmask one anonymous post's author, with a reason and a fresh two-factor code:
+    the name at once for a forum's only admin, else the request waiting for a second admin."""
     actor = require_admin(request)
     post_id = forms.int_param(request, "id")
-    reason = (await forms.read(request)).text("reason")
+    form = await forms.read(request)
+    reason = form.text("reason")
     async with request.app[pool_key].acquire() as conn:
         if await posts.get_post_group(conn, post_id) is None:
             raise web.HTTPNotFound()
         try:
-            entry_id = await reveal.reveal_author(conn, actor, post_id, reason)
+            asked = await reveal.request_reveal(conn, actor, post_id, reason, form.text("code"))
         except queue.ActionRefused as exc:
             return render(
                 request,
@@ -188,16 +190,57 @@ async def reveal_author(request: web.Request) -> web.Response:
                 {"error": str(exc), "post_id": post_id, "reason": reason},
                 status=400,
             )
-    raise web.HTTPSeeOther(request.app.router["admin_reveal"].url_for(id=str(entry_id)))
+    if asked.reveal_id is not None:
+        raise web.HTTPSeeOther(request.app.router["admin_reveal"].url_for(id=str(asked.reveal_id)))
+    where = request.app.router["admin_reveal_request"].url_for(id=str(asked.request_id))
+    raise web.HTTPSeeOther(where)
 
 
 async def reveal_page(request: web.Request) -> web.Response:
-    require_admin(request)
+    """The name, for the admin who asked for the reveal only; 404 for everyone else."""
+    actor = require_admin(request)
     async with request.app[pool_key].acquire() as conn:
-        found = await audit.get_reveal(conn, forms.int_param(request, "id"))
+        found = await audit.get_reveal(conn, forms.int_param(request, "id"), actor.id)
     if found is None:
         raise web.HTTPNotFound()
-    return render(request, "admin/reveal.html", {"reveal": found})
+    response = render(request, "admin/reveal.html", {"reveal": found})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _reveal_request_page(
+    request: web.Request, *, error: str | None = None, status: int = 200
+) -> web.Response:
+    actor = require_admin(request)
+    async with request.app[pool_key].acquire() as conn:
+        found = await reveal_requests.get(conn, forms.int_param(request, "id"))
+    if found is None:
+        raise web.HTTPNotFound()
+    context = {"request_": found, "mine": found.requested_by == actor.id, "error": error}
+    return render(request, "admin/reveal_request.html", context, status=status)
+
+
+async def reveal_request_page(request: web.Request) -> web.Response:
+    return await _reveal_request_page(request)
+
+
+async def decide_reveal(request: web.Request) -> web.Response:
+    """A second admin's answer to a reveal request: confirm (with a fresh code) or decline."""
+    actor = require_admin(request)
+    form = await forms.read(request)
+    request_id = forms.int_param(request, "id")
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            await reveal.decide(
+                conn,
+                actor,
+                request_id,
+                confirm=form.text("decision") == "confirm",
+                code=form.text("code"),
+            )
+        except queue.ActionRefused as exc:
+            return await _reveal_request_page(request, error=str(exc), status=400)
+    raise web.HTTPSeeOther(request.app.router["admin_reveal_request"].url_for(id=str(request_id)))
 
 
 def _back(request: web.Request, group: groups.Group) -> web.HTTPSeeOther:
@@ -219,3 +262,5 @@ def setup_routes(r: web.UrlDispatcher) -> None:
     )
     r.add_post("/admin/posts/{id}/reveal", reveal_author, name="admin_reveal_author")
     r.add_get("/admin/reveals/{id}", reveal_page, name="admin_reveal")
+    r.add_get("/admin/reveal-requests/{id}", reveal_request_page, name="admin_reveal_request")
+    r.add_post("/admin/reveal-requests/{id}", decide_reveal)

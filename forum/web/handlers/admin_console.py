@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from forum.storage import audit, group_health, member_list, sanctions
+from forum.storage import audit, group_health, member_list, reveal_requests, sanctions
 from forum.web import forms
 from forum.web.handlers._lookups import group_or_404, require_admin
 from forum.web.keys import pool_key
@@ -36,7 +36,9 @@ async def index(request: web.Request) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         summaries = await group_health.list_group_summaries(conn)
         awaiting = await sanctions.list_awaiting(conn)
-    return render(request, "admin/index.html", {"groups": summaries, "awaiting": awaiting})
+        asked = await reveal_requests.list_open(conn)
+    context = {"groups": summaries, "awaiting": awaiting, "reveal_requests": asked}
+    return render(request, "admin/index.html", context)
 
 
 async def health_page(request: web.Request) -> web.Response:

