@@ -18,7 +18,7 @@ import asyncpg
 
 from forum.live import listening, webhooks
 from forum.moderation.crisis import escalation
-from forum.storage import own_data, rate_limits, sessions
+from forum.storage import own_data, rate_limits, sessions, two_factor
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,10 @@ async def removals(pool: asyncpg.Pool) -> None:
 
 
 async def housekeeping(pool: asyncpg.Pool) -> None:
-    """Delete expired sessions and old rate-limit windows, and free released pseudonyms."""
+    """Delete expired sessions, half-finished sign-ins and old rate-limit windows, and free
+    released pseudonyms."""
     async with pool.acquire() as conn:
         await sessions.delete_expired(conn)
+        await two_factor.delete_expired_challenges(conn)
         await rate_limits.delete_stale(conn, timedelta(days=1))
         await own_data.release_old_pseudonyms(conn)

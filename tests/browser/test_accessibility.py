@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypedDict
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, StorageState, expect
 
-from tests.browser.steps import PAGE_TIMEOUT_MS, fresh_page, join, sign_in, start_topic
+from tests.browser.steps import PAGE_TIMEOUT_MS, fresh_page, join, sign_in_new_staff, start_topic
 from tests.clients import PASSWORD
 from tests.processes import ForumCommand
 
@@ -73,6 +73,8 @@ PAGES: list[tuple[str, str]] = [
     ("/privacy", "visitor"),
     ("/rules", "visitor"),
     ("/admin/pages/rules", "admin"),
+    ("/account/two-factor", "admin"),
+    ("/admin/two-factor", "admin"),
 ]
 #: Pages checked in the dark theme too (colour contrast differs; the structure does not).
 DARK_TOO = {
@@ -117,7 +119,7 @@ def site(forum_cli: ForumCommand, chromium: Browser, forum_url: str) -> Site:
     forum_cli("create-admin", ADMIN, "--password-stdin", stdin=PASSWORD + "\n")
     forum_cli("create-admin", FRIEND, "--password-stdin", stdin=PASSWORD + "\n")
     with fresh_page(chromium, forum_url) as page:
-        sign_in(page, ADMIN)
+        sign_in_new_staff(page, ADMIN)
         join(page, "grief", "Grief and loss")
         start_topic(page, "Checking in", "A **quiet** evening, thinking of Dad.")
         page.get_by_label("Content warning (optional)").fill("parent's death")
@@ -153,7 +155,7 @@ def site(forum_cli: ForumCommand, chromium: Browser, forum_url: str) -> Site:
 def reply_as_friend(chromium: Browser, forum_url: str, topic: str) -> None:
     """A second member joins the group and replies, so the admin has someone else's post."""
     with fresh_page(chromium, forum_url) as page:
-        sign_in(page, FRIEND)
+        sign_in_new_staff(page, FRIEND)
         join(page, "grief", "Grief and loss")
         page.goto(topic)
         page.get_by_label("Your reply").fill("Thinking of you tonight.")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.steps import register, sign_in, start_topic
+from tests.browser.steps import register, set_up_two_factor, sign_in_new_staff, start_topic
 from tests.clients import PASSWORD
 from tests.processes import ForumCommand
 
@@ -28,7 +28,7 @@ def test_an_admin_starts_an_approval_group_and_a_member_applies_is_approved_and_
     register(member, "new_leaf")
 
     admin = open_page()
-    sign_in(admin, "group_starter")
+    sign_in_new_staff(admin, "group_starter")
     admin.get_by_role("navigation", name="Your account").get_by_role("link", name="Admin").click()
     admin.get_by_role("navigation", name="Admin").get_by_role("link", name="Groups").click()
     form = admin.get_by_role("region", name="Create a group")
@@ -71,6 +71,8 @@ def test_an_admin_starts_an_approval_group_and_a_member_applies_is_approved_and_
     assert response is not None
     assert response.status == 404  # members only, not yet a member
 
+    moderator.goto("/mod")  # a moderator of a group with anonymous posting: two-factor first
+    set_up_two_factor(moderator)
     moderator.goto("/mod")
     requests = moderator.get_by_role("region", name="Requests to join")
     expect(requests).to_contain_text("new_leaf")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.steps import join, register, sign_in, start_topic
+from tests.browser.steps import join, register, sign_in_new_staff, start_topic
 from tests.clients import PASSWORD
 from tests.processes import ForumCommand
 
@@ -36,7 +36,7 @@ def test_a_moderator_clears_a_queue_that_fills_while_they_watch(
     register(moderator, "night_owl")
 
     admin = open_page()
-    sign_in(admin, "site_admin")
+    sign_in_new_staff(admin, "site_admin")
     admin.goto("/admin/groups/sharing")
     admin.get_by_label("Appoint a moderator (their pseudonym)").fill("night_owl")
     admin.get_by_role("button", name="Appoint").click()
