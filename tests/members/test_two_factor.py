@@ -40,7 +40,7 @@ async def _password_step(client: ForumClient, member: Member) -> str:
     resp = await client.post_form("/login", {"pseudonym": member.pseudonym, "password": PASSWORD})
     assert resp.status == 200
     assert "session" not in resp.cookies
-    return CHALLENGE.findall(await resp.text())[0]
+    return str(CHALLENGE.findall(await resp.text())[0])
 
 
 async def _code_step(client: ForumClient, challenge: str, code: str) -> int:
