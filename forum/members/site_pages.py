@@ -1,7 +1,7 @@
 """The privacy notice and the site rules (issue 19): an admin's text, or until one is written
 the default in `texts/`, as Markdown rendered and sanitised like posts. The rules' version
 counts the admin's saves (the default is version 0), so a member's acceptance names what they
-accepted."""
+accepted; when it grows, members accept the new text at their next page (web/auth.py)."""
 
 from __future__ import annotations
 
@@ -60,10 +60,22 @@ async def save(conn: Conn, admin: Member, slug: str, source: str) -> Shown:
         raise PageError(str(exc)) from None
     async with conn.transaction():
         page = await site_pages.save(conn, slug, source, html, admin.id)
+        if slug == "rules":  # whoever wrote them has accepted them
+            await site_pages.record_rules(conn, admin.id, page.version)
         await audit.record(
             conn, actor_id=admin.id, action=f"edit-{slug}", reason=f"version {page.version}"
         )
     return Shown(slug, TITLES[slug], page.body_source, page.body_html, page.version, False)
+
+
+async def accept_rules(conn: Conn, member: Member, version: int) -> bool:
+    """The member accepts the rules as they read them; False when they changed again meanwhile
+    (the member is then shown the newer text to accept)."""
+    current = await get(conn, "rules")
+    if version != current.version:
+        return False
+    await site_pages.record_rules(conn, member.id, version)
+    return True
 
 
 async def set_minimum_age(conn: Conn, admin: Member, age: int) -> None:

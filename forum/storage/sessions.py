@@ -44,16 +44,26 @@ async def create_session(conn: Conn, member: Member) -> Session:
 async def get_session_member(conn: Conn, token: str) -> Member | None:
     """The signed-in member for `token`, sliding the expiry forward now and then."""
     found = await get_signed_in(conn, token)
-    return found[0] if found else None
+    return found.member if found else None
 
 
-async def get_signed_in(conn: Conn, token: str) -> tuple[Member, bool] | None:
-    """The member for `token`, and whether the forum's policy asks them for two-factor sign-in
-    that they have not set up yet (storage/two_factor.py): one statement per request."""
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    member: Member
+    #: The forum's policy asks them for two-factor sign-in, not set up yet (storage/two_factor.py).
+    two_factor_due: bool
+    #: The site rules changed since they accepted them (migrations/0021_site_pages.sql): the
+    #: default text is version 0, which every member has by joining.
+    rules_due: bool
+
+
+async def get_signed_in(conn: Conn, token: str) -> SignedIn | None:
+    """The member for `token` and what they still owe the forum: one statement per request."""
     row = await conn.fetchrow(
         f"""
         WITH found AS (
-            SELECT s.token_hash, s.last_seen_at, m.id, m.pseudonym, m.is_admin, m.created_at
+            SELECT s.token_hash, s.last_seen_at, m.id, m.pseudonym, m.is_admin, m.created_at,
+                m.rules_version
             FROM sessions s JOIN members m ON m.id = s.member_id
             WHERE s.token_hash = $1 AND s.expires_at > now() AND m.deleted_at IS NULL
         ), touched AS (
@@ -63,7 +73,9 @@ async def get_signed_in(conn: Conn, token: str) -> tuple[Member, bool] | None:
         SELECT id, pseudonym, is_admin, created_at,
             NOT EXISTS (
                 SELECT 1 FROM two_factor t WHERE t.member_id = found.id AND t.confirmed_at IS NOT NULL
-            ) AND {_REQUIRED.replace("$1", "found.id")} AS two_factor_due
+            ) AND {_REQUIRED.replace("$1", "found.id")} AS two_factor_due,
+            coalesce(rules_version, 0)
+                < coalesce((SELECT version FROM site_pages WHERE slug = 'rules'), 0) AS rules_due
         FROM found
         """,
         _hash(token),
@@ -72,8 +84,8 @@ async def get_signed_in(conn: Conn, token: str) -> tuple[Member, bool] | None:
     )
     if row is None:
         return None
-    due = bool(row["two_factor_due"])
-    return Member(row["id"], row["pseudonym"], row["is_admin"], row["created_at"]), due
+    member = Member(row["id"], row["pseudonym"], row["is_admin"], row["created_at"])
+    return SignedIn(member, bool(row["two_factor_due"]), bool(row["rules_due"]))
 
 
 async def delete_session(conn: Conn, token: str) -> None:

@@ -65,3 +65,10 @@ async def record_joining(conn: Conn, member_id: int, rules_version: int) -> None
         member_id,
         rules_version,
     )
+
+
+async def record_rules(conn: Conn, member_id: int, rules_version: int) -> None:
+    """The member accepted this version of the rules (again, after a change)."""
+    await conn.execute(
+        "UPDATE members SET rules_version = $2 WHERE id = $1", member_id, rules_version
+    )

@@ -2,8 +2,8 @@
 the background jobs.
 
 Middleware order matters: error pages wrap everything (so even a CSRF refusal is a page), the
-member is resolved before the CSRF check (the token is bound to a valid session), staff who
-still owe two-factor set-up are kept to its page after both, and security
+member is resolved before the CSRF check (the token is bound to a valid session), what a member
+still owes (staff's two-factor set-up, accepting changed rules) is asked after both, and security
 headers are added in on_response_prepare so error pages and static files get them too.
 """
 
@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> web.Application:
             security.body_limit,
             auth.load_member,
             security.csrf,
-            auth.two_factor_gate,
+            auth.owed_gate,
         ],
         client_max_size=MAX_REQUEST_BYTES,
     )

@@ -75,6 +75,7 @@ PAGES: list[tuple[str, str]] = [
     ("/admin/pages/rules", "admin"),
     ("/account/two-factor", "admin"),
     ("/admin/two-factor", "admin"),
+    ("/rules/accept", "admin"),
 ]
 #: Pages checked in the dark theme too (colour contrast differs; the structure does not).
 DARK_TOO = {

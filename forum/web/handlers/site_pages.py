@@ -6,7 +6,7 @@ from aiohttp import web
 
 from forum.members import site_pages
 from forum.storage import site_pages as site_policy
-from forum.web import forms
+from forum.web import auth, forms
 from forum.web.handlers._lookups import require_admin
 from forum.web.keys import pool_key
 from forum.web.pages import render
@@ -71,8 +71,39 @@ async def save_page(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(url)
 
 
+async def _accept_page(
+    request: web.Request, *, changed_again: bool = False, status: int = 200
+) -> web.Response:
+    auth.require_member(request)
+    async with request.app[pool_key].acquire() as conn:
+        page = await site_pages.get(conn, "rules")
+    context = {
+        "page": page,
+        "next": auth.safe_next(request.query.get("next")),
+        "changed_again": changed_again,
+    }
+    return render(request, "site/accept_rules.html", context, status=status)
+
+
+async def accept_page(request: web.Request) -> web.Response:
+    """The changed rules, to accept before the next page (or leave: the account is one link)."""
+    return await _accept_page(request)
+
+
+async def accept(request: web.Request) -> web.Response:
+    member = auth.require_member(request)
+    form = await forms.read(request)
+    async with request.app[pool_key].acquire() as conn:
+        accepted = await site_pages.accept_rules(conn, member, form.int("version"))
+    if not accepted:
+        return await _accept_page(request, changed_again=True, status=409)
+    raise web.HTTPSeeOther(auth.safe_next(request.query.get("next")))
+
+
 def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/privacy", privacy_page, name="privacy")
     r.add_get("/rules", rules_page, name="rules")
+    r.add_get("/rules/accept", accept_page, name="accept_rules")
+    r.add_post("/rules/accept", accept)
     r.add_get("/admin/pages/{slug}", editor_page, name="admin_site_page")
     r.add_post("/admin/pages/{slug}", save_page)
