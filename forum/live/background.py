@@ -18,7 +18,7 @@ import asyncpg
 
 from forum.live import listening, webhooks
 from forum.moderation.crisis import escalation
-from forum.storage import own_data, rate_limits, sessions, two_factor
+from forum.storage import own_data, password_resets, rate_limits, sessions, two_factor
 
 log = logging.getLogger(__name__)
 
@@ -70,5 +70,6 @@ async def housekeeping(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         await sessions.delete_expired(conn)
         await two_factor.delete_expired_challenges(conn)
+        await password_resets.delete_old(conn, timedelta(days=7))
         await rate_limits.delete_stale(conn, timedelta(days=1))
         await own_data.release_old_pseudonyms(conn)

@@ -133,6 +133,20 @@ async def check(conn: Conn, member_id: int, code: str, *, now: float | None = No
     return True
 
 
+async def require_fresh_code(conn: Conn, member: Member, code: str, doing: str) -> None:
+    """Staff's confirmation of a grave action (`doing`, e.g. "Revealing an author") with a code
+    from their app now; TwoFactorError without two-factor on, or with a wrong or used code."""
+    if not await enabled(conn, member.id):
+        raise TwoFactorError(
+            f"{doing} needs two-factor sign-in. Set it up from your account page first."
+        )
+    if not await check(conn, member.id, code[:64]):
+        raise TwoFactorError(
+            "That two-factor code isn't right, or was used already. Type the code your app"
+            " shows now."
+        )
+
+
 async def turn_off(conn: Conn, member: Member, password: str, code: str) -> None:
     """Turn two-factor off after the password and a code; refused to staff who must keep it."""
     if await store.is_required(conn, member.id):

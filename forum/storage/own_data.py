@@ -92,6 +92,7 @@ async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> N
     await conn.execute("DELETE FROM recovery_codes WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM two_factor WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM sign_in_challenges WHERE member_id = $1", member_id)
+    await conn.execute("DELETE FROM password_resets WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM drafts WHERE author_id = $1", member_id)
     await conn.execute("DELETE FROM reader_preferences WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM group_members WHERE member_id = $1", member_id)

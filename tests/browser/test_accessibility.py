@@ -76,6 +76,7 @@ PAGES: list[tuple[str, str]] = [
     ("/account/two-factor", "admin"),
     ("/admin/two-factor", "admin"),
     ("/rules/accept", "admin"),
+    ("{reset}", "admin"),
 ]
 #: Pages checked in the dark theme too (colour contrast differs; the structure does not).
 DARK_TOO = {
@@ -141,6 +142,9 @@ def site(forum_cli: ForumCommand, chromium: Browser, forum_url: str) -> Site:
         page.get_by_role("button", name="Continue to preview").click()
         expect(page.get_by_role("note")).to_be_visible()
         draft = page.url.split("#")[0].removeprefix(forum_url)
+        page.goto(f"/admin/members?q={FRIEND}")
+        reset = page.get_by_role("link", name=f"Reset link for {FRIEND}").get_attribute("href")
+        assert reset is not None
         return {
             "state": page.context.storage_state(),
             "paths": {
@@ -149,6 +153,7 @@ def site(forum_cli: ForumCommand, chromium: Browser, forum_url: str) -> Site:
                 "mod_item": mod_item,
                 "report": report,
                 "pseudonym": ADMIN,
+                "reset": reset,
             },
         }
 

@@ -31,6 +31,7 @@ from forum.web.handlers import (
     preferences,
     profiles,
     reports,
+    resets,
     safety,
     search,
     site_pages,
@@ -61,6 +62,7 @@ AREAS = (
     inbox,
     check_ins,
     own_posts,
+    resets,
     admin,
 )
 

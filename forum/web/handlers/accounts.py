@@ -6,7 +6,7 @@ import functools
 
 from aiohttp import web
 
-from forum.members import accounts, limits, recovery, site_pages
+from forum.members import accounts, limits, recovery, resets, site_pages
 from forum.members import two_factor as tf
 from forum.storage import sessions
 from forum.storage import site_pages as site_policy
@@ -282,6 +282,50 @@ async def recover(request: web.Request) -> web.Response:
     raise _signed_in_redirect(request, session.token, "/account")
 
 
+RESET = "accounts/reset.html"
+
+
+def _reset_form(
+    request: web.Request, token: str, pseudonym: str, error: str | None = None, status: int = 200
+) -> web.Response:
+    context = {"token": token, "pseudonym": pseudonym, "error": error}
+    response = render(request, RESET, context, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def reset_page(request: web.Request) -> web.Response:
+    """An admin's one-time link (`/reset?token=...`: a query string, which the access log
+    leaves out): a new password for the member it names; 404 once used or out of time."""
+    token = request.query.get("token", "")[:100]
+    async with request.app[pool_key].acquire() as conn:
+        member = await resets.member_for(conn, token)
+    if member is None:
+        raise web.HTTPNotFound()
+    return _reset_form(request, token, member.pseudonym)
+
+
+async def reset(request: web.Request) -> web.Response:
+    form = await forms.read(request)
+    token = form.text("token")[:100]
+    async with request.app[pool_key].acquire() as conn:
+        owner = await resets.member_for(conn, token)
+        if owner is None:
+            raise web.HTTPNotFound()
+        try:
+            member = await resets.reset(
+                conn, token, form.text("new_password"), form.text("new_password_confirm")
+            )
+        except accounts.AccountError as exc:
+            return _reset_form(request, token, owner.pseudonym, str(exc), 400)
+        if member is None:
+            raise web.HTTPNotFound()
+        if await tf.enabled(conn, member.id):  # a reset password is still one factor
+            return _code_form(request, await tf.begin_sign_in(conn, member), "/account")
+        session = await sessions.create_session(conn, member)
+    raise _signed_in_redirect(request, session.token, "/account")
+
+
 async def logout(request: web.Request) -> web.Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -307,3 +351,5 @@ def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/welcome", welcome, name="welcome")
     r.add_get("/recover", recover_page, name="recover")
     r.add_post("/recover", recover)
+    r.add_get("/reset", reset_page, name="reset")
+    r.add_post("/reset", reset)
