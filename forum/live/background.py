@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from forum.live import listening, webhooks
+from forum.members import retention
 from forum.moderation.crisis import escalation
-from forum.storage import own_data, password_resets, rate_limits, sessions, two_factor
+from forum.storage import own_data, password_resets, two_factor
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +65,19 @@ async def removals(pool: asyncpg.Pool) -> None:
         await own_data.apply_due_removals(conn)
 
 
+#: The advisory lock one process at a time holds while it applies the retention policy.
+RETENTION_LOCK = 0x464F52554D5254  # "FORUMRT"
+
+
 async def housekeeping(pool: asyncpg.Pool) -> None:
-    """Delete expired sessions, half-finished sign-ins and old rate-limit windows, and free
-    released pseudonyms."""
+    """Apply the retention policy (one process at a time: the others skip the round), delete
+    half-finished sign-ins and old reset links, and free released pseudonyms."""
     async with pool.acquire() as conn:
-        await sessions.delete_expired(conn)
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RETENTION_LOCK):
+            try:
+                await retention.enforce(conn)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", RETENTION_LOCK)
         await two_factor.delete_expired_challenges(conn)
         await password_resets.delete_old(conn, timedelta(days=7))
-        await rate_limits.delete_stale(conn, timedelta(days=1))
         await own_data.release_old_pseudonyms(conn)

@@ -110,7 +110,8 @@ async def save_draft(
     joined to its group and topic as `get_own_draft` reads them."""
     row = await conn.fetchrow(
         "WITH d AS (UPDATE drafts SET title = $4, body = $5, anonymous = $6,"
-        " content_warning = $7, version = version + 1, updated_at = now()"
+        " content_warning = $7, version = version + 1, updated_at = now(),"
+        " retention_notice_at = NULL"
         " WHERE id = $1 AND author_id = $2 AND version = $3 RETURNING *)"
         + _COLUMNS
         + " FROM d"

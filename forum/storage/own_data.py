@@ -1,4 +1,5 @@
-"""A member's own data: everything they wrote, to download, and deleting their account.
+"""A member's own data: everything they wrote and everything kept about them, to download, and
+deleting their account.
 
 The export is the one place where anonymous posts and per-group names appear next to the member's
 pseudonym, and it is only ever built for the member themselves.
@@ -15,6 +16,81 @@ from forum.storage.db import Conn
 RELEASE_AFTER_DAYS = 30
 TOMBSTONE_PREFIX = "deleted-"
 REMOVED_TITLE = "Topic removed by its author"
+
+
+#: What else is kept about the member besides what they wrote: (key in the export, a query of
+#: the member's id). Never a token, a hash, a key, or another member's name. Sanctions waiting
+#: for an admin, or withdrawn by one, on a staff author's anonymous post were never told to the
+#: member and are left out (forum/moderation/sanctions.py); everything they were told is in
+#: their notifications.
+_KEPT: tuple[tuple[str, str], ...] = (
+    (
+        "sessions",
+        "SELECT created_at, last_seen_at, expires_at FROM sessions WHERE member_id = $1"
+        " ORDER BY created_at",
+    ),
+    (
+        "recovery_codes",
+        "SELECT purpose, created_at, used_at FROM recovery_codes WHERE member_id = $1 ORDER BY id",
+    ),
+    ("two_factor", "SELECT created_at, confirmed_at FROM two_factor WHERE member_id = $1"),
+    (
+        "password_reset_links",
+        "SELECT created_at, expires_at, used_at FROM password_resets WHERE member_id = $1"
+        " ORDER BY created_at",
+    ),
+    (
+        "notifications",
+        "SELECT kind, post_id, message, created_at, read_at FROM notifications"
+        " WHERE member_id = $1 ORDER BY id",
+    ),
+    (
+        "inbox",
+        "SELECT post_id, reason, created_at, read_at FROM inbox_items WHERE member_id = $1"
+        " ORDER BY id",
+    ),
+    (
+        "followed_topics",
+        "SELECT topic_id, state, updated_at FROM topic_follows WHERE member_id = $1"
+        " ORDER BY topic_id",
+    ),
+    (
+        "responses",
+        "SELECT post_id, kind, created_at FROM post_responses WHERE member_id = $1"
+        " ORDER BY created_at",
+    ),
+    ("muted_members", "SELECT created_at FROM member_mutes WHERE member_id = $1 ORDER BY 1"),
+    (
+        "reports_made",
+        "SELECT post_id, reason, details, created_at FROM reports WHERE reporter_id = $1"
+        " ORDER BY id",
+    ),
+    (
+        "sanctions",
+        "SELECT s.kind, g.slug AS group, s.reason, s.created_at, s.ends_at, s.lifted_at"
+        " FROM sanctions s LEFT JOIN groups g ON g.id = s.group_id"
+        " WHERE s.member_id = $1 AND NOT s.awaiting_admin AND NOT (s.identity <> 'member'"
+        "   AND s.lifted_by IN (SELECT id FROM members WHERE is_admin)) ORDER BY s.id",
+    ),
+    (
+        "moderator_of",
+        "SELECT g.slug AS group, gm.appointed_at FROM group_moderators gm"
+        " JOIN groups g ON g.id = gm.group_id WHERE gm.member_id = $1 ORDER BY g.slug",
+    ),
+    (
+        "anonymous_labels",
+        "SELECT topic_id, label FROM topic_anon_labels WHERE member_id = $1 ORDER BY topic_id",
+    ),
+    (
+        "site_rules",
+        "SELECT rules_version AS accepted_version, age_confirmed_at FROM members WHERE id = $1",
+    ),
+)
+
+
+async def export_kept(conn: Conn, member_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The records of `_KEPT`, each a list of rows."""
+    return {key: [_jsonable(r) for r in await conn.fetch(sql, member_id)] for key, sql in _KEPT}
 
 
 def _jsonable(row: Any) -> dict[str, Any]:
@@ -76,6 +152,7 @@ async def export(conn: Conn, member_id: int) -> dict[str, Any]:
         "check_ins": [_jsonable(r) for r in check_ins],
         "drafts": [_jsonable(r) for r in drafts],
         "reading_preferences": _jsonable(reading) if reading else None,
+        **await export_kept(conn, member_id),
     }
 
 

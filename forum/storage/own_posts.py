@@ -107,7 +107,7 @@ async def apply_edit(
 async def delete_own_post(conn: Conn, post_id: int, author_id: int) -> bool:
     """Take down one's own published post; its place in the thread stays as a placeholder."""
     status = await conn.execute(
-        "UPDATE posts SET state = 'deleted' WHERE id = $1 AND author_id = $2"
+        "UPDATE posts SET state = 'deleted', deleted_at = now() WHERE id = $1 AND author_id = $2"
         " AND state = 'published'",
         post_id,
         author_id,

@@ -57,9 +57,3 @@ async def refund(conn: Conn, bucket: str, key: bytes) -> None:
 
 async def clear(conn: Conn, bucket: str, key: bytes) -> None:
     await conn.execute("DELETE FROM rate_limits WHERE bucket = $1 AND key = $2", bucket, key)
-
-
-async def delete_stale(conn: Conn, older_than: timedelta) -> None:
-    await conn.execute(
-        "DELETE FROM rate_limits WHERE window_start < now() - $1::interval", older_than
-    )

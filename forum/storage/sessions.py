@@ -109,8 +109,3 @@ async def delete_member_sessions(conn: Conn, member_id: int) -> int:
     """Sign the member out everywhere (their password was reset); how many were ended."""
     status = await conn.execute("DELETE FROM sessions WHERE member_id = $1", member_id)
     return int(status.split()[-1])
-
-
-async def delete_expired(conn: Conn) -> int:
-    status = await conn.execute("DELETE FROM sessions WHERE expires_at <= now()")
-    return int(status.split()[-1])

@@ -77,6 +77,7 @@ PAGES: list[tuple[str, str]] = [
     ("/admin/two-factor", "admin"),
     ("/rules/accept", "admin"),
     ("{reset}", "admin"),
+    ("/admin/retention", "admin"),
 ]
 #: Pages checked in the dark theme too (colour contrast differs; the structure does not).
 DARK_TOO = {

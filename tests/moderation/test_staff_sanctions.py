@@ -66,6 +66,7 @@ def _record(page: str) -> str:
     section = re.sub(r"/mod/items/\d+/sanctions/\d+", "/mod/items/N/sanctions/N", section)
     section = re.sub(r'(id|for)="(ends|lift-reason)-\d+"', r'\1="\2-N"', section)
     section = re.sub(r'datetime="[^"]+"', "", section)
+    section = re.sub(r"\d{4} \d\d:\d\d UTC", "TIME UTC", section)  # a minute may turn between
     section = re.sub(r'name="csrf_token" value="[^"]+"', "", section)
     return re.sub(r"Anonymous \d+", "Anonymous N", section)
 

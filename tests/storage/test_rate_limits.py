@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from forum.storage import rate_limits
+from forum.storage import rate_limits, retention
 
 WINDOW = timedelta(minutes=15)
 KEY = b"\x01" * 32
@@ -109,10 +109,10 @@ async def test_clear_forgets_the_count(db: asyncpg.Connection) -> None:
     assert (await rate_limits.peek(db, "login", OTHER_KEY, WINDOW)).hits == 1
 
 
-async def test_delete_stale_removes_only_old_windows(db: asyncpg.Connection) -> None:
+async def test_retention_removes_only_old_windows(db: asyncpg.Connection) -> None:
     await rate_limits.hit(db, "login", KEY, WINDOW)
     await rate_limits.hit(db, "login", OTHER_KEY, WINDOW)
     await age_window(db, timedelta(days=2), key=KEY)
-    await rate_limits.delete_stale(db, timedelta(days=1))
+    await retention.delete_rate_limits(db, datetime.now(UTC), timedelta(days=1), 500)
     keys = [r["key"] for r in await db.fetch("SELECT key FROM rate_limits")]
     assert keys == [OTHER_KEY]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
-from forum.storage import sessions
+from forum.storage import retention, sessions
 from forum.storage.members import Member
 from forum.storage.sessions import Session
 from tests.factories import MakeMember
@@ -142,7 +142,7 @@ async def test_deleting_an_unknown_session_is_harmless(
     assert await sessions.get_session_member(db, session.token) == member
 
 
-async def test_delete_expired_removes_only_expired_sessions(
+async def test_retention_removes_only_expired_sessions(
     db: asyncpg.Connection, make_member: MakeMember
 ) -> None:
     old = await sessions.create_session(db, await make_member("stale"))
@@ -152,12 +152,12 @@ async def test_delete_expired_removes_only_expired_sessions(
         " WHERE token_hash = sha256($1::text::bytea)",
         old.token,
     )
-    assert await sessions.delete_expired(db) == 1
+    assert await retention.delete_sessions(db, datetime.now(UTC), timedelta(days=30), 500) == 1
     assert await sessions.get_session_member(db, live.token) is not None
     assert await db.fetchval("SELECT count(*) FROM sessions") == 1
 
 
 @pytest.mark.usefixtures("session")
-async def test_delete_expired_with_nothing_expired_removes_nothing(db: asyncpg.Connection) -> None:
-    assert await sessions.delete_expired(db) == 0
+async def test_retention_with_nothing_expired_removes_nothing(db: asyncpg.Connection) -> None:
+    assert await retention.delete_sessions(db, datetime.now(UTC), timedelta(days=30), 500) == 0
     assert await db.fetchval("SELECT count(*) FROM sessions") == 1

@@ -1,10 +1,11 @@
-"""`/privacy` and `/rules` for everyone, and the admin's editor for both (issue 19)."""
+"""`/privacy` and `/rules` for everyone (the notice with the retention policy in force), the
+admin's editor for both, and the retention settings (issue 19)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from forum.members import site_pages
+from forum.members import retention, site_pages
 from forum.storage import site_pages as site_policy
 from forum.web import auth, forms
 from forum.web.handlers._lookups import require_admin
@@ -22,7 +23,8 @@ def _slug(request: web.Request) -> str:
 async def _public(request: web.Request, slug: str) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         page = await site_pages.get(conn, slug)
-    return render(request, "site/page.html", {"page": page})
+        kept = retention.describe(await retention.get(conn)) if slug == "privacy" else None
+    return render(request, "site/page.html", {"page": page, "kept": kept})
 
 
 async def privacy_page(request: web.Request) -> web.Response:
@@ -100,10 +102,56 @@ async def accept(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(auth.safe_next(request.query.get("next")))
 
 
+async def _retention_page(
+    request: web.Request,
+    *,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
+    require_admin(request)
+    async with request.app[pool_key].acquire() as conn:
+        policy = await retention.get(conn)
+    values = typed or {name: str(getattr(policy, name)) for name in retention.BOUNDS}
+    context = {
+        "values": values,
+        "bounds": retention.BOUNDS,
+        "labels": retention.LABELS,
+        "defaults": retention.defaults(),
+        "kept": retention.describe(policy),
+        "error": error,
+        "saved": request.query.get("saved") == "1",
+    }
+    return render(request, "admin/retention.html", context, status=status)
+
+
+async def retention_page(request: web.Request) -> web.Response:
+    return await _retention_page(request)
+
+
+async def save_retention(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    form = await forms.read(request)
+    typed = {name: form.text(name).strip()[:6] for name in retention.BOUNDS}
+    try:
+        values = {name: form.int(name) for name in retention.BOUNDS}
+    except forms.BadForm:
+        error = "Each period must be a whole number."
+        return await _retention_page(request, error=error, typed=typed, status=400)
+    async with request.app[pool_key].acquire() as conn:
+        try:
+            await retention.save(conn, admin, values)
+        except retention.RetentionError as exc:
+            return await _retention_page(request, error=str(exc), typed=typed, status=400)
+    raise web.HTTPSeeOther(request.app.router["admin_retention"].url_for().with_query(saved="1"))
+
+
 def setup_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/privacy", privacy_page, name="privacy")
     r.add_get("/rules", rules_page, name="rules")
     r.add_get("/rules/accept", accept_page, name="accept_rules")
     r.add_post("/rules/accept", accept)
+    r.add_get("/admin/retention", retention_page, name="admin_retention")
+    r.add_post("/admin/retention", save_retention)
     r.add_get("/admin/pages/{slug}", editor_page, name="admin_site_page")
     r.add_post("/admin/pages/{slug}", save_page)
