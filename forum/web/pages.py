@@ -83,3 +83,13 @@ def render(
     request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
 ) -> web.Response:
     return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+def render_secret(
+    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> web.Response:
+    """A page showing something to be seen once or by one person only (codes, keys, a reset
+    link, an unmasked name): never stored by the browser or anything in between."""
+    response = render(request, template, context, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -14,7 +14,7 @@ from forum.members import accounts, limits, recovery
 from forum.storage import own_data, recovery_codes, sessions
 from forum.web import auth, forms, security
 from forum.web.keys import pool_key, settings_key
-from forum.web.pages import render
+from forum.web.pages import render, render_secret
 
 
 async def _spend(request: web.Request, policy: limits.Policy, who: int) -> str | None:
@@ -131,9 +131,7 @@ async def new_recovery_codes(request: web.Request) -> web.Response:
             context = {"left": left, "codes": None, "error": str(exc)}
             return render(request, page, context, status=400)
         codes = await recovery.issue(conn, member)
-    response = render(request, page, {"left": len(codes), "codes": codes, "error": None})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_secret(request, page, {"left": len(codes), "codes": codes, "error": None})
 
 
 def setup_routes(r: web.UrlDispatcher) -> None:

@@ -14,7 +14,7 @@ from forum.storage.db import Conn
 from forum.storage.members import Member
 from forum.web import auth, forms, security
 from forum.web.keys import pool_key, settings_key
-from forum.web.pages import render
+from forum.web.pages import render, render_secret
 from forum.web.security import SESSION_COOKIE
 
 REGISTER = "accounts/register.html"
@@ -108,13 +108,11 @@ async def welcome(request: web.Request) -> web.Response:
     target = auth.safe_next(request.query.get("next"))
     async with request.app[pool_key].acquire() as conn:
         codes = await recovery.issue_first(conn, member)
-    response = render(
+    return render_secret(
         request,
         "accounts/welcome.html",
         {"pseudonym": member.pseudonym, "codes": codes, "next": target},
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 async def login_page(request: web.Request) -> web.Response:
@@ -151,9 +149,7 @@ def _code_form(
     request: web.Request, challenge: str, target: str, error: str | None = None, status: int = 200
 ) -> web.Response:
     context = {"challenge": challenge, "next": target, "error": error}
-    response = render(request, LOGIN_CODE, context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_secret(request, LOGIN_CODE, context, status=status)
 
 
 async def login_code(request: web.Request) -> web.Response:
@@ -289,9 +285,7 @@ def _reset_form(
     request: web.Request, token: str, pseudonym: str, error: str | None = None, status: int = 200
 ) -> web.Response:
     context = {"token": token, "pseudonym": pseudonym, "error": error}
-    response = render(request, RESET, context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_secret(request, RESET, context, status=status)
 
 
 async def reset_page(request: web.Request) -> web.Response:

@@ -18,7 +18,7 @@ from forum.storage import audit, group_health, groups, posts, reveal_requests
 from forum.web import forms
 from forum.web.handlers._lookups import admin_and_group, group_or_404, require_admin
 from forum.web.keys import pool_key
-from forum.web.pages import render
+from forum.web.pages import render, render_secret
 
 
 def _read_settings(form: forms.Form) -> tuple[dict[str, str], list[str]]:
@@ -203,9 +203,7 @@ async def reveal_page(request: web.Request) -> web.Response:
         found = await audit.get_reveal(conn, forms.int_param(request, "id"), actor.id)
     if found is None:
         raise web.HTTPNotFound()
-    response = render(request, "admin/reveal.html", {"reveal": found})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_secret(request, "admin/reveal.html", {"reveal": found})
 
 
 async def _reveal_request_page(

@@ -10,7 +10,7 @@ from forum.storage import members
 from forum.web import forms
 from forum.web.handlers._lookups import require_admin
 from forum.web.keys import pool_key
-from forum.web.pages import render
+from forum.web.pages import render_secret
 
 PAGE = "admin/reset_link.html"
 
@@ -29,9 +29,7 @@ async def _page(
     if member is None:
         raise web.HTTPNotFound()
     context = {"member": member, "link": link, "error": error, "note": note}
-    response = render(request, PAGE, context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_secret(request, PAGE, context, status=status)
 
 
 async def reset_page(request: web.Request) -> web.Response:

@@ -17,7 +17,7 @@ from forum.storage import two_factor as store
 from forum.web import auth, forms
 from forum.web.handlers._lookups import require_admin
 from forum.web.keys import pool_key, settings_key
-from forum.web.pages import render
+from forum.web.pages import render, render_secret
 
 PAGE = "account/two_factor.html"
 
@@ -43,9 +43,7 @@ async def _page(
         "note": note,
         "next": target,
     }
-    response = render(request, PAGE, context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_secret(request, PAGE, context, status=status)
 
 
 async def _limited(request: web.Request, member_id: int) -> str | None:
