@@ -71,20 +71,17 @@ async def member_for(conn: Conn, token: str) -> Member | None:
     return None if member_id is None else await members.get_member(conn, member_id)
 
 
-async def reset(conn: Conn, token: str, new: str, confirm: str) -> Member | None:
-    """Set the new password with the link (once): the member, signed out everywhere and told;
-    None when the link is used, expired or unknown. A weak or mistyped new password is refused
-    with accounts.AccountError before the link is spent."""
-    member = await member_for(conn, token)
-    if member is None:
-        return None
+async def reset(conn: Conn, token: str, member: Member, new: str, confirm: str) -> bool:
+    """Set `member`'s new password with their link (`member_for`), once: True, the member signed
+    out everywhere and told; False when the link was used or ran out meanwhile. A weak or
+    mistyped new password is refused with accounts.AccountError before the link is spent."""
     if new != confirm:
         raise accounts.AccountError("The two passwords are not the same. Please type them again.")
     accounts.check_password(new, member.pseudonym)
     password_hash = await passwords.hash_password(new)
     async with conn.transaction():
         if await password_resets.use(conn, token[:100]) != member.id:
-            return None
+            return False
         await members.save_password_hash(conn, member.id, password_hash)
         await sessions.delete_member_sessions(conn, member.id)
         await notifications.notify(
@@ -94,4 +91,4 @@ async def reset(conn: Conn, token: str, new: str, confirm: str) -> Member | None
             "Your password was set with an admin's reset link, and every other device was"
             " signed out. Make a new set of recovery codes from your account page.",
         )
-    return member
+    return True

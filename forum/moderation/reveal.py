@@ -60,7 +60,7 @@ async def request_reveal(conn: Conn, admin: Member, post_id: int, reason: str, c
     await _fresh_code(conn, admin, code)
     others = await members.other_admin_ids(conn, admin.id)
     if not others:
-        return Asked(reveal_id=await _reveal(conn, admin.id, post_id, reason))
+        return Asked(reveal_id=await _reveal(conn, admin.id, post_id, reason, found))
     group_id, group_name, _ = found
     async with conn.transaction():
         request_id = await reveal_requests.create(conn, post_id, admin.id, reason, CONFIRM_WITHIN)
@@ -85,12 +85,12 @@ async def request_reveal(conn: Conn, admin: Member, post_id: int, reason: str, c
     return Asked(request_id=request_id)
 
 
-async def _reveal(conn: Conn, admin_id: int, post_id: int, reason: str) -> int:
-    """Record the reveal (for `admin_id` to open) and tell the author; the audit entry."""
-    found = await posts.get_anonymous_post(conn, post_id)
-    if found is None:
-        raise ActionRefused("Only an anonymous post's author can be revealed.")
-    group_id, group_name, author_id = found
+async def _reveal(
+    conn: Conn, admin_id: int, post_id: int, reason: str, post: tuple[int, str, int]
+) -> int:
+    """Record the reveal (for `admin_id` to open) and tell the author; the audit entry.
+    `post` is the post's (group id, group name, author id), as `get_anonymous_post` reads it."""
+    group_id, group_name, author_id = post
     async with conn.transaction():
         entry_id = await audit.record(
             conn,
@@ -133,12 +133,14 @@ async def decide(conn: Conn, admin: Member, request_id: int, *, confirm: bool, c
                     " declined."
                 )
             await _fresh_code(conn, admin, code)
+        post = await posts.get_anonymous_post(conn, found.post_id)
         reveal_id = None
         if confirm and found.requested_by is not None:
-            reveal_id = await _reveal(conn, found.requested_by, found.post_id, found.reason)
+            if post is None:
+                raise ActionRefused("Only an anonymous post's author can be revealed.")
+            reveal_id = await _reveal(conn, found.requested_by, found.post_id, found.reason, post)
         outcome = "confirmed" if reveal_id is not None else "declined"
         await reveal_requests.decide(conn, request_id, admin.id, outcome, reveal_id)
-        post = await posts.get_post_group(conn, found.post_id)
         await audit.record(
             conn,
             actor_id=admin.id,

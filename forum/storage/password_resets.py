@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
+from forum.storage import tokens
 from forum.storage.db import Conn
-
-
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
 
 
 async def create(
@@ -22,7 +18,7 @@ async def create(
     await conn.execute(
         "INSERT INTO password_resets (token_hash, member_id, issued_by, expires_at)"
         " VALUES ($1, $2, $3, now() + $4::interval)",
-        _hash(token),
+        tokens.digest(token),
         member_id,
         admin_id,
         lifetime,
@@ -35,7 +31,7 @@ async def member_for(conn: Conn, token: str) -> int | None:
         "SELECT r.member_id FROM password_resets r JOIN members m ON m.id = r.member_id"
         " WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()"
         "   AND m.deleted_at IS NULL",
-        _hash(token),
+        tokens.digest(token),
     )
     return None if member_id is None else int(member_id)
 
@@ -45,7 +41,7 @@ async def use(conn: Conn, token: str) -> int | None:
     member_id = await conn.fetchval(
         "UPDATE password_resets SET used_at = now()"
         " WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING member_id",
-        _hash(token),
+        tokens.digest(token),
     )
     return None if member_id is None else int(member_id)
 

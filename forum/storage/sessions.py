@@ -6,14 +6,14 @@ at once, and expiry is a WHERE clause rather than trust in the cookie.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from forum.storage import tokens
 from forum.storage.db import Conn
 from forum.storage.members import Member
-from forum.storage.two_factor import REQUIRED_SQL as _REQUIRED
+from forum.storage.two_factor import required_sql
 
 LIFETIME = timedelta(days=30)
 #: last_seen_at is refreshed at most this often, so reading pages does not write on every request.
@@ -26,15 +26,11 @@ class Session:
     member: Member
 
 
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 async def create_session(conn: Conn, member: Member) -> Session:
     token = secrets.token_urlsafe(32)
     await conn.execute(
         "INSERT INTO sessions (token_hash, member_id, expires_at) VALUES ($1, $2, now() + $3::interval)",
-        _hash(token),
+        tokens.digest(token),
         member.id,
         LIFETIME,
     )
@@ -73,12 +69,12 @@ async def get_signed_in(conn: Conn, token: str) -> SignedIn | None:
         SELECT id, pseudonym, is_admin, created_at,
             NOT EXISTS (
                 SELECT 1 FROM two_factor t WHERE t.member_id = found.id AND t.confirmed_at IS NOT NULL
-            ) AND {_REQUIRED.replace("$1", "found.id")} AS two_factor_due,
+            ) AND {required_sql("found.id", "found.is_admin")} AS two_factor_due,
             coalesce(rules_version, 0)
                 < coalesce((SELECT version FROM site_pages WHERE slug = 'rules'), 0) AS rules_due
         FROM found
         """,
-        _hash(token),
+        tokens.digest(token),
         LIFETIME,
         TOUCH_EVERY,
     )
@@ -89,18 +85,20 @@ async def get_signed_in(conn: Conn, token: str) -> SignedIn | None:
 
 
 async def delete_session(conn: Conn, token: str) -> None:
-    await conn.execute("DELETE FROM sessions WHERE token_hash = $1", _hash(token))
+    await conn.execute("DELETE FROM sessions WHERE token_hash = $1", tokens.digest(token))
 
 
 def stream_key(token: str) -> str:
     """What a deleted session is announced by (migrations/0016_session_notify.sql)."""
-    return _hash(token)[:8].hex()
+    return tokens.digest(token)[:8].hex()
 
 
 async def delete_other_sessions(conn: Conn, member_id: int, keep: str) -> int:
     """Sign the member out everywhere but the session `keep`; how many were ended."""
     status = await conn.execute(
-        "DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2", member_id, _hash(keep)
+        "DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2",
+        member_id,
+        tokens.digest(keep),
     )
     return int(status.split()[-1])
 

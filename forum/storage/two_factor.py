@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+from forum.storage import tokens
 from forum.storage.db import Conn
 
 
@@ -62,16 +62,22 @@ async def delete_key(conn: Conn, member_id: int) -> bool:
 async def is_required(conn: Conn, member_id: int) -> bool:
     """Whether the forum's policy asks this member for two-factor: an admin, or a moderator of a
     group where posts may be anonymous (each an admin setting, both on by default)."""
-    return bool(await conn.fetchval(f"SELECT {REQUIRED_SQL}", member_id))
+    return bool(
+        await conn.fetchval(
+            "SELECT " + required_sql("m.id", "m.is_admin") + " FROM members m WHERE m.id = $1",
+            member_id,
+        )
+    )
 
 
-#: The duty, as an SQL expression of a member id `$1` (read with the session on every request).
-REQUIRED_SQL = """(
-    (SELECT is_admin FROM members WHERE id = $1)
-        AND coalesce((SELECT two_factor_admins FROM site_policy), true)
+def required_sql(member_id: str, is_admin: str) -> str:
+    """The duty as an SQL expression of the columns (or parameters) naming a member's id and
+    whether they are an admin: `is_required`, and the session lookup on every request."""
+    return f"""(
+    {is_admin} AND coalesce((SELECT two_factor_admins FROM site_policy), true)
     OR coalesce((SELECT two_factor_moderators FROM site_policy), true) AND EXISTS (
         SELECT 1 FROM group_moderators gm JOIN groups g ON g.id = gm.group_id
-        WHERE gm.member_id = $1 AND g.anonymous <> 'off' AND g.archived_at IS NULL)
+        WHERE gm.member_id = {member_id} AND g.anonymous <> 'off' AND g.archived_at IS NULL)
 )"""
 
 
@@ -97,15 +103,11 @@ async def set_policy(conn: Conn, policy: Policy) -> None:
     )
 
 
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 async def create_challenge(conn: Conn, member_id: int, token: str, lifetime: timedelta) -> None:
     await conn.execute(
         "INSERT INTO sign_in_challenges (token_hash, member_id, expires_at)"
         " VALUES ($1, $2, now() + $3::interval)",
-        _hash(token),
+        tokens.digest(token),
         member_id,
         lifetime,
     )
@@ -117,7 +119,7 @@ async def spend_challenge(conn: Conn, token: str, max_attempts: int) -> int | No
     member_id = await conn.fetchval(
         "UPDATE sign_in_challenges SET attempts = attempts + 1"
         " WHERE token_hash = $1 AND expires_at > now() AND attempts < $2 RETURNING member_id",
-        _hash(token),
+        tokens.digest(token),
         max_attempts,
     )
     if member_id is None:
@@ -126,7 +128,7 @@ async def spend_challenge(conn: Conn, token: str, max_attempts: int) -> int | No
 
 
 async def end_challenge(conn: Conn, token: str) -> None:
-    await conn.execute("DELETE FROM sign_in_challenges WHERE token_hash = $1", _hash(token))
+    await conn.execute("DELETE FROM sign_in_challenges WHERE token_hash = $1", tokens.digest(token))
 
 
 async def delete_expired_challenges(conn: Conn) -> int:

@@ -303,16 +303,16 @@ async def reset(request: web.Request) -> web.Response:
     form = await forms.read(request)
     token = form.text("token")[:100]
     async with request.app[pool_key].acquire() as conn:
-        owner = await resets.member_for(conn, token)
-        if owner is None:
+        member = await resets.member_for(conn, token)
+        if member is None:
             raise web.HTTPNotFound()
         try:
-            member = await resets.reset(
-                conn, token, form.text("new_password"), form.text("new_password_confirm")
+            done = await resets.reset(
+                conn, token, member, form.text("new_password"), form.text("new_password_confirm")
             )
         except accounts.AccountError as exc:
-            return _reset_form(request, token, owner.pseudonym, str(exc), 400)
-        if member is None:
+            return _reset_form(request, token, member.pseudonym, str(exc), 400)
+        if not done:
             raise web.HTTPNotFound()
         if await tf.enabled(conn, member.id):  # a reset password is still one factor
             return _code_form(request, await tf.begin_sign_in(conn, member), "/account")

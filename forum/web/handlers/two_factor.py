@@ -8,18 +8,24 @@ recovery codes are secrets, so no page here is ever cached.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from aiohttp import web
 
 from forum.members import limits
 from forum.members import two_factor as tf
 from forum.storage import audit
 from forum.storage import two_factor as store
+from forum.storage.db import Conn
+from forum.storage.members import Member
 from forum.web import auth, forms
 from forum.web.handlers._lookups import require_admin
 from forum.web.keys import pool_key, settings_key
 from forum.web.pages import render, render_secret
 
 PAGE = "account/two_factor.html"
+T = TypeVar("T")
 
 
 async def _page(
@@ -62,30 +68,37 @@ async def page(request: web.Request) -> web.Response:
     return await _page(request)
 
 
-async def confirm(request: web.Request) -> web.Response:
+async def _with_code(
+    request: web.Request, act: Callable[[Conn, Member, forms.Form], Awaitable[T]]
+) -> tuple[T | None, web.Response | None]:
+    """Run `act` for the signed-in member's form, counted against their limit on codes: its
+    result, or the page again with why not (too many tries, or `act`'s TwoFactorError)."""
     member = auth.require_member(request)
     form = await forms.read(request)
     if wait := await _limited(request, member.id):
-        return await _page(request, error=wait, status=429)
+        return None, await _page(request, error=wait, status=429)
     async with request.app[pool_key].acquire() as conn:
         try:
-            codes = await tf.confirm(conn, member, form.text("code")[:64])
+            return await act(conn, member, form), None
         except tf.TwoFactorError as exc:
-            return await _page(request, error=str(exc), status=400)
-    return await _page(request, codes=codes)
+            return None, await _page(request, error=str(exc), status=400)
+
+
+async def confirm(request: web.Request) -> web.Response:
+    codes, refused = await _with_code(
+        request, lambda conn, member, form: tf.confirm(conn, member, form.text("code")[:64])
+    )
+    return refused or await _page(request, codes=codes)
 
 
 async def turn_off(request: web.Request) -> web.Response:
-    member = auth.require_member(request)
-    form = await forms.read(request)
-    if wait := await _limited(request, member.id):
-        return await _page(request, error=wait, status=429)
-    async with request.app[pool_key].acquire() as conn:
-        try:
-            await tf.turn_off(conn, member, form.text("password"), form.text("code")[:64])
-        except tf.TwoFactorError as exc:
-            return await _page(request, error=str(exc), status=400)
-    return await _page(request, note="Two-factor sign-in is off.")
+    _, refused = await _with_code(
+        request,
+        lambda conn, member, form: tf.turn_off(
+            conn, member, form.text("password"), form.text("code")[:64]
+        ),
+    )
+    return refused or await _page(request, note="Two-factor sign-in is off.")
 
 
 async def policy_page(request: web.Request) -> web.Response:
