@@ -167,3 +167,13 @@ async def test_no_one_but_an_admin_sees_a_request(
     for other in (mod, member_client):
         assert (await other.get(where)).status == 404
         assert (await other.post_form(where, {"decision": "decline"})).status == 404
+
+
+async def test_a_decision_that_is_neither_confirm_nor_decline_decides_nothing(
+    db: asyncpg.Connection, admin: ForumClient, second: ForumClient, hidden: NewPost
+) -> None:
+    _, where = await _ask(admin, hidden.post_id)
+    resp = await second.post_form(where, {"decision": "Confirm", "code": await second.fresh_code()})
+    assert resp.status == 400
+    assert await db.fetchval("SELECT outcome FROM reveal_requests") is None
+    assert await audit_count(db, "reveal_declined") == 0

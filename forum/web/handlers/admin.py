@@ -227,14 +227,15 @@ async def decide_reveal(request: web.Request) -> web.Response:
     actor = require_admin(request)
     form = await forms.read(request)
     request_id = forms.int_param(request, "id")
+    decision = form.text("decision")
+    if decision not in ("confirm", "decline"):
+        return await _reveal_request_page(
+            request, error="Choose to confirm or to decline the request.", status=400
+        )
     async with request.app[pool_key].acquire() as conn:
         try:
             await reveal.decide(
-                conn,
-                actor,
-                request_id,
-                confirm=form.text("decision") == "confirm",
-                code=form.text("code"),
+                conn, actor, request_id, confirm=decision == "confirm", code=form.text("code")
             )
         except queue.ActionRefused as exc:
             return await _reveal_request_page(request, error=str(exc), status=400)
