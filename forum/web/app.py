@@ -9,7 +9,6 @@ headers are added in on_response_prepare so error pages and static files get the
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
@@ -81,7 +80,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app.on_response_prepare.append(security.add_headers)
     app[settings_key] = settings
-    app[live.open_streams_key] = Counter()
+    app[live.open_streams_key] = live.OpenStreams(set)
     app.cleanup_ctx.extend([_database, mod.listen, _housekeeping, _removals, _crisis_watch])
     app.cleanup_ctx.extend([inbox.listen, page_cache.listen, live.sessions_feed])
     pages.setup(app)

@@ -12,7 +12,10 @@ stays bounded and the browser refreshes the whole page once rather than replayin
 away (noticed by aiohttp-sse's pings) or the server stops. Payloads carry ids only, never text.
 Each open stream holds a connection, so a process lends at most STREAMS_PER_MEMBER of them to one
 member and STREAMS_PER_ADDRESS to one client address (a tab per page is far below either); one
-more answers 429. The counts are this process's own: they protect its file descriptors.
+more answers 429. The counts are this process's own: they protect its file descriptors. Only
+connections still open count: a browser that left a page closed its stream at once, though the
+stream's handler notices only at its next ping, so a member clicking through eight pages in ten
+seconds is never refused.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -41,8 +44,9 @@ E = TypeVar("E")
 PING_SECONDS = 10
 STREAMS_PER_MEMBER = 8
 STREAMS_PER_ADDRESS = 40
-#: How many streams this process has open, per "m:<member id>" and per "a:<address>".
-open_streams_key = web.AppKey("open_streams", Counter[str])
+#: The connections of the streams this process serves, per "m:<member id>" and "a:<address>".
+OpenStreams = defaultdict[str, set[asyncio.BaseTransport]]
+open_streams_key = web.AppKey("open_streams", OpenStreams)
 
 
 class Resync(Enum):
@@ -163,21 +167,29 @@ def _counted(request: web.Request) -> Iterator[None]:
     holders = [(f"a:{security.client_rate_key(request)}", STREAMS_PER_ADDRESS)]
     if member is not None:
         holders.append((f"m:{member.id}", STREAMS_PER_MEMBER))
-    counts = request.app[open_streams_key]
-    if any(counts[who] >= limit for who, limit in holders):
+    streams = request.app[open_streams_key]
+    if any(_still_open(streams[who]) >= limit for who, limit in holders):
         raise web.HTTPTooManyRequests(
             text="Too many live updates are open from here; close a tab or two.",
             headers={"Retry-After": "30"},
         )
+    transport = request.transport
+    if transport is None:  # gone before it began
+        raise web.HTTPNoContent()
     for who, _ in holders:
-        counts[who] += 1
+        streams[who].add(transport)
     try:
         yield
     finally:
         for who, _ in holders:
-            counts[who] -= 1
-            if not counts[who]:
-                del counts[who]
+            streams[who].discard(transport)
+            if not streams[who]:
+                del streams[who]
+
+
+def _still_open(transports: set[asyncio.BaseTransport]) -> int:
+    """How many of `transports` are still open: a closed stream is ending already."""
+    return sum(1 for t in transports if not t.is_closing())
 
 
 async def _serve(
