@@ -156,3 +156,23 @@ def render(source: str) -> str:
     if found:
         raise TooComplex(" ".join(found))
     return _cleaner.clean(_markdown.render(source)).strip()
+
+
+def list_items(source: str) -> list[str]:
+    """The plain text of each top-level list item's first paragraph, in order: how site rules
+    and group guidelines become a list a moderator chooses from."""
+    tokens = _markdown.parse(source)
+    items: list[str] = []
+    for at, token in enumerate(tokens[:-2]):
+        if token.type == "list_item_open" and token.level == 1:
+            inline = tokens[at + 2]
+            if inline.type != "inline":
+                continue
+            words = "".join(
+                " " if child.type in ("softbreak", "hardbreak") else child.content
+                for child in inline.children or ()
+                if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+            )
+            if text := " ".join(words.split()):
+                items.append(text)
+    return items

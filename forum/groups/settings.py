@@ -36,6 +36,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "anonymous": ("off", "optional"),
     "moderation": ("open", "new-members", "all"),
     "crisis_policy": ("hold", "publish"),
+    "appeals": ("admins", "moderators"),
 }
 
 #: (lowest, highest, default) for the numeric settings.
@@ -70,6 +71,7 @@ _CHOICE_WORDS = {
     "anonymous": "whether anonymous posts are allowed",
     "moderation": "which posts are reviewed",
     "crisis_policy": "what happens to urgent posts",
+    "appeals": "who decides appeals",
 }
 
 
@@ -90,6 +92,7 @@ class GroupSettings:
     crisis_reescalate_minutes: int
     webhook_url: str | None
     guidelines: str
+    appeals: str = "admins"  # who decides appeals against its decisions: "admins" or "moderators"
 
     def as_form(self) -> dict[str, str]:
         """The settings as the form fields that would produce them."""
@@ -151,6 +154,7 @@ class GroupSettings:
                 crisis_reescalate_minutes=int(values["crisis_reescalate_minutes"]),
                 webhook_url=values["webhook_url"] or None,
                 guidelines=values["guidelines"],
+                appeals=values["appeals"],
             ),
             {},
         )

@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass
 
 from forum import markup
-from forum.moderation import events
+from forum.moderation import events, reasons
 from forum.moderation.events import Event
 from forum.storage import audit, inbox, moderators, notifications, posts, queue_items
 from forum.storage.db import Conn
@@ -238,16 +238,36 @@ async def approve(
             await _tell_author(conn, item, "approved", visible)
 
 
-async def reject(conn: Conn, item: Item, moderator: Member, reason: str) -> None:
-    """Take the post down (a held post is never shown) and tell the author why."""
+async def reject(
+    conn: Conn, item: Item, moderator: Member, reason: str, *, group: Group, rule: str | None = None
+) -> None:
+    """Take the post down (a held post is never shown) and send the author the statement of
+    reasons: the rule (`rule`, a key from `reasons.choices`), the facts (`reason`) and how to
+    appeal."""
     if not reason.strip():
         raise ActionRefused("Please give a reason: it is sent to the author.")
+    named = await reasons.chosen(conn, group, rule)
+    if named is None:
+        raise ActionRefused("Choose the rule the post broke from the list.")
+    facts = reason.strip()[:1000]
     async with conn.transaction():
         await _decided(conn, item, moderator, "rejected")
         await posts.take_down(conn, item.post_id)
-        await _record(conn, item, moderator, "reject", reason.strip())
-        why = f"A moderator removed your post in {item.group_name}. Their reason: {reason.strip()}"
-        await _tell_author(conn, item, "rejected", why)
+        await _record(conn, item, moderator, "reject", facts)
+        held = item.post_state == "held"
+        await reasons.tell(
+            conn,
+            member_id=item.author_id,
+            group=group,
+            kind="reject" if held else "remove-post",
+            post_id=item.post_id,
+            sanction_id=None,
+            rule=named,
+            facts=facts,
+            detected=reasons.detected_by(item),
+            decided_by=moderator.id,
+            message=f"A moderator removed your post in {item.group_name}. Their reason: {facts}",
+        )
 
 
 async def resolve(conn: Conn, item: Item, moderator: Member, note: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from forum.moderation import queue
+from forum.moderation import queue, reasons
 from forum.storage import audit, groups, members, moderators, notifications, sanctions
 from forum.storage.db import Conn
 from forum.storage.groups import Group
@@ -115,11 +115,18 @@ async def apply(
     duration: timedelta | None,
     post_id: int | None,
     masked: bool = False,
+    rule: str | None = None,
+    detected: str = "moderator",
 ) -> None:
     """Sanction the author of a post the moderator moderates. `masked`: the post is anonymous or
-    under a per-group name, so the moderator does not know who wrote it (see `_check`)."""
+    under a per-group name, so the moderator does not know who wrote it (see `_check`). `rule`
+    is a key from `reasons.choices`, `detected` how the post came to the moderator; both go in
+    the statement of reasons the member is sent."""
     if not reason.strip():
         raise queue.ActionRefused("Please give a reason: the member is told it.")
+    named = await reasons.chosen(conn, group, rule)
+    if named is None:
+        raise queue.ActionRefused("Choose the rule that was broken from the list.")
     waits = await _check(conn, moderator, group, author_id, kind, duration, masked=masked)
     reason = reason.strip()[:1000]
     async with conn.transaction():
@@ -133,6 +140,8 @@ async def apply(
             created_by=moderator.id,
             post_id=post_id,
             awaiting_admin=waits,
+            rule=named,
+            detected_by=detected,
         )
         # The moderator's log reads the same either way; only admins see that it waits.
         await audit.record(
@@ -149,9 +158,15 @@ async def apply(
 
 
 async def _take_effect(
-    conn: Conn, sanction: sanctions.Sanction, group: Group, author_id: int
+    conn: Conn,
+    sanction: sanctions.Sanction,
+    group: Group,
+    author_id: int,
+    *,
+    confirmed_by: int | None = None,
 ) -> None:
-    """A removal takes the member out of the group; the member is told what and why."""
+    """A removal takes the member out of the group; the member is sent the statement of reasons
+    (what, why, under which rule, how to appeal)."""
     kind, reason = sanction.kind, sanction.reason
     if kind == "remove":
         await groups.leave_group(conn, group.id, author_id)
@@ -163,7 +178,20 @@ async def _take_effect(
         "suspend": f"Your account is suspended{_until(sanction)}: {reason}. You can still"
         " read and keep drafts.",
     }[kind]
-    await notifications.notify(conn, author_id, kind, message, post_id=sanction.post_id)
+    await reasons.tell(
+        conn,
+        member_id=author_id,
+        group=group,
+        kind=kind,
+        post_id=sanction.post_id,
+        sanction_id=sanction.id,
+        rule=sanction.rule or reasons.ANY_RULE,
+        facts=reason,
+        detected=sanction.detected_by,
+        decided_by=sanction.created_by,
+        confirmed_by=confirmed_by,
+        message=message,
+    )
 
 
 async def decide(
@@ -192,7 +220,7 @@ async def decide(
             raise queue.ActionRefused("That no longer waits for a decision.")
         changed, author_id = decided
         if confirm:
-            await _take_effect(conn, changed, group, author_id)
+            await _take_effect(conn, changed, group, author_id, confirmed_by=admin.id)
         # A dismissed mute or removal shows as lifted, as any other would; the rest is admins'.
         visible = not confirm and sanction.kind != "warn"
         decision = "confirm" if confirm else "dismiss"

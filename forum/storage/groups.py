@@ -48,6 +48,7 @@ class Group:
     condition_tags: list[str] = field(default_factory=list)
     join_question: str = ""
     guidelines: str = ""
+    appeals: str = "admins"  # who decides appeals: "admins", or "moderators" of this group too
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ _COLUMNS = (
     "g.id, g.slug, g.name, g.description, g.visibility, g.membership, g.anonymous, g.moderation,"
     " g.moderation_first_posts, g.created_at, g.archived_at, g.report_hide_threshold,"
     " g.crisis_policy, g.crisis_reescalate_minutes, g.webhook_url, g.condition_tags,"
-    " g.join_question, g.guidelines"
+    " g.join_question, g.guidelines, g.appeals"
 )
 # $1 is the viewer's member id (NULL for a visitor), $2 whether the viewer is an admin.
 _VISIBLE = "(g.visibility = 'public' OR gm.state = 'active' OR $2::boolean)"
@@ -101,13 +102,15 @@ async def create_group(
     condition_tags: Sequence[str] = (),
     join_question: str = "",
     guidelines: str = "",
+    appeals: str = "admins",
 ) -> Group:
     try:
         row = await conn.fetchrow(
             "INSERT INTO groups AS g (slug, name, description, visibility, membership, anonymous,"
             " moderation, moderation_first_posts, report_hide_threshold, crisis_policy,"
-            " crisis_reescalate_minutes, webhook_url, condition_tags, join_question, guidelines)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            " crisis_reescalate_minutes, webhook_url, condition_tags, join_question, guidelines,"
+            " appeals)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
             f" RETURNING {_COLUMNS}",
             slug,
             name,
@@ -124,6 +127,7 @@ async def create_group(
             list(condition_tags),
             join_question,
             guidelines,
+            appeals,
         )
     except asyncpg.UniqueViolationError:
         raise SlugTaken(slug) from None
@@ -140,7 +144,8 @@ async def save_settings(conn: Conn, group: Group, settings: GroupSettings) -> Gr
             "UPDATE groups AS g SET slug = $2, name = $3, description = $4, visibility = $5,"
             " membership = $6, anonymous = $7, moderation = $8, moderation_first_posts = $9,"
             " report_hide_threshold = $10, crisis_policy = $11, crisis_reescalate_minutes = $12,"
-            " webhook_url = $13, condition_tags = $14, join_question = $15, guidelines = $16"
+            " webhook_url = $13, condition_tags = $14, join_question = $15, guidelines = $16,"
+            " appeals = $17"
             f" WHERE g.id = $1 RETURNING {_COLUMNS}",
             group.id,
             settings.slug,
@@ -158,6 +163,7 @@ async def save_settings(conn: Conn, group: Group, settings: GroupSettings) -> Gr
             settings.condition_tags,
             settings.join_question,
             settings.guidelines,
+            settings.appeals,
         )
     except asyncpg.UniqueViolationError:
         raise SlugTaken(settings.slug) from None

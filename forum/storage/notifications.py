@@ -17,17 +17,26 @@ class Notification:
     message: str
     created_at: datetime
     read_at: datetime | None
+    decision_id: int | None = None  # a statement of reasons, which the member may appeal
 
 
 async def notify(
-    conn: Conn, member_id: int, kind: str, message: str, *, post_id: int | None = None
+    conn: Conn,
+    member_id: int,
+    kind: str,
+    message: str,
+    *,
+    post_id: int | None = None,
+    decision_id: int | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO notifications (member_id, kind, post_id, message) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO notifications (member_id, kind, post_id, message, decision_id)"
+        " VALUES ($1, $2, $3, $4, $5)",
         member_id,
         kind,
         post_id,
         message,
+        decision_id,
     )
 
 
@@ -48,7 +57,7 @@ async def notify_all(
 
 async def list_for(conn: Conn, member_id: int, limit: int = 100) -> list[Notification]:
     rows = await conn.fetch(
-        "SELECT id, kind, post_id, message, created_at, read_at FROM notifications"
+        "SELECT id, kind, post_id, message, created_at, read_at, decision_id FROM notifications"
         " WHERE member_id = $1 ORDER BY id DESC LIMIT $2",
         member_id,
         limit,

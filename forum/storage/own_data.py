@@ -41,7 +41,7 @@ _KEPT: tuple[tuple[str, str], ...] = (
     ),
     (
         "notifications",
-        "SELECT kind, post_id, message, created_at, read_at FROM notifications"
+        "SELECT kind, post_id, message, created_at, read_at, decision_id FROM notifications"
         " WHERE member_id = $1 ORDER BY id",
     ),
     (
@@ -71,6 +71,14 @@ _KEPT: tuple[tuple[str, str], ...] = (
         " FROM sanctions s LEFT JOIN groups g ON g.id = s.group_id"
         " WHERE s.member_id = $1 AND NOT s.awaiting_admin AND NOT (s.identity <> 'member'"
         "   AND s.lifted_by IN (SELECT id FROM members WHERE is_admin)) ORDER BY s.id",
+    ),
+    (
+        "decisions",
+        "SELECT d.id AS decision, d.kind, g.slug AS group, d.post_id, d.rule, d.facts,"
+        " d.detected_by, d.created_at, d.reversed_at, a.text AS appeal, a.created_at AS appealed_at,"
+        " a.state AS appeal_state, a.outcome AS appeal_outcome, a.decided_at AS appeal_decided_at"
+        " FROM decisions d LEFT JOIN groups g ON g.id = d.group_id"
+        " LEFT JOIN appeals a ON a.decision_id = d.id WHERE d.member_id = $1 ORDER BY d.id",
     ),
     (
         "moderator_of",
@@ -170,6 +178,8 @@ async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> N
     await conn.execute("DELETE FROM two_factor WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM sign_in_challenges WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM password_resets WHERE member_id = $1", member_id)
+    # Statements of reasons and the member's appeals go; the audit log keeps the moderation record.
+    await conn.execute("DELETE FROM decisions WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM drafts WHERE author_id = $1", member_id)
     await conn.execute("DELETE FROM reader_preferences WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM group_members WHERE member_id = $1", member_id)

@@ -62,6 +62,29 @@ async def take_down(conn: Conn, post_id: int) -> str | None:
     return str(row["state"])
 
 
+async def restore(conn: Conn, post_id: int) -> bool:
+    """Undo `take_down` (an appeal upheld): a rejected post is published as an approved held one
+    is, a removed one is shown again in its place; a topic comes back with its opening post.
+    False when there is nothing to undo (the author deleted the post meanwhile)."""
+    row = await conn.fetchrow(
+        "UPDATE posts SET state = CASE WHEN state = 'rejected' THEN 'held' ELSE 'published' END"
+        " WHERE id = $1 AND state IN ('rejected', 'removed') RETURNING state, topic_id",
+        post_id,
+    )
+    if row is None:
+        return False
+    opening = await conn.fetchval("SELECT min(id) FROM posts WHERE topic_id = $1", row["topic_id"])
+    if opening == post_id:
+        await conn.execute(
+            "UPDATE topics SET state = CASE WHEN state = 'rejected' THEN 'held' ELSE 'published'"
+            " END WHERE id = $1 AND state IN ('rejected', 'removed')",
+            row["topic_id"],
+        )
+    if row["state"] == "held":
+        await publish_held(conn, post_id)
+    return True
+
+
 async def replace_body(
     conn: Conn, post_id: int, body_source: str, body_html: str, *, reason: str
 ) -> bool:

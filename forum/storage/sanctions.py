@@ -24,6 +24,8 @@ class Sanction:
     # A moderator's sanction on a staff member's anonymous post, not in force until an admin
     # confirms it (migrations/0019_staff_sanctions.sql).
     awaiting_admin: bool = False
+    rule: str = ""  # the rule its statement of reasons names (forum/moderation/reasons.py)
+    detected_by: str = "moderator"
 
     def in_force(self, now: datetime) -> bool:
         return self.kind != "warn" and (self.ends_at is None or self.ends_at > now)
@@ -31,7 +33,7 @@ class Sanction:
 
 _COLUMNS = (
     "id, kind, group_id, reason, ends_at, created_at, created_by, post_id, lifted_at,"
-    " awaiting_admin"
+    " awaiting_admin, rule, detected_by"
 )
 
 
@@ -46,12 +48,14 @@ async def create(
     created_by: int,
     post_id: int | None,
     awaiting_admin: bool = False,
+    rule: str = "",
+    detected_by: str = "moderator",
 ) -> Sanction:
     """Given for `post_id` (None: for no post), under that post's identity (see `list_for`)."""
     row = await conn.fetchrow(
         "INSERT INTO sanctions (member_id, group_id, kind, reason, ends_at, created_by, post_id,"
-        " awaiting_admin, identity)"
-        " VALUES ($1, $2, $3, $4, now() + $5::interval, $6, $7, $8, coalesce("
+        " awaiting_admin, rule, detected_by, identity)"
+        " VALUES ($1, $2, $3, $4, now() + $5::interval, $6, $7, $8, $9, $10, coalesce("
         "   (SELECT post_identity(p.anonymous, p.topic_id, p.persona, t.group_id)"
         "    FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.id = $7), 'member'))"
         f" RETURNING {_COLUMNS}",
@@ -63,6 +67,8 @@ async def create(
         created_by,
         post_id,
         awaiting_admin,
+        rule,
+        detected_by,
     )
     assert row is not None
     return Sanction(**row)
@@ -182,3 +188,16 @@ def _with_member(row: Record | None) -> tuple[Sanction, int] | None:
     fields = dict(row)
     member_id = fields.pop("member_id")
     return Sanction(**fields), member_id
+
+
+async def withdraw(conn: Conn, sanction_id: int, *, by: int) -> bool:
+    """An appeal upheld: the sanction ends now, as lifted (a warning too); False when it was
+    lifted already."""
+    status = await conn.execute(
+        "UPDATE sanctions SET lifted_at = now(), lifted_by = $2,"
+        " ends_at = CASE WHEN kind = 'warn' THEN ends_at ELSE least(coalesce(ends_at, now()), now())"
+        " END WHERE id = $1 AND lifted_at IS NULL",
+        sanction_id,
+        by,
+    )
+    return status == "UPDATE 1"

@@ -30,6 +30,10 @@ class Form:
         value = self.data.get(name, default)
         return clean_text(value) if isinstance(value, str) else default
 
+    def optional(self, name: str) -> str | None:
+        """The field's text, or None when the form did not send it at all."""
+        return self.text(name) if name in self.data else None
+
     def flag(self, name: str) -> bool:
         return self.text(name) in ("on", "true", "1", "yes")
 

@@ -148,11 +148,15 @@ async def test_the_migration_gives_earlier_sanctions_the_identity_of_their_post(
         await migrations.apply_pending(conn, earlier)
         author = await members.create_member(conn, "willow", "x")
         keeper = await members.create_member(conn, "keeper", "x")
-        group = await groups.create_group(conn, "grief", "Grief", anonymous="optional")
+        # Written as the schema of then stood (today's create_group names later columns).
+        group_id = await conn.fetchval(
+            "INSERT INTO groups (slug, name, anonymous) VALUES ('grief', 'Grief', 'optional')"
+            " RETURNING id"
+        )
         async with conn.transaction():
             post = await topics.create_topic(
                 conn,
-                group_id=group.id,
+                group_id=group_id,
                 author_id=author.id,
                 anonymous=True,
                 title="Unsigned",
@@ -166,7 +170,7 @@ async def test_the_migration_gives_earlier_sanctions_the_identity_of_their_post(
                     "INSERT INTO sanctions (member_id, group_id, kind, reason, created_by)"
                     " VALUES ($1, $2, 'warn', 'old', $3)",
                     author.id,
-                    group.id,
+                    group_id,
                     keeper.id,
                 )
                 if with_audit:
@@ -174,7 +178,7 @@ async def test_the_migration_gives_earlier_sanctions_the_identity_of_their_post(
                         "INSERT INTO audit_log (actor_id, action, group_id, post_id, subject_id,"
                         " reason) VALUES ($1, 'warn', $2, $3, $4, 'old')",
                         keeper.id,
-                        group.id,
+                        group_id,
                         post.post_id,
                         author.id,
                     )

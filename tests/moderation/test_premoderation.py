@@ -154,7 +154,8 @@ async def test_a_new_members_group_does_not_count_rejected_posts(
     group = await kept_group("new-members")
     for _ in range(3):
         new = await publish(author, group)
-        await queue.reject(db, await held_item(db, new.post_id, keeper), keeper, "Off topic")
+        item = await held_item(db, new.post_id, keeper)
+        await queue.reject(db, item, keeper, "Off topic", group=group)
     assert (await publish(author, group)).held
 
 

@@ -288,6 +288,7 @@ EXPORTED_OR_WHY: dict[tuple[str, str], str] = {
     ("member_mutes", "member_id"): "muted_members",
     ("reports", "reporter_id"): "reports_made",
     ("sanctions", "member_id"): "sanctions",
+    ("decisions", "member_id"): "decisions",
     ("group_moderators", "member_id"): "moderator_of",
     ("topic_anon_labels", "member_id"): "anonymous_labels",
     # Left out, and why:
@@ -300,6 +301,9 @@ EXPORTED_OR_WHY: dict[tuple[str, str], str] = {
     ("audit_log", "actor_id"): "staff's actions are the forum's moderation record",
     ("check_in_messages", "moderator_id"): "staff's actions are the forum's moderation record",
     ("crisis_phrases", "created_by"): "staff's actions are the forum's moderation record",
+    ("decisions", "decided_by"): "staff's actions are the forum's moderation record",
+    ("decisions", "confirmed_by"): "staff's actions are the forum's moderation record",
+    ("appeals", "decided_by"): "staff's actions are the forum's moderation record",
     ("group_moderators", "appointed_by"): "staff's actions are the forum's moderation record",
     ("password_resets", "issued_by"): "staff's actions are the forum's moderation record",
     ("queue_items", "claimed_by"): "staff's actions are the forum's moderation record",

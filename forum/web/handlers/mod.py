@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from forum.moderation import check_ins, events, queue, review, sanctions
+from forum.moderation import check_ins, events, queue, reasons, review, sanctions
 from forum.moderation.crisis import verdicts
 from forum.storage import audit, group_health, groups, memberships, queue_items
 from forum.storage import check_ins as check_in_store
@@ -95,6 +95,7 @@ async def _render_item(
     async with request.app[pool_key].acquire() as conn:
         view = await review.load(conn, item)
         thread = await check_in_store.list_for_item(conn, item.id)
+        rules = await reasons.choices(conn, await groups.get_group_by_slug(conn, item.group_slug))
     return render(
         request,
         "mod/item.html",
@@ -120,6 +121,7 @@ async def _render_item(
             "check_in_default": check_ins.DEFAULT_MESSAGE,
             "check_in_max": check_ins.MAX_CHARS,
             "verdict_labels": verdicts.LABELS,
+            "rules": rules,
         },
         status=status,
     )
@@ -145,7 +147,11 @@ async def item_action(request: web.Request) -> web.Response:
                     raise queue.ActionRefused("The edited post must be 1 to 20,000 characters.")
                 await queue.approve(conn, item, member, new_body=body, reason=text)
             elif action == "reject":
-                await queue.reject(conn, item, member, text)
+                group = await groups.get_group_by_slug(conn, item.group_slug)
+                assert group is not None
+                await queue.reject(
+                    conn, item, member, text, group=group, rule=form.optional("rule")
+                )
             elif action == "resolve":
                 await queue.resolve(conn, item, member, text)
             elif action == "escalate":
@@ -161,7 +167,12 @@ async def item_action(request: web.Request) -> web.Response:
             exc.item or item,
             status=409,
             conflict=True,
-            form={"reason": text, "body": form.text("body"), "at_risk": at_risk},
+            form={
+                "reason": text,
+                "body": form.text("body"),
+                "at_risk": at_risk,
+                "rule": form.text("rule"),
+            },
         )
     except queue.ActionRefused as exc:
         return await _render_item(
@@ -170,7 +181,12 @@ async def item_action(request: web.Request) -> web.Response:
             item,
             status=400,
             error=str(exc),
-            form={"reason": text, "body": form.text("body"), "at_risk": at_risk},
+            form={
+                "reason": text,
+                "body": form.text("body"),
+                "at_risk": at_risk,
+                "rule": form.text("rule"),
+            },
         )
     if action == "claim":
         raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
@@ -226,9 +242,12 @@ async def sanction_author(request: web.Request) -> web.Response:
             duration=sanctions.DURATIONS[duration_key],
             post_id=item.post_id,
             masked=item.identity != "member",
+            rule=form.optional("rule"),
+            detected=reasons.detected_by(item),
         )
 
-    return await _on_the_author(request, member, item, act, {"sanction_reason": reason})
+    typed = {"sanction_reason": reason, "sanction_rule": form.text("rule")}
+    return await _on_the_author(request, member, item, act, typed)
 
 
 async def change_sanction(request: web.Request) -> web.Response:
