@@ -60,6 +60,7 @@ async def _decision_response(
         "error": error,
         "text": text,
         "max_chars": appeals.MAX_CHARS,
+        "appealed": request.query.get("appealed") == "1",
     }
     return render(request, "appeals/decision.html", {**context, **_words()}, status=status)
 
