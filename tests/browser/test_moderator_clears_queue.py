@@ -59,6 +59,9 @@ def test_a_moderator_clears_a_queue_that_fills_while_they_watch(
     expect(moderator).to_have_url(re.compile(r"/mod$"))
 
     moderator.get_by_role("link", name=re.compile("Buy cheap pills here")).click()
+    moderator.get_by_label(re.compile("Rule it broke")).select_option(
+        label="Site rule 5: No selling, no spam, no recruiting for causes, services or treatments"
+    )
     moderator.get_by_label(re.compile("Reason or note")).fill("Advertising is not allowed here.")
     moderator.get_by_role("button", name=re.compile("Reject")).click()
     expect(moderator).to_have_url(re.compile(r"/mod$"))
@@ -67,6 +70,7 @@ def test_a_moderator_clears_a_queue_that_fills_while_they_watch(
     author.goto("/notifications")
     expect(author.get_by_text(re.compile("was approved"))).to_be_visible()
     expect(author.get_by_text(re.compile("Advertising is not allowed here"))).to_be_visible()
+    expect(author.get_by_text(re.compile("Rule: Site rule 5: No selling"))).to_be_visible()
     author.goto("/g/sharing")
     expect(author.get_by_role("link", name="My first week here")).to_be_visible()
     expect(author.get_by_role("link", name="Buy cheap pills here")).to_have_count(0)
