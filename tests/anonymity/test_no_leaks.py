@@ -49,6 +49,7 @@ ANONYMOUS_TEXTS = ("unsigned opening words", "unsigned late words", "unsigned re
 #: Each identity's own history: a warning given on one of its items, shown only in its context.
 ANONYMOUS_WARNING = "Please keep it kind"
 PERSONA_WARNING = "Mind the recovery house rules"
+APPEAL = "my words of appeal"
 SKIP = ("/static/", "/mod/events", "/inbox/events", "/admin/reveals/", "/logout")
 MAX_PAGES = 1000
 
@@ -71,6 +72,8 @@ class World:
     items: dict[str, int] = field(default_factory=dict)
     author_draft: int = 0
     reveal_path: str = ""
+    decisions: dict[str, int] = field(default_factory=dict)  # by item, as `items`
+    appeals: dict[str, int] = field(default_factory=dict)
 
     def persona_pages(self) -> set[str]:
         """Where "stillwater" is rightly shown: where the posts signed with it are."""
@@ -87,7 +90,10 @@ class World:
     def history_pages(self, item: str) -> set[str]:
         """Where a warning given on an item may be read by anyone but the author: that item
         (its identity's record) and the moderation logs, whose entries never name the member."""
-        return {f"/mod/items/{self.items[item]}", "/mod/log", "/admin/log"}
+        pages = {f"/mod/items/{self.items[item]}", "/mod/log", "/admin/log"}
+        if item in self.appeals:  # the appeal against it, about the same post
+            pages.add(f"/mod/appeals/{self.appeals[item]}")
+        return pages
 
     def seeds(self) -> list[str]:
         topic_ids = [
@@ -145,6 +151,10 @@ class World:
             "/m/nobody-here",
             "/g/no-such-group",
             "/mod/items/999999",
+            "/decisions",
+            *(f"/decisions/{d}" for d in self.decisions.values()),
+            "/mod/appeals",
+            *(f"/mod/appeals/{a}" for a in self.appeals.values()),
         ]
 
 
@@ -295,6 +305,17 @@ async def world(
     assert (await mod.post_form(f"/mod/items/{item}/verdict", {"at_risk": "concern"})).status == 303
     for reply in ({"message": "thank you, answering privately"}, {"safe": "1"}):
         assert (await writing.post_form(f"/check-ins/{item}", reply)).status == 303
+
+    # Issue 19: the author appeals the warning and the removal on their anonymous posts.
+    for item in ("anonymous", "removed"):
+        post_id = {"anonymous": opening.post_id, "removed": removed.post_id}[item]
+        decision = await db.fetchval("SELECT id FROM decisions WHERE post_id = $1", post_id)
+        resp = await writing.post_form("/appeals", {"decision": str(decision), "text": APPEAL})
+        assert resp.status == 303, await resp.text()
+        w.decisions[item] = decision
+        w.appeals[item] = await db.fetchval(
+            "SELECT id FROM appeals WHERE decision_id = $1", decision
+        )
 
     # Unpublished words: the author's anonymous draft, and one of the other member's.
     draft = await make_draft(
@@ -469,6 +490,17 @@ async def test_the_crawl_reached_the_pages_that_matter(
         assert "/account/posts" in ok
     if member in (world.keeper, world.overseer):
         assert f"/mod/posts/{world.author_posts[0]}/history" in ok
+    if member is world.author:
+        assert "/decisions" in ok
+        assert {f"/decisions/{d}" for d in world.decisions.values()} <= ok
+    if member is world.overseer:  # the keeper took both decisions: the admin judges the appeals
+        assert "/mod/appeals" in ok
+        for appeal in world.appeals.values():
+            assert APPEAL in pages[f"/mod/appeals/{appeal}"].text
+            assert "An anonymous member" in pages[f"/mod/appeals/{appeal}"].text
+    if member is world.keeper:
+        assert "/mod/appeals" in ok
+        assert all(pages[f"/mod/appeals/{a}"].status == 404 for a in world.appeals.values())
     if member in (world.keeper, world.overseer):
         assert "/mod/log" in ok
         assert all(f"/mod/items/{i}" in ok for i in world.items.values())
