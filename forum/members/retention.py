@@ -13,7 +13,8 @@ a first run on a large forum spreads over several hours instead of one long lock
 - **Deleted posts' tombstones**: the text and earlier versions of a post its author deleted go
   after `tombstones_days`; the placeholder keeps its place in the thread.
 - **Audit details**: after `audit_details_days`, an entry's reason and the member it was about
-  are blanked; what was done, by whom, where and when stays.
+  are blanked; what was done, by whom, where and when stays. Statements of reasons sent to the
+  member, with their appeals, go after the same time (one still being appealed stays).
 """
 
 from __future__ import annotations
@@ -127,6 +128,11 @@ async def enforce(conn: Conn, now: datetime | None = None) -> dict[str, int]:
                 conn, now, timedelta(days=policy.audit_details_days), BATCH
             )
         ),
+        "decisions": await _batches(
+            lambda: store.delete_decisions(
+                conn, now, timedelta(days=policy.audit_details_days), BATCH
+            )
+        ),
     }
     return {"drafts_warned": warned, **removed}
 
@@ -150,7 +156,8 @@ def describe(policy: Policy) -> list[tuple[str, str]]:
             f"{values['tombstones_days']} days",
         ),
         (
-            "The reason for a moderation decision and whom it was about, in the moderators' log",
+            "The reason for a moderation decision and whom it was about, in the moderators' log;"
+            " the statement of reasons you were sent, and your appeal",
             f"{values['audit_details_days']} days",
         ),
     ]

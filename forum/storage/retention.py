@@ -154,3 +154,19 @@ async def blank_audit_details(conn: Conn, now: datetime, older: timedelta, batch
                 batch,
             )
         )
+
+
+async def delete_decisions(conn: Conn, now: datetime, older: timedelta, batch: int) -> int:
+    """Statements of reasons older than `older`, with their appeals; never one whose appeal
+    still waits."""
+    return _count(
+        await conn.execute(
+            "DELETE FROM decisions WHERE id IN ("
+            "  SELECT d.id FROM decisions d WHERE d.created_at < $1::timestamptz - $2::interval"
+            "  AND NOT EXISTS (SELECT 1 FROM appeals a WHERE a.decision_id = d.id"
+            "   AND a.state = 'open') ORDER BY d.id LIMIT $3)",
+            now,
+            older,
+            batch,
+        )
+    )

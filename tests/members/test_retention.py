@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from forum.members import retention
+from forum.storage import appeals as appeal_store
 from forum.storage import audit, drafts, rate_limits, sessions
 from forum.storage.groups import Group
 from forum.storage.members import Member
@@ -173,6 +174,43 @@ async def test_old_audit_entries_lose_their_details_and_keep_the_rest(
     assert (rows[new]["reason"], rows[new]["subject_id"]) == ("Again", member.id)
     with pytest.raises(asyncpg.RaiseError, match="append-only"):  # still, outside retention
         await db.execute("UPDATE audit_log SET reason = '', subject_id = NULL WHERE id = $1", new)
+
+
+async def test_old_statements_of_reasons_go_with_their_appeals_unless_one_still_waits(
+    db: asyncpg.Connection, make_member: MakeMember, member: Member
+) -> None:
+    keeper = await make_member("keeper")
+    made = []
+    for facts in ("old, decided", "old, appeal waiting", "recent"):
+        made.append(
+            await appeal_store.record(
+                db,
+                member_id=member.id,
+                group_id=None,
+                kind="warn",
+                post_id=None,
+                sanction_id=None,
+                rule="Site rule 1: Be kind.",
+                facts=facts,
+                detected_by="moderator",
+                decided_by=keeper.id,
+            )
+        )
+    old, waiting, recent = made
+    for decision in (old, waiting):
+        await db.execute(
+            "UPDATE decisions SET created_at = $2 WHERE id = $1", decision, NOW - 731 * DAY
+        )
+        await appeal_store.file(db, decision, "Please look again")
+    await db.execute(
+        "UPDATE appeals SET state = 'refused', decided_at = now(), outcome = 'No'"
+        " WHERE decision_id = $1",
+        old,
+    )
+    assert (await retention.enforce(db, NOW))["decisions"] == 1
+    left = {r["id"] for r in await db.fetch("SELECT id FROM decisions")}
+    assert left == {waiting, recent}
+    assert await db.fetchval("SELECT count(*) FROM appeals") == 1
 
 
 async def test_a_shorter_policy_removes_more_and_is_audited_and_shown(

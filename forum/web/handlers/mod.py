@@ -14,6 +14,7 @@ from aiohttp import web
 from forum.moderation import check_ins, events, queue, reasons, review, sanctions
 from forum.moderation.crisis import verdicts
 from forum.storage import audit, group_health, groups, memberships, queue_items
+from forum.storage import appeals as appeal_store
 from forum.storage import check_ins as check_in_store
 from forum.storage.db import Conn
 from forum.storage.groups import Group
@@ -56,6 +57,7 @@ async def queue_page(request: web.Request) -> web.Response:
         counts = await queue_items.count_open_by_kind(conn, scope)
         join_requests = await memberships.list_pending(conn, scope)
         unanswered = await group_health.list_unanswered(conn, scope, limit=UNANSWERED_SHOWN)
+        appeals = await appeal_store.count_open_for(conn, member.id, member.is_admin)
     sections = [
         (kind, KIND_LABELS[kind], [i for i in items if i.kind == kind])
         for kind in ("crisis", "held", "report")
@@ -72,6 +74,7 @@ async def queue_page(request: web.Request) -> web.Response:
             "join_requests": join_requests,
             "unanswered": unanswered,
             "unanswered_hours": group_health.UNANSWERED_HOURS,
+            "appeals": appeals,
         },
     )
 
