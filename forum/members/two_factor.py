@@ -27,7 +27,7 @@ import segno
 from markupsafe import Markup
 
 from forum.members import accounts, recovery
-from forum.storage import members, notifications, recovery_codes
+from forum.storage import audit, members, notifications, recovery_codes, sessions
 from forum.storage import two_factor as store
 from forum.storage.db import Conn
 from forum.storage.members import Member
@@ -163,6 +163,47 @@ async def turn_off(conn: Conn, member: Member, password: str, code: str) -> None
         await notifications.notify(
             conn, member.id, "two_factor", "Two-factor sign-in was turned off for your account."
         )
+
+
+#: How much an operator must write about how they confirmed who is asking (as for a reset link).
+CLEAR_NOTE_CHARS = 20
+
+
+async def clear_lost(conn: Conn, pseudonym: str, note: str) -> Member:
+    """An operator's way back for a member who lost both their app and their two-factor recovery
+    codes (`forum clear-two-factor`; docs/admin-guide.md says how to confirm who is asking). The
+    key and those codes go, every session of theirs ends, the member is told, and the audit log
+    records it with the note and no actor (it was done at the server, not by a signed-in admin).
+    Staff who must have two-factor set it up again at their next sign-in (`auth.owed_gate`)."""
+    if len(note.strip()) < CLEAR_NOTE_CHARS:
+        raise TwoFactorError(
+            f"Say how you confirmed who is asking, in at least {CLEAR_NOTE_CHARS} characters."
+        )
+    found = await members.get_credentials(conn, pseudonym)
+    if found is None:
+        raise TwoFactorError(f"There is no member called {pseudonym!r}.")
+    member = found.member
+    async with conn.transaction():
+        if not await store.delete_key(conn, member.id):
+            raise TwoFactorError(f"{member.pseudonym} does not have two-factor sign-in on.")
+        await recovery_codes.delete(conn, member.id, recovery_codes.FOR_TWO_FACTOR)
+        await sessions.delete_member_sessions(conn, member.id)
+        await audit.record(
+            conn,
+            actor_id=None,
+            action="two-factor-cleared",
+            subject_id=member.id,
+            reason=note.strip()[:1000],
+        )
+        await notifications.notify(
+            conn,
+            member.id,
+            "two_factor",
+            "Two-factor sign-in was cleared for your account by the forum's operator, at your"
+            " request; you were signed out everywhere. If you did not ask for this, tell an"
+            " admin at once.",
+        )
+    return member
 
 
 async def begin_sign_in(conn: Conn, member: Member) -> str:

@@ -1,5 +1,5 @@
-"""The `forum` command: serve, migrate, create-admin, create-group, seed-demo, seed-bench,
-crisis-scan.
+"""The `forum` command: serve, migrate, create-admin, create-group, clear-two-factor, seed-demo,
+seed-bench, crisis-scan, crisis-train, crisis-eval.
 
 Each command is one function, found by name in `COMMANDS`, and each has its own small function
 adding its flags to the parser. Every failure ends in one line on stderr and an exit status: 2 for
@@ -24,7 +24,7 @@ from forum import config
 from forum.config import ConfigError, Settings
 from forum.groups import admin
 from forum.groups.settings import TAGS, GroupSettings, parse_tags
-from forum.members import accounts
+from forum.members import accounts, two_factor
 from forum.ops import demo
 from forum.ops.runtime import StartupError, database
 from forum.storage import audit, crisis, groups, migrations
@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending SQL migrations")
     _create_admin_flags(sub.add_parser("create-admin", help="create a site admin"))
     _create_group_flags(sub.add_parser("create-group", help="create a group"))
+    clear = sub.add_parser(
+        "clear-two-factor",
+        help="turn off two-factor for a member who lost their app and codes (audited)",
+    )
+    clear.add_argument("pseudonym")
+    clear.add_argument("--note", required=True, help="how you confirmed who is asking")
     sub.add_parser("seed-demo", help="create the demo groups and a few posts (idempotent)")
     _seed_bench_flags(
         sub.add_parser(
@@ -308,6 +314,19 @@ def _create_admin(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     return _with_conn(settings, create_admin)
 
 
+def _clear_two_factor(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str:
+    settings = config.load()
+
+    async def clear(conn: Conn) -> str:
+        try:
+            member = await two_factor.clear_lost(conn, args.pseudonym, args.note)
+        except two_factor.TwoFactorError as exc:
+            raise CommandError(str(exc)) from None
+        return f"two-factor cleared for {member.pseudonym}; they were signed out everywhere"
+
+    return _with_conn(settings, clear)
+
+
 def _create_group(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
     settings = config.load()
     checked, problems = GroupSettings.parse(
@@ -421,6 +440,7 @@ COMMANDS: dict[str, Command] = {
     "migrate": _migrate,
     "create-admin": _create_admin,
     "create-group": _create_group,
+    "clear-two-factor": _clear_two_factor,
     "seed-demo": _seed_demo,
     "seed-bench": _seed_bench,
     "crisis-scan": _scan_stdin,

@@ -307,13 +307,12 @@ async def world(
         assert (await writing.post_form(f"/check-ins/{item}", reply)).status == 303
 
     # Issue 19: the author appeals the warning and the removal on their anonymous posts.
-    for item in ("anonymous", "removed"):
-        post_id = {"anonymous": opening.post_id, "removed": removed.post_id}[item]
-        decision = await db.fetchval("SELECT id FROM decisions WHERE post_id = $1", post_id)
+    for about, appealed in (("anonymous", opening.post_id), ("removed", removed.post_id)):
+        decision = await db.fetchval("SELECT id FROM decisions WHERE post_id = $1", appealed)
         resp = await writing.post_form("/appeals", {"decision": str(decision), "text": APPEAL})
         assert resp.status == 303, await resp.text()
-        w.decisions[item] = decision
-        w.appeals[item] = await db.fetchval(
+        w.decisions[about] = decision
+        w.appeals[about] = await db.fetchval(
             "SELECT id FROM appeals WHERE decision_id = $1", decision
         )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -83,7 +84,9 @@ async def _rejected(
     return post.post_id, decision
 
 
-async def _appeal(client: ForumClient, decision: int | str, text: str = "It was a memorial fund."):
+async def _appeal(
+    client: ForumClient, decision: int | str, text: str = "It was a memorial fund."
+) -> aiohttp.ClientResponse:
     return await client.post_form("/appeals", {"decision": str(decision), "text": text})
 
 
@@ -202,6 +205,7 @@ async def test_a_sanction_sends_a_statement_too(
     )
     assert resp.status == 303
     row = await db.fetchrow("SELECT kind, rule, facts, detected_by, sanction_id FROM decisions")
+    assert row is not None
     assert (row["kind"], row["rule"], row["facts"], row["detected_by"]) == (
         "mute",
         "Grief guideline 2: No fundraising links.",
@@ -647,6 +651,7 @@ async def test_a_staff_sanction_confirmed_by_an_admin_is_not_decided_by_that_adm
     )
     assert resp.status == 303, await resp.text()
     row = await db.fetchrow("SELECT id, confirmed_by FROM decisions")
+    assert row is not None
     assert row["confirmed_by"] == overseer.id
     await _appeal(await make_client(fellow), row["id"])
     appeal = await _appeal_id(db, row["id"])

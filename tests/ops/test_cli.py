@@ -130,6 +130,61 @@ def test_create_admin_refuses_a_reserved_pseudonym_as_bad_usage(cli_env: dict[st
     assert query(cli_env["DATABASE_URL"], "SELECT 1 FROM members") == []
 
 
+# forum clear-two-factor
+
+
+def test_clear_two_factor_turns_it_off_ends_sessions_and_is_audited(
+    cli_env: dict[str, str],
+) -> None:
+    url = cli_env["DATABASE_URL"]
+    made = run_forum(["create-admin", "Keeper", "--password-stdin"], cli_env, stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    query(
+        url,
+        "WITH m AS (SELECT id FROM members WHERE pseudonym = 'Keeper'),"
+        " k AS (INSERT INTO two_factor (member_id, secret, confirmed_at)"
+        "  SELECT id, 'JBSWY3DPEHPK3PXP', now() FROM m)"
+        " INSERT INTO sessions (token_hash, member_id, expires_at)"
+        "  SELECT sha256('a session'::bytea), id, now() + interval '1 day' FROM m",
+    )
+    note = "Confirmed by phone with the charity's volunteer coordinator"
+    result = run_forum(["clear-two-factor", "keeper", "--note", note], cli_env)
+
+    assert result.returncode == 0, result.stderr
+    assert one_line(result.stdout) == (
+        "two-factor cleared for Keeper; they were signed out everywhere"
+    )
+    assert query(url, "SELECT 1 FROM two_factor") == []
+    assert query(url, "SELECT 1 FROM sessions") == []
+    logged = query(
+        url, "SELECT actor_id, reason FROM audit_log WHERE action = 'two-factor-cleared'"
+    )
+    assert [(r["actor_id"], r["reason"]) for r in logged] == [(None, note)]
+    told = query(url, "SELECT message FROM notifications WHERE kind = 'two_factor'")
+    assert "cleared" in told[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("pseudonym", "note", "says"),
+    [
+        ("Keeper", "short", "at least 20 characters"),
+        ("nobody", "Confirmed in person at the drop-in", "no member called"),
+        ("Keeper", "Confirmed in person at the drop-in", "does not have two-factor"),
+    ],
+)
+def test_clear_two_factor_refuses_in_one_line_and_changes_nothing(
+    cli_env: dict[str, str], pseudonym: str, note: str, says: str
+) -> None:
+    made = run_forum(["create-admin", "Keeper", "--password-stdin"], cli_env, stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    result = run_forum(["clear-two-factor", pseudonym, "--note", note], cli_env)
+
+    assert result.returncode == 1
+    assert says in one_line(result.stderr)
+    assert "Traceback" not in result.stderr
+    assert query(cli_env["DATABASE_URL"], "SELECT 1 FROM audit_log") == []
+
+
 # forum create-group
 
 

@@ -13,8 +13,8 @@ from aiohttp import web
 
 from forum.moderation import check_ins, events, queue, reasons, review, sanctions
 from forum.moderation.crisis import verdicts
-from forum.storage import audit, group_health, groups, memberships, queue_items
 from forum.storage import appeals as appeal_store
+from forum.storage import audit, group_health, groups, memberships, queue_items
 from forum.storage import check_ins as check_in_store
 from forum.storage.db import Conn
 from forum.storage.groups import Group
