@@ -152,6 +152,12 @@ def _create_group_flags(group: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--report-threshold", default="3", help="reports that hide a post")
     group.add_argument("--crisis-policy", choices=["hold", "publish"], default="hold")
+    group.add_argument(
+        "--appeals",
+        choices=["admins", "moderators"],
+        default="admins",
+        help="who decides appeals against the group's decisions (never whoever took them)",
+    )
     group.add_argument("--reescalate-minutes", default="10")
     group.add_argument("--webhook-url", default="")
     group.add_argument("--guidelines", default="", help="accepted once before a first post")
@@ -342,6 +348,7 @@ def _create_group(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             "moderation_first_posts": args.first_posts,
             "report_hide_threshold": args.report_threshold,
             "crisis_policy": args.crisis_policy,
+            "appeals": args.appeals,
             "crisis_reescalate_minutes": args.reescalate_minutes,
             "webhook_url": args.webhook_url,
             "guidelines": args.guidelines,

@@ -201,13 +201,16 @@ def test_create_group_stores_the_given_settings(cli_env: dict[str, str]) -> None
             "all",
             "--visibility",
             "members",
+            "--appeals",
+            "moderators",
         ],
         cli_env,
     )
 
     assert result.returncode == 0, result.stderr
     rows = query(
-        cli_env["DATABASE_URL"], "SELECT slug, name, anonymous, moderation, visibility FROM groups"
+        cli_env["DATABASE_URL"],
+        "SELECT slug, name, anonymous, moderation, visibility, appeals FROM groups",
     )
     assert [dict(r) for r in rows] == [
         {
@@ -216,6 +219,7 @@ def test_create_group_stores_the_given_settings(cli_env: dict[str, str]) -> None
             "anonymous": "optional",
             "moderation": "all",
             "visibility": "members",
+            "appeals": "moderators",
         }
     ]
 
