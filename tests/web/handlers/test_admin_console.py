@@ -31,6 +31,7 @@ GROUP = {
     "crisis_reescalate_minutes": "15",
     "webhook_url": "https://hooks.example.org/crisis",
     "guidelines": "Be kind.\nNo medical advice.",
+    "appeals": "moderators",
 }
 
 
@@ -163,6 +164,7 @@ async def test_an_admin_creates_a_group_with_every_setting_and_it_is_audited(
     assert row["webhook_url"] == "https://hooks.example.org/crisis"
     assert row["condition_tags"] == ["dementia"]
     assert row["guidelines"] == "Be kind.\nNo medical advice."
+    assert row["appeals"] == "moderators"
     assert await audit_count(db, "create-group") == 1
 
 
