@@ -48,3 +48,5 @@ ALTER TABLE groups ADD COLUMN appeals text NOT NULL DEFAULT 'admins' CHECK (appe
 ALTER TABLE sanctions
     ADD COLUMN rule        text NOT NULL DEFAULT '',
     ADD COLUMN detected_by text NOT NULL DEFAULT 'moderator';
+
+CREATE INDEX notifications_decision_idx ON notifications (decision_id) WHERE decision_id IS NOT NULL;

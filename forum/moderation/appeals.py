@@ -86,13 +86,20 @@ async def file(conn: Conn, member: Member, decision: Decision, text: str, now: d
             reason=f"decision {decision.id}",
         )
         where = f" in {decision.group_name}" if decision.group_name else ""
-        await notifications.notify_all(
-            conn,
-            await appeals.deciders(conn, decision.id),
-            "appeal",
-            f"A member appealed a decision{where}: appeal {appeal_id} waits for someone who did"
-            " not take it.",
-        )
+        who = await appeals.deciders(conn, decision.id)
+        if who:
+            told = (
+                f"A member appealed a decision{where}: appeal {appeal_id} waits for someone who"
+                " did not take it."
+            )
+        else:  # everyone who could decide took part: the admins must find someone who did not
+            who = await moderators.list_admin_ids(conn)
+            told = (
+                f"A member appealed a decision{where}, and no one who took no part in it may"
+                f" decide appeal {appeal_id}: appoint another admin, or let the group's other"
+                " moderators decide appeals."
+            )
+        await notifications.notify_all(conn, who, "appeal", told)
     return appeal_id
 
 
@@ -109,7 +116,10 @@ async def decide(conn: Conn, decider: Member, appeal: Appeal, *, upheld: bool, w
         raise AlreadyDecided("This appeal has been decided already.")
     decision = appeal.decision
     async with conn.transaction():
-        if not await appeals.close(conn, appeal.id, upheld=upheld, by=decider.id, outcome=why):
+        closed = await appeals.close(
+            conn, appeal.id, upheld=upheld, by=decider.id, is_admin=decider.is_admin, outcome=why
+        )
+        if not closed:
             raise AlreadyDecided("Someone else decided this appeal a moment ago.")
         if upheld:
             undone = await _undo(conn, decider, decision)
@@ -147,11 +157,13 @@ async def _undo(conn: Conn, decider: Member, decision: Decision) -> str:
         if decision.kind == "reject":
             await inbox.deliver(conn, decision.post_id)
         return "Your post is back, as you wrote it."
-    if decision.sanction_id is not None:
-        await sanctions.withdraw(conn, decision.sanction_id, by=decider.id)
+    in_force = decision.sanction_id is not None and await sanctions.withdraw(
+        conn, decision.sanction_id, by=decider.id
+    )
     if decision.kind == "remove" and decision.group_id is not None:
-        await groups.add_member(conn, decision.group_id, decision.member_id)
-        return "You are a member of the group again."
+        if in_force and await groups.rejoin(conn, decision.group_id, decision.member_id):
+            return "You are a member of the group again."
+        return "The removal has ended: you may join the group again from its page."
     return {
         "warn": "The warning is withdrawn.",
         "mute": "The mute is lifted.",

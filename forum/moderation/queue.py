@@ -252,14 +252,16 @@ async def reject(
     facts = reason.strip()[:1000]
     async with conn.transaction():
         await _decided(conn, item, moderator, "rejected")
-        await posts.take_down(conn, item.post_id)
+        taken = await posts.take_down(conn, item.post_id)
         await _record(conn, item, moderator, "reject", facts)
-        held = item.post_state == "held"
+        if taken is None:  # its author deleted it meanwhile: nothing was done to them
+            return
         await reasons.tell(
             conn,
             member_id=item.author_id,
             group=group,
-            kind="reject" if held else "remove-post",
+            kind="reject" if taken == "rejected" else "remove-post",
+            notice="rejected",
             post_id=item.post_id,
             sanction_id=None,
             rule=named,

@@ -10,6 +10,7 @@ the rules later does not rewrite what a member was told.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from forum import markup
@@ -45,9 +46,14 @@ _SHORT = 90
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    key: str  # "site-3", "group-1"
+    key: str  # "site-3:1a2b3c4d": its place, and a digest of its text (see `chosen`)
     label: str  # short, for the list
     text: str  # as the decision keeps it
+
+
+def _rule(place: str, label: str, text: str) -> Rule:
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    return Rule(f"{place}:{digest}", label, text)
 
 
 def _short(text: str) -> str:
@@ -60,30 +66,33 @@ async def choices(conn: Conn, group: Group | None) -> list[Rule]:
     the guidelines are not a list)."""
     site = await site_pages.get(conn, "rules")
     rules = [
-        Rule(f"site-{n}", f"Site rule {n}: {_short(text)}", f"Site rule {n}: {text}")
+        _rule(f"site-{n}", f"Site rule {n}: {_short(text)}", f"Site rule {n}: {text}")
         for n, text in enumerate(markup.list_items(site.source), 1)
     ]
     if group is not None and group.guidelines.strip():
         items = markup.list_items(group.guidelines) or [" ".join(group.guidelines.split())]
         rules += [
-            Rule(
+            _rule(
                 f"group-{n}",
                 f"{group.name} guideline {n}: {_short(text)}",
                 f"{group.name} guideline {n}: {text}",
             )
             for n, text in enumerate(items, 1)
         ]
-    return rules or [Rule("site", ANY_RULE, ANY_RULE)]
+    return rules or [_rule("site", ANY_RULE, ANY_RULE)]
 
 
 async def chosen(conn: Conn, group: Group | None, key: str | None) -> str | None:
-    """The text of the rule `key` names, or None for a blank or unknown key. No key at all (a
-    client written before rules were named, as the contract allows) names ANY_RULE; our forms
-    always send one."""
+    """The text of the rule `key` names, or None for a blank or unknown key. Our forms send the
+    key with the digest of the text the moderator read, so a rule rewritten meanwhile is
+    refused rather than another one named; a key without a digest ("site-3") names the rule
+    there now. No key at all (a client written before rules were named, as the contract
+    allows) names ANY_RULE."""
     if key is None:
         return ANY_RULE
+    key = key.strip()
     for rule in await choices(conn, group):
-        if rule.key == key.strip():
+        if key in (rule.key, rule.key.split(":")[0]):
             return rule.text[:600]
     return None
 
@@ -110,6 +119,7 @@ async def tell(
     member_id: int,
     group: Group | None,
     kind: str,
+    notice: str,
     post_id: int | None,
     sanction_id: int | None,
     rule: str,
@@ -119,9 +129,10 @@ async def tell(
     confirmed_by: int | None = None,
     message: str,
 ) -> int:
-    """Keep the statement of reasons and send it to the member: `message` (what was done, as
-    before), then the rule, who decided and how to appeal. Call inside the decision's
-    transaction; returns the decision's id, which the message names."""
+    """Keep the statement of reasons and send it to the member as a notification of kind
+    `notice`: `message` (what was done, as before), then the rule, who decided and how to
+    appeal. Call inside the decision's transaction; returns the decision's id, which the
+    message names."""
     decision_id = await appeals.record(
         conn,
         member_id=member_id,
@@ -142,6 +153,6 @@ async def tell(
         f" {APPEAL_DAYS} days."
     )
     await notifications.notify(
-        conn, member_id, kind, statement, post_id=post_id, decision_id=decision_id
+        conn, member_id, notice, statement, post_id=post_id, decision_id=decision_id
     )
     return decision_id

@@ -183,6 +183,7 @@ async def _take_effect(
         member_id=author_id,
         group=group,
         kind=kind,
+        notice=kind,
         post_id=sanction.post_id,
         sanction_id=sanction.id,
         rule=sanction.rule or reasons.ANY_RULE,

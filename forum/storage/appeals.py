@@ -121,15 +121,20 @@ async def file(conn: Conn, decision_id: int, text: str) -> int | None:
 
 
 # Who may decide: an admin, or a moderator of the group where the group lets its moderators
-# decide (never for a site-wide suspension); never the appellant, the decider or its confirmer.
+# decide (never for a site-wide suspension, nor for a sanction an admin confirmed: that one was
+# on a staff member's masked post, and a moderator deciding it would learn so); never the
+# appellant, nor anyone who took or confirmed this or another decision on the same post.
 # $1 is the viewer's id, $2 whether they are an admin.
 _MAY_DECIDE = """
     d.member_id <> $1
-    AND d.decided_by IS DISTINCT FROM $1 AND d.confirmed_by IS DISTINCT FROM $1
-    AND ($2::boolean OR (g.appeals = 'moderators' AND EXISTS (
+    AND NOT EXISTS (SELECT 1 FROM decisions same WHERE (same.id = d.id OR same.post_id = d.post_id)
+        AND ($1 IN (same.decided_by, same.confirmed_by)))
+    AND ($2::boolean OR (g.appeals = 'moderators' AND d.confirmed_by IS NULL AND EXISTS (
         SELECT 1 FROM group_moderators gmod WHERE gmod.group_id = d.group_id
         AND gmod.member_id = $1)))
 """
+#: The same rule for each member `c` (a row of `members`) instead of a viewer.
+_AS_MEMBER_C = _MAY_DECIDE.replace("$1", "c.id").replace("$2", "c.is_admin")
 _APPEAL = f"""
     SELECT {_DECISION}, a.state AS appeal_state, a.id AS appeal_id, a.text, a.created_at AS filed_at,
            a.state, a.decided_at, a.outcome, coalesce(g.appeals, 'admins') AS appeals_by,
@@ -191,14 +196,19 @@ async def get_for_decision(conn: Conn, decision_id: int) -> tuple[str, str | Non
     return (row["state"], row["outcome"]) if row else None
 
 
-async def close(conn: Conn, appeal_id: int, *, upheld: bool, by: int, outcome: str) -> bool:
-    """Decide an open appeal; False when someone decided it first."""
+async def close(
+    conn: Conn, appeal_id: int, *, upheld: bool, by: int, is_admin: bool, outcome: str
+) -> bool:
+    """Decide an open appeal, if `by` may decide it now (checked in the same statement); False
+    when someone decided it first or `by` no longer may."""
     status = await conn.execute(
-        "UPDATE appeals SET state = $2, decided_by = $3, decided_at = now(), outcome = $4"
-        " WHERE id = $1 AND state = 'open'",
+        "UPDATE appeals a SET state = $4, decided_by = $1, decided_at = now(), outcome = $5"
+        " FROM decisions d LEFT JOIN groups g ON g.id = d.group_id"
+        f" WHERE a.id = $3 AND d.id = a.decision_id AND a.state = 'open' AND {_MAY_DECIDE}",
+        by,
+        is_admin,
         appeal_id,
         "upheld" if upheld else "refused",
-        by,
         outcome,
     )
     return status == "UPDATE 1"
@@ -232,13 +242,11 @@ async def list_own(conn: Conn, member_id: int) -> list[Decision]:
 async def deciders(conn: Conn, decision_id: int) -> list[int]:
     """Everyone who may decide an appeal against this decision (see _MAY_DECIDE)."""
     rows = await conn.fetch(
-        "SELECT c.id FROM decisions d LEFT JOIN groups g ON g.id = d.group_id"
-        " JOIN members c ON c.is_admin OR (g.appeals = 'moderators' AND EXISTS ("
-        "   SELECT 1 FROM group_moderators gm WHERE gm.group_id = d.group_id"
-        "   AND gm.member_id = c.id))"
-        " WHERE d.id = $1 AND c.deleted_at IS NULL AND c.id <> d.member_id"
-        "   AND c.id IS DISTINCT FROM d.decided_by"
-        "   AND c.id IS DISTINCT FROM d.confirmed_by ORDER BY c.id LIMIT 200",
+        "SELECT c.id FROM members c WHERE c.deleted_at IS NULL AND EXISTS ("
+        "  SELECT 1 FROM decisions d LEFT JOIN groups g ON g.id = d.group_id"
+        f"  WHERE d.id = $1 AND {_AS_MEMBER_C})"
+        " AND (c.is_admin OR EXISTS (SELECT 1 FROM group_moderators gm WHERE gm.member_id = c.id))"
+        " ORDER BY c.id LIMIT 200",
         decision_id,
     )
     return [r["id"] for r in rows]

@@ -315,6 +315,18 @@ async def add_member(conn: Conn, group_id: int, member_id: int) -> None:
     )
 
 
+async def rejoin(conn: Conn, group_id: int, member_id: int) -> bool:
+    """Back in the group after a removal that was undone, unless they have since joined or asked
+    to (their choice stands); False then."""
+    status = await conn.execute(
+        "INSERT INTO group_members (group_id, member_id, state) VALUES ($1, $2, 'active')"
+        " ON CONFLICT (group_id, member_id) DO NOTHING",
+        group_id,
+        member_id,
+    )
+    return status == "INSERT 0 1"
+
+
 async def leave_group(conn: Conn, group_id: int, member_id: int) -> None:
     await conn.execute(
         "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2", group_id, member_id

@@ -20,9 +20,9 @@ REMOVED_TITLE = "Topic removed by its author"
 
 #: What else is kept about the member besides what they wrote: (key in the export, a query of
 #: the member's id). Never a token, a hash, a key, or another member's name. Sanctions waiting
-#: for an admin, or withdrawn by one, on a staff author's anonymous post were never told to the
-#: member and are left out (forum/moderation/sanctions.py); everything they were told is in
-#: their notifications.
+#: for an admin, or dismissed by one, on a staff author's anonymous post were never told to the
+#: member and are left out (forum/moderation/sanctions.py); one they were told of has a
+#: statement of reasons (`decisions`), and everything they were told is in their notifications.
 _KEPT: tuple[tuple[str, str], ...] = (
     (
         "sessions",
@@ -69,8 +69,9 @@ _KEPT: tuple[tuple[str, str], ...] = (
         "sanctions",
         "SELECT s.kind, g.slug AS group, s.reason, s.created_at, s.ends_at, s.lifted_at"
         " FROM sanctions s LEFT JOIN groups g ON g.id = s.group_id"
-        " WHERE s.member_id = $1 AND NOT s.awaiting_admin AND NOT (s.identity <> 'member'"
-        "   AND s.lifted_by IN (SELECT id FROM members WHERE is_admin)) ORDER BY s.id",
+        " WHERE s.member_id = $1 AND NOT s.awaiting_admin AND (NOT (s.identity <> 'member'"
+        "   AND s.lifted_by IN (SELECT id FROM members WHERE is_admin))"
+        "   OR EXISTS (SELECT 1 FROM decisions d WHERE d.sanction_id = s.id)) ORDER BY s.id",
     ),
     (
         "decisions",

@@ -191,12 +191,13 @@ def _with_member(row: Record | None) -> tuple[Sanction, int] | None:
 
 
 async def withdraw(conn: Conn, sanction_id: int, *, by: int) -> bool:
-    """An appeal upheld: the sanction ends now, as lifted (a warning too); False when it was
-    lifted already."""
+    """An appeal upheld: the sanction ends now, as lifted (a warning too); False when it had
+    ended already (lifted, or run its time)."""
     status = await conn.execute(
         "UPDATE sanctions SET lifted_at = now(), lifted_by = $2,"
-        " ends_at = CASE WHEN kind = 'warn' THEN ends_at ELSE least(coalesce(ends_at, now()), now())"
-        " END WHERE id = $1 AND lifted_at IS NULL",
+        " ends_at = CASE WHEN kind = 'warn' THEN ends_at ELSE now() END"
+        " WHERE id = $1 AND lifted_at IS NULL"
+        "   AND (kind = 'warn' OR ends_at IS NULL OR ends_at > now())",
         sanction_id,
         by,
     )

@@ -142,9 +142,56 @@ async def test_the_rules_offered_are_the_site_rules_and_the_groups_guidelines(
     post = await publish(author, grief, title="Hello")
     item = await _reported(db, make_client, make_member, post.post_id)
     page = await (await mod.get(f"/mod/items/{item}")).text()
-    assert re.search(r'<option value="site-1">Site rule 1: Be kind</option>', page)
-    assert '<option value="group-1">Grief guideline 1: Stay on grief</option>' in page
-    assert '<option value="group-2">Grief guideline 2: No fundraising links</option>' in page
+    key = r'<option value="{}:[0-9a-f]{{8}}">{}</option>'
+    assert re.search(key.format("site-1", "Site rule 1: Be kind"), page)
+    assert re.search(key.format("group-1", "Grief guideline 1: Stay on grief"), page)
+    assert re.search(key.format("group-2", "Grief guideline 2: No fundraising links"), page)
+
+
+async def test_a_rule_rewritten_while_the_moderator_chose_it_is_refused_not_swapped(
+    db: asyncpg.Connection,
+    moderator_of: ModeratorOf,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    publish: Publish,
+    author: Member,
+    grief: Group,
+) -> None:
+    mod = await moderator_of(grief)
+    post = await publish(author, grief, title="Hello")
+    item = await _reported(db, make_client, make_member, post.post_id)
+    page = await (await mod.get(f"/mod/items/{item}")).text()
+    found = re.search(r'<option value="(group-2:[0-9a-f]{8})">', page)
+    assert found is not None
+    await db.execute(
+        "UPDATE groups SET guidelines = $2 WHERE id = $1",
+        grief.id,
+        "- No fundraising links.\n- Stay on grief.",  # the same rules, in another order
+    )
+    resp = await mod.post_form(
+        f"/mod/items/{item}/reject", {"reason": "Asks for money", "rule": found.group(1)}
+    )
+    assert resp.status == 400
+    assert await post_state(db, post.post_id) == "published"
+
+
+async def test_a_post_its_author_deleted_first_brings_them_no_statement(
+    db: asyncpg.Connection,
+    moderator_of: ModeratorOf,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    publish: Publish,
+    author: Member,
+    grief: Group,
+) -> None:
+    mod = await moderator_of(grief)
+    post = await publish(author, grief, title="Hello")
+    item = await _reported(db, make_client, make_member, post.post_id)
+    me = await make_client(author)
+    assert (await me.post_form(f"/p/{post.post_id}/delete")).status == 303
+    resp = await mod.post_form(f"/mod/items/{item}/reject", {"reason": "Spam", "rule": "site-5"})
+    assert resp.status == 303
+    assert await db.fetchval("SELECT count(*) FROM decisions") == 0
 
 
 async def test_an_unknown_or_blank_rule_is_refused_and_nothing_is_removed(
@@ -308,7 +355,9 @@ async def test_no_one_appeals_another_members_decision(
     other = await make_client(await make_member())
     assert (await _appeal(other, decision)).status == 404
     assert (await other.get(f"/decisions/{decision}")).status == 404
-    assert (await _appeal(other, "not a decision")).status == 400
+    bad = await _appeal(other, "not a decision", "words worth keeping")
+    assert bad.status == 400
+    assert "words worth keeping" in await bad.text()
     assert (await (await make_client()).get(f"/decisions/{decision}")).status == 303  # sign in
     assert await db.fetchval("SELECT count(*) FROM appeals") == 0
 
@@ -658,3 +707,127 @@ async def test_a_staff_sanction_confirmed_by_an_admin_is_not_decided_by_that_adm
     assert (await admin.get(f"/mod/appeals/{appeal}")).status == 404
     second = await make_client(await make_member("second", is_admin=True))
     assert (await second.get(f"/mod/appeals/{appeal}")).status == 200
+
+
+async def test_an_upheld_appeal_against_a_removal_that_has_ended_does_not_put_them_back(
+    db: asyncpg.Connection,
+    moderator_of: ModeratorOf,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    publish: Publish,
+    author: Member,
+    grief: Group,
+    admin: ForumClient,
+) -> None:
+    mod = await moderator_of(grief)
+    post = await publish(author, grief, title="Before")
+    item = await _reported(db, make_client, make_member, post.post_id)
+    resp = await mod.post_form(
+        f"/mod/items/{item}/sanction",
+        {"kind": "remove", "duration": "1d", "reason": "Links again", "rule": "group-2"},
+    )
+    assert resp.status == 303
+    await db.execute("UPDATE sanctions SET ends_at = now() - interval '1 minute'")
+    decision = await db.fetchval("SELECT id FROM decisions")
+    await _appeal(await make_client(author), decision)
+    appeal = await _appeal_id(db, decision)
+    resp = await admin.post_form(f"/mod/appeals/{appeal}", {"outcome": "uphold", "reason": "Ok."})
+    assert resp.status == 303
+    member_row = await db.fetchval(
+        "SELECT state FROM group_members WHERE group_id = $1 AND member_id = $2",
+        grief.id,
+        author.id,
+    )
+    assert member_row is None  # whether to come back is theirs to choose now
+    notes = await (await (await make_client(author)).get("/notifications")).text()
+    assert "you may join the group again from its page" in notes
+
+
+async def test_whoever_took_another_decision_on_the_same_post_does_not_decide_its_appeal(
+    db: asyncpg.Connection,
+    moderator_of: ModeratorOf,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+    publish: Publish,
+    author: Member,
+    appoint: Appoint,
+) -> None:
+    peer = await make_group("peer-run", appeals="moderators", members_=[author])
+    mod = await moderator_of(peer)
+    colleague = await make_member("colleague")
+    await appoint(peer, colleague)
+    post = await publish(author, peer, title="Links")
+    item = await _reported(db, make_client, make_member, post.post_id)
+    other_mod = await make_client(colleague)
+    resp = await other_mod.post_form(
+        f"/mod/items/{item}/sanction",
+        {"kind": "warn", "duration": "1d", "reason": "Links", "rule": "site-5"},
+    )
+    assert resp.status == 303
+    resp = await mod.post_form(f"/mod/items/{item}/reject", {"reason": "Links", "rule": "site-5"})
+    assert resp.status == 303
+    rejection = await db.fetchval("SELECT id FROM decisions WHERE kind = 'remove-post'")
+    await _appeal(await make_client(author), rejection)
+    appeal = await _appeal_id(db, rejection)
+    assert (await other_mod.get(f"/mod/appeals/{appeal}")).status == 404
+    decide = {"outcome": "uphold", "reason": "I warned them for it"}
+    assert (await other_mod.post_form(f"/mod/appeals/{appeal}", decide)).status == 404
+
+
+async def test_an_appeal_no_one_uninvolved_may_decide_is_flagged_to_the_admins(
+    db: asyncpg.Connection,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    publish: Publish,
+    author: Member,
+    grief: Group,
+    admin: ForumClient,
+    overseer: Member,
+) -> None:
+    _, decision = await _rejected(db, admin, make_client, make_member, publish, author, grief)
+    await _appeal(await make_client(author), decision)
+    told = await db.fetch("SELECT member_id, message FROM notifications WHERE kind = 'appeal'")
+    assert [r["member_id"] for r in told] == [overseer.id]
+    assert "appoint another admin" in told[0]["message"]
+    assert (await admin.get(f"/mod/appeals/{await _appeal_id(db, decision)}")).status == 404
+
+
+async def test_a_sanction_an_admin_confirmed_goes_to_admins_even_where_moderators_decide(
+    db: asyncpg.Connection,
+    moderator_of: ModeratorOf,
+    make_client: ClientFactory,
+    make_member: MakeMember,
+    make_group: MakeGroup,
+    publish: Publish,
+    admin: ForumClient,
+    appoint: Appoint,
+) -> None:
+    """Only a staff author's masked post waits for an admin: a moderator deciding the appeal
+    would learn the anonymous author is one of the staff."""
+    peer = await make_group("peer-run", anonymous="optional", appeals="moderators")
+    mod = await moderator_of(peer)
+    fellow, third = await make_member("fellow"), await make_member("third")
+    await appoint(peer, fellow)
+    await appoint(peer, third)
+    post = await publish(fellow, peer, title="Unsigned", anonymous=True)
+    item = await _reported(db, make_client, make_member, post.post_id)
+    resp = await mod.post_form(
+        f"/mod/items/{item}/sanction",
+        {"kind": "warn", "duration": "1d", "reason": "Unkind", "rule": "site-1"},
+    )
+    assert resp.status == 303
+    sanction = await db.fetchval("SELECT id FROM sanctions")
+    resp = await admin.post_form(
+        f"/mod/items/{item}/sanctions/{sanction}/decision",
+        {"decision": "confirm", "reason": "Agreed."},
+    )
+    assert resp.status == 303
+    decision = await db.fetchval("SELECT id FROM decisions")
+    await _appeal(await make_client(fellow), decision)
+    appeal = await _appeal_id(db, decision)
+    assert (await (await make_client(third)).get(f"/mod/appeals/{appeal}")).status == 404
+    second = await make_client(await make_member("second", is_admin=True))
+    page = await second.get(f"/mod/appeals/{appeal}")
+    assert page.status == 200
+    assert "confirmed by an admin" not in await page.text()

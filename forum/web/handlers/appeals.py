@@ -26,12 +26,23 @@ def _words() -> dict[str, Any]:
 
 
 async def decisions_page(request: web.Request) -> web.Response:
-    member = auth.require_member(request)
+    return await _decisions(request, auth.require_member(request))
+
+
+async def _decisions(
+    request: web.Request, member: Member, *, error: str | None = None, text: str = ""
+) -> web.Response:
     async with request.app[pool_key].acquire() as conn:
         found = await appeal_store.list_own(conn, member.id)
     now = datetime.now(UTC)
-    context = {"decisions": found, "open": {d.id for d in found if appeals.can_appeal(d, now)}}
-    return render(request, "appeals/decisions.html", {**context, **_words()})
+    context = {
+        "decisions": found,
+        "open": {d.id for d in found if appeals.can_appeal(d, now)},
+        "error": error,
+        "text": text,
+    }
+    status = 400 if error else 200
+    return render(request, "appeals/decisions.html", {**context, **_words()}, status=status)
 
 
 async def _own_decision(request: web.Request, member: Member, decision_id: int) -> Decision:
@@ -75,12 +86,11 @@ async def file_appeal(request: web.Request) -> web.Response:
     member = auth.require_member(request)
     form = await forms.read(request)
     decision_id = appeals.reference(form.text("decision"))
-    if decision_id is None:
-        raise web.HTTPBadRequest(
-            text="Name the decision as your notification does, for example “decision 42”."
-        )
-    decision = await _own_decision(request, member, decision_id)
     text = form.text("text")[: appeals.MAX_CHARS * 2]
+    if decision_id is None:
+        error = "Name the decision as your notification does, for example “decision 42”."
+        return await _decisions(request, member, error=error, text=text)
+    decision = await _own_decision(request, member, decision_id)
     try:
         async with request.app[pool_key].acquire() as conn:
             await appeals.file(conn, member, decision, text, datetime.now(UTC))
