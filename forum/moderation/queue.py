@@ -156,6 +156,17 @@ async def report(
                     post_id=post_id,
                     reason=f"reported by {reporters} members",
                 )
+                # Done by the forum, not a person, and only until one has looked: the author is
+                # told so. What the moderator then decides comes with its reasons, to appeal.
+                await notifications.notify(
+                    conn,
+                    item.author_id,
+                    "hidden",
+                    f"Your post in {group.name} was hidden automatically after several members"
+                    " reported it, until a moderator has looked. No person has decided anything"
+                    " yet; you'll hear here what they decide, and why.",
+                    post_id=post_id,
+                )
             await events.notify(conn, Event(item_id, group.id, "opened" if opened else "updated"))
     except _AlreadyReported:  # nothing new: the transaction above is rolled back
         return ReportOutcome(new_report=False, hidden=False)

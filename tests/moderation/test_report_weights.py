@@ -71,6 +71,9 @@ async def test_three_established_members_hide_it(
     hidden += [await _report(db, group, await make_member(established=True), post_id)]
     assert hidden == [False, False, True]
     assert await post_state(db, post_id) == "hidden"
+    told = await db.fetch("SELECT kind, message FROM notifications WHERE member_id = $1", author.id)
+    assert [r["kind"] for r in told] == ["hidden"]  # once, and saying no person decided yet
+    assert "No person has decided anything yet" in told[0]["message"]
 
 
 async def test_reporters_whose_reports_are_mostly_kept_up_count_half(
