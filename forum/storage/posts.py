@@ -42,47 +42,52 @@ async def unhide(conn: Conn, post_id: int) -> bool:
     return status == "UPDATE 1"
 
 
-async def take_down(conn: Conn, post_id: int) -> str | None:
-    """Reject a held post or remove a visible one; a topic goes with its opening post."""
+#: How `take_down` and `restore` change a post's state (and its topic's, for an opening post).
+_TAKE_DOWN = (
+    "CASE WHEN state = 'held' THEN 'rejected' ELSE 'removed' END",
+    ["held", "published", "hidden"],
+)
+_RESTORE = (
+    "CASE WHEN state = 'rejected' THEN 'held' ELSE 'published' END",
+    ["rejected", "removed"],
+)
+
+
+async def _change_state(conn: Conn, post_id: int, change: tuple[str, list[str]]) -> str | None:
+    """Change the post's state from one of `change`'s (and its topic's, when it is the opening
+    post); the new state, or None when it was in none of them."""
+    to, states = change
     row = await conn.fetchrow(
-        "UPDATE posts SET state = CASE WHEN state = 'held' THEN 'rejected' ELSE 'removed' END"
-        " WHERE id = $1 AND state IN ('held', 'published', 'hidden')"
-        " RETURNING state, topic_id, number",
+        f"UPDATE posts SET state = {to} WHERE id = $1 AND state = ANY($2::text[])"
+        " RETURNING state, topic_id",
         post_id,
+        states,
     )
     if row is None:
         return None
     opening = await conn.fetchval("SELECT min(id) FROM posts WHERE topic_id = $1", row["topic_id"])
     if opening == post_id:
         await conn.execute(
-            "UPDATE topics SET state = CASE WHEN state = 'held' THEN 'rejected' ELSE 'removed' END"
-            " WHERE id = $1",
+            f"UPDATE topics SET state = {to} WHERE id = $1 AND state = ANY($2::text[])",
             row["topic_id"],
+            states,
         )
     return str(row["state"])
+
+
+async def take_down(conn: Conn, post_id: int) -> str | None:
+    """Reject a held post or remove a visible one; a topic goes with its opening post."""
+    return await _change_state(conn, post_id, _TAKE_DOWN)
 
 
 async def restore(conn: Conn, post_id: int) -> bool:
     """Undo `take_down` (an appeal upheld): a rejected post is published as an approved held one
     is, a removed one is shown again in its place; a topic comes back with its opening post.
     False when there is nothing to undo (the author deleted the post meanwhile)."""
-    row = await conn.fetchrow(
-        "UPDATE posts SET state = CASE WHEN state = 'rejected' THEN 'held' ELSE 'published' END"
-        " WHERE id = $1 AND state IN ('rejected', 'removed') RETURNING state, topic_id",
-        post_id,
-    )
-    if row is None:
-        return False
-    opening = await conn.fetchval("SELECT min(id) FROM posts WHERE topic_id = $1", row["topic_id"])
-    if opening == post_id:
-        await conn.execute(
-            "UPDATE topics SET state = CASE WHEN state = 'rejected' THEN 'held' ELSE 'published'"
-            " END WHERE id = $1 AND state IN ('rejected', 'removed')",
-            row["topic_id"],
-        )
-    if row["state"] == "held":
+    state = await _change_state(conn, post_id, _RESTORE)
+    if state == "held":
         await publish_held(conn, post_id)
-    return True
+    return state is not None
 
 
 async def replace_body(
