@@ -137,6 +137,12 @@ async def item_action(request: web.Request) -> web.Response:
     form = await forms.read(request)
     text = form.text("reason")[:1000]
     at_risk = form.text("at_risk")
+    typed = {  # shown again if the action is refused
+        "reason": text,
+        "body": form.text("body"),
+        "at_risk": at_risk,
+        "rule": form.text("rule"),
+    }
     try:
         verdict = verdicts.needed(item, action, at_risk)
         async with request.app[pool_key].acquire() as conn:
@@ -165,32 +171,10 @@ async def item_action(request: web.Request) -> web.Response:
                 await verdicts.record(conn, item, member, verdict)
     except queue.ActionConflict as exc:
         return await _render_item(
-            request,
-            member,
-            exc.item or item,
-            status=409,
-            conflict=True,
-            form={
-                "reason": text,
-                "body": form.text("body"),
-                "at_risk": at_risk,
-                "rule": form.text("rule"),
-            },
+            request, member, exc.item or item, status=409, conflict=True, form=typed
         )
     except queue.ActionRefused as exc:
-        return await _render_item(
-            request,
-            member,
-            item,
-            status=400,
-            error=str(exc),
-            form={
-                "reason": text,
-                "body": form.text("body"),
-                "at_risk": at_risk,
-                "rule": form.text("rule"),
-            },
-        )
+        return await _render_item(request, member, item, status=400, error=str(exc), form=typed)
     if action == "claim":
         raise web.HTTPSeeOther(request.app.router["mod_item"].url_for(id=str(item.id)))
     raise web.HTTPSeeOther(request.app.router["mod"].url_for())
