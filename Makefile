@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint fmt migrate browser-deps bench clean
+.PHONY: help run test test-fast lint fmt migrate browser-deps bench clean distclean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,5 +46,12 @@ bench: $(STAMP) ## load-test the forum beside a same-bytes aiohttp baseline at 1
 migrate: $(STAMP) ## apply pending migrations
 	$(BIN)/forum migrate
 
-clean: ## remove the virtualenv and local data (the embedded database too!)
-	rm -rf $(VENV) var bench/.data
+clean: ## remove the virtualenv and benchmark data; keeps var/ (the embedded database and secret)
+	rm -rf $(VENV) bench/.data
+
+distclean: clean ## also delete var/: the embedded database, its posts and the secret (asks first)
+	@if [ -d var ]; then \
+		printf 'This deletes var/: the embedded database with every member, post and draft, and the secret.\nBack it up first with: forum backup PATH\nType "delete" to go on: '; \
+		read answer; \
+		if [ "$$answer" = delete ]; then rm -rf var; echo "var/ deleted"; else echo "kept var/"; exit 1; fi; \
+	fi

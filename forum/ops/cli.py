@@ -1,5 +1,5 @@
 """The `forum` command: serve, migrate, create-admin, create-group, clear-two-factor, seed-demo,
-seed-bench, crisis-scan, crisis-train, crisis-eval.
+backup, restore, seed-bench, crisis-scan, crisis-train, crisis-eval.
 
 Each command is one function, found by name in `COMMANDS`, and each has its own small function
 adding its flags to the parser. Every failure ends in one line on stderr and an exit status: 2 for
@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import json
-import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import IO, Any, TypeVar
+from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 
@@ -25,8 +24,8 @@ from forum.config import ConfigError, Settings
 from forum.groups import admin
 from forum.groups.settings import TAGS, GroupSettings, parse_tags
 from forum.members import accounts, two_factor
-from forum.ops import demo
-from forum.ops.runtime import StartupError, database
+from forum.ops import backup, demo
+from forum.ops.runtime import CommandError, InputError, StartupError, database, prepare
 from forum.storage import audit, crisis, groups, migrations
 from forum.storage.db import Conn
 
@@ -46,14 +45,6 @@ CLI_NAMES = {
 SLUG_HELP = "lower-case letters, digits and single hyphens, e.g. 'grief' or 'lost-a-parent'"
 
 
-class CommandError(Exception):
-    """The command could not do what was asked; exit status 1."""
-
-
-class InputError(Exception):
-    """What came in on standard input is not what the command reads; exit status 2."""
-
-
 T = TypeVar("T")
 
 
@@ -71,6 +62,23 @@ def _parser() -> argparse.ArgumentParser:
     clear.add_argument("pseudonym")
     clear.add_argument("--note", required=True, help="how you confirmed who is asking")
     sub.add_parser("seed-demo", help="create the demo groups and a few posts (idempotent)")
+    backup_parser = sub.add_parser(
+        "backup",
+        help="write a consistent backup of the whole database to PATH",
+        description="Write the whole database (embedded or external) to PATH in pg_dump's custom"
+        " format, readable only by you. FORUM_SECRET is not in it: keep that separately.",
+    )
+    backup_parser.add_argument("path", metavar="PATH")
+    restore_parser = sub.add_parser(
+        "restore",
+        help="restore a backup into an empty database (--force: replace what is there)",
+        description="Restore PATH, made by `forum backup`, in one transaction: a damaged backup"
+        " changes nothing. Then apply pending migrations.",
+    )
+    restore_parser.add_argument("path", metavar="PATH")
+    restore_parser.add_argument(
+        "--force", action="store_true", help="replace everything in a database that is not empty"
+    )
     _seed_bench_flags(
         sub.add_parser(
             "seed-bench",
@@ -210,74 +218,6 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-def _crisis_scan(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str]) -> str | None:
-    """Stream: each line is scanned and written before the next is read."""
-    from forum.moderation.crisis import evaluation, scanner
-    from forum.storage import crisis
-
-    lexicon = scanner.Lexicon.base()
-    if args.group:  # only then is a database needed
-
-        async def group_phrases(conn: Conn) -> list[tuple[str, str]]:
-            group = await groups.get_group_by_slug(conn, args.group)
-            if group is None:
-                raise CommandError(f"no group with the slug {args.group!r}")
-            return await crisis.list_group_phrases(conn, group.id)
-
-        try:
-            lexicon = lexicon.with_phrases(_with_conn(config.load(), group_phrases))
-        except ValueError as exc:
-            raise CommandError(
-                f"group {args.group!r} has a phrase the scanner cannot read: {exc}"
-            ) from None
-    labelled: list[tuple[str, str]] = []
-    for number, raw in enumerate(stdin, 1):
-        line = _decode(raw, number).strip()
-        if not line:
-            continue
-        row = _read_row(line, number)
-        if "label" in row and row["label"] not in evaluation.LABELS:
-            raise InputError(f'line {number}: "label" must be none, concern or urgent')
-        result = scanner.scan(row["text"], lexicon)
-        out = {"id": row.get("id"), "level": result.level, "matches": result.to_json()}
-        try:
-            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-            stdout.flush()
-        except BrokenPipeError:  # the reader went away (`| head`): stop quietly
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
-            return None
-        if "label" in row:
-            labelled.append((row["label"], result.level))
-    if args.summary:
-        if labelled:
-            figures = evaluation.evaluate(labelled)
-            print(f"crisis-scan: {len(labelled)} labelled lines", file=sys.stderr)
-            for text in figures.lines():
-                print(f"crisis-scan: {text}", file=sys.stderr)
-        else:
-            print('crisis-scan: no line carried a "label"', file=sys.stderr)
-    return None
-
-
-def _decode(raw: bytes, number: int) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"line {number}: not UTF-8") from None
-
-
-def _read_row(line: str, number: int) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except ValueError as exc:
-        raise InputError(f"line {number}: not valid JSON ({exc.args[0].split(':')[0]})") from None
-    if not isinstance(row, dict):
-        raise InputError(f"line {number}: expected a JSON object")
-    if not isinstance(row.get("text"), str):
-        raise InputError(f'line {number}: expected a "text" string')
-    return row
-
-
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     settings = config.load()
     from forum.ops import server
@@ -371,6 +311,27 @@ def _create_group(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     return _with_conn(settings, create_group)
 
 
+def _backup(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str:
+    with database(config.load(), migrate=False) as url:
+        try:
+            return backup.backup(url, Path(args.path))
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from None
+
+
+def _restore(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str:
+    settings = config.load()
+    variable = "DATABASE_URL" if settings.database_url else "FORUM_DATA_DIR (embedded PostgreSQL)"
+    with database(settings, migrate=False) as url:
+        try:
+            summary = backup.restore(url, Path(args.path), force=args.force)
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from None
+        applied = asyncio.run(prepare(url, variable))
+    then = f"; applied {', '.join(applied)}" if applied else ""
+    return f"{summary}{then}\nforum: {backup.KEY_NOTE}"
+
+
 def _seed_demo(_args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str:
     return _with_conn(config.load(), demo.seed)
 
@@ -408,7 +369,27 @@ def _seed_bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> st
 
 
 def _scan_stdin(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str | None:
-    return _crisis_scan(args, sys.stdin.buffer, sys.stdout)
+    """Stream: each line is scanned and written before the next is read."""
+    from forum.moderation.crisis import scanner
+    from forum.ops import crisis_model
+
+    lexicon = scanner.Lexicon.base()
+    if args.group:  # only then is a database needed
+
+        async def group_phrases(conn: Conn) -> list[tuple[str, str]]:
+            group = await groups.get_group_by_slug(conn, args.group)
+            if group is None:
+                raise CommandError(f"no group with the slug {args.group!r}")
+            return await crisis.list_group_phrases(conn, group.id)
+
+        try:
+            lexicon = lexicon.with_phrases(_with_conn(config.load(), group_phrases))
+        except ValueError as exc:
+            raise CommandError(
+                f"group {args.group!r} has a phrase the scanner cannot read: {exc}"
+            ) from None
+    crisis_model.crisis_scan(lexicon, sys.stdin.buffer, sys.stdout, summary=args.summary)
+    return None
 
 
 def _crisis_train(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str | None:
@@ -449,6 +430,8 @@ COMMANDS: dict[str, Command] = {
     "create-group": _create_group,
     "clear-two-factor": _clear_two_factor,
     "seed-demo": _seed_demo,
+    "backup": _backup,
+    "restore": _restore,
     "seed-bench": _seed_bench,
     "crisis-scan": _scan_stdin,
     "crisis-train": _crisis_train,

@@ -1,15 +1,28 @@
-"""`forum crisis-train` and `forum crisis-eval`: the crisis model's build and its report card."""
+"""`forum crisis-scan`, `forum crisis-train` and `forum crisis-eval`: the scanner on the command
+line, the crisis model's build and its report card."""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from forum.moderation.crisis import dataset, evaluation, model, scanner
+from forum.ops.runtime import InputError
 
-__all__ = ["SCANNERS", "Switch", "evaluate_split", "figures", "retrain", "train_with_verdicts"]
+__all__ = [
+    "SCANNERS",
+    "Switch",
+    "crisis_scan",
+    "evaluate_split",
+    "figures",
+    "retrain",
+    "train_with_verdicts",
+]
 
 SCANNERS = ("lexicon", "model", "combined")
 
@@ -189,3 +202,55 @@ def train_with_verdicts(
     else:
         lines.append("kept the current model: urgent recall would drop")
     return Switch("\n".join(lines), switch, summary)
+
+
+def crisis_scan(
+    lexicon: scanner.Lexicon, stdin: IO[bytes], stdout: IO[str], *, summary: bool
+) -> None:
+    """`forum crisis-scan`: JSON lines in, one JSON line out per input, each written before the
+    next is read; with `summary`, figures for the lines that carry a "label" go to stderr."""
+    labelled: list[tuple[str, str]] = []
+    for number, raw in enumerate(stdin, 1):
+        line = _decode(raw, number).strip()
+        if not line:
+            continue
+        row = _read_row(line, number)
+        if "label" in row and row["label"] not in evaluation.LABELS:
+            raise InputError(f'line {number}: "label" must be none, concern or urgent')
+        result = scanner.scan(row["text"], lexicon)
+        out = {"id": row.get("id"), "level": result.level, "matches": result.to_json()}
+        try:
+            stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            stdout.flush()
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+            return
+        if "label" in row:
+            labelled.append((row["label"], result.level))
+    if summary:
+        if labelled:
+            figures = evaluation.evaluate(labelled)
+            print(f"crisis-scan: {len(labelled)} labelled lines", file=sys.stderr)
+            for text in figures.lines():
+                print(f"crisis-scan: {text}", file=sys.stderr)
+        else:
+            print('crisis-scan: no line carried a "label"', file=sys.stderr)
+
+
+def _decode(raw: bytes, number: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"line {number}: not UTF-8") from None
+
+
+def _read_row(line: str, number: int) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except ValueError as exc:
+        raise InputError(f"line {number}: not valid JSON ({exc.args[0].split(':')[0]})") from None
+    if not isinstance(row, dict):
+        raise InputError(f"line {number}: expected a JSON object")
+    if not isinstance(row.get("text"), str):
+        raise InputError(f'line {number}: expected a "text" string')
+    return row

@@ -23,6 +23,14 @@ class StartupError(Exception):
     """The forum cannot start; the message says why in one line."""
 
 
+class CommandError(Exception):
+    """The command could not do what was asked; exit status 1."""
+
+
+class InputError(Exception):
+    """What came in on standard input is not what the command reads; exit status 2."""
+
+
 def _where(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.hostname or 'local socket'}:{parts.port or 5432}"
