@@ -57,6 +57,18 @@ class Settings:
     benchmark_no_rate_limits: bool = False
     #: FORUM_TRUSTED_PROXIES: the proxies whose X-Forwarded-For / X-Forwarded-Proto are believed.
     trusted_proxies: tuple[Network, ...] = ()
+    #: FORUM_SHUTDOWN_SECONDS: how long a stopping worker lets requests in flight finish.
+    shutdown_seconds: float = 5.0
+    #: FORUM_DB_ACQUIRE_SECONDS: how long a request waits for a database connection before the
+    #: member gets a calm "try again" page (503) instead of a hung request.
+    db_acquire_seconds: float = 5.0
+    #: FORUM_DB_STATEMENT_SECONDS: how long one statement may run before PostgreSQL cancels it.
+    db_statement_seconds: float = 30.0
+    #: FORUM_LOG_FORMAT: "text" (a line each) or "json" (an object each, for log collectors).
+    log_format: Literal["text", "json"] = "text"
+    #: FORUM_METRICS_FROM: who besides loopback may read /metrics (it tells how long a crisis
+    #: has waited, so it is not public).
+    metrics_from: tuple[Network, ...] = ()
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)
@@ -99,6 +111,24 @@ def check_quick_exit_url(name: str, url: str) -> str:
     if any(c < " " or c == "\x7f" for c in url):
         raise ConfigError(f"{name} must not contain control characters")
     return url
+
+
+def parse_seconds(name: str, raw: str, low: float, high: float) -> float:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not low <= seconds <= high:  # also refuses nan
+        raise ConfigError(f"{name} must be from {low:g} to {high:g} seconds, got {raw}")
+    return seconds
+
+
+def _log_format(raw: str) -> Literal["text", "json"]:
+    if raw == "text":
+        return "text"
+    if raw == "json":
+        return "json"
+    raise ConfigError(f"FORUM_LOG_FORMAT must be text or json, got {raw!r}")
 
 
 def parse_port(name: str, raw: str) -> int:
@@ -159,6 +189,17 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=parse_networks(
             "FORUM_TRUSTED_PROXIES", env.get("FORUM_TRUSTED_PROXIES") or ""
         ),
+        shutdown_seconds=parse_seconds(
+            "FORUM_SHUTDOWN_SECONDS", env.get("FORUM_SHUTDOWN_SECONDS") or "5", 0.5, 300
+        ),
+        db_acquire_seconds=parse_seconds(
+            "FORUM_DB_ACQUIRE_SECONDS", env.get("FORUM_DB_ACQUIRE_SECONDS") or "5", 0.1, 60
+        ),
+        db_statement_seconds=parse_seconds(
+            "FORUM_DB_STATEMENT_SECONDS", env.get("FORUM_DB_STATEMENT_SECONDS") or "30", 1, 3600
+        ),
+        log_format=_log_format(env.get("FORUM_LOG_FORMAT") or "text"),
+        metrics_from=parse_networks("FORUM_METRICS_FROM", env.get("FORUM_METRICS_FROM") or ""),
     )
 
 

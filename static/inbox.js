@@ -36,6 +36,8 @@
   // Marks the link while the stream is open (for assistive styling, and for tests to wait on).
   source.addEventListener("ready", function () { link.setAttribute("data-live", "on"); });
   source.addEventListener("error", function () { link.removeAttribute("data-live"); });
+  // The server is stopping (a restart or a deploy): the browser reconnects by itself.
+  source.addEventListener("reconnect", function () { link.removeAttribute("data-live"); });
   source.addEventListener("inbox", function (message) {
     var data = {};
     try { data = JSON.parse(message.data); } catch (e) { data = {}; }

@@ -7,6 +7,7 @@
   if (!status || !queue || !window.EventSource) { return; }
   var source = new EventSource(status.getAttribute("data-events-url"));
   var refreshing = false;
+  var interrupted = false;  // the stream dropped: what arrived meanwhile is fetched on return
 
   function refresh(announce) {
     if (refreshing) { return; }
@@ -27,6 +28,12 @@
 
   source.addEventListener("ready", function () {
     status.textContent = "Live: new items appear here by themselves.";
+    if (interrupted) { interrupted = false; refresh(); }
+  });
+  // The server is stopping (a restart or a deploy): the browser reconnects by itself.
+  source.addEventListener("reconnect", function () {
+    interrupted = true;
+    status.textContent = "The forum is restarting; live updates resume in a moment…";
   });
   source.addEventListener("queue", function (message) {
     var data = {};
@@ -41,6 +48,8 @@
     refresh(data.change === "opened" ? "New item in the queue." : "The queue was updated.");
   });
   source.onerror = function () {
+    if (interrupted) { return; }  // keeps the restart message
+    interrupted = true;
     status.textContent = "Live updates paused; reconnecting…";
   };
 })();

@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,7 @@ from tests.clients import TEST_SECRET
 COMMAND_TIMEOUT = 120
 READY_WITHIN = 30
 STOP_WITHIN = 15
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def forum_argv() -> list[str]:
@@ -201,6 +205,26 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     for pid in children:
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+class Browser:
+    """Just enough of a browser: cookies, forms with their CSRF token, one connection a request."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base_url + path, timeout=10) as resp:
+            return str(resp.read().decode())
+
+    def submit(self, page: str, path: str, fields: dict[str, str]) -> str:
+        """POST `fields` to `path` with the CSRF token found on the page at `page`."""
+        token = CSRF_FIELD.search(self.get(page))
+        assert token is not None, f"no csrf_token on {page}"
+        data = urllib.parse.urlencode({**fields, "csrf_token": token[1]}).encode()
+        with self.opener.open(self.base_url + path, data=data, timeout=10) as resp:
+            return str(resp.read().decode())
 
 
 @dataclass

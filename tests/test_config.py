@@ -205,3 +205,52 @@ def test_a_bad_benchmark_flag_names_the_variable(tmp_path: Path) -> None:
     env = {"FORUM_DATA_DIR": str(tmp_path), "FORUM_BENCHMARK_NO_RATE_LIMITS": "yes"}
     with pytest.raises(ConfigError, match="FORUM_BENCHMARK_NO_RATE_LIMITS"):
         load(env)
+
+
+def test_operations_settings_have_safe_defaults(env: dict[str, str]) -> None:
+    settings = load(env)
+
+    assert settings.shutdown_seconds == 5
+    assert settings.db_acquire_seconds == 5
+    assert settings.db_statement_seconds == 30
+    assert settings.log_format == "text"
+    assert settings.metrics_from == ()
+
+
+def test_operations_settings_are_read(env: dict[str, str]) -> None:
+    settings = load(
+        {
+            **env,
+            "FORUM_SHUTDOWN_SECONDS": "12.5",
+            "FORUM_DB_ACQUIRE_SECONDS": "0.5",
+            "FORUM_DB_STATEMENT_SECONDS": "120",
+            "FORUM_LOG_FORMAT": "json",
+            "FORUM_METRICS_FROM": "10.0.0.0/8, 192.0.2.7",
+        }
+    )
+
+    assert settings.shutdown_seconds == 12.5
+    assert settings.db_acquire_seconds == 0.5
+    assert settings.db_statement_seconds == 120
+    assert settings.log_format == "json"
+    assert [str(n) for n in settings.metrics_from] == ["10.0.0.0/8", "192.0.2.7/32"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FORUM_SHUTDOWN_SECONDS", "soon"),
+        ("FORUM_SHUTDOWN_SECONDS", "0"),
+        ("FORUM_SHUTDOWN_SECONDS", "nan"),
+        ("FORUM_DB_ACQUIRE_SECONDS", "-1"),
+        ("FORUM_DB_STATEMENT_SECONDS", "inf"),
+        ("FORUM_LOG_FORMAT", "xml"),
+        ("FORUM_METRICS_FROM", "everyone"),
+    ],
+)
+def test_a_bad_operations_setting_is_refused_in_one_line_naming_it(
+    env: dict[str, str], name: str, value: str
+) -> None:
+    with pytest.raises(ConfigError, match=name) as caught:
+        load({**env, name: value})
+    assert "\n" not in str(caught.value)

@@ -229,7 +229,9 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     if args.port:
         settings = replace(settings, port=config.parse_port("--port", args.port))
     with database(settings) as url:
-        server.serve(settings.with_database(url), args.workers)
+        status = server.serve(settings.with_database(url), args.workers)
+    if status:
+        raise SystemExit(status)
 
 
 def _migrate(_args: argparse.Namespace, _parser: argparse.ArgumentParser) -> str:

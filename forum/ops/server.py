@@ -1,8 +1,14 @@
 """`forum serve`: one process, or N worker processes sharing one port through SO_REUSEPORT.
 
 The parent resolves the database (starting the embedded one if needed) and applies migrations
-once, then starts the workers with the resolved settings. Workers share nothing but PostgreSQL,
-which is what lets N processes, or N machines behind a load balancer, behave as one forum.
+once, then starts the workers with the resolved settings and keeps them running
+(`forum.ops.supervisor`). Workers share nothing but PostgreSQL, which is what lets N processes, or
+N machines behind a load balancer, behave as one forum.
+
+A worker told to stop (SIGTERM, SIGINT, or its parent gone) stops taking connections, tells each
+live stream to reconnect (to another worker, or to this forum once it is back), lets requests in
+flight finish for up to FORUM_SHUTDOWN_SECONDS, and then closes its database pool within what is
+left of that time.
 """
 
 from __future__ import annotations
@@ -22,10 +28,10 @@ from aiohttp.abc import AbstractAccessLogger
 
 from forum.config import Settings
 from forum.moderation.crisis import model, scanner
+from forum.ops import supervisor
 from forum.ops.runtime import StartupError
 from forum.web.app import create_app
 
-SHUTDOWN_SECONDS = 5.0
 #: How long a connection may sit without a complete request: before its first one, between two
 #: on a kept-alive connection, and while its headers trickle in (aiohttp's keep-alive timer runs
 #: from the connection's start and is reset only when a request has been answered), so a client
@@ -103,18 +109,18 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-async def _serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
-    """Serve until SIGINT or SIGTERM, then shut down gracefully.
+async def serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
+    """Serve until SIGINT or SIGTERM (or the parent's death), then shut down gracefully.
 
     The signals only set an event, from the loop (not from inside whatever task is running), so
     a second signal (Ctrl-C reaches the whole process group, then the parent passes SIGTERM on)
-    changes nothing and the first shutdown completes. Open event streams are given a few seconds
-    before being cut, so a stop never waits on them for long.
+    changes nothing and the first shutdown completes. Live streams end at once with a
+    "reconnect" event (`forum.web.live`); other requests have the grace period to finish.
     """
     runner = web.AppRunner(
         create_app(settings),
         access_log_class=AccessLogger,
-        shutdown_timeout=SHUTDOWN_SECONDS,
+        shutdown_timeout=settings.shutdown_seconds,
         **HANDLER_OPTIONS,
     )
     await runner.setup()
@@ -126,6 +132,9 @@ async def _serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    orphaned = supervisor.parent_sentinel()
+    if orphaned is not None:
+        loop.add_reader(orphaned, stop.set)
     try:
         site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port)
         await site.start()
@@ -135,12 +144,14 @@ async def _serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
 
 
 def run_worker(settings: Settings, reuse_port: bool) -> None:
+    supervisor.die_with_parent()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
     logging.getLogger("aiohttp.server").addFilter(QuietErrors())
-    asyncio.run(_serve_until_signalled(settings, reuse_port))
+    asyncio.run(serve_until_signalled(settings, reuse_port))
 
 
-def serve(settings: Settings, workers: int) -> None:
+def serve(settings: Settings, workers: int) -> int:
+    """Serve until stopped; the exit status (1 if the workers crashed in a loop)."""
     check_port_free(settings.host, settings.port)
     print(
         f"forum: serving on http://{settings.host}:{settings.port} with {workers} "
@@ -155,32 +166,10 @@ def serve(settings: Settings, workers: int) -> None:
         )
     if workers == 1:
         run_worker(settings, reuse_port=False)
-        return
+        return 0
     context = multiprocessing.get_context("spawn")
-    processes = [
-        context.Process(target=run_worker, args=(settings, True), daemon=False)
-        for _ in range(workers)
-    ]
-
-    def stop(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        for process in processes:
-            if process.is_alive():
-                process.terminate()  # SIGTERM: aiohttp shuts the worker down gracefully
-        for process in processes:
-            process.join(timeout=15)
-            if process.is_alive():
-                process.kill()
-    if any(p.exitcode not in (0, -signal.SIGTERM, None) for p in processes):
-        print("forum: a worker stopped with an error; see the log above", file=sys.stderr)
+    return supervisor.Supervisor(
+        start=lambda: context.Process(target=run_worker, args=(settings, True), daemon=False),
+        workers=workers,
+        grace=settings.shutdown_seconds,
+    ).run()

@@ -9,6 +9,7 @@ headers are added in on_response_prepare so error pages and static files get the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
@@ -30,7 +31,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     assert url is not None, "the serving process resolves the database before creating the app"
     app[pool_key] = await db.create_pool(url)
     yield
-    await app[pool_key].close()
+    # Requests have finished (or had their grace period): a connection still out is stuck.
+    try:
+        await asyncio.wait_for(app[pool_key].close(), timeout=app[settings_key].shutdown_seconds)
+    except TimeoutError:
+        app[pool_key].terminate()
 
 
 def _timer(
@@ -81,6 +86,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_response_prepare.append(security.add_headers)
     app[settings_key] = settings
     app[live.open_streams_key] = live.OpenStreams(set)
+    live.setup(app)
     app.cleanup_ctx.extend([_database, mod.listen, _housekeeping, _removals, _crisis_watch])
     app.cleanup_ctx.extend([inbox.listen, page_cache.listen, live.sessions_feed])
     pages.setup(app)

@@ -9,7 +9,10 @@ cost that does not grow with the other streams. A stream's queue is bounded: one
 stays bounded and the browser refreshes the whole page once rather than replaying the backlog.
 
 `stream` is the one SSE loop: a "ready" event, then one message per event until the browser goes
-away (noticed by aiohttp-sse's pings) or the server stops. Payloads carry ids only, never text.
+away (noticed by aiohttp-sse's pings) or the server stops. A stopping server ends each stream with
+a "reconnect" event and a retry time, so the page says it is reconnecting rather than that it
+failed, and the browser's EventSource comes back to another worker (or to this forum when it is
+up again) by itself. Payloads carry ids only, never text.
 Each open stream holds a connection, so a process lends at most STREAMS_PER_MEMBER of them to one
 member and STREAMS_PER_ADDRESS to one client address (a tab per page is far below either); one
 more answers 429. The counts are this process's own: they protect its file descriptors. Only
@@ -47,6 +50,19 @@ STREAMS_PER_ADDRESS = 40
 #: The connections of the streams this process serves, per "m:<member id>" and "a:<address>".
 OpenStreams = defaultdict[str, set[asyncio.BaseTransport]]
 open_streams_key = web.AppKey("open_streams", OpenStreams)
+#: Set when the server begins to shut down: every stream ends with a "reconnect" event.
+closing_key = web.AppKey("closing", asyncio.Event)
+#: How long the browser waits before reconnecting after "reconnect" (EventSource's `retry`).
+RECONNECT_MS = 2000
+
+
+def setup(app: web.Application) -> None:
+    app[closing_key] = asyncio.Event()
+
+    async def closing(app: web.Application) -> None:
+        app[closing_key].set()
+
+    app.on_shutdown.append(closing)
 
 
 class Resync(Enum):
@@ -208,7 +224,11 @@ async def _serve(
             request, headers={"Cache-Control": "no-store"}, ping_interval=PING_SECONDS
         ) as response:
             await response.send("{}", event="ready")
-            waiting = [asyncio.ensure_future(response.wait())]
+            closing = request.app[closing_key]
+            waiting = [
+                asyncio.ensure_future(response.wait()),
+                asyncio.ensure_future(closing.wait()),
+            ]
             if token:  # signing out (anywhere) ends the stream
                 waiting.append(asyncio.ensure_future(ended.queue.get()))
             closed = asyncio.ensure_future(
@@ -217,6 +237,8 @@ async def _serve(
             async for event in _events(subscription, closed):
                 sent = await message(event)
                 await response.send(sent.data, event=sent.event, id=sent.id)
+            if closing.is_set():
+                await response.send("{}", event="reconnect", retry=RECONNECT_MS)
         return response
     except ConnectionResetError:
         return web.Response(status=204)

@@ -16,7 +16,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from tests.clients import JOINING, PASSWORD
 from tests.processes import (
     READY_WITHIN,
     STOP_WITHIN,
+    Browser,
     Serving,
     alive,
     child_pids,
@@ -36,7 +36,6 @@ from tests.processes import (
 )
 
 ACCESS_LINE = re.compile(r" (\d+) aiohttp\.access (GET|POST|HEAD) (\S+) (\d{3}) ")
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Server(Serving):
@@ -61,26 +60,6 @@ def server(make_database: Callable[[str], str], tmp_path: Path) -> Iterator[Serv
         while len(listening_pids(running.port)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         yield Server(running)
-
-
-class Browser:
-    """Just enough of a browser: cookies, forms with their CSRF token, one connection a request."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-
-    def get(self, path: str) -> str:
-        with self.opener.open(self.base_url + path, timeout=10) as resp:
-            return str(resp.read().decode())
-
-    def submit(self, page: str, path: str, fields: dict[str, str]) -> str:
-        """POST `fields` to `path` with the CSRF token found on the page at `page`."""
-        token = CSRF_FIELD.search(self.get(page))
-        assert token is not None, f"no csrf_token on {page}"
-        data = urllib.parse.urlencode({**fields, "csrf_token": token[1]}).encode()
-        with self.opener.open(self.base_url + path, data=data, timeout=10) as resp:
-            return str(resp.read().decode())
 
 
 def test_two_workers_listen_on_the_one_port(server: Server) -> None:

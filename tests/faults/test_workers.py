@@ -1,0 +1,140 @@
+"""Faults in `forum serve --workers N` itself: workers killed, the parent killed, a stop.
+
+Each test names the fault it injects (for real: signals to the real processes of the console
+script) and the promise it checks, from outside, as an operator or a member would see it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.clients import JOINING, PASSWORD
+from tests.processes import (
+    READY_WITHIN,
+    Browser,
+    Serving,
+    alive,
+    child_pids,
+    forum_env,
+    listening_pids,
+    serving,
+)
+
+GRACE = 3
+
+
+@pytest.fixture
+def forum(make_database: Callable[[str], str], tmp_path: Path) -> Iterator[Serving]:
+    env = forum_env(
+        tmp_path / "data",
+        DATABASE_URL=make_database("faults"),
+        FORUM_SHUTDOWN_SECONDS=str(GRACE),
+    )
+    with serving(env, tmp_path / "serve.log", "--workers", "2") as running:
+        wait_for(lambda: len(workers(running)) == 2, "two workers listening")
+        yield running
+
+
+def workers(forum: Serving) -> set[int]:
+    return listening_pids(forum.port) & child_pids(forum.process.pid)
+
+
+def wait_for(condition: Callable[[], bool], what: str, within: float = READY_WITHIN) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {within} s: {what}")
+        time.sleep(0.1)
+
+
+def healthy(forum: Serving) -> bool:
+    try:
+        with urllib.request.urlopen(forum.base_url + "/healthz", timeout=2) as resp:  # noqa: S310
+            return bool(json.load(resp) == {"status": "ok"})
+    except OSError:
+        return False
+
+
+def test_a_worker_killed_with_sigkill_is_replaced(forum: Serving) -> None:
+    """Fault: kill -9 one of two workers. Promise: another takes its place, the forum answers
+    meanwhile, and the log says what happened in one line."""
+    victim = min(workers(forum))
+
+    os.kill(victim, signal.SIGKILL)
+
+    wait_for(lambda: victim not in workers(forum) and len(workers(forum)) == 2, "a new worker")
+    assert healthy(forum)
+    assert f"forum: worker {victim} was killed by SIGKILL" in forum.log.read_text()
+
+
+def test_workers_that_keep_dying_on_start_stop_the_forum_with_status_1(forum: Serving) -> None:
+    """Fault: every worker is killed as soon as it appears (as if each crashed on start).
+    Promise: the parent backs off, then gives up: it exits 1, says so in one line, and leaves
+    no worker and no listening socket behind."""
+    killed: set[int] = set()
+    deadline = time.monotonic() + 60
+    while forum.process.poll() is None and time.monotonic() < deadline:
+        for pid in child_pids(forum.process.pid) - killed:
+            if pid in listening_pids(forum.port) or "spawn_main" in _cmdline(pid):
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+        time.sleep(0.05)
+
+    assert forum.process.wait(timeout=5) == 1
+    said = [line for line in forum.log.read_text().splitlines() if line.startswith("forum: ")]
+    assert "in a row died within" in said[-1]
+    assert sum("starting another in" in line for line in said) == 4  # the back-off, then done
+    assert listening_pids(forum.port) == set()
+    assert "Traceback" not in forum.log.read_text()
+
+
+def test_killing_the_parent_with_sigkill_stops_every_worker(forum: Serving) -> None:
+    """Fault: kill -9 the parent (a supervisor's hard stop, an OOM kill). Promise: its workers
+    notice and stop too, so none is left holding the port for a restarted forum to collide with."""
+    orphans = workers(forum)
+
+    forum.process.kill()
+    forum.process.wait(timeout=5)
+
+    wait_for(lambda: not any(alive(pid) for pid in orphans), "the workers gone", GRACE + 5)
+    assert listening_pids(forum.port) == set()
+
+
+def test_sigterm_ends_live_streams_with_a_reconnect_event_within_the_grace_period(
+    forum: Serving,
+) -> None:
+    """Fault: SIGTERM to the parent while a member's live stream is open (a deploy). Promise:
+    the stream gets a final "reconnect" event with a retry time, and the whole forum has stopped
+    within the grace period (FORUM_SHUTDOWN_SECONDS), exit status 0."""
+    browser = Browser(forum.base_url)
+    browser.submit(
+        "/register", "/register", {**JOINING, "pseudonym": "lantern", "password": PASSWORD}
+    )
+    stream = browser.opener.open(forum.base_url + "/inbox/events", timeout=GRACE + 5)
+    assert stream.readline().strip() == b"event: ready"
+
+    started = time.monotonic()
+    forum.process.send_signal(signal.SIGTERM)
+    rest = stream.read().decode()
+    status = forum.process.wait(timeout=GRACE + 5)
+    took = time.monotonic() - started
+
+    assert "event: reconnect" in rest
+    assert "retry: 2000" in rest
+    assert status == 0, forum.log.read_text()
+    assert took < GRACE + 1.5, f"stopping took {took:.1f} s with a {GRACE} s grace period"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
