@@ -63,7 +63,7 @@ class Settings:
     #: member gets a calm "try again" page (503) instead of a hung request.
     db_acquire_seconds: float = 5.0
     #: FORUM_DB_STATEMENT_SECONDS: how long one statement may run before PostgreSQL cancels it.
-    db_statement_seconds: float = 30.0
+    db_statement_seconds: float = 10.0
     #: FORUM_LOG_FORMAT: "text" (a line each) or "json" (an object each, for log collectors).
     log_format: Literal["text", "json"] = "text"
     #: FORUM_METRICS_FROM: who besides loopback may read /metrics (it tells how long a crisis
@@ -196,7 +196,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             "FORUM_DB_ACQUIRE_SECONDS", env.get("FORUM_DB_ACQUIRE_SECONDS") or "5", 0.1, 60
         ),
         db_statement_seconds=parse_seconds(
-            "FORUM_DB_STATEMENT_SECONDS", env.get("FORUM_DB_STATEMENT_SECONDS") or "30", 1, 3600
+            "FORUM_DB_STATEMENT_SECONDS", env.get("FORUM_DB_STATEMENT_SECONDS") or "10", 1, 3600
         ),
         log_format=_log_format(env.get("FORUM_LOG_FORMAT") or "text"),
         metrics_from=parse_networks("FORUM_METRICS_FROM", env.get("FORUM_METRICS_FROM") or ""),

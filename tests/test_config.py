@@ -212,7 +212,7 @@ def test_operations_settings_have_safe_defaults(env: dict[str, str]) -> None:
 
     assert settings.shutdown_seconds == 5
     assert settings.db_acquire_seconds == 5
-    assert settings.db_statement_seconds == 30
+    assert settings.db_statement_seconds == 10
     assert settings.log_format == "text"
     assert settings.metrics_from == ()
 

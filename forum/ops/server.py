@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import logging
 import multiprocessing
 import signal
 import socket
 import sys
-import time
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +26,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from forum.config import Settings
 from forum.moderation.crisis import model, scanner
-from forum.ops import supervisor
+from forum.ops import logs, supervisor
 from forum.ops.runtime import StartupError
 from forum.web.app import create_app
 
@@ -44,43 +42,6 @@ HANDLER_OPTIONS: dict[str, Any] = {
     "max_line_size": 8190,
     "max_field_size": 8190,
 }
-QUIET_SECONDS = 60.0
-
-
-class QuietErrors(logging.Filter):
-    """One line per kind of failed request a minute, with a count, instead of a traceback each.
-
-    aiohttp logs every malformed or abandoned request with its traceback; a client that sends
-    thousands of them would fill the disk (one probe wrote 222 MB). The first of a kind (its
-    message and exception type) in a minute is logged as one line without the traceback; the
-    rest are counted and the count goes out with the next one logged after the minute.
-    """
-
-    def __init__(self, seconds: float = QUIET_SECONDS, clock: Any = None) -> None:
-        super().__init__()
-        self._seconds = seconds
-        self._clock = clock or time.monotonic
-        self._last: dict[tuple[str, str], float] = {}
-        self._held: dict[tuple[str, str], int] = {}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING:
-            return True
-        kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
-        key = (str(record.msg), kind)
-        now = self._clock()
-        if now - self._last.get(key, -self._seconds) < self._seconds:
-            self._held[key] = self._held.get(key, 0) + 1
-            return False
-        self._last[key] = now
-        held = self._held.pop(key, 0)
-        record.msg = f"{record.getMessage()}{f' ({kind})' if kind else ''}" + (
-            f" [and {held} more like it in the last {self._seconds:.0f}s]" if held else ""
-        )
-        record.args = None
-        record.exc_info = None
-        record.exc_text = None
-        return True
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -145,8 +106,7 @@ async def serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
 
 def run_worker(settings: Settings, reuse_port: bool) -> None:
     supervisor.die_with_parent()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
-    logging.getLogger("aiohttp.server").addFilter(QuietErrors())
+    logs.configure(settings.log_format)
     asyncio.run(serve_until_signalled(settings, reuse_port))
 
 

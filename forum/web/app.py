@@ -27,9 +27,13 @@ MAX_REQUEST_BYTES = 256 * 1024
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    url = app[settings_key].database_url
-    assert url is not None, "the serving process resolves the database before creating the app"
-    app[pool_key] = await db.create_pool(url)
+    settings = app[settings_key]
+    assert settings.database_url is not None, "the serving process resolves the database first"
+    app[pool_key] = await db.create_pool(
+        settings.database_url,
+        acquire_timeout=settings.db_acquire_seconds,
+        statement_timeout=settings.db_statement_seconds,
+    )
     yield
     # Requests have finished (or had their grace period): a connection still out is stuck.
     try:

@@ -2,7 +2,10 @@
 
 Handlers raise aiohttp's HTTP exceptions (or let one escape); this middleware renders them.
 Anything unexpected is logged with its traceback (ids and paths only: request bodies are never
-logged) and answered 500. A database that cannot be reached answers 503.
+logged) and answered 500. A database that cannot be reached, or that does not answer in time
+(no pool connection within FORUM_DB_ACQUIRE_SECONDS, a statement past FORUM_DB_STATEMENT_SECONDS),
+answers a calm 503 with Retry-After; the worker's log filter (`forum.ops.logs`) turns an outage's
+thousands of such failures into one line a minute with a count.
 """
 
 from __future__ import annotations
@@ -29,8 +32,12 @@ TITLES = {
     500: "Something went wrong on our side",
     503: "The forum is resting for a moment",
 }
+#: What a 503 asks the browser (and a well-behaved client) to wait before trying again.
+RETRY_AFTER_S = 30
 _UNAVAILABLE = (
     OSError,
+    TimeoutError,
+    asyncpg.QueryCanceledError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
@@ -38,15 +45,47 @@ _UNAVAILABLE = (
 )
 
 
+#: The fields of our forms that hold what a member wrote (never a password or a code): a POST
+#: the database could not take shows them back, so nothing typed is lost.
+WRITTEN = {
+    "title": "Title",
+    "body": "What you wrote",
+    "text": "What you wrote",
+    "message": "Your message",
+    "reason": "Your reason",
+}
+
+
+async def _written(request: web.Request) -> list[tuple[str, str]]:
+    if request.method != "POST" or request.content_type not in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        return []
+    try:
+        form = await request.post()
+    except Exception:  # an unreadable body: there is nothing to give back
+        return []
+    return [
+        (label, value)
+        for name, label in WRITTEN.items()
+        if isinstance(value := form.get(name), str) and value.strip()
+    ]
+
+
 def error_page(
-    request: web.Request, status: int, headers: dict[str, str] | None = None
+    request: web.Request,
+    status: int,
+    headers: dict[str, str] | None = None,
+    written: list[tuple[str, str]] | None = None,
 ) -> web.Response:
     title = TITLES.get(status, "Something went wrong")
+    context = {**base_context(request), "status": status, "title": title}
     try:
         response = aiohttp_jinja2.render_template(
             "errors/error.html",
             request,
-            {**base_context(request), "status": status, "title": title},
+            {**context, "sent": request.method == "POST", "written": written or []},
             status=status,
         )
     except Exception:  # the error page itself failed: still answer, plainly
@@ -69,9 +108,15 @@ async def pages(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise
         keep = {k: v for k, v in exc.headers.items() if k in ("Retry-After", "Allow")}
         return error_page(request, exc.status, keep)
-    except _UNAVAILABLE:
-        log.exception("database unavailable during %s %s", request.method, request.path)
-        return error_page(request, 503, {"Retry-After": "30"})
+    except _UNAVAILABLE as exc:
+        route = request.match_info.route.resource
+        where = route.canonical if route is not None else "(no route)"
+        log.warning(
+            "database unavailable during %s %s: %s", request.method, where, type(exc).__name__
+        )
+        return error_page(
+            request, 503, {"Retry-After": str(RETRY_AFTER_S)}, await _written(request)
+        )
     except Exception:
         log.exception("unhandled error during %s %s", request.method, request.path)
         return error_page(request, 500)

@@ -21,6 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from forum.config import Settings
+from forum.ops import logs
 from forum.ops import server as forum_server
 from forum.storage.members import Member
 from forum.web import live
@@ -146,7 +147,7 @@ def _failure(message: str = "Error handling request") -> logging.LogRecord:
 
 def test_repeated_request_failures_log_one_line_a_minute_with_a_count() -> None:
     now = [1000.0]
-    quiet = forum_server.QuietErrors(seconds=60, clock=lambda: now[0])
+    quiet = logs.QuietErrors(seconds=60, clock=lambda: now[0])
     first = _failure()
     assert quiet.filter(first)
     assert first.exc_info is None  # no traceback
@@ -161,7 +162,7 @@ def test_repeated_request_failures_log_one_line_a_minute_with_a_count() -> None:
 
 
 def test_a_different_failure_is_logged_even_within_the_minute() -> None:
-    quiet = forum_server.QuietErrors(seconds=60, clock=lambda: 0.0)
+    quiet = logs.QuietErrors(seconds=60, clock=lambda: 0.0)
     assert quiet.filter(_failure("Error handling request"))
     assert quiet.filter(_failure("Unhandled exception"))
     info = logging.LogRecord("aiohttp.server", logging.INFO, __file__, 1, "fine", None, None)

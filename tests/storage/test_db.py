@@ -54,7 +54,7 @@ async def test_every_connection_starts_with_the_forums_session_settings(
             " current_setting('idle_in_transaction_session_timeout') AS idle_timeout"
         )
         assert row is not None
-        assert tuple(row) == ("forum", "30s", "1min")
+        assert tuple(row) == ("forum", "10s", "1min")
         seen = await conn.fetchval(
             "SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()"
         )
@@ -122,3 +122,28 @@ async def _ping_until_it_fails(conn: storage_db.Conn) -> None:
     for _ in range(50):
         await storage_db.ping(conn)
         await asyncio.sleep(0.02)
+
+
+async def test_waiting_for_a_connection_is_bounded_by_default(database_url: str) -> None:
+    """asyncpg waits for ever for a free connection; the forum's pool gives up, so a pool held
+    by a hung database turns into a quick 503 instead of a hung request."""
+    made = await storage_db.create_pool(database_url, min_size=1, max_size=1, acquire_timeout=0.2)
+    try:
+        async with made.acquire():
+            with pytest.raises(TimeoutError):
+                async with made.acquire():
+                    pass
+        async with made.acquire(timeout=5) as conn:  # a caller may still ask for longer
+            assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        await made.close()
+
+
+async def test_a_statement_past_the_timeout_is_cancelled(database_url: str) -> None:
+    made = await storage_db.create_pool(database_url, min_size=1, max_size=1, statement_timeout=1)
+    try:
+        async with made.acquire() as conn:
+            with pytest.raises(asyncpg.QueryCanceledError):
+                await conn.execute("SELECT pg_sleep(3)")
+    finally:
+        await made.close()
