@@ -33,7 +33,7 @@ class ConfigError(Exception):
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 #: What a key derived from the secret is for: each use has its own, so one leaked key (a
 #: webhook receiver's, say) gives nothing towards the others.
-Purpose = Literal["csrf", "rate-limits", "webhooks", "identities"]
+Purpose = Literal["csrf", "rate-limits", "webhooks", "identities", "live-events"]
 
 
 @functools.lru_cache(maxsize=32)

@@ -7,7 +7,9 @@
   if (!status || !queue || !window.EventSource) { return; }
   var source = new EventSource(status.getAttribute("data-events-url"));
   var refreshing = false;
-  var interrupted = false;  // the stream dropped: what arrived meanwhile is fetched on return
+  // The stream dropped: the browser reconnects by itself, sending the last event's id, and the
+  // server sends what was missed meanwhile (or a resync if it cannot).
+  var interrupted = false;
 
   function refresh(announce) {
     if (refreshing) { return; }
@@ -28,7 +30,7 @@
 
   source.addEventListener("ready", function () {
     status.textContent = "Live: new items appear here by themselves.";
-    if (interrupted) { interrupted = false; refresh(); }
+    interrupted = false;
   });
   // The server is stopping (a restart or a deploy): the browser reconnects by itself.
   source.addEventListener("reconnect", function () {

@@ -114,6 +114,28 @@ async def next_data(stream: aiohttp.StreamReader, wanted: str) -> str:
     raise AssertionError("the event stream ended")
 
 
+async def next_message(
+    stream: aiohttp.StreamReader, wanted: str, within: float = HANG_GUARD
+) -> tuple[str, dict[str, Any]]:
+    """(its id, its data decoded) of the next event named `wanted`."""
+
+    async def read() -> tuple[str, dict[str, Any]]:
+        event, event_id = None, ""
+        async for raw in stream:
+            line = raw.decode().rstrip("\r\n")
+            if not line:
+                event, event_id = None, ""
+            elif line.startswith("id:"):
+                event_id = line.split(":", 1)[1].strip()
+            elif line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event == wanted:
+                return event_id, dict(json.loads(line.split(":", 1)[1].strip()))
+        raise AssertionError("the event stream ended")
+
+    return await asyncio.wait_for(read(), within)
+
+
 async def next_event(
     stream: aiohttp.StreamReader, wanted: str, within: float = HANG_GUARD
 ) -> dict[str, Any]:

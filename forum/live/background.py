@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from forum.live import listening, webhooks
+from forum.live import events, listening, webhooks
 from forum.members import retention
 from forum.moderation.crisis import escalation
-from forum.storage import own_data, password_resets, two_factor
+from forum.storage import live_events, own_data, password_resets, two_factor
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,15 @@ RETENTION_LOCK = 0x464F52554D5254  # "FORUMRT"
 
 async def housekeeping(pool: asyncpg.Pool) -> None:
     """Apply the retention policy (one process at a time: the others skip the round), delete
-    half-finished sign-ins and old reset links, and free released pseudonyms."""
+    half-finished sign-ins, old reset links and live events no stream can resume from, and free
+    released pseudonyms."""
     async with pool.acquire() as conn:
         if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RETENTION_LOCK):
             try:
                 await retention.enforce(conn)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", RETENTION_LOCK)
+        await live_events.delete_older_than(conn, timedelta(seconds=events.KEPT_FOR_SECONDS))
         await two_factor.delete_expired_challenges(conn)
         await password_resets.delete_old(conn, timedelta(days=7))
         await own_data.release_old_pseudonyms(conn)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from forum.storage import live_events
 from forum.storage.db import Conn
-from forum.storage.inbox import CHANNEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +55,7 @@ async def add_from_moderator(
         body,
     )
     # Item 0 in the inbox stream: "something new, reload the list" (the unread count is sent).
-    await conn.execute(
-        "SELECT pg_notify($1, json_build_object('member', $2::bigint, 'item', 0)::text)",
-        CHANNEL,
-        author_id,
-    )
+    await live_events.add(conn, "inbox", author_id, {"item": 0})
     return message_id
 
 

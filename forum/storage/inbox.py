@@ -1,8 +1,8 @@
 """The member's inbox: replies to topics they started or follow, and who follows or mutes what.
 
 Fan-out is one `INSERT ... SELECT` per published reply, run in the publishing transaction, that
-also queues one `pg_notify` per recipient (delivered on commit, so a rolled-back reply tells
-nobody). Who may still see an item is decided when the inbox is read (`_VISIBLE`): a reply that
+also writes one live event per recipient (`live_events`, announced on commit, so a rolled-back
+reply tells nobody). Who may still see an item is decided when the inbox is read (`_VISIBLE`): a reply that
 is later removed, or a members-only group the member has left, simply drops out.
 
 Anonymity: items are shown with the post's public name (NULL for anonymous, plus its per-topic
@@ -20,15 +20,11 @@ from datetime import datetime
 from forum.storage.db import Conn
 from forum.storage.topics import _NAME_EXPR
 
-CHANNEL = "member_inbox"
 
-
-def parse_delivery(payload: str) -> tuple[int, int]:
-    """(member id, inbox item id) from a `CHANNEL` payload, as `deliver` builds it in SQL.
-
-    Raises ValueError, KeyError or TypeError for anything else."""
-    data = json.loads(payload)
-    return int(data["member"]), int(data["item"])
+def parse_delivery(payload: str) -> int:
+    """The inbox item id (0: "something new, reload the list") of a live event's payload, as
+    `deliver` builds it in SQL. Raises ValueError, KeyError or TypeError for anything else."""
+    return int(json.loads(payload)["item"])
 
 
 #: The header badge counts up to here ("99+" is enough to know there is a lot).
@@ -130,10 +126,9 @@ async def deliver(conn: Conn, post_id: int) -> None:
         "             WHERE mm.member_id = f.member_id AND mm.muted_id = r.author_id))"
         "  ON CONFLICT (member_id, post_id) DO NOTHING"
         "  RETURNING id, member_id)"
-        " SELECT pg_notify($2, json_build_object('member', member_id, 'item', id)::text)"
-        " FROM delivered",
+        " INSERT INTO live_events (feed, key, payload)"
+        " SELECT 'inbox', member_id, jsonb_build_object('item', id) FROM delivered",
         post_id,
-        CHANNEL,
     )
 
 

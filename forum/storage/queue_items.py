@@ -287,3 +287,26 @@ async def author_history(conn: Conn, author_id: int, group_id: int, identity: st
     )
     assert row is not None
     return AuthorHistory(**row)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What `/metrics` reports of the queues: open items by kind, and how long the oldest
+    unclaimed crisis item has waited (0 when none waits)."""
+
+    open_by_kind: dict[str, int]
+    oldest_unclaimed_crisis_seconds: float
+
+
+async def figures(conn: Conn) -> Figures:
+    rows = await conn.fetch(
+        "SELECT kind, count(*) AS n FROM queue_items WHERE state = 'open' GROUP BY kind"
+    )
+    oldest = await conn.fetchval(
+        "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM queue_items"
+        " WHERE state = 'open' AND kind = 'crisis'"
+        "   AND (claimed_by IS NULL OR claimed_until < now())"
+    )
+    found = {kind: 0 for kind in ("crisis", "held", "report")}
+    found.update({r["kind"]: int(r["n"]) for r in rows})
+    return Figures(found, float(oldest))

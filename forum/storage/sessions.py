@@ -84,6 +84,16 @@ async def get_signed_in(conn: Conn, token: str) -> SignedIn | None:
     return SignedIn(member, bool(row["two_factor_due"]), bool(row["rules_due"]))
 
 
+async def is_live(conn: Conn, token: str) -> bool:
+    """Whether the session still exists and has not expired (without sliding its expiry)."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM sessions WHERE token_hash = $1 AND expires_at > now())",
+            tokens.digest(token),
+        )
+    )
+
+
 async def delete_session(conn: Conn, token: str) -> None:
     await conn.execute("DELETE FROM sessions WHERE token_hash = $1", tokens.digest(token))
 

@@ -19,7 +19,6 @@ from forum.config import Settings
 from forum.live import background
 from forum.storage import db
 from forum.web import auth, errors, handlers, live, outbound, page_cache, pages, security
-from forum.web.handlers import inbox, mod
 from forum.web.keys import pool_key, settings_key
 
 #: A post is at most 20,000 characters (up to 80 KB of UTF-8) plus a few small fields.
@@ -91,8 +90,8 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app[live.open_streams_key] = live.OpenStreams(set)
     live.setup(app)
-    app.cleanup_ctx.extend([_database, mod.listen, _housekeeping, _removals, _crisis_watch])
-    app.cleanup_ctx.extend([inbox.listen, page_cache.listen, live.sessions_feed])
+    app.cleanup_ctx.extend([_database, live.durable_feeds, _housekeeping, _removals, _crisis_watch])
+    app.cleanup_ctx.extend([page_cache.listen, live.sessions_feed])
     pages.setup(app)
     handlers.setup(app)
     return app

@@ -35,10 +35,12 @@ from typing import Any, Generic, TypeVar
 from aiohttp import web
 from aiohttp_sse import sse_response
 
+from forum.live import events
+from forum.live.events import RELOAD, Cursor, Delivered, Horizon, Signal
 from forum.live.listening import listening
-from forum.storage import sessions
+from forum.storage import live_events, sessions
 from forum.web import auth, security
-from forum.web.keys import settings_key
+from forum.web.keys import pool_key, settings_key
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +111,22 @@ class Hub(Generic[K, E]):
 
     def publish(self, key: K, event: E) -> None:
         for subscription in [*self._by_key.get(key, ()), *self._everything]:
-            try:
-                subscription.queue.put_nowait(event)
-            except asyncio.QueueFull:
-                while not subscription.queue.empty():
-                    subscription.queue.get_nowait()
-                subscription.queue.put_nowait(RESYNC)
+            self._put(subscription, event)
+
+    def broadcast(self, event: E) -> None:
+        """To every stream, whatever its keys."""
+        keyed = {s for subscribers in self._by_key.values() for s in subscribers}
+        for subscription in keyed | self._everything:
+            self._put(subscription, event)
+
+    @staticmethod
+    def _put(subscription: Subscription[K, E], event: E) -> None:
+        try:
+            subscription.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            while not subscription.queue.empty():
+                subscription.queue.get_nowait()
+            subscription.queue.put_nowait(RESYNC)
 
     def __len__(self) -> int:
         """How many streams are open (each counted once)."""
@@ -130,11 +142,13 @@ def feed(
     backlog: int,
     what: str,
     application_name: str,
+    reconnected: E | None = None,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """A cleanup_ctx that puts a Hub on the app and fills it from `channel` while the app runs.
 
     `parse` raises ValueError, KeyError or TypeError on a payload it cannot read; such a payload
-    is logged (by channel, never its content) and dropped.
+    is logged (by channel, never its content) and dropped. If given, `reconnected` is sent to
+    every stream when the LISTEN connection comes back: what was announced meanwhile is lost.
     """
 
     async def run(app: web.Application) -> AsyncIterator[None]:
@@ -150,30 +164,90 @@ def feed(
                 return
             hub.publish(key, event)
 
+        def on_up(_conn: Any) -> None:
+            if reconnected is not None:
+                hub.broadcast(reconnected)
+
         async with listening(
-            url, channel, on_payload, what=what, application_name=application_name
+            url, channel, on_payload, what=what, application_name=application_name, on_up=on_up
         ):
             yield
 
     return run
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    data: str
-    event: str
-    id: str
+#: What a stream sends for an event's payload (or for RESYNC: "reload"): (data, event name).
+Render = Callable[[str | Resync], Awaitable[tuple[str, str]]]
+Hubs = dict[live_events.Feed, Hub[int, Signal]]
+hubs_key = web.AppKey("live_hubs", Hubs)
+reader_key = web.AppKey("live_reader", events.Reader)
+#: Whether this process can hear the others (its live-events LISTEN connection is up), for /readyz.
+hearing_key = web.AppKey("live_hearing", dict)
+#: A stream of the moderation queue holds at most this many events it has not sent yet, and a
+#: reconnecting one catches up on at most this many; beyond, its page reloads (RESYNC).
+BACKLOG: dict[live_events.Feed, int] = {"mod": 100, "inbox": 50}
+
+
+async def durable_feeds(app: web.Application) -> AsyncIterator[None]:
+    """The moderation and inbox feeds: a Hub each, filled by this process's `events.Reader`,
+    which reads the live-events table on each announcement, after its LISTEN connection comes
+    back (so what was written meanwhile arrives), and every few seconds regardless."""
+    hubs: Hubs = {feed: Hub(BACKLOG[feed]) for feed in events.FEEDS}
+    app[hubs_key] = hubs
+
+    def publish(feed: live_events.Feed, signal: Signal) -> None:
+        hub = hubs[feed]
+        if isinstance(signal, Delivered):
+            hub.publish(signal.key, signal)
+        else:
+            hub.broadcast(signal)
+
+    reader = app[reader_key] = events.Reader(publish)
+    hearing = app[hearing_key] = {"listening": False, "reading": False}
+    wake = asyncio.Event()
+    wake.set()  # the first read sets the reader's starting point
+
+    def up(_conn: Any) -> None:
+        hearing["listening"] = True
+        wake.set()  # what was written while we could not hear
+
+    def down() -> None:
+        hearing["listening"] = False
+
+    def read(ok: bool) -> None:
+        hearing["reading"] = ok
+
+    url = app[settings_key].database_url
+    assert url is not None
+    async with listening(
+        url,
+        events.CHANNEL,
+        lambda _payload: wake.set(),
+        what="live events",
+        application_name="forum-live-events",
+        on_up=up,
+        on_down=down,
+    ):
+        task = asyncio.create_task(
+            events.keep_reading(reader, app[pool_key].acquire, wake, on_read=read)
+        )
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def stream(
     request: web.Request,
-    hub: Hub[K, E],
-    keys: frozenset[K] | None,
-    message: Callable[[E | Resync], Awaitable[Message]],
+    feed: live_events.Feed,
+    keys: frozenset[int] | None,
+    render: Render,
 ) -> web.StreamResponse:
-    """Serve one SSE stream of `hub` for `keys`, each event turned into a `message`."""
+    """Serve one SSE stream of `feed` for `keys`, resuming from `Last-Event-ID` if it has one."""
     with _counted(request):
-        return await _serve(request, hub, keys, message)
+        return await _serve(request, feed, keys, render)
 
 
 @contextlib.contextmanager
@@ -210,43 +284,115 @@ def _still_open(transports: set[asyncio.BaseTransport]) -> int:
 
 async def _serve(
     request: web.Request,
-    hub: Hub[K, E],
-    keys: frozenset[K] | None,
-    message: Callable[[E | Resync], Awaitable[Message]],
+    feed: live_events.Feed,
+    keys: frozenset[int] | None,
+    render: Render,
 ) -> web.StreamResponse:
-    subscription = hub.subscribe(keys)
+    hub = request.app[hubs_key][feed]
+    seal_key = request.app[settings_key].key("live-events")
+    subscription = hub.subscribe(keys)  # before catching up: nothing falls between the two
     token = request.get(security.SESSION_TOKEN_KEY)
     sessions_hub = request.app[sessions_hub_key]
     ended = sessions_hub.subscribe(frozenset({sessions.stream_key(token)} if token else ()))
-    waiting: list[asyncio.Future[Any]] = []
+    over: asyncio.Future[None] | None = None
     try:
+        cursor, missed = await _start(request, feed, keys)
         async with sse_response(
             request, headers={"Cache-Control": "no-store"}, ping_interval=PING_SECONDS
         ) as response:
-            await response.send("{}", event="ready")
+            await response.send("{}", event="ready", id=cursor.seal(seal_key))
             closing = request.app[closing_key]
-            waiting = [
-                asyncio.ensure_future(response.wait()),
-                asyncio.ensure_future(closing.wait()),
-            ]
-            if token:  # signing out (anywhere) ends the stream
-                waiting.append(asyncio.ensure_future(ended.queue.get()))
-            closed = asyncio.ensure_future(
-                asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            closed = over = asyncio.ensure_future(
+                _until_over(request, response, ended if token else None)
             )
-            async for event in _events(subscription, closed):
-                sent = await message(event)
-                await response.send(sent.data, event=sent.event, id=sent.id)
+            for event in missed:
+                await _send(response, event, cursor, render, seal_key)
+            async for signal in _events(subscription, closed):
+                if isinstance(signal, Horizon):
+                    cursor.advance(signal.xid)
+                    continue
+                if signal is RESYNC or signal is RELOAD:
+                    cursor = _fresh(request, feed, keys) or cursor
+                    await _send(response, RESYNC, cursor, render, seal_key)
+                    continue
+                assert isinstance(signal, Delivered)
+                if not cursor.saw(signal.id, signal.xid):
+                    await _send(response, signal, cursor, render, seal_key)
             if closing.is_set():
                 await response.send("{}", event="reconnect", retry=RECONNECT_MS)
         return response
     except ConnectionResetError:
         return web.Response(status=204)
     finally:
-        for future in waiting:
-            future.cancel()
+        if over is not None:
+            over.cancel()
         hub.unsubscribe(subscription)
         sessions_hub.unsubscribe(ended)
+
+
+async def _until_over(
+    request: web.Request, response: Any, ended: Subscription[str, str] | None
+) -> None:
+    """Return when the stream is over: the browser went away, the server is stopping, or the
+    stream's session ended (signed out, anywhere). After the sessions feed could not hear for a
+    while, every stream checks that its session still exists, and ends if it does not."""
+    gone = asyncio.ensure_future(response.wait())
+    stopping = asyncio.ensure_future(request.app[closing_key].wait())
+    heard: asyncio.Future[str | Resync] | None = None
+    try:
+        while True:
+            if ended is not None:
+                heard = asyncio.ensure_future(ended.queue.get())
+            await asyncio.wait(
+                [f for f in (gone, stopping, heard) if f is not None],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if heard is None or not heard.done() or heard.result() == ENDED:
+                return
+            token = request.get(security.SESSION_TOKEN_KEY)
+            async with request.app[pool_key].acquire() as conn:
+                if not token or not await sessions.is_live(conn, token):
+                    return
+    finally:
+        for future in (gone, stopping, heard):
+            if future is not None:
+                future.cancel()
+
+
+async def _send(
+    response: Any, event: Delivered | Resync, cursor: Cursor, render: Render, seal_key: bytes
+) -> None:
+    if isinstance(event, Delivered):
+        cursor.add(event.id, event.xid)
+        data, name = await render(event.payload)
+    else:
+        data, name = await render(RESYNC)
+    await response.send(data, event=name, id=cursor.seal(seal_key))
+
+
+async def _start(
+    request: web.Request, feed: live_events.Feed, keys: frozenset[int] | None
+) -> tuple[Cursor, list[Delivered | Resync]]:
+    """The stream's cursor, and what it must send first: what a resuming browser missed, or
+    RESYNC when it sent a cursor that cannot be resumed (not ours, too old, too far behind)."""
+    last = request.headers.get("Last-Event-ID", "")
+    resumed = Cursor.open(last, request.app[settings_key].key("live-events")) if last else None
+    if resumed is not None and not resumed.stale():
+        async with request.app[pool_key].acquire() as conn:
+            missed = await events.catch_up(conn, resumed, feed, keys, limit=BACKLOG[feed])
+        if missed is not None:
+            return resumed, list(missed)
+    cursor = _fresh(request, feed, keys)
+    if cursor is None:  # this process has not read the table yet
+        async with request.app[pool_key].acquire() as conn:
+            cursor = Cursor(await live_events.horizon(conn))
+    return cursor, [RESYNC] if last else []
+
+
+def _fresh(
+    request: web.Request, feed: live_events.Feed, keys: frozenset[int] | None
+) -> Cursor | None:
+    return request.app[reader_key].cursor_for(feed, keys)
 
 
 async def _events(
@@ -265,14 +411,19 @@ async def _events(
         yield getter.result()
 
 
-def _parse_ended(payload: str) -> tuple[str, None]:
+#: What the sessions feed tells a stream: its session was deleted, or "check it is still there".
+ENDED, RECHECK = "ended", "recheck"
+
+
+def _parse_ended(payload: str) -> tuple[str, str]:
     if len(payload) != 16:
         raise ValueError("not a session key")
-    return payload, None
+    return payload, ENDED
 
 
-#: This process's streams, by the session they were opened with, told when it is deleted.
-sessions_hub_key = web.AppKey("sessions_ended", Hub[str, None])
+#: This process's streams, by the session they were opened with, told when it is deleted. A
+#: session may have ended while the LISTEN connection was down: then every stream checks.
+sessions_hub_key = web.AppKey("sessions_ended", Hub[str, str])
 sessions_feed = feed(
     sessions_hub_key,
     "forum_sessions_ended",
@@ -280,4 +431,5 @@ sessions_feed = feed(
     backlog=1,
     what="ended sessions",
     application_name="forum-sessions",
+    reconnected=RECHECK,
 )

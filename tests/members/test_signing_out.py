@@ -14,13 +14,13 @@ import asyncpg
 
 from forum.storage import sessions
 from forum.storage.members import Member
-from tests.clients import ClientFactory, ForumClient
+from tests.clients import ClientFactory, ForumClient, next_message
 
 
 async def _stream(client: ForumClient) -> aiohttp.ClientResponse:
     resp = await client.get("/inbox/events")
     assert resp.status == 200
-    assert (await asyncio.wait_for(resp.content.readline(), 5)).startswith(b"event: ready")
+    await next_message(resp.content, "ready")
     return resp
 
 

@@ -15,7 +15,6 @@ from forum.web.pages import render
 
 PAGE = 50
 #: A member's stream that falls this far behind gets one "resync" (item 0) instead.
-MAX_BACKLOG = 50
 
 
 async def inbox_page(request: web.Request) -> web.Response:
@@ -52,26 +51,13 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     if member is None:
         raise web.HTTPNotFound()
 
-    async def inbox_message(item_id: int | live.Resync) -> live.Message:
-        shown = 0 if item_id is live.RESYNC else item_id  # 0: fell behind, reload the list
+    async def inbox_message(payload: str | live.Resync) -> tuple[str, str]:
+        shown = 0 if payload is live.RESYNC else inbox.parse_delivery(payload)  # 0: reload
         async with request.app[pool_key].acquire() as conn:
             unread = await inbox.unread_count(conn, member.id)
-        return live.Message(f'{{"item": {shown}, "unread": {unread}}}', "inbox", str(shown))
+        return f'{{"item": {shown}, "unread": {unread}}}', "inbox"
 
-    hub = request.app[hub_key]
-    return await live.stream(request, hub, frozenset({member.id}), inbox_message)
-
-
-#: This process's inbox streams, keyed by member, fed from `inbox.CHANNEL`.
-hub_key = web.AppKey("inbox_events", live.Hub[int, int])
-listen = live.feed(
-    hub_key,
-    inbox.CHANNEL,
-    inbox.parse_delivery,
-    backlog=MAX_BACKLOG,
-    what="inbox events",
-    application_name="forum-inbox-events",
-)
+    return await live.stream(request, "inbox", frozenset({member.id}), inbox_message)
 
 
 async def follow_topic(request: web.Request) -> web.Response:

@@ -28,7 +28,6 @@ from forum.web.pages import render
 KIND_LABELS = {"crisis": "Crisis", "held": "Waiting for approval", "report": "Reported"}
 LOG_PAGE = 100
 #: A moderator's stream that falls this far behind gets one "resync" instead of the backlog.
-MAX_BACKLOG = 100
 UNANSWERED_SHOWN = 20
 
 
@@ -332,30 +331,13 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     """Server-sent events for the moderator's groups: one event per new or changed item."""
     _, scope = await _moderator_scope(request)
     keys = None if scope is None else frozenset(scope)
-    return await live.stream(request, request.app[hub_key], keys, _queue_message)
+    return await live.stream(request, "mod", keys, _queue_message)
 
 
-async def _queue_message(event: events.Event | live.Resync) -> live.Message:
-    if event is live.RESYNC:  # fell behind: the page reloads the whole queue
-        return live.Message('{"item": 0, "change": "resync"}', "queue", "0")
-    return live.Message(event.to_json(), "queue", str(event.item_id))
-
-
-def _parse_event(payload: str) -> tuple[int, events.Event]:
-    event = events.Event.from_json(payload)
-    return event.group_id, event
-
-
-#: This process's moderators' streams, keyed by group, fed from `events.CHANNEL`.
-hub_key = web.AppKey("moderator_events", live.Hub[int, events.Event])
-listen = live.feed(
-    hub_key,
-    events.CHANNEL,
-    _parse_event,
-    backlog=MAX_BACKLOG,
-    what="moderator events",
-    application_name="forum-mod-events",
-)
+async def _queue_message(payload: str | live.Resync) -> tuple[str, str]:
+    if payload is live.RESYNC:  # fell behind: the page reloads the whole queue
+        return '{"item": 0, "change": "resync"}', "queue"
+    return events.Event.from_json(payload).to_json(), "queue"
 
 
 def setup_routes(r: web.UrlDispatcher) -> None:
