@@ -14,20 +14,27 @@ left of that time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from prometheus_client import multiprocess
 
 from forum.config import Settings
 from forum.moderation.crisis import model, scanner
 from forum.ops import logs, supervisor
 from forum.ops.runtime import StartupError
+from forum.web import metrics
 from forum.web.app import create_app
 
 #: How long a connection may sit without a complete request: before its first one, between two
@@ -127,9 +134,29 @@ def serve(settings: Settings, workers: int) -> int:
     if workers == 1:
         run_worker(settings, reuse_port=False)
         return 0
-    context = multiprocessing.get_context("spawn")
-    return supervisor.Supervisor(
-        start=lambda: context.Process(target=run_worker, args=(settings, True), daemon=False),
-        workers=workers,
-        grace=settings.shutdown_seconds,
-    ).run()
+    with metrics_folder() as folder:
+        context = multiprocessing.get_context("spawn")
+        return supervisor.Supervisor(
+            start=lambda: context.Process(target=run_worker, args=(settings, True), daemon=False),
+            workers=workers,
+            grace=settings.shutdown_seconds,
+            on_death=lambda pid: multiprocess.mark_process_dead(pid, folder),  # type: ignore[no-untyped-call]
+        ).run()
+
+
+@contextlib.contextmanager
+def metrics_folder() -> Iterator[str]:
+    """A fresh folder for the workers' metrics (prometheus_client's multiprocess mode), named to
+    them in PROMETHEUS_MULTIPROC_DIR before they start and removed when the forum stops: counts
+    from an earlier run must not be added to this one's."""
+    folder = tempfile.mkdtemp(prefix="forum-metrics-")
+    previous = os.environ.get(metrics.MULTIPROC_DIR)
+    os.environ[metrics.MULTIPROC_DIR] = folder
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop(metrics.MULTIPROC_DIR, None)
+        else:
+            os.environ[metrics.MULTIPROC_DIR] = previous
+        shutil.rmtree(folder, ignore_errors=True)

@@ -74,6 +74,8 @@ class Supervisor:
     start: Callable[[], BaseProcess]
     workers: int
     grace: float
+    #: Told the pid of each worker that ended (its live metrics are dropped).
+    on_death: Callable[[int], None] = lambda _pid: None
     say: Callable[[str], None] = field(
         default=lambda line: print(line, file=sys.stderr, flush=True)
     )
@@ -124,6 +126,8 @@ class Supervisor:
         """Schedule a replacement for a dead worker; False if workers are crashing in a loop."""
         process.join()
         lived = self.clock() - self._running.pop(process)
+        if process.pid is not None:
+            self.on_death(process.pid)
         if lived < self.early_seconds:
             self._early_in_a_row += 1
         else:

@@ -1,7 +1,8 @@
 """The application factory: settings and pool on typed keys, middlewares, routes, live feeds and
 the background jobs.
 
-Middleware order matters: error pages wrap everything (so even a CSRF refusal is a page), the
+Middleware order matters: the metrics count wraps everything (so it sees every answer's final
+status), error pages wrap the rest (so even a CSRF refusal is a page), the
 member is resolved before the CSRF check (the token is bound to a valid session), what a member
 still owes (staff's two-factor set-up, accepting changed rules) is asked after both, and security
 headers are added in on_response_prepare so error pages and static files get them too.
@@ -18,7 +19,17 @@ from aiohttp import web
 from forum.config import Settings
 from forum.live import background
 from forum.storage import db
-from forum.web import auth, errors, handlers, live, outbound, page_cache, pages, security
+from forum.web import (
+    auth,
+    errors,
+    handlers,
+    live,
+    metrics,
+    outbound,
+    page_cache,
+    pages,
+    security,
+)
 from forum.web.keys import pool_key, settings_key
 
 #: A post is at most 20,000 characters (up to 80 KB of UTF-8) plus a few small fields.
@@ -78,6 +89,7 @@ BACKGROUND_JOBS = (_housekeeping, _removals, _crisis_watch)
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
+            metrics.count,
             errors.pages,
             security.body_limit,
             auth.load_member,
@@ -91,7 +103,7 @@ def create_app(settings: Settings) -> web.Application:
     app[live.open_streams_key] = live.OpenStreams(set)
     live.setup(app)
     app.cleanup_ctx.extend([_database, live.durable_feeds, _housekeeping, _removals, _crisis_watch])
-    app.cleanup_ctx.extend([page_cache.listen, live.sessions_feed])
+    app.cleanup_ctx.extend([page_cache.listen, live.sessions_feed, metrics.sampling])
     pages.setup(app)
     handlers.setup(app)
     return app

@@ -80,7 +80,7 @@ def client(request: web.Request) -> Client:
 def _read_client(request: web.Request) -> Client:
     direct = Client(request.remote or "unknown", request.secure)
     trusted = request.app[settings_key].trusted_proxies
-    if not trusted or not _is_trusted(direct.address, trusted):
+    if not trusted or not is_trusted(direct.address, trusted):
         return direct
     hops = [h.strip() for v in request.headers.getall("X-Forwarded-For", ()) for h in v.split(",")]
     address = direct.address
@@ -88,7 +88,7 @@ def _read_client(request: web.Request) -> Client:
         if not _valid_address(hop):
             break  # a mangled header: trust nothing further left of it
         address = hop
-        if not _is_trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             break
     protos = request.headers.getall("X-Forwarded-Proto", ())  # the proxy's is the last one
     proto = protos[-1].rsplit(",", 1)[-1].strip().lower() if protos else ""
@@ -103,7 +103,7 @@ def _valid_address(text: str) -> bool:
     return True
 
 
-def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
+def is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -111,6 +111,7 @@ def test_while_the_database_is_down_members_get_a_calm_503_at_once_and_the_log_s
     answers = [load(member, "/drafts") for _ in range(200)]
 
     assert {a.status for a in answers} == {503}
+    assert load(member, "/readyz").status == 503
     assert {a.headers.get("Retry-After") for a in answers} == {"30"}
     assert all("The forum is resting for a moment" in a.body for a in answers)
     assert max(a.seconds for a in answers) < ACQUIRE_S + 2
@@ -118,6 +119,7 @@ def test_while_the_database_is_down_members_get_a_calm_503_at_once_and_the_log_s
     assert len(logged) < 40, "\n".join(logged)
     db_proxy.restore()
     recovers(member, "/drafts")
+    recovers(member, "/readyz")
 
 
 def test_words_sent_while_the_database_is_down_are_shown_back(

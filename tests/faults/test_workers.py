@@ -65,14 +65,28 @@ def healthy(forum: Serving) -> bool:
 
 def test_a_worker_killed_with_sigkill_is_replaced(forum: Serving) -> None:
     """Fault: kill -9 one of two workers. Promise: another takes its place, the forum answers
-    meanwhile, and the log says what happened in one line."""
+    meanwhile, the log says what happened in one line, and the requests the dead worker had
+    answered still count in /metrics."""
+    for _ in range(20):
+        assert healthy(forum)
     victim = min(workers(forum))
+    assert f" {victim} aiohttp.access GET /healthz 200" in forum.log.read_text()
+    counted = healthz_count(forum)
 
     os.kill(victim, signal.SIGKILL)
 
     wait_for(lambda: victim not in workers(forum) and len(workers(forum)) == 2, "a new worker")
     assert healthy(forum)
     assert f"forum: worker {victim} was killed by SIGKILL" in forum.log.read_text()
+    assert healthz_count(forum) == counted + 1  # the dead worker's share is still there
+
+
+def healthz_count(forum: Serving) -> float:
+    with urllib.request.urlopen(forum.base_url + "/metrics", timeout=5) as resp:  # noqa: S310
+        text = resp.read().decode()
+    line = 'forum_http_requests_total{method="GET",route="/healthz",status="200"} '
+    (count,) = [float(li.removeprefix(line)) for li in text.splitlines() if li.startswith(line)]
+    return count
 
 
 def test_workers_that_keep_dying_on_start_stop_the_forum_with_status_1(forum: Serving) -> None:

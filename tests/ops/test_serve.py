@@ -166,3 +166,27 @@ def test_serve_without_database_url_stops_its_embedded_postgresql_on_sigterm(
         running.process.send_signal(signal.SIGTERM)
 
         assert running.process.wait(timeout=STOP_WITHIN) == 0, running.log.read_text()
+
+
+def test_metrics_count_the_requests_of_every_worker(server: Server) -> None:
+    """One scrape through the shared port sums what both workers answered, exactly."""
+    for _ in range(40):
+        with urllib.request.urlopen(server.base_url + "/", timeout=10) as resp:  # noqa: S310
+            assert resp.status == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        answered = {
+            pid for pid, m, path, s in server.access_log() if (m, path, s) == ("GET", "/", 200)
+        }
+        if len(answered) == 2:
+            break
+        time.sleep(0.1)
+
+    with urllib.request.urlopen(server.base_url + "/metrics", timeout=10) as resp:  # noqa: S310
+        text = resp.read().decode()
+
+    assert len(answered) == 2, "the kernel gave every connection to one worker"
+    line = 'forum_http_requests_total{method="GET",route="/",status="200"} '
+    (count,) = [float(li.removeprefix(line)) for li in text.splitlines() if li.startswith(line)]
+    assert count == 40
+    assert 'forum_db_pool_connections{state="max"} 20.0' in text  # two pools of ten

@@ -8,7 +8,16 @@ import json
 import asyncpg
 
 from forum import markup
-from forum.storage import groups, members, moderators, own_data, own_posts, preferences, sessions
+from forum.storage import (
+    groups,
+    live_events,
+    members,
+    moderators,
+    own_data,
+    own_posts,
+    preferences,
+    sessions,
+)
 from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.preferences import Preferences
@@ -168,6 +177,15 @@ async def test_delete_account_keeps_other_members_data(
     assert await sessions.get_session_member(db, session.token) == starter
     assert await db.fetchval("SELECT count(*) FROM drafts WHERE author_id = $1", starter.id) == 1
     assert await groups.is_active_member(db, grief.id, starter.id)
+
+
+async def test_delete_account_forgets_their_inbox_live_events_only(
+    db: asyncpg.Connection, starter: Member, replier: Member
+) -> None:
+    for member in (starter, replier):
+        await live_events.add(db, "inbox", member.id, {"item": 0})
+    await _delete(db, replier, remove_posts=False)
+    assert [r["key"] for r in await db.fetch("SELECT key FROM live_events")] == [starter.id]
 
 
 async def test_delete_account_without_removing_posts_keeps_their_text(
