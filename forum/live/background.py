@@ -19,7 +19,7 @@ import asyncpg
 from forum.live import events, listening, webhooks
 from forum.members import retention
 from forum.moderation.crisis import escalation
-from forum.storage import live_events, own_data, password_resets, two_factor
+from forum.storage import drafts, live_events, own_data, password_resets, two_factor
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,14 @@ async def removals(pool: asyncpg.Pool) -> None:
 
 #: The advisory lock one process at a time holds while it applies the retention policy.
 RETENTION_LOCK = 0x464F52554D5254  # "FORUMRT"
+#: How long a published draft still leads to its post (a retry, a second tab left open).
+PUBLISHED_DRAFTS_KEPT = timedelta(days=7)
 
 
 async def housekeeping(pool: asyncpg.Pool) -> None:
     """Apply the retention policy (one process at a time: the others skip the round), delete
-    half-finished sign-ins, old reset links and live events no stream can resume from, and free
-    released pseudonyms."""
+    half-finished sign-ins, old reset links, live events no stream can resume from and week-old
+    records of published drafts, and free released pseudonyms."""
     async with pool.acquire() as conn:
         if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RETENTION_LOCK):
             try:
@@ -80,6 +82,7 @@ async def housekeeping(pool: asyncpg.Pool) -> None:
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", RETENTION_LOCK)
         await live_events.delete_older_than(conn, timedelta(seconds=events.KEPT_FOR_SECONDS))
+        await drafts.forget_published(conn, PUBLISHED_DRAFTS_KEPT)
         await two_factor.delete_expired_challenges(conn)
         await password_resets.delete_old(conn, timedelta(days=7))
         await own_data.release_old_pseudonyms(conn)

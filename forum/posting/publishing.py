@@ -241,6 +241,7 @@ async def publish(conn: Conn, draft: Draft) -> Published:
             if reply is None:
                 raise DraftRefused("This topic is no longer open for replies. Your draft is kept.")
             new = reply
+        await drafts.record_published(conn, draft.id, draft.author_id, new.post_id)
         # Starting or replying follows the topic; a published reply reaches its followers.
         await inbox.follow_by_default(conn, new.topic_id, draft.author_id)
         if not review.held and draft.topic_id is not None:
@@ -293,7 +294,9 @@ async def _publish_edit(conn: Conn, draft: Draft) -> Published:
         )
     if (draft.body, draft.content_warning.strip()) == (post.body_source, post.content_warning):
         # Nothing changed: no "edited" mark, no history entry, no new scan; the draft goes.
-        await _take_draft(conn, draft)
+        async with conn.transaction():
+            await _take_draft(conn, draft)
+            await drafts.record_published(conn, draft.id, draft.author_id, post.id)
         return Published(topics.NewPost(post.topic_id, post.id, post.number), "none")
     group = await may_post(conn, draft)
     review = await _review(conn, group, draft)
@@ -309,8 +312,42 @@ async def _publish_edit(conn: Conn, draft: Draft) -> Published:
             content_warning=draft.content_warning.strip(),
         ):
             raise DraftRefused("This post can no longer be edited. Your draft is kept.")
+        await drafts.record_published(conn, draft.id, draft.author_id, post.id)
         if review.held:
             await posts.hide(conn, post.id)
         await _queue_for_moderators(conn, group, post.id, draft.author_id, review)
     published = topics.NewPost(post.topic_id, post.id, post.number, held=review.held)
     return Published(published, review.scanned.level)
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """Where a tab's text went when its draft had been published from elsewhere."""
+
+    draft_id: int
+    as_edit: bool  # an edit of the published post (else a new draft for the same place)
+
+
+async def keep_typed(conn: Conn, author_id: int, became: drafts.Became, typed: DraftFields) -> Kept:
+    """A save or publish from a tab that did not know its draft had been published (in another
+    tab, or by a retry): keep what was typed there as a fresh draft, never lose it. An edit of
+    the post while it can be edited and no other edit of it is open (that one is not
+    overwritten); otherwise a draft for the same place: a reply in the topic, or a new topic in
+    the group when the post opened one. The caller checks `save_problems` first."""
+    if became.state == "published":
+        edit = await own_posts.start_edit_with(
+            conn, became.post_id, author_id, body=typed.body, content_warning=typed.content_warning
+        )
+        if edit is not None:
+            return Kept(edit, as_edit=True)
+    draft_id = await drafts.create_draft(
+        conn,
+        author_id,
+        became.group_id,
+        None if became.opening else became.topic_id,
+        title=typed.title if became.opening else "",
+        body=typed.body,
+        anonymous=typed.anonymous and became.anonymous_allowed,
+        content_warning=typed.content_warning,
+    )
+    return Kept(draft_id, as_edit=False)

@@ -7,7 +7,7 @@ save carries the version it was based on so a stale tab cannot overwrite newer t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from forum.storage.db import Conn
 
@@ -153,3 +153,50 @@ async def delete_published_draft(conn: Conn, draft_id: int, author_id: int, vers
         version,
     )
     return status != "DELETE 0"
+
+
+@dataclass(frozen=True, slots=True)
+class Became:
+    """The post a published draft became, as it is now."""
+
+    post_id: int
+    topic_id: int
+    group_id: int
+    number: int | None  # None while it waits for review
+    state: str
+    body_source: str
+    opening: bool  # the post opened its topic (the draft started a topic)
+    anonymous_allowed: bool  # the group offers anonymous posting
+
+
+async def record_published(conn: Conn, draft_id: int, author_id: int, post_id: int) -> None:
+    """In the publishing transaction: remember which post the draft became."""
+    await conn.execute(
+        "INSERT INTO published_drafts (draft_id, author_id, post_id) VALUES ($1, $2, $3)"
+        " ON CONFLICT (draft_id) DO UPDATE SET post_id = EXCLUDED.post_id, published_at = now()",
+        draft_id,
+        author_id,
+        post_id,
+    )
+
+
+async def became(conn: Conn, draft_id: int, author_id: int) -> Became | None:
+    """The post the author's draft became, if it was published (and the post still exists)."""
+    row = await conn.fetchrow(
+        "SELECT p.id AS post_id, p.topic_id, t.group_id, p.number, p.state, p.body_source,"
+        " p.id = (SELECT min(o.id) FROM posts o WHERE o.topic_id = p.topic_id) AS opening,"
+        " g.anonymous = 'optional' AS anonymous_allowed"
+        " FROM published_drafts d JOIN posts p ON p.id = d.post_id"
+        " JOIN topics t ON t.id = p.topic_id JOIN groups g ON g.id = t.group_id"
+        " WHERE d.draft_id = $1 AND d.author_id = $2",
+        draft_id,
+        author_id,
+    )
+    return Became(**row) if row else None
+
+
+async def forget_published(conn: Conn, older_than: timedelta) -> int:
+    status = await conn.execute(
+        "DELETE FROM published_drafts WHERE published_at < now() - $1::interval", older_than
+    )
+    return int(status.split()[-1])

@@ -182,6 +182,7 @@ async def delete_account(conn: Conn, member_id: int, *, remove_posts: bool) -> N
     # Statements of reasons and the member's appeals go; the audit log keeps the moderation record.
     await conn.execute("DELETE FROM decisions WHERE member_id = $1", member_id)
     await conn.execute("DELETE FROM drafts WHERE author_id = $1", member_id)
+    await conn.execute("DELETE FROM published_drafts WHERE author_id = $1", member_id)
     await conn.execute(
         "DELETE FROM live_events WHERE feed = 'inbox' AND key = $1", member_id
     )  # their inbox's live notices (ids only, kept a day)

@@ -78,6 +78,26 @@ async def start_edit(conn: Conn, post: OwnPost, author_id: int) -> int:
     return int(draft_id)
 
 
+async def start_edit_with(
+    conn: Conn, post_id: int, author_id: int, *, body: str, content_warning: str
+) -> int | None:
+    """A new edit draft of the author's published post holding `body`; None if an edit of it is
+    open already (it is not overwritten) or the post can no longer be edited."""
+    draft_id = await conn.fetchval(
+        "INSERT INTO drafts (author_id, group_id, topic_id, body, anonymous, content_warning,"
+        " edits_post_id)"
+        " SELECT $2, t.group_id, p.topic_id, $3, p.anonymous, $4, p.id"
+        " FROM posts p JOIN topics t ON t.id = p.topic_id"
+        " WHERE p.id = $1 AND p.author_id = $2 AND p.state = 'published'"
+        " ON CONFLICT (edits_post_id) WHERE edits_post_id IS NOT NULL DO NOTHING RETURNING id",
+        post_id,
+        author_id,
+        body,
+        content_warning,
+    )
+    return int(draft_id) if draft_id is not None else None
+
+
 async def apply_edit(
     conn: Conn,
     post_id: int,

@@ -6,18 +6,24 @@ script) and the promise it checks, from outside, as an operator or a member woul
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
+import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.clients import JOINING, PASSWORD
 from tests.processes import (
+    CSRF_FIELD,
     READY_WITHIN,
     Browser,
     Serving,
@@ -25,6 +31,7 @@ from tests.processes import (
     child_pids,
     forum_env,
     listening_pids,
+    query,
     serving,
 )
 
@@ -32,10 +39,15 @@ GRACE = 3
 
 
 @pytest.fixture
-def forum(make_database: Callable[[str], str], tmp_path: Path) -> Iterator[Serving]:
+def database(make_database: Callable[[str], str]) -> str:
+    return make_database("faults")
+
+
+@pytest.fixture
+def forum(database: str, tmp_path: Path) -> Iterator[Serving]:
     env = forum_env(
         tmp_path / "data",
-        DATABASE_URL=make_database("faults"),
+        DATABASE_URL=database,
         FORUM_SHUTDOWN_SECONDS=str(GRACE),
     )
     with serving(env, tmp_path / "serve.log", "--workers", "2") as running:
@@ -153,3 +165,92 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return ""
+
+
+DRAFTS = 15
+
+
+def _retried(browser: Browser, path: str, fields: dict[str, str], token: str) -> str:
+    """POST like a member whose page hung and who pressed the button again: retry on a dropped
+    connection or a 5xx until an answer comes; the Location it redirects to."""
+    data = urllib.parse.urlencode({**fields, "csrf_token": token}).encode()
+    no_redirects = urllib.request.build_opener(
+        *[
+            h
+            for h in browser.opener.handlers
+            if not isinstance(h, urllib.request.HTTPRedirectHandler)
+        ],
+        _NoRedirect(),
+    )
+    for _ in range(100):
+        try:
+            with no_redirects.open(browser.base_url + path, data=data, timeout=10) as resp:
+                return str(resp.headers["Location"])
+        except urllib.error.HTTPError as exc:
+            if exc.code == 303:
+                return str(exc.headers["Location"])
+            if exc.code < 500:
+                pytest.fail(f"{path}: {exc.code}")
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{path} never answered")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def test_workers_killed_while_members_publish_lose_and_repeat_nothing(
+    forum: Serving, database: str
+) -> None:
+    """Fault: kill -9 both workers, one after the other, while a member publishes fifteen drafts
+    five at a time (several tabs), retrying each press that got no answer (as a person would). Promise: every draft became exactly one post,
+    none was lost and none published twice, and no draft is left behind."""
+    browser = Browser(forum.base_url)
+    browser.submit(
+        "/register", "/register", {**JOINING, "pseudonym": "ember", "password": PASSWORD}
+    )
+    query(
+        database,
+        "WITH g AS (INSERT INTO groups (slug, name) VALUES ('grief', 'Grief') RETURNING id)"
+        " INSERT INTO group_members (group_id, member_id, state)"
+        " SELECT g.id, m.id, 'active' FROM g, members m WHERE m.pseudonym = 'ember'",
+    )
+    token = CSRF_FIELD.search(browser.get("/"))
+    assert token is not None
+    drafts = [
+        _retried(
+            browser,
+            "/drafts",
+            {"group": "grief", "title": f"Topic {i}", "body": f"words {i}"},
+            token[1],
+        )
+        for i in range(DRAFTS)
+    ]
+    originals = sorted(workers(forum))
+
+    def kill_both() -> None:  # one, then the other, while publishes are in flight
+        for pid, after in zip(originals, (0.05, 0.15), strict=True):
+            time.sleep(after)
+            os.kill(pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_both)
+    killer.start()
+    try:
+        with ThreadPoolExecutor(5) as pool:
+            landed = list(
+                pool.map(
+                    lambda d: _retried(browser, f"{d}/publish", {"version": "1"}, token[1]), drafts
+                )
+            )
+    finally:
+        killer.join()
+
+    rows = query(database, "SELECT body_source FROM posts ORDER BY id")
+    assert sorted(r["body_source"] for r in rows) == sorted(f"words {i}" for i in range(DRAFTS))
+    assert query(database, "SELECT count(*) AS n FROM drafts")[0]["n"] == 0
+    assert len(set(landed)) == DRAFTS  # each press ended on its own post
+    for pid in originals:
+        wait_for(lambda pid=pid: f"worker {pid} was killed by SIGKILL" in forum.log.read_text(), "")

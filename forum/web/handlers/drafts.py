@@ -3,6 +3,10 @@
 The page itself is built by `posting.editor`; saving and publishing are `posting.publishing`'s.
 This module reads the form, spends the rate limits and chooses the response: 400 for what cannot
 be saved or published as it is, 409 when another tab saved first, 429 when slowed down.
+
+A draft that was published already is not a missing page: publishing it again (a double click,
+a retry over a flaky network) goes to its post, and saving it (or publishing different text)
+from a tab that did not know keeps what was typed there as a fresh draft and says so (409).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from forum.members import limits
 from forum.posting import editor, publishing
 from forum.posting.editor import Target
 from forum.posting.publishing import DraftFields
-from forum.storage import drafts
+from forum.storage import drafts, groups
 from forum.storage.drafts import Draft
 from forum.storage.members import Member
 from forum.web import auth, forms
@@ -35,13 +39,63 @@ def _draft_url(request: web.Request, draft_id: int) -> str:
     return str(request.app.router["draft"].url_for(id=str(draft_id)))
 
 
-async def _own_draft_or_404(request: web.Request, member: Member) -> Draft:
+async def _own_draft(request: web.Request, member: Member) -> Draft | None:
     draft_id = forms.int_param(request, "id")
     async with request.app[pool_key].acquire() as conn:
-        draft = await drafts.get_own_draft(conn, draft_id, member.id)
+        return await drafts.get_own_draft(conn, draft_id, member.id)
+
+
+async def _own_draft_or_404(request: web.Request, member: Member) -> Draft:
+    draft = await _own_draft(request, member)
     if draft is None:
         raise web.HTTPNotFound()
     return draft
+
+
+KEPT_AS_EDIT = (
+    "This draft was already published, from another tab or window. What you typed here is kept"
+    " as an edit of that post: publish it to update the post, or delete it."
+)
+KEPT_AS_DRAFT = (
+    "This draft was already published, from another tab or window. What you typed here is kept"
+    " in a new draft: publish it to post it as well, or delete it."
+)
+
+
+async def _published_meanwhile(
+    request: web.Request, member: Member, typed: DraftFields | None
+) -> web.Response:
+    """The draft is gone: if it was published, go to its post when nothing new was typed (a
+    repeat), else keep the typed text as a fresh draft; if it was deleted, 404."""
+    async with request.app[pool_key].acquire() as conn:
+        became = await drafts.became(conn, forms.int_param(request, "id"), member.id)
+        if became is None:
+            raise web.HTTPNotFound()
+        if typed is None or typed.body == became.body_source:
+            raise _to_post(request, became.topic_id, became.post_id, became.number)
+        problems = publishing.save_problems(typed)
+        if problems:  # too long to keep as a draft: shown back, with what to change
+            view = await groups.get_visible_group_by_id(
+                conn, became.group_id, member.id, member.is_admin
+            )
+        else:
+            kept = await publishing.keep_typed(conn, member.id, became, typed)
+            fresh = await drafts.get_own_draft(conn, kept.draft_id, member.id)
+    if problems:
+        if view is None:
+            raise web.HTTPNotFound()
+        return await _editor(
+            request,
+            member,
+            None,
+            target=Target.new(view.group),
+            fields=typed,
+            errors=problems,
+            status=400,
+        )
+    assert fresh is not None
+    notice = KEPT_AS_EDIT if kept.as_edit else KEPT_AS_DRAFT
+    return await _editor(request, member, fresh, errors=[notice], status=409)
 
 
 async def _editor(
@@ -119,15 +173,17 @@ async def _conflict(
 ) -> web.Response:
     """409: another tab saved (or published) first; show their text beside what was typed."""
     if current is None:  # published or deleted from another tab
-        raise web.HTTPNotFound()
+        return await _published_meanwhile(request, member, fields)
     return await _editor(request, member, current, fields=fields, conflict=current, status=409)
 
 
 async def save_draft(request: web.Request) -> web.Response:
     member = auth.require_member(request)
-    draft = await _own_draft_or_404(request, member)
+    draft = await _own_draft(request, member)
     form = await forms.read(request)
     typed = _fields(form)
+    if draft is None:
+        return await _published_meanwhile(request, member, typed)
     try:
         await _spend(request, limits.DRAFT_SAVES_PER_MEMBER, member)
         async with request.app[pool_key].acquire() as conn:
@@ -144,8 +200,12 @@ async def save_draft(request: web.Request) -> web.Response:
 
 async def publish_draft(request: web.Request) -> web.Response:
     member = auth.require_member(request)
-    draft = await _own_draft_or_404(request, member)
+    draft = await _own_draft(request, member)
     form = await forms.read(request)
+    if draft is None:  # published already (a second click, a retry) or deleted
+        return await _published_meanwhile(
+            request, member, _fields(form) if "body" in form.data else None
+        )
     typed: DraftFields | None = None  # what the editor sent, until it is saved
     try:
         if "body" in form.data:  # from the editor: what is in the text box is what goes out
@@ -168,18 +228,27 @@ async def publish_draft(request: web.Request) -> web.Response:
     except publishing.DraftRefused as exc:
         return await _editor(request, member, draft, fields=typed, errors=exc.problems, status=400)
     except publishing.StaleDraft as exc:
+        if exc.current is None and typed is None:  # published meanwhile, nothing new typed
+            return await _published_meanwhile(request, member, None)
         return await _conflict(request, member, exc.current, typed or DraftFields.of(draft))
     raise _to_the_post(request, published)
 
 
 def _to_the_post(request: web.Request, published: publishing.Published) -> web.HTTPSeeOther:
     new_post = published.post
-    topic_url = request.app.router["topic"].url_for(id=str(new_post.topic_id))
     if published.crisis_level != "none":  # the topic page opens with support for its author
+        topic_url = request.app.router["topic"].url_for(id=str(new_post.topic_id))
         return web.HTTPSeeOther(f"{topic_url.with_query(support='1')}#support")
-    if new_post.number is None:  # held for review: the author sees it, marked, on the topic page
-        return web.HTTPSeeOther(f"{topic_url}#held-{new_post.post_id}")
-    return web.HTTPSeeOther(post_url(request, new_post.topic_id, new_post.number))
+    return _to_post(request, new_post.topic_id, new_post.post_id, new_post.number)
+
+
+def _to_post(
+    request: web.Request, topic_id: int, post_id: int, number: int | None
+) -> web.HTTPSeeOther:
+    if number is None:  # held for review: the author sees it, marked, on the topic page
+        topic_url = request.app.router["topic"].url_for(id=str(topic_id))
+        return web.HTTPSeeOther(f"{topic_url}#held-{post_id}")
+    return web.HTTPSeeOther(post_url(request, topic_id, number))
 
 
 async def delete_draft(request: web.Request) -> web.Response:
