@@ -175,12 +175,7 @@ def _retried(browser: Browser, path: str, fields: dict[str, str], token: str) ->
     connection or a 5xx until an answer comes; the Location it redirects to."""
     data = urllib.parse.urlencode({**fields, "csrf_token": token}).encode()
     no_redirects = urllib.request.build_opener(
-        *[
-            h
-            for h in browser.opener.handlers
-            if not isinstance(h, urllib.request.HTTPRedirectHandler)
-        ],
-        _NoRedirect(),
+        urllib.request.HTTPCookieProcessor(browser.jar), _NoRedirect()
     )
     for _ in range(100):
         try:
@@ -231,6 +226,9 @@ def test_workers_killed_while_members_publish_lose_and_repeat_nothing(
     ]
     originals = sorted(workers(forum))
 
+    def publish(draft: str) -> str:
+        return _retried(browser, f"{draft}/publish", {"version": "1"}, token[1])
+
     def kill_both() -> None:  # one, then the other, while publishes are in flight
         for pid, after in zip(originals, (0.05, 0.15), strict=True):
             time.sleep(after)
@@ -240,11 +238,7 @@ def test_workers_killed_while_members_publish_lose_and_repeat_nothing(
     killer.start()
     try:
         with ThreadPoolExecutor(5) as pool:
-            landed = list(
-                pool.map(
-                    lambda d: _retried(browser, f"{d}/publish", {"version": "1"}, token[1]), drafts
-                )
-            )
+            landed = list(pool.map(publish, drafts))
     finally:
         killer.join()
 
@@ -252,5 +246,5 @@ def test_workers_killed_while_members_publish_lose_and_repeat_nothing(
     assert sorted(r["body_source"] for r in rows) == sorted(f"words {i}" for i in range(DRAFTS))
     assert query(database, "SELECT count(*) AS n FROM drafts")[0]["n"] == 0
     assert len(set(landed)) == DRAFTS  # each press ended on its own post
-    for pid in originals:
-        wait_for(lambda pid=pid: f"worker {pid} was killed by SIGKILL" in forum.log.read_text(), "")
+    said = [f"worker {pid} was killed by SIGKILL" for pid in originals]
+    wait_for(lambda: all(line in forum.log.read_text() for line in said), "both deaths logged")
