@@ -37,9 +37,10 @@ RETRY_AFTER_S = 30
 _UNAVAILABLE = (
     OSError,
     TimeoutError,
-    asyncpg.QueryCanceledError,
+    # A statement cancelled (its timeout), the server shutting down or restarting (every
+    # connection is terminated "due to administrator command"), or not accepting connections yet.
+    asyncpg.OperatorInterventionError,
     asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.InterfaceError,
 )

@@ -1,6 +1,7 @@
 """Faults between the forum and PostgreSQL: an outage, a database that hangs, one that is slow
 with more members than connections, and a restart. Injected for real with a TCP proxy the test
-controls (`tests/faults/proxy.py`) in front of the test's PostgreSQL.
+controls (`tests/faults/proxy.py`) in front of the test's PostgreSQL, and a real restart of the
+embedded PostgreSQL the forum started for itself.
 
 The promises: a member is answered quickly (a calm 503 with Retry-After, never a hung request,
 never a 500), a member's words sent during the fault are shown back to them, the log says what
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from forum.ops import embedded_pg
+from forum.ops.embedded_pg import EmbeddedPostgres
 from tests.clients import JOINING, PASSWORD
 from tests.faults.proxy import Proxy, proxied
 from tests.processes import CSRF_FIELD, Browser, Serving, forum_env, serving
@@ -201,3 +204,29 @@ def test_after_postgresql_restarts_the_forum_answers_without_a_restart_of_its_ow
     recovers(member, "/drafts", within=10)
     assert re.findall(r"serving on", forum.log.read_text()) == workers_before
     assert "was killed" not in forum.log.read_text()
+
+
+def test_a_real_postgresql_restart_under_the_embedded_default(tmp_path: Path) -> None:
+    """Fault: the forum's own embedded PostgreSQL restarted under it (pg_ctl restart, fast
+    mode: every connection is terminated). Promise: members are answered 503 or their page
+    meanwhile, never a 500, and the forum serves again by itself, no restart of its own."""
+    with serving(forum_env(tmp_path), tmp_path / "serve.log", "--workers", "2") as running:
+        member = Browser(running.base_url)
+        member.submit(
+            "/register", "/register", {**JOINING, "pseudonym": "harbour", "password": PASSWORD}
+        )
+        assert load(member, "/drafts").status == 200
+        pg = tmp_path / "pg"
+        before = (pg / "postmaster.pid").read_text().split()[0]
+        restart = EmbeddedPostgres(pg)
+        restart._run(
+            embedded_pg.find_bindir(),
+            ["pg_ctl", "-D", str(pg), "-l", str(pg / "server.log"), "-m", "fast", "-w", "restart"],
+            embedded_pg._service_user(),
+        )
+
+        assert (pg / "postmaster.pid").read_text().split()[0] != before  # a new server
+        recovers(member, "/drafts")
+        recovers(member, "/readyz")
+        assert "unhandled error" not in running.log.read_text()
+        assert "was killed" not in running.log.read_text()
