@@ -101,6 +101,10 @@ class Cursor:
             self.seen[event_id] = xid
 
     def advance(self, horizon: int) -> None:
+        """Every event below `horizon` has been sent, as of now (so the cursor is fresh again,
+        even on a quiet forum where the horizon has not moved)."""
+        if horizon >= self.horizon:
+            self.since = time.time()
         if horizon > self.horizon:
             self.horizon = horizon
             self.seen = {i: x for i, x in self.seen.items() if x >= horizon}
@@ -211,11 +215,21 @@ async def keep_reading(
             on_read(True)
 
 
+@dataclass(frozen=True, slots=True)
+class Missed:
+    """What a resuming stream missed, in order, and the horizon it reaches once all are sent."""
+
+    events: list[Delivered]
+    horizon: int
+
+
 async def catch_up(
     conn: Conn, cursor: Cursor, feed: store.Feed, keys: frozenset[int] | None, *, limit: int
-) -> list[Delivered] | None:
-    """The events of `feed` for `keys` a resuming stream missed, in order, advancing `cursor`;
-    None if there are more than `limit` (the page reloads instead)."""
+) -> Missed | None:
+    """The events of `feed` for `keys` a resuming stream missed (the cursor is left as it is:
+    it moves as each is sent); None if there are more than `limit`, or if the cursor cannot be
+    from this database (its horizon is past every transaction here: a restore, another server),
+    and the page reloads instead."""
     xmin, rows = await store.read_since(
         conn,
         cursor.horizon,
@@ -224,9 +238,6 @@ async def catch_up(
         feed=feed,
         keys=None if keys is None else sorted(keys),
     )
-    if len(rows) > limit:
+    if len(rows) > limit or cursor.horizon > await store.next_xid(conn):
         return None
-    for row in rows:
-        cursor.add(row.id, row.xid)
-    cursor.advance(xmin)
-    return [Delivered(row.id, row.xid, row.key, row.payload) for row in rows]
+    return Missed([Delivered(r.id, r.xid, r.key, r.payload) for r in rows], xmin)

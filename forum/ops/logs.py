@@ -4,7 +4,7 @@ A failure that repeats (a database outage makes every request and every backgrou
 the same way; a client can send thousands of malformed requests) is logged once per kind a
 minute with a count of the ones held back, never once per occurrence: one outage used to write
 2,816 tracebacks in 30 seconds. The kind is the logger, the message's format string and the
-exception's type, so different failures are never merged. Libraries' records lose their traceback
+exception's type and where it was raised, so different failures are never merged. Libraries' records lose their traceback
 (aiohttp's per-request one is always the same, and a probe once wrote 222 MB of them; asyncpg's
 says a connection was refused); ours keep it on the first of each kind, which explains the rest.
 
@@ -27,6 +27,21 @@ QUIET_SECONDS = 60.0
 TEXT_FORMAT = "%(asctime)s %(process)d %(name)s %(message)s"
 
 
+#: Kinds remembered at most; beyond, those quiet for a minute are forgotten.
+MAX_KINDS = 1000
+
+
+def _raised_at(record: logging.LogRecord) -> str:
+    """Where the exception was raised (file and line of the innermost frame): two different
+    bugs behind one log message are two kinds."""
+    if not record.exc_info or record.exc_info[2] is None:
+        return ""
+    tb = record.exc_info[2]
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
+
+
 class QuietErrors(logging.Filter):
     """One record per kind of failure a minute, with a count of the ones held back.
 
@@ -43,18 +58,20 @@ class QuietErrors(logging.Filter):
         self._seconds = seconds
         self._clock = clock or time.monotonic
         self._tracebacks_of = tracebacks_of
-        self._last: dict[tuple[str, str, str], float] = {}
-        self._held: dict[tuple[str, str, str], int] = {}
+        self._last: dict[tuple[str, str, str, str], float] = {}
+        self._held: dict[tuple[str, str, str, str], int] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING:
             return True
         kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
-        key = (record.name, str(record.msg), kind)
+        key = (record.name, str(record.msg), kind, _raised_at(record))
         now = self._clock()
         if now - self._last.get(key, -self._seconds) < self._seconds:
             self._held[key] = self._held.get(key, 0) + 1
             return False
+        if len(self._last) >= MAX_KINDS:  # bounded memory, whatever is logged
+            self._last = {k: t for k, t in self._last.items() if now - t < self._seconds}
         self._last[key] = now
         held = self._held.pop(key, 0)
         record.msg = f"{record.getMessage()}{f' ({kind})' if kind else ''}" + (

@@ -102,7 +102,12 @@ async def serve_until_signalled(settings: Settings, reuse_port: bool) -> None:
         loop.add_signal_handler(signum, stop.set)
     orphaned = supervisor.parent_sentinel()
     if orphaned is not None:
-        loop.add_reader(orphaned, stop.set)
+
+        def parent_gone() -> None:
+            loop.remove_reader(orphaned)  # it stays readable: once is enough
+            stop.set()
+
+        loop.add_reader(orphaned, parent_gone)
     try:
         site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port)
         await site.start()

@@ -333,8 +333,10 @@ async def keep_typed(conn: Conn, author_id: int, became: drafts.Became, typed: D
     tab, or by a retry): keep what was typed there as a fresh draft, never lose it. An edit of
     the post while it can be edited and no other edit of it is open (that one is not
     overwritten); otherwise a draft for the same place: a reply in the topic, or a new topic in
-    the group when the post opened one. The caller checks `save_problems` first."""
-    if became.state == "published":
+    the group when the post opened one. An edit cannot retitle a topic, so a new title goes
+    to a new draft too. The caller checks `save_problems` first."""
+    retitled = became.opening and typed.title.strip() != became.topic_title
+    if became.state == "published" and not retitled:
         edit = await own_posts.start_edit_with(
             conn, became.post_id, author_id, body=typed.body, content_warning=typed.content_warning
         )

@@ -165,8 +165,18 @@ class Became:
     number: int | None  # None while it waits for review
     state: str
     body_source: str
+    content_warning: str
+    topic_title: str
     opening: bool  # the post opened its topic (the draft started a topic)
     anonymous_allowed: bool  # the group offers anonymous posting
+
+    def holds(self, title: str, body: str, content_warning: str) -> bool:
+        """Whether the post already says this (a topic's title counts for its opening post)."""
+        same_title = not self.opening or title.strip() == self.topic_title
+        return same_title and (body, content_warning.strip()) == (
+            self.body_source,
+            self.content_warning,
+        )
 
 
 async def record_published(conn: Conn, draft_id: int, author_id: int, post_id: int) -> None:
@@ -184,6 +194,7 @@ async def became(conn: Conn, draft_id: int, author_id: int) -> Became | None:
     """The post the author's draft became, if it was published (and the post still exists)."""
     row = await conn.fetchrow(
         "SELECT p.id AS post_id, p.topic_id, t.group_id, p.number, p.state, p.body_source,"
+        " p.content_warning, t.title AS topic_title,"
         " p.id = (SELECT min(o.id) FROM posts o WHERE o.topic_id = p.topic_id) AS opening,"
         " g.anonymous = 'optional' AS anonymous_allowed"
         " FROM published_drafts d JOIN posts p ON p.id = d.post_id"

@@ -44,6 +44,11 @@ async def horizon(conn: Conn) -> int:
     return int(await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
 
 
+async def next_xid(conn: Conn) -> int:
+    """The id the next transaction will take: no event of this database is at or past it."""
+    return int(await conn.fetchval("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
+
+
 async def read_since(
     conn: Conn,
     since: int,

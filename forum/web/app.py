@@ -11,6 +11,7 @@ headers are added in on_response_prepare so error pages and static files get the
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
@@ -32,22 +33,35 @@ from forum.web import (
 )
 from forum.web.keys import pool_key, settings_key
 
+log = logging.getLogger(__name__)
+
 #: A post is at most 20,000 characters (up to 80 KB of UTF-8) plus a few small fields.
 MAX_REQUEST_BYTES = 256 * 1024
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
+    """The pool. A worker started while the database is away (one replaced during an outage)
+    starts with no connection open and serves 503s until it is back, rather than dying at
+    once, which the parent would count towards a crash loop."""
     settings = app[settings_key]
     assert settings.database_url is not None, "the serving process resolves the database first"
-    app[pool_key] = await db.create_pool(
-        settings.database_url,
-        acquire_timeout=settings.db_acquire_seconds,
-        statement_timeout=settings.db_statement_seconds,
-    )
-    yield
-    # Requests have finished (or had their grace period): a connection still out is stuck.
+    url = settings.database_url
+    acquire, statement = settings.db_acquire_seconds, settings.db_statement_seconds
     try:
-        await asyncio.wait_for(app[pool_key].close(), timeout=app[settings_key].shutdown_seconds)
+        app[pool_key] = await db.create_pool(
+            url, acquire_timeout=acquire, statement_timeout=statement
+        )
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("the database is not answering (%s); starting without", type(exc).__name__)
+        app[pool_key] = await db.create_pool(
+            url, min_size=0, acquire_timeout=acquire, statement_timeout=statement
+        )
+    yield
+    # Requests have finished (or had the grace period): what is left of it is the pool's, and
+    # a connection still out after that is stuck.
+    left = settings.shutdown_seconds - (asyncio.get_running_loop().time() - live.closing_at(app))
+    try:
+        await asyncio.wait_for(app[pool_key].close(), timeout=max(0.5, left))
     except TimeoutError:
         app[pool_key].terminate()
 

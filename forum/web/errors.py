@@ -110,14 +110,21 @@ async def pages(request: web.Request, handler: Handler) -> web.StreamResponse:
         keep = {k: v for k, v in exc.headers.items() if k in ("Retry-After", "Allow")}
         return error_page(request, exc.status, keep)
     except _UNAVAILABLE as exc:
-        route = request.match_info.route.resource
-        where = route.canonical if route is not None else "(no route)"
         log.warning(
-            "database unavailable during %s %s: %s", request.method, where, type(exc).__name__
+            "database unavailable during %s %s: %s",
+            request.method,
+            _route(request),
+            type(exc).__name__,
         )
         return error_page(
             request, 503, {"Retry-After": str(RETRY_AFTER_S)}, await _written(request)
         )
     except Exception:
-        log.exception("unhandled error during %s %s", request.method, request.path)
+        log.exception("unhandled error during %s %s", request.method, _route(request))
         return error_page(request, 500)
+
+
+def _route(request: web.Request) -> str:
+    """The route's pattern, not the path: paths can be personal, and are unbounded."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(no route)"

@@ -58,13 +58,24 @@ closing_key = web.AppKey("closing", asyncio.Event)
 RECONNECT_MS = 2000
 
 
+_closing_at_key = web.AppKey("closing_at", list)
+
+
 def setup(app: web.Application) -> None:
     app[closing_key] = asyncio.Event()
+    app[_closing_at_key] = []
 
     async def closing(app: web.Application) -> None:
+        app[_closing_at_key].append(asyncio.get_running_loop().time())
         app[closing_key].set()
 
     app.on_shutdown.append(closing)
+
+
+def closing_at(app: web.Application) -> float:
+    """When the server began to shut down (the loop's clock), or now if it has not."""
+    marks = app[_closing_at_key]
+    return float(marks[0]) if marks else asyncio.get_running_loop().time()
 
 
 class Resync(Enum):
@@ -80,6 +91,9 @@ RESYNC = Resync.RESYNC
 class Subscription(Generic[K, E]):
     keys: frozenset[K] | None  # None: every key
     queue: asyncio.Queue[E | Resync]
+    #: The latest of a value set on every stream at once (`Hub.mark`), not queued: the live
+    #: feeds' horizon, which would otherwise fill a busy stream's queue on its own.
+    mark: int = 0
 
 
 @dataclass(eq=False)
@@ -112,6 +126,12 @@ class Hub(Generic[K, E]):
     def publish(self, key: K, event: E) -> None:
         for subscription in [*self._by_key.get(key, ()), *self._everything]:
             self._put(subscription, event)
+
+    def mark(self, value: int) -> None:
+        """Set every stream's `mark` to `value` (if higher)."""
+        keyed = {s for subscribers in self._by_key.values() for s in subscribers}
+        for subscription in keyed | self._everything:
+            subscription.mark = max(subscription.mark, value)
 
     def broadcast(self, event: E) -> None:
         """To every stream, whatever its keys."""
@@ -199,6 +219,8 @@ async def durable_feeds(app: web.Application) -> AsyncIterator[None]:
         hub = hubs[feed]
         if isinstance(signal, Delivered):
             hub.publish(signal.key, signal)
+        elif isinstance(signal, Horizon):
+            hub.mark(signal.xid)
         else:
             hub.broadcast(signal)
 
@@ -296,38 +318,47 @@ async def _serve(
     ended = sessions_hub.subscribe(frozenset({sessions.stream_key(token)} if token else ()))
     over: asyncio.Future[None] | None = None
     try:
-        cursor, missed = await _start(request, feed, keys)
+        start = await _start(request, feed, keys)
+        cursor = start.cursor
         async with sse_response(
             request, headers={"Cache-Control": "no-store"}, ping_interval=PING_SECONDS
         ) as response:
-            await response.send("{}", event="ready", id=cursor.seal(seal_key))
+            # The ready event's id is where the stream starts, not where it will be once it has
+            # sent what was missed: a connection lost in between resumes from here again. None
+            # when a reload is due: the browser keeps its old id until the RESYNC that follows.
+            ready_id = None if start.reload else cursor.seal(seal_key)
+            await response.send("{}", event="ready", id=ready_id)
             closing = request.app[closing_key]
             closed = over = asyncio.ensure_future(
                 _until_over(request, response, ended if token else None)
             )
-            for event in missed:
-                await _send(response, event, cursor, render, seal_key)
+            if start.reload:
+                await _send(response, RESYNC, cursor, render, seal_key, subscription)
+            for event in start.missed:  # the cursor moves past each as it goes, no further
+                await _send(response, event, cursor, render, seal_key, subscription, settle=False)
+            cursor.advance(start.horizon)
             async for signal in _events(subscription, closed):
-                if isinstance(signal, Horizon):
-                    cursor.advance(signal.xid)
-                    continue
                 if signal is RESYNC or signal is RELOAD:
                     cursor = _fresh(request, feed, keys) or cursor
-                    await _send(response, RESYNC, cursor, render, seal_key)
+                    await _send(response, RESYNC, cursor, render, seal_key, subscription)
                     continue
                 assert isinstance(signal, Delivered)
                 if not cursor.saw(signal.id, signal.xid):
-                    await _send(response, signal, cursor, render, seal_key)
+                    await _send(response, signal, cursor, render, seal_key, subscription)
             if closing.is_set():
                 await response.send("{}", event="reconnect", retry=RECONNECT_MS)
         return response
-    except ConnectionResetError:
+    except (ConnectionResetError, StalledClient):
         return web.Response(status=204)
     finally:
         if over is not None:
             over.cancel()
         hub.unsubscribe(subscription)
         sessions_hub.unsubscribe(ended)
+
+
+class StalledClient(Exception):
+    """The browser stopped reading (aiohttp-sse's send timed out and cut the connection)."""
 
 
 async def _until_over(
@@ -360,33 +391,56 @@ async def _until_over(
 
 
 async def _send(
-    response: Any, event: Delivered | Resync, cursor: Cursor, render: Render, seal_key: bytes
+    response: Any,
+    event: Delivered | Resync,
+    cursor: Cursor,
+    render: Render,
+    seal_key: bytes,
+    subscription: Subscription[int, Signal],
+    *,
+    settle: bool = True,
 ) -> None:
     if isinstance(event, Delivered):
         cursor.add(event.id, event.xid)
         data, name = await render(event.payload)
     else:
         data, name = await render(RESYNC)
-    await response.send(data, event=name, id=cursor.seal(seal_key))
+    # The process's horizon applies once every event it delivered before it has been taken
+    # from the queue: then nothing below it is still on its way to this stream.
+    if settle and subscription.queue.empty() and subscription.mark > cursor.horizon:
+        cursor.advance(subscription.mark)
+    try:
+        await response.send(data, event=name, id=cursor.seal(seal_key))
+    except TimeoutError:
+        raise StalledClient() from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    cursor: Cursor
+    missed: list[Delivered]
+    horizon: int  # where the cursor stands once `missed` is sent
+    reload: bool  # the browser sent a cursor that cannot be resumed: RESYNC first
 
 
 async def _start(
     request: web.Request, feed: live_events.Feed, keys: frozenset[int] | None
-) -> tuple[Cursor, list[Delivered | Resync]]:
-    """The stream's cursor, and what it must send first: what a resuming browser missed, or
-    RESYNC when it sent a cursor that cannot be resumed (not ours, too old, too far behind)."""
+) -> _Start:
+    """The stream's cursor, and what it must send first: what a resuming browser missed, or a
+    reload when it sent a cursor that cannot be resumed (not ours, too old, too far behind, from
+    another database)."""
     last = request.headers.get("Last-Event-ID", "")
     resumed = Cursor.open(last, request.app[settings_key].key("live-events")) if last else None
     if resumed is not None and not resumed.stale():
         async with request.app[pool_key].acquire() as conn:
             missed = await events.catch_up(conn, resumed, feed, keys, limit=BACKLOG[feed])
         if missed is not None:
-            return resumed, list(missed)
+            return _Start(resumed, missed.events, missed.horizon, reload=False)
     cursor = _fresh(request, feed, keys)
     if cursor is None:  # this process has not read the table yet
         async with request.app[pool_key].acquire() as conn:
             cursor = Cursor(await live_events.horizon(conn))
-    return cursor, [RESYNC] if last else []
+    return _Start(cursor, [], cursor.horizon, reload=bool(last))
 
 
 def _fresh(

@@ -17,7 +17,9 @@ says a person at risk is waiting.
 `/metrics` tells how long a crisis has waited and how busy each group is, so it answers only
 loopback and FORUM_METRICS_FROM, judged by the real client address (behind a trusted proxy, the
 forwarded one): a request relayed by a proxy that is not named in FORUM_TRUSTED_PROXIES (it
-carries X-Forwarded-For) is refused as well, so a local reverse proxy cannot open it to the world.
+carries X-Forwarded-For, X-Real-IP, Via or the like) is refused as well, so a local reverse proxy
+cannot open it to the world. A proxy that adds none of them cannot be told from a local client:
+the README asks for /metrics to be refused there too.
 Anyone else gets the 404 of a page that does not exist (`forum.web.handlers.health`).
 """
 
@@ -134,10 +136,24 @@ async def sampling(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
+#: Headers only a proxy adds: a request carrying any of them was relayed, whoever sent it.
+PROXY_HEADERS = (
+    "X-Forwarded-For",
+    "Forwarded",
+    "X-Real-IP",
+    "X-Forwarded-Host",
+    "X-Forwarded-Proto",
+    "Via",
+    "CF-Connecting-IP",
+    "True-Client-IP",
+    "X-Client-IP",
+)
+
+
 def may_read(request: web.Request) -> bool:
     allowed = request.app[settings_key].metrics_from
     direct = request.remote or ""
-    proxied = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    proxied = any(name in request.headers for name in PROXY_HEADERS)
     if proxied and not security.is_trusted(direct, request.app[settings_key].trusted_proxies):
         return False
     try:

@@ -10,7 +10,9 @@ is wrong in a few lines rather than one per request, and the forum recovers by i
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 import urllib.error
 import urllib.parse
@@ -25,7 +27,15 @@ from forum.ops import embedded_pg
 from forum.ops.embedded_pg import EmbeddedPostgres
 from tests.clients import JOINING, PASSWORD
 from tests.faults.proxy import Proxy, proxied
-from tests.processes import CSRF_FIELD, Browser, Serving, forum_env, serving
+from tests.processes import (
+    CSRF_FIELD,
+    Browser,
+    Serving,
+    child_pids,
+    forum_env,
+    listening_pids,
+    serving,
+)
 
 ACQUIRE_S = 1
 STATEMENT_S = 2
@@ -230,3 +240,31 @@ def test_a_real_postgresql_restart_under_the_embedded_default(tmp_path: Path) ->
         recovers(member, "/readyz")
         assert "unhandled error" not in running.log.read_text()
         assert "was killed" not in running.log.read_text()
+
+
+def test_a_worker_replaced_during_an_outage_starts_and_the_forum_stays_up(
+    forum: Serving, db_proxy: Proxy, member: Browser
+) -> None:
+    """Fault: PostgreSQL unreachable, and meanwhile a worker dies (kill -9; an OOM kill during
+    a database restart). Promise: its replacement starts without the database, answering 503,
+    instead of dying again and again until the parent gives up; the forum serves once the
+    database is back."""
+    workers = listening_pids(forum.port) & child_pids(forum.process.pid)
+    db_proxy.cut()
+    victim = min(workers)
+
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = listening_pids(forum.port) & child_pids(forum.process.pid)
+        if victim not in now and len(now) == 2:
+            break
+        time.sleep(0.2)
+    time.sleep(2)  # long enough for a replacement that could not start to have died
+
+    assert forum.process.poll() is None, forum.log.read_text()
+    assert load(member, "/drafts").status == 503
+    assert "starting without" in forum.log.read_text()
+    db_proxy.restore()
+    recovers(member, "/drafts")
+    assert "in a row died" not in forum.log.read_text()

@@ -226,11 +226,15 @@ def test_workers_killed_while_members_publish_lose_and_repeat_nothing(
     ]
     originals = sorted(workers(forum))
 
+    publishing = threading.Event()
+
     def publish(draft: str) -> str:
+        publishing.set()
         return _retried(browser, f"{draft}/publish", {"version": "1"}, token[1])
 
-    def kill_both() -> None:  # one, then the other, while publishes are in flight
-        for pid, after in zip(originals, (0.05, 0.15), strict=True):
+    def kill_both() -> None:  # one, then the other, once publishes are in flight
+        publishing.wait(timeout=30)
+        for pid, after in zip(originals, (0.01, 0.05), strict=True):
             time.sleep(after)
             os.kill(pid, signal.SIGKILL)
 

@@ -130,15 +130,49 @@ async def test_catching_up_gives_a_stream_exactly_what_it_missed_of_its_own_keys
     await add(db, key=1, feed="inbox")  # another feed
 
     first = await events.catch_up(db, cursor, "mod", frozenset({1}), limit=10)
+    assert first is not None
+    sent(cursor, first)
     await slow.commit()
     second = await events.catch_up(db, cursor, "mod", frozenset({1}), limit=10)
+    assert second is not None
+    sent(cursor, second)
     third = await events.catch_up(db, cursor, "mod", frozenset({1}), limit=10)
 
-    assert first is not None
-    assert [e.id for e in first] == [early]
-    assert second is not None
-    assert [e.id for e in second] == [late]
-    assert third == []
+    assert [e.id for e in first.events] == [early]
+    assert [e.id for e in second.events] == [late]
+    assert third is not None
+    assert third.events == []
+
+
+def sent(cursor: Cursor, missed: events.Missed) -> None:
+    """What a stream does with what it missed: each event moves the cursor as it is sent."""
+    for event in missed.events:
+        cursor.add(event.id, event.xid)
+    cursor.advance(missed.horizon)
+
+
+async def test_catching_up_leaves_the_cursor_for_the_stream_to_move(
+    db: asyncpg.Connection,
+) -> None:
+    """Until each missed event is sent, the cursor must not say it was: a connection lost
+    after "ready" resumes from the same place and gets them again."""
+    cursor = Cursor(await live_events.horizon(db))
+    before = (cursor.horizon, dict(cursor.seen))
+    await add(db)
+
+    missed = await events.catch_up(db, cursor, "mod", None, limit=10)
+
+    assert missed is not None
+    assert len(missed.events) == 1
+    assert (cursor.horizon, cursor.seen) == before
+
+
+async def test_a_cursor_from_another_database_is_told_to_reload(db: asyncpg.Connection) -> None:
+    """A horizon past every transaction here comes from elsewhere (a restored backup on a new
+    server counts transactions from the start): resuming it would skip every new event."""
+    future = Cursor(await live_events.next_xid(db) + 1_000_000)
+
+    assert await events.catch_up(db, future, "mod", None, limit=10) is None
 
 
 async def test_a_stream_too_far_behind_is_told_to_reload(db: asyncpg.Connection) -> None:
@@ -178,6 +212,15 @@ def test_a_cursor_older_than_the_kept_events_is_stale() -> None:
     cursor = Cursor(1, since=1_000_000.0)
     assert not cursor.stale(now=1_000_000.0 + 3600)
     assert cursor.stale(now=1_000_000.0 + events.KEPT_FOR_SECONDS)
+
+
+def test_a_cursor_kept_up_to_date_never_goes_stale() -> None:
+    """A process up for days hands out cursors as fresh as its last read, even when nothing
+    was written (the horizon did not move)."""
+    cursor = Cursor(10, since=1.0)
+    cursor.advance(10)
+    assert not cursor.stale()
+    assert not cursor.copy().stale()
 
 
 async def test_events_older_than_a_day_are_forgotten_and_newer_ones_kept(

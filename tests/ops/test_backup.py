@@ -228,3 +228,14 @@ def test_the_embedded_default_round_trips_onto_a_fresh_machine(tmp_path: Path) -
         copy.stop()
     assert after == before
     assert all(after[table] for table in ("members", "posts", "drafts", "audit_log"))
+
+
+def test_the_database_password_never_reaches_the_command_line() -> None:
+    for url in (
+        "postgresql://forum:s3cret@db.example:5432/forum",
+        "postgresql://forum@db.example/forum?password=s3cret&sslmode=require",
+    ):
+        dsn, env = backup._libpq(url)
+        assert "s3cret" not in dsn
+        assert env["PGPASSWORD"] == "s3cret"
+    assert "sslmode=require" in backup._libpq(url)[0]

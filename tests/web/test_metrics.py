@@ -123,3 +123,11 @@ async def test_readyz_says_the_database_and_the_live_events_connection_are_up(
 
     assert resp.status == 200
     assert await resp.json() == {"status": "ok", "database": True, "live_events": True}
+
+
+@pytest.mark.parametrize("header", ["X-Real-IP", "Via", "X-Forwarded-Proto", "CF-Connecting-IP"])
+async def test_any_sign_of_a_relaying_proxy_is_refused(
+    make_client: ClientFactory, header: str
+) -> None:
+    resp = await (await make_client()).get("/metrics", headers={header: "203.0.113.9"})
+    assert resp.status == 404

@@ -18,6 +18,7 @@ from forum.posting import editor, publishing
 from forum.posting.editor import Target
 from forum.posting.publishing import DraftFields
 from forum.storage import drafts, groups
+from forum.storage.db import Conn
 from forum.storage.drafts import Draft
 from forum.storage.members import Member
 from forum.web import auth, forms
@@ -71,7 +72,7 @@ async def _published_meanwhile(
         became = await drafts.became(conn, forms.int_param(request, "id"), member.id)
         if became is None:
             raise web.HTTPNotFound()
-        if typed is None or typed.body == became.body_source:
+        if typed is None or became.holds(typed.title, typed.body, typed.content_warning):
             raise _to_post(request, became.topic_id, became.post_id, became.number)
         problems = publishing.save_problems(typed)
         if problems:  # too long to keep as a draft: shown back, with what to change
@@ -211,7 +212,7 @@ async def publish_draft(request: web.Request) -> web.Response:
         if "body" in form.data:  # from the editor: what is in the text box is what goes out
             typed = _fields(form)
             async with request.app[pool_key].acquire() as conn:
-                saved = await publishing.save(conn, draft, typed, version=form.int("version"))
+                saved = await _save_for_publishing(conn, draft, typed, form.int("version"))
             asked, draft, typed = draft, saved, None
             publishing.check_still_anonymous(asked, saved, member.pseudonym)
         elif form.int("version") != draft.version:
@@ -232,6 +233,18 @@ async def publish_draft(request: web.Request) -> web.Response:
             return await _published_meanwhile(request, member, None)
         return await _conflict(request, member, exc.current, typed or DraftFields.of(draft))
     raise _to_the_post(request, published)
+
+
+async def _save_for_publishing(conn: Conn, draft: Draft, typed: DraftFields, version: int) -> Draft:
+    """Save what the editor sent before publishing it. A double click sends the same words
+    twice: when the draft already holds exactly them (the first click saved them), the second
+    publishes that, rather than answering "another tab saved" for the member's own click."""
+    try:
+        return await publishing.save(conn, draft, typed, version=version)
+    except publishing.StaleDraft as exc:
+        if exc.current is not None and DraftFields.of(exc.current) == typed:
+            return exc.current
+        raise
 
 
 def _to_the_post(request: web.Request, published: publishing.Published) -> web.HTTPSeeOther:

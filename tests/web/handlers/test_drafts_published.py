@@ -162,3 +162,32 @@ async def test_another_members_published_draft_answers_404(
 
     assert (saved.status, published.status) == (404, 404)
     assert await db.fetchval("SELECT count(*) FROM drafts") == 0
+
+
+async def test_a_double_click_on_publish_in_the_editor_makes_one_post(
+    member_client: ForumClient, db: asyncpg.Connection, draft: Draft
+) -> None:
+    """From the editor, Publish sends the text box too: the first click saves it (a new
+    version), so the second's version is stale. It is the member's own click, not another tab:
+    both go to the one post."""
+    fields = {"title": "Winter", "body": "The first winter without her, and the second."}
+
+    answers = await asyncio.gather(
+        publish(member_client, draft, **fields), publish(member_client, draft, **fields)
+    )
+
+    assert [status for status, _ in answers] == [303, 303]
+    assert answers[0][1] == answers[1][1]
+    assert [r["body_source"] for r in await posts(db)] == [fields["body"]]
+
+
+async def test_a_new_title_from_a_tab_that_missed_the_publish_is_kept_not_dropped(
+    member_client: ForumClient, member: Member, db: asyncpg.Connection, draft: Draft
+) -> None:
+    await publish(member_client, draft)
+
+    status, page = await publish(member_client, draft, title="A better title", body=draft.body)
+
+    assert status == 409
+    assert "A better title" in page
+    assert len(await posts(db)) == 1
