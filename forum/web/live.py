@@ -37,7 +37,7 @@ from aiohttp_sse import sse_response
 
 from forum.live import events
 from forum.live.events import RELOAD, Cursor, Delivered, Horizon, Signal
-from forum.live.listening import listening
+from forum.live.listening import listening, stop
 from forum.storage import live_events, sessions
 from forum.web import auth, security
 from forum.web.keys import pool_key, settings_key
@@ -256,9 +256,7 @@ async def durable_feeds(app: web.Application) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop(task)
 
 
 async def stream(

@@ -26,7 +26,6 @@ Anyone else gets the 404 of a page that does not exist (`forum.web.handlers.heal
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import os
 import time
@@ -45,6 +44,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from forum.live import listening
 from forum.storage import queue_items
 from forum.web import live, security
 from forum.web.keys import pool_key, settings_key
@@ -131,9 +131,7 @@ async def sampling(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await listening.stop(task)
 
 
 #: Headers only a proxy adds: a request carrying any of them was relayed, whoever sent it.

@@ -8,6 +8,7 @@ neither skipped nor repeated. Every count below is exact: each event arrives onc
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -34,8 +35,33 @@ def no_polling(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(live_events, "POLL_SECONDS", 600.0)
 
 
-async def held(db: asyncpg.Connection, publish: Publish, author: Member, group: Group) -> int:
-    return await item_for(db, (await publish(author, group)).post_id)
+Hold = Callable[[], Awaitable[int]]
+
+
+@pytest.fixture
+def hold(db: asyncpg.Connection, publish: Publish, author: Member, grief: Group) -> Hold:
+    """`await hold()`: the author's next post in grief, held for review: its queue item's id."""
+
+    async def make() -> int:
+        return await item_for(db, (await publish(author, grief)).post_id)
+
+    return make
+
+
+@pytest.fixture
+async def moderator(make_client: ClientFactory, keeper: Member, grief: Group) -> Any:
+    """The HTTP client of grief's moderator, signed in."""
+    return (await make_client(keeper)).http
+
+
+@pytest.fixture
+def other_moderator(make_client: ClientFactory, keeper: Member) -> Callable[[], Awaitable[Any]]:
+    """Another signed-in session of the same moderator (another tab, another device)."""
+
+    async def make() -> Any:
+        return (await make_client(keeper)).http
+
+    return make
 
 
 async def stream_as(
@@ -49,24 +75,19 @@ async def stream_as(
 
 
 async def test_a_resumed_stream_gets_exactly_what_it_missed(
-    db: asyncpg.Connection,
-    make_client: ClientFactory,
-    keeper: Member,
-    author: Member,
-    grief: Group,
-    publish: Publish,
+    moderator: Any,
+    hold: Hold,
 ) -> None:
-    moderator = await make_client(keeper)
-    first = await stream_as(moderator.http)
-    seen = await held(db, publish, author, grief)
+    first = await stream_as(moderator)
+    seen = await hold()
     last_id, event = await next_message(first.content, "queue")
     assert event["item"] == seen
     first.close()
-    missed = [await held(db, publish, author, grief) for _ in range(2)]
+    missed = [await hold() for _ in range(2)]
 
-    again = await stream_as(moderator.http, last_event_id=last_id)
+    again = await stream_as(moderator, last_event_id=last_id)
     caught_up = [(await next_message(again.content, "queue"))[1]["item"] for _ in range(2)]
-    after = await held(db, publish, author, grief)
+    after = await hold()
     _, next_one = await next_message(again.content, "queue")
 
     assert caught_up == missed
@@ -79,20 +100,17 @@ async def test_a_stream_resumes_on_another_process(
     aiohttp_server: Any,
     aiohttp_client: Any,
     settings: Settings,
-    make_client: ClientFactory,
+    moderator: Any,
     keeper: Member,
-    author: Member,
-    grief: Group,
-    publish: Publish,
+    hold: Hold,
 ) -> None:
     """The cursor is the stream's own, not the process's: a browser whose process went away
     reconnects to another (through a load balancer) and loses nothing."""
-    moderator = await make_client(keeper)
-    first = await stream_as(moderator.http)
-    await held(db, publish, author, grief)
+    first = await stream_as(moderator)
+    await hold()
     last_id, _ = await next_message(first.content, "queue")
     first.close()
-    missed = await held(db, publish, author, grief)
+    missed = await hold()
     other = await aiohttp_client(await aiohttp_server(create_app(settings)))
     other.session.cookie_jar.update_cookies(
         {SESSION_COOKIE: (await sessions.create_session(db, keeper)).token}
@@ -107,11 +125,10 @@ async def test_a_stream_resumes_on_another_process(
 
 @pytest.mark.parametrize("last_event_id", ["42", "not-a-cursor", "A" * 300])
 async def test_a_last_event_id_the_forum_did_not_seal_reloads_the_queue(
-    make_client: ClientFactory, keeper: Member, grief: Group, last_event_id: str
+    moderator: Any, last_event_id: str
 ) -> None:
-    moderator = await make_client(keeper)
 
-    resp = await stream_as(moderator.http, last_event_id=last_event_id)
+    resp = await stream_as(moderator, last_event_id=last_event_id)
     _, event = await next_message(resp.content, "queue")
 
     assert event == {"item": 0, "change": "resync"}
@@ -121,28 +138,24 @@ async def test_a_last_event_id_the_forum_did_not_seal_reloads_the_queue(
 async def test_events_written_while_the_listen_connection_is_cut_arrive_when_it_is_back(
     no_polling: None,
     db: asyncpg.Connection,
-    make_client: ClientFactory,
-    keeper: Member,
-    author: Member,
-    grief: Group,
-    publish: Publish,
+    moderator: Any,
+    hold: Hold,
 ) -> None:
     """Fault: the process's live-events LISTEN connection is terminated mid-stream (by
     PostgreSQL, as a restart or a network cut would), and posts are held while it is down, so
     their announcements reach no one. Promise: once it reconnects the process reads what it
     missed, and the moderator's open stream gets each event once."""
-    moderator = await make_client(keeper)
-    resp = await stream_as(moderator.http)
-    before = await held(db, publish, author, grief)
+    resp = await stream_as(moderator)
+    before = await hold()
     assert (await next_message(resp.content, "queue"))[1]["item"] == before
 
     cut = await db.fetchval(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
         " WHERE application_name = 'forum-live-events' AND datname = current_database()"
     )
-    during = [await held(db, publish, author, grief) for _ in range(2)]
+    during = [await hold() for _ in range(2)]
     arrived = [(await next_message(resp.content, "queue"))[1]["item"] for _ in range(2)]
-    after = await held(db, publish, author, grief)
+    after = await hold()
     next_one = (await next_message(resp.content, "queue"))[1]["item"]
 
     assert cut >= 1
@@ -154,28 +167,24 @@ async def test_events_written_while_the_listen_connection_is_cut_arrive_when_it_
 async def test_an_event_committed_after_a_later_one_reaches_the_stream_once(
     no_polling: None,
     database_url: str,
-    db: asyncpg.Connection,
-    make_client: ClientFactory,
-    keeper: Member,
-    author: Member,
+    moderator: Any,
     grief: Group,
-    publish: Publish,
+    hold: Hold,
 ) -> None:
     """Two events committed out of id order: the one with the smaller id commits last. Read by
     id, it would be skipped; it arrives, once, after the other."""
-    moderator = await make_client(keeper)
-    resp = await stream_as(moderator.http)
+    resp = await stream_as(moderator)
     slow = await asyncpg.connect(database_url)
     try:
         transaction = slow.transaction()
         await transaction.start()
         await events.notify(slow, events.Event(999_001, grief.id, "updated"))
-        later = await held(db, publish, author, grief)  # takes a larger id, commits first
+        later = await hold()  # takes a larger id, commits first
         assert (await next_message(resp.content, "queue"))[1]["item"] == later
         await transaction.commit()
         _, earlier = await next_message(resp.content, "queue")
         assert earlier["item"] == 999_001
-        after = await held(db, publish, author, grief)
+        after = await hold()
         assert (await next_message(resp.content, "queue"))[1]["item"] == after
     finally:
         await slow.close()
@@ -184,15 +193,13 @@ async def test_an_event_committed_after_a_later_one_reaches_the_stream_once(
 
 async def test_stream_ids_are_sealed_per_stream_and_say_nothing(
     db: asyncpg.Connection,
-    make_client: ClientFactory,
-    keeper: Member,
-    author: Member,
-    grief: Group,
-    publish: Publish,
+    moderator: Any,
+    hold: Hold,
+    other_moderator: Callable[[], Awaitable[Any]],
 ) -> None:
-    one = await stream_as((await make_client(keeper)).http)
-    two = await stream_as((await make_client(keeper)).http)
-    item = await held(db, publish, author, grief)
+    one = await stream_as(moderator)
+    two = await stream_as(await other_moderator())
+    item = await hold()
 
     first_id, _ = await next_message(one.content, "queue")
     second_id, _ = await next_message(two.content, "queue")
@@ -238,13 +245,12 @@ async def _cut_listener(db: asyncpg.Connection, application_name: str) -> None:
 
 
 async def test_a_sign_out_whose_announcement_was_lost_still_ends_the_stream(
-    db: asyncpg.Connection, make_client: ClientFactory, keeper: Member, grief: Group
+    db: asyncpg.Connection, moderator: Any, keeper: Member
 ) -> None:
     """Fault: the session is deleted while nothing announces it (as when the process's sessions
     LISTEN connection is down), then that connection is cut and comes back. Promise: the stream
     checks its session on the way back, finds it gone, and ends."""
-    moderator = await make_client(keeper)
-    resp = await stream_as(moderator.http)
+    resp = await stream_as(moderator)
     async with db.transaction():
         await db.execute("ALTER TABLE sessions DISABLE TRIGGER sessions_ended")
         await db.execute("DELETE FROM sessions WHERE member_id = $1", keeper.id)
@@ -259,19 +265,15 @@ async def test_a_sign_out_whose_announcement_was_lost_still_ends_the_stream(
 
 async def test_a_live_session_keeps_its_stream_when_the_sessions_feed_comes_back(
     db: asyncpg.Connection,
-    make_client: ClientFactory,
-    keeper: Member,
-    author: Member,
-    grief: Group,
-    publish: Publish,
+    moderator: Any,
+    hold: Hold,
 ) -> None:
-    moderator = await make_client(keeper)
-    resp = await stream_as(moderator.http)
+    resp = await stream_as(moderator)
 
     await _cut_listener(db, "forum-sessions")
     await _reconnected(db, "forum-sessions")
     await asyncio.sleep(0.5)  # and every stream has checked its session (one query each)
-    items = [await held(db, publish, author, grief) for _ in range(2)]
+    items = [await hold() for _ in range(2)]
 
     assert [(await next_message(resp.content, "queue"))[1]["item"] for _ in range(2)] == items
     resp.close()
@@ -290,26 +292,21 @@ async def _reconnected(db: asyncpg.Connection, application_name: str) -> None:
 
 
 async def test_a_connection_lost_between_ready_and_the_missed_events_loses_none(
-    db: asyncpg.Connection,
-    make_client: ClientFactory,
-    keeper: Member,
-    author: Member,
-    grief: Group,
-    publish: Publish,
+    moderator: Any,
+    hold: Hold,
 ) -> None:
     """The browser reconnects, gets "ready", and loses the connection before the events it
     missed arrive: the id it holds is ready's, which still lies before them."""
-    moderator = await make_client(keeper)
-    first = await stream_as(moderator.http)
-    await held(db, publish, author, grief)
+    first = await stream_as(moderator)
+    await hold()
     last_id, _ = await next_message(first.content, "queue")
     first.close()
-    missed = [await held(db, publish, author, grief) for _ in range(2)]
-    cut_short = await moderator.http.get("/mod/events", headers={"Last-Event-ID": last_id})
+    missed = [await hold() for _ in range(2)]
+    cut_short = await moderator.get("/mod/events", headers={"Last-Event-ID": last_id})
     ready_id, _ = await next_message(cut_short.content, "ready")
     cut_short.close()  # before reading the two
 
-    again = await stream_as(moderator.http, last_event_id=ready_id)
+    again = await stream_as(moderator, last_event_id=ready_id)
     arrived = [(await next_message(again.content, "queue"))[1]["item"] for _ in range(2)]
 
     assert arrived == missed

@@ -12,6 +12,7 @@ import asyncio
 import stat
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,25 @@ def source(make_database: Callable[[str], str], tmp_path: Path) -> tuple[dict[st
     return env, url
 
 
+@dataclass
+class BackedUp:
+    """The filled source database, just backed up: its environment, URL, backup and rows."""
+
+    env: dict[str, str]
+    url: str
+    path: Path
+    rows: dict[str, list[tuple[object, ...]]]
+
+
+@pytest.fixture
+def backed_up(source: tuple[dict[str, str], str], tmp_path: Path) -> BackedUp:
+    env, url = source
+    path = tmp_path / "b.dump"
+    made = run_forum(["backup", str(path)], env)
+    assert made.returncode == 0, made.stderr
+    return BackedUp(env, url, path, snapshot(url))
+
+
 def test_a_backup_restores_into_an_empty_database_exactly(
     source: tuple[dict[str, str], str], empty_url: str, tmp_path: Path
 ) -> None:
@@ -107,29 +127,17 @@ def test_the_backup_is_private_and_holds_no_forum_secret(
     assert not list(tmp_path.glob(".b.dump.*"))  # no partial file left beside it
 
 
-def test_a_database_that_is_not_empty_is_refused_without_force(
-    source: tuple[dict[str, str], str], tmp_path: Path
-) -> None:
-    env, url = source
-    path = tmp_path / "b.dump"
-    assert run_forum(["backup", str(path)], env).returncode == 0
-    before = snapshot(url)
-
-    refused = run_forum(["restore", str(path)], env)
+def test_a_database_that_is_not_empty_is_refused_without_force(backed_up: BackedUp) -> None:
+    refused = run_forum(["restore", str(backed_up.path)], backed_up.env)
 
     assert refused.returncode == 1
     assert "not empty" in one_line(refused.stderr)
     assert "--force" in refused.stderr
-    assert snapshot(url) == before
+    assert snapshot(backed_up.url) == backed_up.rows
 
 
-def test_force_replaces_everything_with_the_backup(
-    source: tuple[dict[str, str], str], tmp_path: Path
-) -> None:
-    env, url = source
-    path = tmp_path / "b.dump"
-    assert run_forum(["backup", str(path)], env).returncode == 0
-    before = snapshot(url)
+def test_force_replaces_everything_with_the_backup(backed_up: BackedUp) -> None:
+    env, url, path, before = backed_up.env, backed_up.url, backed_up.path, backed_up.rows
     query(url, "INSERT INTO members (pseudonym, password_hash) VALUES ('after-backup', 'x')")
     query(url, "DELETE FROM drafts")
 
@@ -140,14 +148,12 @@ def test_force_replaces_everything_with_the_backup(
 
 
 def test_a_damaged_backup_changes_nothing_even_with_force(
-    source: tuple[dict[str, str], str], tmp_path: Path
+    backed_up: BackedUp, tmp_path: Path
 ) -> None:
     """The table of contents reads, but a data block near the end is garbage: pg_restore fails
     after psql has dropped the schema and loaded most tables, and all of it is rolled back."""
-    env, url = source
-    path = tmp_path / "b.dump"
-    assert run_forum(["backup", str(path)], env).returncode == 0
-    data = bytearray(path.read_bytes())
+    env, url = backed_up.env, backed_up.url
+    data = bytearray(backed_up.path.read_bytes())
     for i in range(len(data) - 3000, len(data) - 2900):
         data[i] ^= 0x5A
     damaged = tmp_path / "damaged.dump"
