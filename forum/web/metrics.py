@@ -93,9 +93,15 @@ def route_of(request: web.Request) -> str:
     return resource.canonical if resource is not None else "(unmatched)"
 
 
+#: The status counted for a request whose client left before its answer (nginx's convention):
+#: it was handled, but nobody received the answer.
+CLIENT_GONE = "499"
+
+
 @web.middleware
 async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Outermost: every answer is counted, error pages and redirects included."""
+    """Outermost: every answer is counted, error pages and redirects included; one whose
+    client had gone by the time it was ready is counted as 499."""
     started = time.perf_counter()
     status = 500
     try:
@@ -107,7 +113,9 @@ async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     finally:
         route = route_of(request)
-        REQUESTS.labels(route, request.method, str(status)).inc()
+        transport = request.transport
+        gone = transport is None or transport.is_closing()
+        REQUESTS.labels(route, request.method, CLIENT_GONE if gone else str(status)).inc()
         if route not in STREAMING:  # a stream's "latency" would be how long it stayed open
             LATENCY.labels(route, request.method).observe(time.perf_counter() - started)
 

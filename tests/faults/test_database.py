@@ -34,6 +34,7 @@ from tests.processes import (
     child_pids,
     forum_env,
     listening_pids,
+    run_forum,
     serving,
 )
 
@@ -219,13 +220,26 @@ def test_after_postgresql_restarts_the_forum_answers_without_a_restart_of_its_ow
 def test_a_real_postgresql_restart_under_the_embedded_default(tmp_path: Path) -> None:
     """Fault: the forum's own embedded PostgreSQL restarted under it (pg_ctl restart, fast
     mode: every connection is terminated). Promise: members are answered 503 or their page
-    meanwhile, never a 500, and the forum serves again by itself, no restart of its own."""
+    meanwhile, never a 500, the forum serves again by itself, no restart of its own, and what
+    was saved before is there after."""
     with serving(forum_env(tmp_path), tmp_path / "serve.log", "--workers", "2") as running:
         member = Browser(running.base_url)
         member.submit(
             "/register", "/register", {**JOINING, "pseudonym": "harbour", "password": PASSWORD}
         )
-        assert load(member, "/drafts").status == 200
+        assert (
+            run_forum(["create-group", "grief", "--name", "Grief"], forum_env(tmp_path)).returncode
+            == 0
+        )
+        token = CSRF_FIELD.search(member.get("/"))
+        assert token is not None
+        saved = load(
+            member,
+            "/drafts",
+            {"csrf_token": token[1], "group": "grief", "title": "Kept", "body": "Saved before."},
+        )
+        assert saved.status == 200  # followed the redirect to the draft
+        assert "Saved before." in saved.body
         pg = tmp_path / "pg"
         before = (pg / "postmaster.pid").read_text().split()[0]
         restart = EmbeddedPostgres(pg)
@@ -238,6 +252,7 @@ def test_a_real_postgresql_restart_under_the_embedded_default(tmp_path: Path) ->
         assert (pg / "postmaster.pid").read_text().split()[0] != before  # a new server
         recovers(member, "/drafts")
         recovers(member, "/readyz")
+        assert "Kept" in load(member, "/drafts").body
         assert "unhandled error" not in running.log.read_text()
         assert "was killed" not in running.log.read_text()
 
