@@ -153,11 +153,21 @@ class Reader:
     publish: Publish
     cursor: Cursor | None = None
     _seen_keys: dict[int, tuple[store.Feed, int]] = field(default_factory=dict)
+    #: The earliest horizon a stream was given before this reader had one of its own.
+    _floor: int | None = None
+
+    def started_at(self, horizon: int) -> None:
+        """A stream began at `horizon` before the first read: the reader begins no later."""
+        if self.cursor is None:
+            self._floor = horizon if self._floor is None else min(self._floor, horizon)
 
     async def read(self, conn: Conn) -> None:
-        if self.cursor is None:  # starting: from now on (pages load the present from the DB)
-            self.cursor = Cursor(await store.horizon(conn))
-            return
+        if self.cursor is None:  # starting: from now on (pages load the present from the DB),
+            # or from where a stream already began, so what it waits for is delivered
+            now = await store.horizon(conn)
+            self.cursor = Cursor(now if self._floor is None else min(now, self._floor))
+            if self._floor is None:
+                return
         xmin, rows = await store.read_since(
             conn, self.cursor.horizon, limit=MAX_BATCH, seen=list(self.cursor.seen)
         )

@@ -62,23 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     clear.add_argument("pseudonym")
     clear.add_argument("--note", required=True, help="how you confirmed who is asking")
     sub.add_parser("seed-demo", help="create the demo groups and a few posts (idempotent)")
-    backup_parser = sub.add_parser(
-        "backup",
-        help="write a consistent backup of the whole database to PATH",
-        description="Write the whole database (embedded or external) to PATH in pg_dump's custom"
-        " format, readable only by you. FORUM_SECRET is not in it: keep that separately.",
-    )
-    backup_parser.add_argument("path", metavar="PATH")
-    restore_parser = sub.add_parser(
-        "restore",
-        help="restore a backup into an empty database (--force: replace what is there)",
-        description="Restore PATH, made by `forum backup`, in one transaction: a damaged backup"
-        " changes nothing. Then apply pending migrations.",
-    )
-    restore_parser.add_argument("path", metavar="PATH")
-    restore_parser.add_argument(
-        "--force", action="store_true", help="replace everything in a database that is not empty"
-    )
+    _backup_commands(sub)
     _seed_bench_flags(
         sub.add_parser(
             "seed-bench",
@@ -121,6 +105,26 @@ def _parser() -> argparse.ArgumentParser:
         help="which split to score (default: test; repeat for several)",
     )
     return parser
+
+
+def _backup_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    backup_parser = sub.add_parser(
+        "backup",
+        help="write a consistent backup of the whole database to PATH",
+        description="Write the whole database (embedded or external) to PATH in pg_dump's custom"
+        " format, readable only by you. FORUM_SECRET is not in it: keep that separately.",
+    )
+    backup_parser.add_argument("path", metavar="PATH")
+    restore_parser = sub.add_parser(
+        "restore",
+        help="restore a backup into an empty database (--force: replace what is there)",
+        description="Restore PATH, made by `forum backup`, in one transaction: a damaged backup"
+        " changes nothing. Then apply pending migrations.",
+    )
+    restore_parser.add_argument("path", metavar="PATH")
+    restore_parser.add_argument(
+        "--force", action="store_true", help="replace everything in a database that is not empty"
+    )
 
 
 def _serve_flags(serve: argparse.ArgumentParser) -> None:

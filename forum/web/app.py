@@ -30,6 +30,7 @@ from forum.web import (
     page_cache,
     pages,
     security,
+    streams,
 )
 from forum.web.keys import pool_key, settings_key
 
@@ -116,7 +117,9 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app[live.open_streams_key] = live.OpenStreams(set)
     live.setup(app)
-    app.cleanup_ctx.extend([_database, live.durable_feeds, _housekeeping, _removals, _crisis_watch])
+    app.cleanup_ctx.extend(
+        [_database, streams.durable_feeds, _housekeeping, _removals, _crisis_watch]
+    )
     app.cleanup_ctx.extend([page_cache.listen, live.sessions_feed, metrics.sampling])
     pages.setup(app)
     handlers.setup(app)

@@ -46,7 +46,7 @@ from prometheus_client.registry import Collector
 
 from forum.live import listening
 from forum.storage import queue_items
-from forum.web import live, security
+from forum.web import security, streams
 from forum.web.keys import pool_key, settings_key
 from forum.web.security import Handler
 
@@ -130,9 +130,9 @@ async def sampling(app: web.Application) -> AsyncIterator[None]:
             POOL.labels("in_use").set(size - idle)
             POOL.labels("idle").set(idle)
             POOL.labels("max").set(pool.get_max_size())
-            for feed, hub in app[live.hubs_key].items():
+            for feed, hub in app[streams.hubs_key].items():
                 STREAMS.labels(feed).set(len(hub))
-            HEARING.set(1 if app[live.hearing_key].get("listening") else 0)
+            HEARING.set(1 if app[streams.hearing_key].get("listening") else 0)
             await asyncio.sleep(SAMPLE_SECONDS)
 
     task = asyncio.create_task(sample())

@@ -235,3 +235,19 @@ async def test_events_older_than_a_day_are_forgotten_and_newer_ones_kept(
 
     assert deleted == 1
     assert [r["id"] for r in await db.fetch("SELECT id FROM live_events")] == [new]
+
+
+async def test_a_stream_that_began_before_the_reader_gets_what_came_in_between(
+    db: asyncpg.Connection,
+) -> None:
+    """The database was away when the process started: a stream took its starting point from
+    the database itself, and an event came before the reader's first read. The reader starts
+    no later than that stream, so the event is delivered, not skipped."""
+    heard = Heard()
+    reader = Reader(heard)
+    reader.started_at(await live_events.horizon(db))
+    between = await add(db)
+
+    await reader.read(db)
+
+    assert heard.delivered() == [between]

@@ -11,7 +11,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from forum.storage import db, queue_items
-from forum.web import live, metrics
+from forum.web import metrics, streams
 from forum.web.keys import pool_key
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ async def readyz(request: web.Request) -> web.Response:
     """503 while the database or this process's live-events LISTEN connection is down: a load
     balancer then sends members elsewhere, where the live pages are live."""
     database = await _database_answers(request)
-    hearing = bool(request.app[live.hearing_key].get("listening"))
+    hearing = bool(request.app[streams.hearing_key].get("listening"))
     ok = database and hearing
     return web.json_response(
         {"status": "ok" if ok else "unavailable", "database": database, "live_events": hearing},

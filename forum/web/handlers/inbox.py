@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from forum.storage import check_ins, inbox, profiles
-from forum.web import auth, forms, live
+from forum.web import auth, forms, live, streams
 from forum.web.handlers._lookups import visible_topic_or_404
 from forum.web.keys import pool_key
 from forum.web.pages import render
@@ -57,7 +57,7 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
             unread = await inbox.unread_count(conn, member.id)
         return f'{{"item": {shown}, "unread": {unread}}}', "inbox"
 
-    return await live.stream(request, "inbox", frozenset({member.id}), inbox_message)
+    return await streams.stream(request, "inbox", frozenset({member.id}), inbox_message)
 
 
 async def follow_topic(request: web.Request) -> web.Response:

@@ -21,7 +21,7 @@ from forum.storage.groups import Group
 from forum.storage.members import Member
 from forum.storage.queue_items import Item
 from forum.storage.sanctions import Sanction
-from forum.web import auth, forms, live
+from forum.web import auth, forms, live, streams
 from forum.web.keys import pool_key
 from forum.web.pages import render
 
@@ -331,7 +331,7 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     """Server-sent events for the moderator's groups: one event per new or changed item."""
     _, scope = await _moderator_scope(request)
     keys = None if scope is None else frozenset(scope)
-    return await live.stream(request, "mod", keys, _queue_message)
+    return await streams.stream(request, "mod", keys, _queue_message)
 
 
 async def _queue_message(payload: str | live.Resync) -> tuple[str, str]:
