@@ -208,8 +208,13 @@ async def keep_reading(
     """Read whenever `wake` is set (an announcement, a LISTEN connection back) or every `poll`
     seconds, until cancelled. `on_read(ok)` says whether the last read reached the database."""
     while True:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=poll or POLL_SECONDS)
+        # asyncio.wait, not wait_for: on Python 3.11 a cancellation that meets wait_for's own
+        # timeout comes out as TimeoutError, and the loop would never stop (gh-86296).
+        waiter = asyncio.ensure_future(wake.wait())
+        try:
+            await asyncio.wait([waiter], timeout=poll or POLL_SECONDS)
+        finally:
+            waiter.cancel()
         wake.clear()
         try:
             async with connect() as conn:

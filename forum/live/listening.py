@@ -98,7 +98,11 @@ async def listening(
 
 
 async def stop(task: asyncio.Task[None]) -> None:
-    """Cancel a background task and wait until it has finished."""
-    task.cancel()
+    """Cancel a background task and wait until it has finished. Cancelled again if it is still
+    running a second later: on Python 3.11 a cancellation can be lost inside asyncio.wait_for
+    or asyncio.timeout (gh-86296), and a task that lost it would keep the process from stopping."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=1)
     with contextlib.suppress(asyncio.CancelledError):
         await task
