@@ -203,10 +203,9 @@ async def keep_reading(
     wake: asyncio.Event,
     *,
     poll: float | None = None,
-    on_read: Callable[[bool], None] | None = None,
 ) -> None:
     """Read whenever `wake` is set (an announcement, a LISTEN connection back) or every `poll`
-    seconds, until cancelled. `on_read(ok)` says whether the last read reached the database."""
+    seconds, until cancelled."""
     while True:
         # asyncio.wait, not wait_for: on Python 3.11 a cancellation that meets wait_for's own
         # timeout comes out as TimeoutError, and the loop would never stop (gh-86296).
@@ -221,13 +220,8 @@ async def keep_reading(
                 await reader.read(conn)
         except Exception as exc:  # the database is away: the next round reads what it missed
             log.warning("live events: could not read the table (%s); retrying", type(exc).__name__)
-            if on_read is not None:
-                on_read(False)
             await asyncio.sleep(1)
             wake.set()
-            continue
-        if on_read is not None:
-            on_read(True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,7 +187,12 @@ async def _backup_in_snapshot(url: str, target: Path) -> dict[str, int]:
 
 def _dump(found: Tools, url: str, snapshot: str, target: Path) -> None:
     dsn, env = _libpq(url)
-    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:
+        fd, partial = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+        )
+    except OSError as exc:
+        raise BackupError(f"cannot write in {target.parent}: {exc.strerror}") from None
     os.close(fd)  # mkstemp made it 0600; pg_dump writes into it
     try:
         done = subprocess.run(  # noqa: S603 - a PostgreSQL binary, our arguments
@@ -210,9 +215,12 @@ def _dump(found: Tools, url: str, snapshot: str, target: Path) -> None:
         )
         if done.returncode != 0:
             raise BackupError(f"pg_dump failed: {_last_error(done.stderr)}")
-        with open(partial, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(partial, target)
+        try:
+            with open(partial, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(partial, target)
+        except OSError as exc:
+            raise BackupError(f"cannot write {target}: {exc.strerror}") from None
     finally:
         Path(partial).unlink(missing_ok=True)
 

@@ -72,7 +72,7 @@ async def durable_feeds(app: web.Application) -> AsyncIterator[None]:
             hub.broadcast(signal)
 
     reader = app[reader_key] = events.Reader(publish)
-    hearing = app[hearing_key] = {"listening": False, "reading": False}
+    hearing = app[hearing_key] = {"listening": False}
     wake = asyncio.Event()
     wake.set()  # until the first read has set the reader's starting point
 
@@ -82,9 +82,6 @@ async def durable_feeds(app: web.Application) -> AsyncIterator[None]:
 
     def down() -> None:
         hearing["listening"] = False
-
-    def read(ok: bool) -> None:
-        hearing["reading"] = ok
 
     url = app[settings_key].database_url
     assert url is not None
@@ -103,9 +100,7 @@ async def durable_feeds(app: web.Application) -> AsyncIterator[None]:
             async with asyncio.timeout(READY_SECONDS), app[pool_key].acquire() as conn:
                 await reader.read(conn)
                 wake.clear()
-        task = asyncio.create_task(
-            events.keep_reading(reader, app[pool_key].acquire, wake, on_read=read)
-        )
+        task = asyncio.create_task(events.keep_reading(reader, app[pool_key].acquire, wake))
         try:
             yield
         finally:

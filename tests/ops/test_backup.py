@@ -199,6 +199,7 @@ def test_a_missing_file_or_folder_gets_one_line(
     missing = run_forum(["restore", str(tmp_path / "nope.dump")], env)
     no_folder = run_forum(["backup", str(tmp_path / "no" / "such" / "b.dump")], env)
     a_folder = run_forum(["backup", str(tmp_path)], env)
+    unwritable = run_forum(["backup", "/proc/b.dump"], env)  # not even root writes there
 
     assert missing.returncode == 1
     assert "cannot read" in one_line(missing.stderr)
@@ -206,6 +207,8 @@ def test_a_missing_file_or_folder_gets_one_line(
     assert "does not exist" in one_line(no_folder.stderr)
     assert a_folder.returncode == 1
     assert "is a directory" in one_line(a_folder.stderr)
+    assert unwritable.returncode == 1
+    assert "cannot write in /proc" in one_line(unwritable.stderr)
 
 
 def test_the_embedded_default_round_trips_onto_a_fresh_machine(tmp_path: Path) -> None:
